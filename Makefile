@@ -1,0 +1,68 @@
+# Two commands on a fresh Debian 12 machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= /usr/bin/python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := $(shell sed -e 's/\#.*//' tools/debian-packages.txt)
+PYTEST_ARGS ?=
+export PYTHONPATH := $(CURDIR)/src
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: all deps venv run test unit lint deb bench mediamtx system-test check-config clean
+
+all: test
+
+## deps: install the Debian packages (apt-get update first: a fresh machine's lists are stale)
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -q '^installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+## venv: Debian's python3 with its packages, plus test-only tools Debian lacks
+$(VENV)/.stamp: tools/requirements-dev.txt
+	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r tools/requirements-dev.txt
+	touch $@
+
+venv: deps $(VENV)/.stamp
+
+## run: the service with the development config (127.0.0.1, console logs, test pattern when no camera)
+run: deps
+	$(PYTHON) -m camera_service --config etc/dev.yaml
+
+check-config: deps
+	$(PYTHON) -m camera_service --config etc/dev.yaml --check-config
+
+## test: every suite; real-system suites skip with a reason where their system is absent
+test: venv
+	FORBID_MOCKS=1 $(VPY) -m pytest $(PYTEST_ARGS)
+
+unit: venv
+	FORBID_MOCKS=1 $(VPY) -m pytest -m unit $(PYTEST_ARGS)
+
+system-test: venv
+	FORBID_MOCKS=1 $(VPY) -m pytest -m system tests/system $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: venv
+	mkdir -p bench/results
+	for b in bench/bench_*.py; do echo "== $$b"; $(VPY) $$b || exit 1; done
+	@cat bench/results/*.json
+
+mediamtx:
+	tools/fetch-mediamtx.sh
+
+deb: deps
+	dpkg-buildpackage -us -uc -b
+	mkdir -p dist && mv ../camera-service_*.deb ../camera-service_*.buildinfo ../camera-service_*.changes dist/ 2>/dev/null || true
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .run src/*.egg-info

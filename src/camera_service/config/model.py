@@ -1,0 +1,129 @@
+"""The effective configuration as frozen dataclasses. Defaults live here; validation lives in
+``schema.py``. Durations are seconds, sizes are bytes unless the name says otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+DEFAULT_CONFIG_PATH = Path("/etc/camera-service/config.yaml")
+STATE_DIR = Path("/var/lib/camera-service")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "0.0.0.0"
+    port: int = 8002
+    public_host: str = "localhost"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    max_connections: int = 100
+    max_message_size: int = 1024 * 1024
+    allowed_origins: tuple[str, ...] = ()
+    rate_limit: float = 200.0  # requests per second per connection (token bucket rate)
+    rate_burst: int = 400
+    send_queue_size: int = 256
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    shutdown_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    jwt_secret: str | None = field(default=None, repr=False)
+    jwt_secret_file: Path | None = None
+    api_key_file: Path | None = None
+    token_expiry: int = 3600
+
+
+@dataclass(frozen=True)
+class MediaMTXConfig:
+    api_url: str = "http://127.0.0.1:9997"
+    api_user: str | None = None
+    api_password: str | None = field(default=None, repr=False)
+    rtsp_port: int = 8554
+    webrtc_port: int = 8889
+    hls_port: int = 8888
+    request_timeout: float = 5.0
+    health_interval: float = 2.0
+    reconcile_interval: float = 5.0
+    unit: str = "mediamtx.service"
+    video_encoder: str = "libx264"
+    start_timeout: float = 10.0
+    close_after: float = 10.0
+
+
+@dataclass(frozen=True)
+class NetworkCameraConfig:
+    url: str = field(repr=False)
+    name: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class TestPatternConfig:
+    enabled: bool | str = False  # True, False or "auto" (only when no device is found)
+    width: int = 1280
+    height: int = 720
+    fps: int = 15
+
+
+@dataclass(frozen=True)
+class CamerasConfig:
+    udev: bool = True
+    include: tuple[str, ...] = ("/dev/video*",)
+    exclude: tuple[str, ...] = ()
+    max_width: int = 1920
+    max_height: int = 1080
+    min_fps: float = 15.0
+    probe_timeout: float = 5.0
+    debounce: float = 0.02
+    network: tuple[NetworkCameraConfig, ...] = ()
+    network_probe_interval: float = 10.0
+    network_probe_max_backoff: float = 60.0
+    test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    enabled: bool = False
+    policy_type: str = "age"
+    max_age_days: float = 30.0
+    max_size_gb: float = 10.0
+    interval: float = 3600.0
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    state_dir: Path = STATE_DIR
+    snapshots_dir: Path = STATE_DIR / "snapshots"
+    recordings_dir: Path = STATE_DIR / "recordings"
+    min_free_mb: int = 500
+    low_space_percent: float = 90.0
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    snapshot_quality: int = 3  # ffmpeg -q:v, 2 (best) .. 31
+    snapshot_max_width: int = 0  # 0 = camera size
+    snapshot_timeout: float = 15.0
+    recording_format: str = "fmp4"
+    segment_seconds: int = 0  # 0 = one file per recording
+    stop_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+    target: str = "auto"  # auto | journald | console
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    mediamtx: MediaMTXConfig = field(default_factory=MediaMTXConfig)
+    cameras: CamerasConfig = field(default_factory=CamerasConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    source: Path | None = None  # the file it was read from

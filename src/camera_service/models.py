@@ -1,0 +1,223 @@
+"""Frozen value objects shared by every layer. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class CameraStatus(str, enum.Enum):
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    ERROR = "ERROR"
+
+
+class CameraKind(str, enum.Enum):
+    USB = "usb"
+    NETWORK = "network"
+    TEST_PATTERN = "test_pattern"
+
+
+@dataclass(frozen=True)
+class CameraMode:
+    """What a camera is asked to produce. ``pixel_format`` is the V4L2 fourcc name
+    (``MJPG``, ``YUYV``, ``H264``, ...)."""
+
+    pixel_format: str
+    width: int
+    height: int
+    fps: float
+
+    @property
+    def resolution(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(frozen=True)
+class FrameSize:
+    width: int
+    height: int
+    fps: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class FormatCaps:
+    pixel_format: str
+    description: str = ""
+    sizes: tuple[FrameSize, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    formats: tuple[FormatCaps, ...] = ()
+
+    @property
+    def format_names(self) -> list[str]:
+        return [f.pixel_format for f in self.formats]
+
+    @property
+    def resolutions(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for f in self.formats:
+            for s in f.sizes:
+                seen[f"{s.width}x{s.height}"] = None
+        return list(seen)
+
+    @property
+    def fps_options(self) -> list[float]:
+        return sorted({fps for f in self.formats for s in f.sizes for fps in s.fps}, reverse=True)
+
+
+@dataclass(frozen=True)
+class Camera:
+    """One camera as the registry knows it.
+
+    ``device_node`` and ``source_url`` are private: they never appear in a public result
+    (``source_url`` may carry credentials).
+    """
+
+    id: str
+    kind: CameraKind
+    name: str
+    status: CameraStatus
+    reason: str = ""
+    mode: CameraMode | None = None
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    identity: str = ""
+    device_node: str | None = None
+    source_url: str | None = None
+    changed_at: float = field(default_factory=time.time)
+
+    @property
+    def connected(self) -> bool:
+        return self.status is CameraStatus.CONNECTED
+
+
+class CameraEventKind(str, enum.Enum):
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class CameraEvent:
+    kind: CameraEventKind
+    camera: Camera
+    previous: Camera | None = None
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """A MediaMTX path's runtime state (from ``/v3/paths/get``)."""
+
+    name: str
+    ready: bool
+    readers: int
+    bytes_sent: int
+    bytes_received: int = 0
+    source: str | None = None
+    ready_time: str | None = None
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    name: str
+    healthy: bool
+    state: str
+    detail: str = ""
+
+
+class RecordingStatus(str, enum.Enum):
+    RECORDING = "RECORDING"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class Recording:
+    camera_id: str
+    filename: str
+    format: str
+    start_time: float
+    status: RecordingStatus = RecordingStatus.RECORDING
+    end_time: float | None = None
+    duration: float | None = None
+    file_size: int = 0
+    segments: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    camera_id: str
+    filename: str
+    timestamp: float
+    file_size: int
+    path: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    kind: str  # "snapshots" | "recordings"
+    filename: str
+    file_size: int
+    modified_time: float
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    entry: FileEntry
+    created_time: float
+    device: str | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    enabled: bool = False
+    policy_type: str = "age"  # "age" | "size"
+    max_age_days: float = 30.0
+    max_size_gb: float = 10.0
+
+
+@dataclass(frozen=True)
+class StorageInfo:
+    total_space: int
+    used_space: int
+    available_space: int
+    usage_percentage: float
+    recordings_size: int
+    snapshots_size: int
+    low_space_warning: bool
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    files_deleted: int
+    space_freed: int
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A server → client notification: JSON-RPC ``method`` and ``params``, and the
+    subscription ``topic`` it belongs to (``camera.connected``, ``recording.stop``, ...)."""
+
+    method: str
+    topic: str
+    params: dict[str, object]
+    device: str | None = None
+
+
+class Clock:
+    """Wall and monotonic time; components receive one so tests can reason about time."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+Listener = Callable[[Notification], None]

@@ -1,0 +1,99 @@
+"""What the API layer needs from the rest of the service, as Protocols.
+
+The RPC methods and the web server depend only on these; ``app.py`` hands them the concrete
+components (camera registry, MediaMTX streams, media service, file store). Each concrete
+class lives in its own package and is tested there against real systems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from .models import (
+    Camera,
+    CameraEvent,
+    CleanupResult,
+    ComponentHealth,
+    FileEntry,
+    FileInfo,
+    Recording,
+    RetentionPolicy,
+    Snapshot,
+    StorageInfo,
+    StreamState,
+)
+
+
+class CameraDirectory(Protocol):
+    """The registry of cameras (``cameras.registry.CameraRegistry``)."""
+
+    def cameras(self) -> list[Camera]: ...
+
+    def get(self, camera_id: str) -> Camera:
+        """Raises ``CameraNotFound``."""
+        ...
+
+    def subscribe(self, listener: Callable[[CameraEvent], None]) -> Callable[[], None]: ...
+
+    def health(self) -> ComponentHealth: ...
+
+
+class Streams(Protocol):
+    """MediaMTX as the API sees it (``mediamtx.service.StreamService``)."""
+
+    def health(self) -> ComponentHealth: ...
+
+    def stream_urls(self, camera_id: str) -> dict[str, str]:
+        """``{"rtsp": ..., "webrtc": ..., "hls": ...}`` on the configured public host."""
+        ...
+
+    def stream_name(self, camera_id: str) -> str: ...
+
+    async def stream_status(self, camera_id: str) -> StreamState:
+        """Raises ``MediaMTXUnavailable`` / ``MediaMTXError``; a path that MediaMTX does not
+        have yet is reported with ``ready=False``."""
+        ...
+
+    async def streams(self) -> list[StreamState]: ...
+
+
+class Media(Protocol):
+    """Snapshots and recordings (``media.service.MediaService``)."""
+
+    async def take_snapshot(self, camera: Camera, filename: str | None) -> Snapshot: ...
+
+    async def start_recording(
+        self, camera: Camera, duration: float | None, fmt: str | None
+    ) -> Recording: ...
+
+    async def stop_recording(self, camera_id: str) -> Recording:
+        """Raises ``InvalidState("not_recording", ...)``."""
+        ...
+
+    def active_recordings(self) -> list[Recording]: ...
+
+
+class FileStore(Protocol):
+    """Snapshot and recording folders (``media.storage.Storage``). ``kind`` is
+    ``"snapshots"`` or ``"recordings"``."""
+
+    def list_files(self, kind: str, limit: int, offset: int) -> tuple[list[FileEntry], int]: ...
+
+    async def file_info(self, kind: str, filename: str) -> FileInfo: ...
+
+    def delete_file(self, kind: str, filename: str) -> None: ...
+
+    def resolve(self, kind: str, filename: str) -> Path:
+        """The real path of an existing file inside the folder; raises ``InvalidParams`` for
+        a name that is not a plain file name and ``FileNotFound`` when it does not exist."""
+        ...
+
+    def storage_info(self) -> StorageInfo: ...
+
+    def retention_policy(self) -> RetentionPolicy: ...
+
+    def set_retention_policy(self, policy: RetentionPolicy) -> RetentionPolicy: ...
+
+    async def cleanup(self) -> CleanupResult: ...

@@ -1,0 +1,86 @@
+"""Suite-wide rules: no mocks, declared markers, and a closing table of what ran.
+
+``FORBID_MOCKS=1`` (set by ``make test``) fails the run when anything imported
+``unittest.mock``. Each test's suite is its marker; the table at the end shows, per suite,
+how many tests passed, failed and were skipped, with each distinct skip reason, so that a
+skipped real-system suite is never mistaken for a passed one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, defaultdict
+
+import pytest
+
+SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system")
+
+_outcomes: dict[str, Counter[str]] = defaultdict(Counter)
+_skips: dict[str, Counter[str]] = defaultdict(Counter)
+
+
+def _mock_modules() -> list[str]:
+    return [m for m in ("unittest.mock", "mock", "pytest_mock") if m in sys.modules]
+
+
+def _check_no_mocks() -> None:
+    if os.environ.get("FORBID_MOCKS") == "1" and (found := _mock_modules()):
+        pytest.exit(f"FORBID_MOCKS=1 but imported: {', '.join(found)}", returncode=3)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _check_no_mocks()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("FORBID_MOCKS") == "1" and (found := _mock_modules()):
+        session.exitstatus = 3
+        print(f"\nFORBID_MOCKS=1 but imported: {', '.join(found)}", file=sys.stderr)
+
+
+def _suite(item: pytest.Item) -> str:
+    # the most specific real-system marker wins: a `mediamtx` test that is also `integration`
+    # counts as `mediamtx`, so its skip shows under that suite
+    names = {m.name for m in item.iter_markers()}
+    for suite in ("system", "hardware", "mediamtx", "ivv", "contract", "integration", "unit"):
+        if suite in names:
+            return suite
+    return "unmarked"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.user_properties.append(("suite", _suite(item)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    suite = dict(report.user_properties).get("suite", "unmarked")
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        if report.skipped:
+            _outcomes[suite]["skipped"] += 1
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            _skips[suite][reason.removeprefix("Skipped: ")] += 1
+        elif report.failed:
+            _outcomes[suite]["failed"] += 1
+        else:
+            _outcomes[suite]["passed"] += 1
+    elif report.when == "teardown" and report.failed:
+        _outcomes[suite]["errors"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tr = terminalreporter
+    tr.section("suites")
+    tr.write_line(f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")
+    for suite in (*SUITES, "unmarked"):
+        c = _outcomes.get(suite)
+        if c is None:
+            if suite != "unmarked":
+                tr.write_line(f"{suite:<12} {'-':>7} {'-':>7} {'-':>8}   (not collected)")
+            continue
+        tr.write_line(
+            f"{suite:<12} {c['passed']:>7} {c['failed'] + c['errors']:>7} {c['skipped']:>8}"
+        )
+        for reason, n in _skips[suite].most_common():
+            tr.write_line(f"{'':<12} skipped {n}: {reason}")
