@@ -1,0 +1,41 @@
+"""pytest fixtures around ``RtspTestServer``.
+
+Use them from a conftest with ``from support.fixtures import rtsp_server  # noqa: F401``
+(``tests/`` is on ``sys.path`` because it holds the rootdir conftest and no ``__init__``).
+A missing GStreamer RTSP server makes the test skip with the packages to install.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import pytest
+
+from .rtsp_server import RtspTestServer, available
+
+
+@functools.lru_cache(maxsize=1)
+def _unavailable_reason() -> str | None:
+    return available()
+
+
+def require_rtsp_server() -> None:
+    if reason := _unavailable_reason():
+        pytest.skip(f"no RTSP test server: {reason}")
+
+
+@pytest.fixture
+def rtsp_server() -> Iterator[RtspTestServer]:
+    """A running RTSP camera at ``rtsp_server.url``; stopped after the test."""
+    require_rtsp_server()
+    with RtspTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def rtsp_server_module() -> Iterator[RtspTestServer]:
+    """One RTSP camera shared by a module's tests (do not kill it in those tests)."""
+    require_rtsp_server()
+    with RtspTestServer() as server:
+        yield server

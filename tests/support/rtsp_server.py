@@ -1,0 +1,193 @@
+"""A real RTSP camera for tests: GStreamer's rtsp-server serving a live H.264 test pattern.
+
+``RtspTestServer`` runs ``tests/support/rtsp_test_camera.py`` under Debian's
+``/usr/bin/python3`` (python3-gi, gir1.2-gst-rtsp-server-1.0) and serves 640x480 at 15 fps
+with a key frame every second at ``rtsp://127.0.0.1:PORT/cam0``::
+
+    with RtspTestServer() as cam:
+        ffmpeg -rtsp_transport tcp -i cam.url ...
+        cam.kill()      # the camera dies (SIGKILL)
+        cam.restart()   # and comes back on the same port
+
+The port (``0`` = a free one) stays the same across ``stop()``/``start()``/``restart()``.
+Every wait is bounded. The methods are synchronous and quick (start waits for the child's
+``ready`` line, usually a few hundred ms), so they can be called from sync and async tests.
+``available()`` says whether the GStreamer bits are installed so a test can skip cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+PYTHON = "/usr/bin/python3"
+SCRIPT = Path(__file__).with_name("rtsp_test_camera.py")
+MOUNT = "cam0"
+
+
+class RtspServerError(RuntimeError):
+    """The test server did not come up (the text includes its stderr)."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def available() -> str | None:
+    """``None`` when the server can run here, else the reason it cannot (for pytest.skip)."""
+    if not os.access(PYTHON, os.X_OK):
+        return f"{PYTHON} not found (Debian's python3 with python3-gi is needed)"
+    probe = (
+        "import gi; gi.require_version('Gst', '1.0'); "
+        "gi.require_version('GstRtspServer', '1.0'); "
+        "from gi.repository import Gst, GstRtspServer"
+    )
+    try:
+        r = subprocess.run([PYTHON, "-c", probe], capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot run {PYTHON}: {e}"
+    if r.returncode != 0:
+        return (
+            "GStreamer RTSP server missing: apt-get install gir1.2-gst-rtsp-server-1.0 "
+            "gstreamer1.0-rtsp gstreamer1.0-plugins-ugly python3-gi"
+        )
+    return None
+
+
+class RtspTestServer:
+    def __init__(self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0):
+        self._requested_port = port
+        self.port = port or free_port()
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"rtsp://127.0.0.1:{self.port}/{MOUNT}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server and wait (bounded) for its ``ready`` line."""
+        if self.running:
+            return
+        attempts = 1 if self._requested_port else 3
+        for attempt in range(attempts):
+            try:
+                self._spawn()
+                return
+            except RtspServerError:
+                # the free port was taken between choosing and binding: pick another one,
+                # but only before the first successful start (the port must stay stable)
+                if attempt + 1 == attempts:
+                    raise
+                self.port = free_port()
+
+    def stop(self) -> None:
+        """SIGTERM, wait, then SIGKILL; every wait bounded."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(self.stop_timeout)
+        self._close_files(proc)
+
+    def kill(self) -> None:
+        """SIGKILL: the camera disappears without a goodbye (no RTSP TEARDOWN)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(self.stop_timeout)
+        self._close_files(proc)
+
+    def restart(self) -> None:
+        """Stop and start again on the same port."""
+        self.stop()
+        self._requested_port = self.port
+        self.start()
+
+    def __enter__(self) -> RtspTestServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        stderr = tempfile.TemporaryFile()
+        proc = subprocess.Popen(
+            [PYTHON, str(SCRIPT), str(self.port)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,  # a Ctrl-C in the terminal does not reach it
+        )
+        self._stderr = stderr
+        assert proc.stdout is not None
+        deadline = time.monotonic() + self.ready_timeout
+        line = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            while b"\n" not in line:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    break
+                chunk = os.read(proc.stdout.fileno(), 256)
+                if not chunk:
+                    break
+                line += chunk
+        if line.strip() == b"ready" and proc.poll() is None:
+            self._proc = proc
+            return
+        # not ready: collect why, then clean up
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(self.stop_timeout)
+        stderr.seek(0)
+        why = stderr.read()[-2000:].decode(errors="replace")
+        self._close_files(proc)
+        raise RtspServerError(
+            f"RTSP test server on port {self.port} not ready within {self.ready_timeout}s "
+            f"(exit {proc.returncode}): {why.strip() or line.decode(errors='replace')}"
+        )
+
+    def _close_files(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None

@@ -1,0 +1,30 @@
+#!/usr/bin/python3
+"""Serve a live H.264 test pattern over RTSP: rtsp://127.0.0.1:PORT/cam0.
+
+Copied from the shared recipe so the repository is self-contained; the only change is a
+non-zero exit when the port cannot be bound. Run with Debian's ``/usr/bin/python3``.
+"""
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+Gst.init(None)
+server = GstRtspServer.RTSPServer()
+server.set_address("127.0.0.1")
+server.set_service(sys.argv[1] if len(sys.argv) > 1 else "8554")
+factory = GstRtspServer.RTSPMediaFactory()
+factory.set_launch(
+    "( videotestsrc is-live=true ! video/x-raw,width=640,height=480,framerate=15/1"
+    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
+    " ! rtph264pay name=pay0 pt=96 )"
+)
+factory.set_shared(True)  # one encoder, many readers, like a real camera
+server.get_mount_points().add_factory("/cam0", factory)
+if server.attach(None) == 0:  # the port is taken: say so instead of pretending to be ready
+    sys.exit(f"cannot listen on 127.0.0.1:{server.get_service()}")
+print("ready", flush=True)
+GLib.MainLoop().run()
