@@ -1,0 +1,308 @@
+"""The configuration schema (voluptuous). Pure: validates a plain mapping, touches no files.
+
+Every validator raises ``vol.Invalid`` with a message that says what was expected and what
+was found, so the loader can print ``mediamtx.api_url: expected a URL, got 'localhost:9997'``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import voluptuous as vol
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+RECORDING_FORMATS = ("fmp4", "mp4", "mkv")
+CAMERA_ID = re.compile(r"^camera\d+$")
+
+
+def _got(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def integer(lo: int | None = None, hi: int | None = None) -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise vol.Invalid(f"expected an integer, got {_got(value)}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            bounds = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+            raise vol.Invalid(f"expected an integer in {bounds}, got {value}")
+        return value
+
+    return check
+
+
+def number(lo: float = 0.0, *, strict: bool = True) -> Any:
+    """A non-negative (or > lo when strict) int or float, not a boolean."""
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise vol.Invalid(f"expected a number, got {_got(value)}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise vol.Invalid(f"expected a finite number, got {value}")
+        if (strict and value <= lo) or (not strict and value < lo):
+            raise vol.Invalid(f"expected a number {'>' if strict else '>='} {lo:g}, got {value}")
+        return float(value)
+
+    return check
+
+
+PORT = integer(1, 65535)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise vol.Invalid(f"expected true or false, got {_got(value)}")
+    return value
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise vol.Invalid(f"expected a non-empty string, got {_got(value)}")
+    return value
+
+
+def one_of(*choices: str, fold: bool = False) -> Any:
+    def check(value: Any) -> str:
+        v = value.upper() if fold and isinstance(value, str) else value
+        if v not in choices:
+            raise vol.Invalid(f"expected one of {', '.join(choices)}, got {_got(value)}")
+        return str(v)
+
+    return check
+
+
+def url(*schemes: str) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise vol.Invalid(f"expected a URL, got {_got(value)}")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as e:
+            raise vol.Invalid(f"expected a URL, got {_got(value)} ({e})") from None
+        if parts.scheme not in schemes or not parts.hostname:
+            want = "/".join(f"{s}://" for s in schemes)
+            raise vol.Invalid(f"expected a URL ({want}HOST...), got {_got(value)}")
+        return value
+
+    return check
+
+
+def host(value: Any) -> str:
+    if not isinstance(value, str) or not value or any(c in value for c in " /\t\n"):
+        raise vol.Invalid(f"expected a host name or address, got {_got(value)}")
+    return value
+
+
+def path(value: Any) -> str:
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise vol.Invalid(f"expected a file system path, got {_got(value)}")
+    return value
+
+
+def string_list(item: Any) -> Any:
+    def check(value: Any) -> list[Any]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise vol.Invalid(f"expected a list, got {_kind(value)}")
+        return value
+
+    return vol.All(check, [item])
+
+
+def mapping(schema: dict[Any, Any]) -> vol.Schema:
+    return vol.Schema(schema, extra=vol.PREVENT_EXTRA)
+
+
+def _section(schema: dict[Any, Any]) -> Any:
+    inner = mapping(schema)
+
+    def check(value: Any) -> Any:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise vol.Invalid(f"expected a mapping, got {_kind(value)}")
+        return inner(value)
+
+    return check
+
+
+def camera_id(value: Any) -> str:
+    if not isinstance(value, str) or not CAMERA_ID.match(value):
+        raise vol.Invalid(f"expected an id like camera0, got {_got(value)}")
+    return value
+
+
+SERVER = {
+    vol.Optional("host"): host,
+    vol.Optional("port"): integer(0, 65535),
+    vol.Optional("public_host"): host,
+    vol.Optional("tls_cert"): vol.Any(None, path),
+    vol.Optional("tls_key"): vol.Any(None, path),
+    vol.Optional("max_connections"): integer(1, 100_000),
+    vol.Optional("max_message_size"): integer(1024, 64 * 1024 * 1024),
+    vol.Optional("allowed_origins"): string_list(string),
+    vol.Optional("rate_limit"): number(0),
+    vol.Optional("rate_burst"): integer(1),
+    vol.Optional("send_queue_size"): integer(1, 100_000),
+    vol.Optional("ping_interval"): number(0),
+    vol.Optional("ping_timeout"): number(0),
+    vol.Optional("shutdown_timeout"): number(0),
+}
+
+AUTH = {
+    vol.Optional("jwt_secret"): vol.Any(None, string),
+    vol.Optional("jwt_secret_file"): vol.Any(None, path),
+    vol.Optional("api_key_file"): vol.Any(None, path),
+    vol.Optional("token_expiry"): integer(1, 366 * 86400),
+}
+
+MEDIAMTX = {
+    vol.Optional("api_url"): url("http", "https"),
+    vol.Optional("api_user"): vol.Any(None, string),
+    vol.Optional("api_password"): vol.Any(None, string),
+    vol.Optional("rtsp_port"): PORT,
+    vol.Optional("webrtc_port"): PORT,
+    vol.Optional("hls_port"): PORT,
+    vol.Optional("request_timeout"): number(0),
+    vol.Optional("health_interval"): number(0),
+    vol.Optional("reconcile_interval"): number(0),
+    vol.Optional("unit"): string,
+    vol.Optional("video_encoder"): string,
+    vol.Optional("start_timeout"): number(0),
+    vol.Optional("close_after"): number(0),
+}
+
+NETWORK_CAMERA = {
+    vol.Required("url"): url("rtsp", "rtsps"),
+    vol.Optional("name"): string,
+    vol.Optional("id"): camera_id,
+}
+
+TEST_PATTERN = {
+    vol.Optional("enabled"): vol.Any(boolean, one_of("auto")),
+    vol.Optional("width"): integer(16, 7680),
+    vol.Optional("height"): integer(16, 4320),
+    vol.Optional("fps"): integer(1, 120),
+}
+
+
+def _test_pattern(value: Any) -> Any:
+    if isinstance(value, bool) or value == "auto":
+        return {"enabled": value}
+    if isinstance(value, str):
+        raise vol.Invalid(f"expected true, false, auto or a mapping, got {_got(value)}")
+    return _section(TEST_PATTERN)(value)
+
+
+def _names(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise vol.Invalid(f"expected a mapping of camera id or serial to name, got {_kind(value)}")
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str) or not v.strip():
+            raise vol.Invalid(f"expected name strings, got {_got(k)}: {_got(v)}", path=[k])
+    return value
+
+
+def _network(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise vol.Invalid(f"expected a list of cameras, got {_kind(value)}")
+    out, errors = [], []
+    for i, item in enumerate(value):
+        try:
+            out.append(_section(NETWORK_CAMERA)(item))
+        except vol.MultipleInvalid as e:
+            errors += [vol.Invalid(err.msg, [i, *err.path]) for err in e.errors]
+        except vol.Invalid as e:
+            errors.append(vol.Invalid(e.msg, [i, *e.path]))
+    if errors:
+        raise vol.MultipleInvalid(errors)
+    return out
+
+
+CAMERAS = {
+    vol.Optional("udev"): boolean,
+    vol.Optional("include"): string_list(string),
+    vol.Optional("exclude"): string_list(string),
+    vol.Optional("max_width"): integer(16, 7680),
+    vol.Optional("max_height"): integer(16, 4320),
+    vol.Optional("min_fps"): number(0),
+    vol.Optional("probe_timeout"): number(0),
+    vol.Optional("debounce"): number(0, strict=False),
+    vol.Optional("network"): _network,
+    vol.Optional("network_probe_interval"): number(0),
+    vol.Optional("network_probe_max_backoff"): number(0),
+    vol.Optional("test_pattern"): _test_pattern,
+    vol.Optional("names"): _names,
+}
+
+RETENTION = {
+    vol.Optional("enabled"): boolean,
+    vol.Optional("policy_type"): one_of("age", "size"),
+    vol.Optional("max_age_days"): number(0),
+    vol.Optional("max_size_gb"): number(0),
+    vol.Optional("interval"): number(0),
+}
+
+STORAGE = {
+    vol.Optional("state_dir"): path,
+    vol.Optional("snapshots_dir"): path,
+    vol.Optional("recordings_dir"): path,
+    vol.Optional("min_free_mb"): integer(0),
+    vol.Optional("low_space_percent"): number(0),
+    vol.Optional("retention"): _section(RETENTION),
+    vol.Optional("snapshot_quality"): integer(2, 31),
+    vol.Optional("snapshot_max_width"): integer(0, 7680),
+    vol.Optional("snapshot_timeout"): number(0),
+    vol.Optional("recording_format"): one_of(*RECORDING_FORMATS),
+    vol.Optional("segment_seconds"): integer(0),
+    vol.Optional("stop_timeout"): number(0),
+}
+
+LOGGING = {
+    vol.Optional("level"): one_of(*LOG_LEVELS, fold=True),
+    vol.Optional("target"): one_of("auto", "journald", "console"),
+}
+
+SECTIONS: dict[str, dict[Any, Any]] = {
+    "server": SERVER,
+    "auth": AUTH,
+    "mediamtx": MEDIAMTX,
+    "cameras": CAMERAS,
+    "storage": STORAGE,
+    "logging": LOGGING,
+}
+
+NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
+    ("cameras", "network"): NETWORK_CAMERA,
+    ("cameras", "test_pattern"): TEST_PATTERN,
+    ("storage", "retention"): RETENTION,
+}
+
+SECTION_VALIDATORS = {name: _section(section) for name, section in SECTIONS.items()}
+
+
+def known_keys(path: tuple[str, ...]) -> list[str]:
+    """The keys allowed at ``path`` (list indices dropped), for "did you mean"."""
+    path = tuple(p for p in path if isinstance(p, str))
+    if not path:
+        return list(SECTIONS)
+    if len(path) == 1:
+        section = SECTIONS.get(path[0], {})
+    else:
+        section = NESTED.get(path[:2], {})
+    return [str(k.schema) for k in section]
