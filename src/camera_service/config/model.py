@@ -64,6 +64,8 @@ class NetworkCameraConfig:
 
 @dataclass(frozen=True)
 class TestPatternConfig:
+    __test__ = False  # not a pytest test class
+
     enabled: bool | str = False  # True, False or "auto" (only when no device is found)
     width: int = 1280
     height: int = 720

@@ -1,0 +1,209 @@
+"""The composition root: the only module that knows every concrete component.
+
+Start order (each entered in one ``AsyncExitStack``, so teardown is exact and reverse):
+
+1. HTTP client session (for MediaMTX's API)
+2. event bus and camera registry (pure state)
+3. camera monitor (udev, V4L2, network probes, test pattern)
+4. MediaMTX stream service (health + reconcile loops)
+5. storage and media service (snapshots, recordings; finalizes recordings on stop)
+6. notifier (camera events → client notifications)
+7. API server (listening) → ``READY=1``
+
+Stopping runs the stack backwards: the API stops accepting and closes clients with 1001,
+recordings are finalized, loops are cancelled, the session is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from contextlib import AsyncExitStack
+from types import TracebackType
+
+import aiohttp
+
+from . import __version__
+from .cameras.identity import IdentityStore
+from .cameras.monitor import CameraMonitor
+from .cameras.registry import CameraRegistry
+from .config import Config, load_config
+from .errors import ConfigError
+from .events import EventBus
+from .logs import apply_level
+from .media.service import MediaService
+from .media.storage import Storage
+from .mediamtx.client import MediaMTXClient
+from .mediamtx.service import StreamService
+from .mediamtx.unit_state import unit_state
+from .models import CameraStatus, Clock, Notification
+from .rpc.methods import RpcContext
+from .services.notifier import CameraNotifier
+from .systemd import Notifier
+from .web.server import ApiServer
+
+log = logging.getLogger(__name__)
+STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
+
+
+class Application:
+    """All components of one running service. ``async with Application(config) as app``
+    returns once the API listens on ``app.port``."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or Clock()
+        self.started_at = self.clock.time()
+        self.bus: EventBus[Notification] = EventBus()
+        self.registry = CameraRegistry(self.clock)
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Application:
+        await self._stack.__aenter__()
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        log.info("stopping", extra={"COMPONENT": "app"})
+        budget = self.config.server.shutdown_timeout + self.config.storage.stop_timeout + 5
+        try:
+            await asyncio.wait_for(self._stack.aclose(), budget)
+        except asyncio.TimeoutError:
+            log.error("graceful stop took longer than %.0f s; stopping anyway", budget,
+                      extra={"COMPONENT": "app"})
+            raise
+        log.info("stopped", extra={"COMPONENT": "app"})
+
+    async def _start(self) -> None:
+        cfg, stack = self.config, self._stack
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+
+        identities = IdentityStore(cfg.storage.state_dir / "cameras.json")
+        self.monitor = await stack.enter_async_context(
+            CameraMonitor(cfg.cameras, self.registry, identities, self.clock)
+        )
+
+        mediamtx = MediaMTXClient(
+            session, cfg.mediamtx.api_url, user=cfg.mediamtx.api_user,
+            password=cfg.mediamtx.api_password, timeout=cfg.mediamtx.request_timeout,
+        )
+        self.streams = await stack.enter_async_context(
+            StreamService(
+                mediamtx, self.registry, cfg.mediamtx, cfg.server.public_host, self.clock,
+                unit_state=lambda: unit_state(cfg.mediamtx.unit),
+            )
+        )
+
+        self.storage = Storage(cfg.storage, self.clock)
+        self.media = await stack.enter_async_context(
+            MediaService(cfg.storage, self.storage, self.bus, self.streams.reader_url, self.clock)
+        )
+        stack.callback(self.registry.subscribe(self.media.on_camera_event))
+
+        notifier = CameraNotifier(self.registry, self.streams, self.bus)
+        stack.callback(notifier.close)
+
+        context = RpcContext(
+            cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
+            config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
+        )
+        self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
+        log.info(
+            "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
+            extra={"COMPONENT": "app"},
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self.api.port)
+
+    def status_line(self) -> str:
+        cameras = self.registry.cameras()
+        connected = sum(c.status is CameraStatus.CONNECTED for c in cameras)
+        health = self.streams.health()
+        mtx = "MediaMTX connected" if health.healthy else f"MediaMTX {health.state}"
+        recording = len(self.media.active_recordings())
+        parts = [f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} ({connected} connected)", mtx]
+        if recording:
+            parts.append(f"{recording} recording")
+        return ", ".join(parts)
+
+    async def reload(self, config: Config) -> None:
+        """Apply what can change at run time; say what needs a restart."""
+        old, self.config = self.config, config
+        apply_level(config.logging)
+        self.api.reload(config.server, config.auth)
+        for section in ("server", "mediamtx", "cameras", "storage"):
+            if getattr(old, section) != getattr(config, section):
+                log.warning(
+                    "configuration section '%s' changed: restart the service to apply it", section,
+                    extra={"COMPONENT": "app"},
+                )
+        log.info("configuration reloaded", extra={"COMPONENT": "app"})
+
+
+async def run(config: Config, notifier: Notifier) -> int:
+    """Run until SIGTERM/SIGINT; SIGHUP reloads. Returns the exit code."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    reload = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload.set)
+    watchdog = asyncio.create_task(notifier.watchdog(), name="watchdog")
+    try:
+        notifier.status("starting")
+        started = time.monotonic()
+        async with Application(config) as app:
+            notifier.ready(app.status_line())
+            log.info("ready in %.2f s: %s", time.monotonic() - started, app.status_line(),
+                     extra={"COMPONENT": "app"})
+            while not stop.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_first(stop, reload), STATUS_REFRESH)
+                if reload.is_set() and not stop.is_set():
+                    reload.clear()
+                    await _reload(app, notifier)
+                notifier.status(app.status_line())
+            notifier.stopping()
+            log.info("stop requested", extra={"COMPONENT": "app"})
+        return 0
+    finally:
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        notifier.close()
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+async def _reload(app: Application, notifier: Notifier) -> None:
+    notifier.reloading()
+    path = app.config.source
+    try:
+        if path is None:
+            raise ConfigError([("", "the configuration was not read from a file")])
+        new = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+        await app.reload(new)
+    except ConfigError as e:
+        log.error("new configuration is invalid, keeping the old one: %s", "; ".join(e.lines()),
+                  extra={"COMPONENT": "app"})
+    notifier.ready(app.status_line())

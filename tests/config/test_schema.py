@@ -1,0 +1,109 @@
+"""The schema as a pure function: mappings in, Config or every problem (with its path) out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from camera_service.config import effective_yaml, validate
+from camera_service.config.model import Config, TestPatternConfig
+from camera_service.errors import ConfigError
+
+pytestmark = pytest.mark.unit
+
+SECRET = {"auth": {"jwt_secret": "s" * 32}}
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        validate(data, Path("/nonexistent-base"))
+    return info.value.lines()
+
+
+def test_minimal_config_takes_every_default() -> None:
+    config = validate(SECRET)
+    assert config.server.port == 8002
+    assert config.mediamtx.api_url == "http://127.0.0.1:9997"
+    assert config.storage.recordings_dir == Path("/var/lib/camera-service/recordings")
+    assert config.cameras.udev is True
+
+
+def test_config_is_frozen() -> None:
+    config = validate(SECRET)
+    with pytest.raises(AttributeError):
+        config.server.port = 1  # type: ignore[misc]
+
+
+def test_unknown_key_suggests_the_closest_known_one() -> None:
+    assert problems({**SECRET, "server": {"prot": 80}}) == [
+        "server.prot: unknown key; did you mean 'port'?"
+    ]
+
+
+def test_unknown_section_suggests_a_section() -> None:
+    assert problems({**SECRET, "mediamx": {}}) == ["mediamx: unknown key; did you mean 'mediamtx'?"]
+
+
+def test_unknown_key_without_a_close_match_lists_the_known_ones() -> None:
+    (line,) = problems({**SECRET, "logging": {"zzz": 1}})
+    assert line.startswith("logging.zzz: unknown key; known keys: level, target")
+
+
+def test_every_error_is_reported_at_once_each_with_its_path() -> None:
+    lines = problems({
+        "server": {"port": 70000, "host": 5},
+        "mediamtx": {"api_url": "localhost:9997"},
+        "cameras": {"network": [{"url": "http://x"}, {"nam": "a"}]},
+    })
+    assert lines == [
+        "auth.jwt_secret: required: set auth.jwt_secret or auth.jwt_secret_file",
+        "cameras.network[0].url: expected a URL (rtsp:///rtsps://HOST...), got 'http://x'",
+        "cameras.network[1].nam: unknown key; did you mean 'name'?",
+        "cameras.network[1].url: required key missing",
+        "mediamtx.api_url: expected a URL (http:///https://HOST...), got 'localhost:9997'",
+        "server.host: expected a host name or address, got 5",
+        "server.port: expected an integer in 0..65535, got 70000",
+    ]
+
+
+def test_booleans_are_not_numbers() -> None:
+    assert problems({**SECRET, "server": {"port": True}}) == [
+        "server.port: expected an integer, got True"
+    ]
+
+
+def test_test_pattern_short_and_long_forms() -> None:
+    assert validate({**SECRET, "cameras": {"test_pattern": True}}).cameras.test_pattern == (
+        TestPatternConfig(enabled=True)
+    )
+    long = validate({**SECRET, "cameras": {"test_pattern": {"enabled": "auto", "width": 640}}})
+    assert long.cameras.test_pattern == TestPatternConfig(enabled="auto", width=640)
+
+
+def test_log_level_is_case_insensitive() -> None:
+    assert validate({**SECRET, "logging": {"level": "debug"}}).logging.level == "DEBUG"
+
+
+def test_relative_paths_are_relative_to_the_config_folder() -> None:
+    config = validate({**SECRET, "storage": {"state_dir": "state"}}, Path("/etc/x"))
+    assert config.storage.state_dir == Path("/etc/x/state")
+    assert config.storage.snapshots_dir == Path("/etc/x/state/snapshots")
+
+
+def test_effective_config_masks_secrets_and_url_passwords() -> None:
+    config = validate({
+        "auth": {"jwt_secret": "very-secret-value-123"},
+        "mediamtx": {"api_user": "u", "api_password": "hunter2-pw"},
+        "cameras": {"network": [{"url": "rtsp://admin:pa55@10.0.0.9/stream"}]},
+    })
+    text = effective_yaml(config)
+    assert "very-secret-value-123" not in text and "hunter2-pw" not in text and "pa55" not in text
+    assert "rtsp://admin:********@10.0.0.9/stream" in text
+
+
+def test_repr_never_shows_secrets() -> None:
+    config = validate({"auth": {"jwt_secret": "very-secret-value-123"}})
+    assert "very-secret-value-123" not in repr(config)
+    assert isinstance(config, Config)
