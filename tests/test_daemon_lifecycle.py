@@ -49,7 +49,7 @@ class Daemon:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(tmp / "notify"))
         self.sock.settimeout(TIMEOUT)
-        self.stderr = open(tmp / "stderr.log", "w+b")  # noqa: SIM115
+        self.stderr = open(tmp / "stderr.log", "w+b")
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NOTIFY_SOCKET": str(tmp / "notify"),
                "WATCHDOG_USEC": str(watchdog_usec)}
         env.pop("JOURNAL_STREAM", None)

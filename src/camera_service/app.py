@@ -77,7 +77,7 @@ class Application:
         budget = self.config.server.shutdown_timeout + self.config.storage.stop_timeout + 5
         try:
             await asyncio.wait_for(self._stack.aclose(), budget)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.error("graceful stop took longer than %.0f s; stopping anyway", budget,
                       extra={"COMPONENT": "app"})
             raise

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 DEFAULT_CONFIG_PATH = Path("/etc/camera-service/config.yaml")
 STATE_DIR = Path("/var/lib/camera-service")
