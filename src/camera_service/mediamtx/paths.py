@@ -1,0 +1,153 @@
+"""The MediaMTX path configuration (``PathConf``) each camera needs. Pure, no I/O.
+
+* USB camera  → ``source: publisher`` with a ``runOnDemand`` ffmpeg publisher reading the
+  probed mode from the V4L2 device: H.264 is copied, anything else is encoded with
+  ``MediaMTXConfig.video_encoder`` (libx264 ``ultrafast``/``zerolatency`` by default, or a
+  hardware encoder such as ``h264_v4l2m2m``). MediaMTX starts it when the first reader
+  arrives, restarts it if it exits, and stops it ``close_after`` after the last reader.
+* network camera → ``source: rtsp://…`` with ``sourceOnDemand`` (MediaMTX pulls it only
+  while someone reads).
+* test pattern → an ffmpeg ``lavfi testsrc2`` publisher, on demand like a USB camera.
+
+MediaMTX expands ``$RTSP_PORT`` and ``$MTX_PATH`` in ``runOnDemand`` and splits it like a
+POSIX shell (no shell runs), so arguments are quoted with ``shlex.quote``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from collections.abc import Iterable
+from typing import Any
+
+from ..config.model import MediaMTXConfig
+from ..errors import CameraUnavailable
+from ..models import Camera, CameraKind, CameraMode
+from .duration import format_duration
+
+CAMERA_PATH = re.compile(r"^camera\d+$")
+PUBLISH_URL = "rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH"
+FFMPEG = "ffmpeg"
+TEST_PATTERN_FORMAT = "testsrc2"
+
+# V4L2 fourcc (as the prober reports it) → ffmpeg's v4l2 ``-input_format``
+V4L2_INPUT_FORMATS = {
+    "MJPG": "mjpeg",
+    "MJPEG": "mjpeg",
+    "JPEG": "mjpeg",
+    "YUYV": "yuyv422",
+    "YUYV422": "yuyv422",
+    "UYVY": "uyvy422",
+    "NV12": "nv12",
+    "YU12": "yuv420p",
+    "RGB3": "rgb24",
+    "H264": "h264",
+}
+COPY_FORMATS = {"h264"}
+
+
+def is_camera_path(name: str) -> bool:
+    """Path names this service owns by convention: ``camera0``, ``camera1``, …"""
+    return CAMERA_PATH.match(name) is not None
+
+
+def _fps(fps: float) -> str:
+    return str(int(fps)) if float(fps).is_integer() else f"{fps:g}"
+
+
+def _check_mode(camera: Camera) -> CameraMode:
+    mode = camera.mode
+    if mode is None:
+        raise CameraUnavailable(camera.id, "no video mode (not probed yet)")
+    if mode.width <= 0 or mode.height <= 0 or not math.isfinite(mode.fps) or mode.fps <= 0:
+        raise CameraUnavailable(camera.id, f"invalid video mode {mode.resolution}@{mode.fps}")
+    return mode
+
+
+def encoder_args(encoder: str, fps: float) -> list[str]:
+    """ffmpeg output options that make browser-friendly H.264 (yuv420p, a key frame every
+    second so WebRTC/HLS readers start quickly)."""
+    gop = str(max(1, round(fps)))
+    if encoder == "libx264":
+        return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                "-pix_fmt", "yuv420p", "-g", gop]
+    # hardware encoders (h264_v4l2m2m, h264_omx, …) need a bit rate; their defaults are tiny
+    return ["-c:v", encoder, "-pix_fmt", "yuv420p", "-g", gop, "-b:v", "2M"]
+
+
+def _command(input_args: list[str], output_args: list[str]) -> str:
+    args = [FFMPEG, "-hide_banner", "-loglevel", "warning", "-nostdin", *input_args,
+            "-an", *output_args, "-f", "rtsp", "-rtsp_transport", "tcp"]
+    return " ".join(shlex.quote(a) for a in args) + " " + PUBLISH_URL
+
+
+def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
+    mode = _check_mode(camera)
+    if not camera.device_node:
+        raise CameraUnavailable(camera.id, "no device node")
+    input_format = V4L2_INPUT_FORMATS.get(mode.pixel_format.upper())
+    if input_format is None:
+        raise CameraUnavailable(camera.id, f"unsupported pixel format {mode.pixel_format!r}")
+    inp = ["-f", "v4l2", "-input_format", input_format, "-video_size", mode.resolution,
+           "-framerate", _fps(mode.fps), "-i", camera.device_node]
+    out = ["-c:v", "copy"] if input_format in COPY_FORMATS else encoder_args(
+        cfg.video_encoder, mode.fps)
+    return _command(inp, out)
+
+
+def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
+    mode = _check_mode(camera)
+    inp = ["-re", "-f", "lavfi", "-i",
+           f"{TEST_PATTERN_FORMAT}=size={mode.resolution}:rate={_fps(mode.fps)}"]
+    return _command(inp, encoder_args(cfg.video_encoder, mode.fps))
+
+
+def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
+    """The ``PathConf`` body for one camera. Raises ``CameraUnavailable`` when the camera
+    lacks what its kind needs (a probed mode, a device node, a source URL)."""
+    if camera.kind is CameraKind.NETWORK:
+        if not camera.source_url:
+            raise CameraUnavailable(camera.id, "no source URL")
+        return {
+            "source": camera.source_url,
+            "sourceOnDemand": True,
+            "sourceOnDemandStartTimeout": format_duration(cfg.start_timeout),
+            "sourceOnDemandCloseAfter": format_duration(cfg.close_after),
+        }
+    if camera.kind is CameraKind.USB:
+        command = usb_command(camera, cfg)
+    elif camera.kind is CameraKind.TEST_PATTERN:
+        command = test_pattern_command(camera, cfg)
+    else:  # pragma: no cover - a new CameraKind must be handled here
+        raise CameraUnavailable(camera.id, f"unknown camera kind {camera.kind!r}")
+    return {
+        "source": "publisher",
+        "runOnDemand": command,
+        "runOnDemandRestart": True,
+        "runOnDemandStartTimeout": format_duration(cfg.start_timeout),
+        "runOnDemandCloseAfter": format_duration(cfg.close_after),
+    }
+
+
+def wants_path(camera: Camera) -> bool:
+    """Network cameras always have a path (MediaMTX pulls them on demand, so a camera that
+    is down costs nothing); USB and test-pattern cameras only while CONNECTED."""
+    return camera.kind is CameraKind.NETWORK or camera.connected
+
+
+def desired_paths(
+    cameras: Iterable[Camera], cfg: MediaMTXConfig
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """``({path name: PathConf}, {camera id: why it has no path})`` for the cameras that
+    should be published now."""
+    desired: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    for camera in cameras:
+        if not wants_path(camera):
+            continue
+        try:
+            desired[camera.id] = path_conf_for(camera, cfg)
+        except CameraUnavailable as e:
+            problems[camera.id] = e.reason
+    return desired, problems
