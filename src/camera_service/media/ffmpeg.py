@@ -1,0 +1,255 @@
+"""ffmpeg and ffprobe as asyncio child processes.
+
+``FFmpegProcess`` owns one ffmpeg run: it keeps the last lines of stderr in a ring buffer
+(shown only when the run fails) and stops in a fixed, bounded sequence::
+
+    "q" on stdin  -> wait(graceful)      ffmpeg finishes the file (trailer, faststart)
+    SIGINT        -> wait(step)          same, for an ffmpeg that does not read stdin
+    SIGTERM       -> wait(step)
+    SIGKILL       -> wait(step)
+
+``ffprobe_duration`` and ``ffprobe_valid`` look at a finished file. Every foreign error
+(OSError, timeouts) leaves this module as ``FFmpegError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import FFmpegError
+
+log = logging.getLogger(__name__)
+
+FFMPEG = os.environ.get("CAMERA_SERVICE_FFMPEG", "ffmpeg")
+FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
+STDERR_LINES = 40
+STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
+PROBE_TIMEOUT = 15.0
+
+
+def input_args(url: str, io_timeout: float) -> list[str]:
+    """Input options for a live camera URL: RTSP over TCP, a socket I/O timeout so a stalled
+    stream ends ffmpeg instead of hanging it, and a short probe so the first frame is fast."""
+    args = ["-analyzeduration", "500000", "-probesize", "500000"]
+    if url.startswith(("rtsp://", "rtsps://")):
+        args += ["-rtsp_transport", "tcp", "-timeout", str(int(io_timeout * 1_000_000))]
+    return [*args, "-i", url]
+
+
+class FFmpegProcess:
+    """One ffmpeg (or ffprobe) child. ``name`` labels log lines (e.g. ``camera0 recording``)."""
+
+    def __init__(
+        self, args: Sequence[str], *, name: str, binary: str | None = None, camera_id: str = ""
+    ) -> None:
+        self.args = [binary or FFMPEG, *args]
+        self.name = name
+        self.camera_id = camera_id
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
+        self._reader: asyncio.Task[None] | None = None
+        self.stop_requested = False
+
+    # --- state -------------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    def stderr_tail(self, lines: int = STDERR_LINES) -> str:
+        return "\n".join(list(self._stderr)[-lines:])
+
+    def last_error_line(self) -> str:
+        return self._stderr[-1] if self._stderr else ""
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # a terminal's Ctrl-C is for us, not for ffmpeg
+            )
+        except OSError as e:
+            raise FFmpegError(f"cannot run {self.args[0]}: {e}") from e
+        self._reader = asyncio.create_task(self._read_stderr(), name=f"stderr {self.name}")
+        log.debug("%s: started pid %s", self.name, self._proc.pid)
+
+    async def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        pending = b""
+        while chunk := await self._proc.stderr.read(4096):
+            pending += chunk
+            *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")
+            for line in lines:
+                if line.strip():
+                    self._stderr.append(line.decode(errors="replace").rstrip())
+            pending = pending[-4096:]
+        if pending.strip():
+            self._stderr.append(pending.decode(errors="replace").rstrip())
+
+    async def wait(self, timeout: float | None = None) -> int:
+        """The exit code; raises ``asyncio.TimeoutError`` when still running after ``timeout``."""
+        assert self._proc is not None, "not started"
+        rc = await asyncio.wait_for(self._proc.wait(), timeout)
+        if self._reader is not None:
+            # the pipe closes when the process exits; a grandchild holding it must not hang us
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._reader), STEP_TIMEOUT)
+        return rc
+
+    async def stop(self, graceful_timeout: float, step_timeout: float = STEP_TIMEOUT) -> int:
+        """Ask ffmpeg to finish, escalating to signals; returns the exit code (negative = signal).
+
+        Cancellation kills the child before re-raising, so nothing is left behind."""
+        if self._proc is None:
+            return 0
+        self.stop_requested = True
+        try:
+            if self._proc.returncode is None:
+                await self._send_q()
+            steps = (
+                (None, graceful_timeout),
+                (signal.SIGINT, step_timeout),
+                (signal.SIGTERM, step_timeout),
+                (signal.SIGKILL, step_timeout),
+            )
+            for sig, timeout in steps:
+                if sig is not None:
+                    if self._proc.returncode is not None:
+                        break
+                    log.warning("%s: still running, sending %s", self.name, sig.name)
+                    with contextlib.suppress(ProcessLookupError):
+                        self._proc.send_signal(sig)
+                try:
+                    return await self.wait(timeout)
+                except asyncio.TimeoutError:
+                    continue
+            if self._proc.returncode is None:
+                log.error("%s: pid %s did not exit after SIGKILL", self.name, self._proc.pid)
+                return -int(signal.SIGKILL)
+            return self._proc.returncode
+        except asyncio.CancelledError:
+            self.kill()
+            raise
+
+    async def _send_q(self) -> None:
+        stdin = self._proc.stdin if self._proc else None
+        if stdin is None:
+            return
+        try:
+            stdin.write(b"q")
+            await asyncio.wait_for(stdin.drain(), STEP_TIMEOUT)
+            stdin.close()
+        except (OSError, asyncio.TimeoutError):  # already gone: the signals take over
+            pass
+
+    def kill(self) -> None:
+        """SIGKILL without waiting (for cancellation paths); safe to call any time."""
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._proc.kill()
+
+    def log_failure(self, message: str) -> None:
+        """Log a failed run once, with its stderr tail."""
+        log.error(
+            "%s: %s\n%s",
+            self.name,
+            message,
+            self.stderr_tail() or "(no output from ffmpeg)",
+            extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"},
+        )
+
+
+async def run(
+    args: Sequence[str], *, name: str, timeout: float, binary: str | None = None
+) -> tuple[int, str]:
+    """Run to completion within ``timeout`` (then kill); returns ``(exit code, stderr tail)``.
+    Raises ``FFmpegError`` on timeout."""
+    proc = FFmpegProcess(args, name=name, binary=binary)
+    await proc.start()
+    try:
+        rc = await proc.wait(timeout)
+    except asyncio.TimeoutError:
+        await proc.stop(0.0, step_timeout=1.0)
+        raise FFmpegError(f"{name} timed out after {timeout:g}s", proc.stderr_tail()) from None
+    except asyncio.CancelledError:
+        proc.kill()
+        raise
+    return rc, proc.stderr_tail()
+
+
+async def _probe(
+    path: Path, entries: str, timeout: float, extra: Sequence[str] = ()
+) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        FFPROBE, "-v", "error", *extra, "-show_entries", entries, "-of", "default=nw=1",
+        str(path),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await asyncio.wait_for(proc.wait(), STEP_TIMEOUT)
+        raise FFmpegError(f"ffprobe timed out after {timeout:g}s on {path.name}") from None
+    except asyncio.CancelledError:
+        proc.kill()
+        raise
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(errors="replace")
+
+
+def _fields(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key not in out:
+            out[key] = value.strip()
+    return out
+
+
+async def ffprobe_duration(path: Path, timeout: float = PROBE_TIMEOUT) -> float | None:
+    """The container duration in seconds, ``None`` when ffprobe cannot tell."""
+    try:
+        rc, out = await _probe(Path(path), "format=duration", timeout)
+    except OSError as e:
+        raise FFmpegError(f"cannot run ffprobe: {e}") from e
+    if rc != 0:
+        return None
+    try:
+        return float(_fields(out)["duration"])
+    except (KeyError, ValueError):
+        return None
+
+
+async def ffprobe_valid(path: Path, timeout: float = PROBE_TIMEOUT) -> bool:
+    """True when ffprobe opens the file and finds a video stream with a size."""
+    try:
+        rc, out = await _probe(
+            Path(path), "stream=codec_type,width,height", timeout, ("-select_streams", "v:0")
+        )
+    except OSError as e:
+        raise FFmpegError(f"cannot run ffprobe: {e}") from e
+    fields = _fields(out)
+    return rc == 0 and fields.get("codec_type") == "video" and fields.get("width", "0") != "0"

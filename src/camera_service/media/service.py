@@ -1,0 +1,318 @@
+"""Snapshots and recordings for the API (``ports.Media``).
+
+``MediaService`` owns the running ``RecordingJob``s (one per camera), publishes their
+``recording_status_update`` and ``snapshot_taken`` notifications on the bus, and runs two
+background loops: a free-space watch that stops every recording cleanly when the recordings
+folder drops below ``min_free_mb``, and the retention schedule. Leaving the context stops
+every recording gracefully (files finalized) before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from ..config.model import StorageConfig
+from ..errors import CameraUnavailable, DiskFullError, InvalidParams, InvalidState
+from ..events import EventBus
+from ..models import (
+    Camera,
+    CameraEvent,
+    CameraEventKind,
+    Clock,
+    ComponentHealth,
+    Notification,
+    Recording,
+    RecordingStatus,
+    Snapshot,
+)
+from .filenames import (
+    DEFAULT_FORMAT,
+    RECORDING_FORMATS,
+    numbered,
+    recording_filename,
+    snapshot_filename,
+)
+from .recordings import RecordingJob
+from .snapshots import capture_jpeg
+from .storage import MB, Storage
+
+log = logging.getLogger(__name__)
+
+TOPICS = {
+    RecordingStatus.RECORDING: "recording.start",
+    RecordingStatus.STOPPED: "recording.stop",
+    RecordingStatus.FAILED: "recording.error",
+}
+STARTED = "STARTED"
+MAX_DURATION = 7 * 86400.0
+
+
+class MediaService:
+    def __init__(
+        self,
+        config: StorageConfig,
+        storage: Storage,
+        bus: EventBus[Notification],
+        reader_url: Callable[[Camera], str],
+        clock: Clock | None = None,
+        *,
+        watch_interval: float = 2.0,
+        start_timeout: float | None = None,
+        io_timeout: float = 10.0,
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.bus = bus
+        self.reader_url = reader_url
+        self.clock = clock or Clock()
+        self.watch_interval = watch_interval
+        self.start_timeout = start_timeout if start_timeout is not None else config.snapshot_timeout
+        self.io_timeout = io_timeout
+        self._jobs: dict[str, RecordingJob] = {}
+        self._starting: set[str] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._background: list[asyncio.Task[None]] = []
+        self._low_space = False
+        self._closing = False
+        storage.add_busy_check(self.is_busy)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._closing = False
+        self._background = [
+            asyncio.create_task(self._watch_free_space(), name="media free-space watch"),
+            asyncio.create_task(self._retention_schedule(), name="media retention"),
+        ]
+
+    async def stop(self) -> None:
+        """Finalize every recording (graceful, bounded), then end the background loops."""
+        self._closing = True
+        for t in self._background:
+            t.cancel()
+        jobs = list(self._jobs.values())
+        if jobs:
+            log.info("finalizing %d recording(s)", len(jobs), extra={"COMPONENT": "media"})
+            await asyncio.gather(
+                *(j.stop("service stopping") for j in jobs), return_exceptions=True
+            )
+        for t in [*self._background, *self._tasks]:
+            t.cancel()
+        await asyncio.gather(*self._background, *self._tasks, return_exceptions=True)
+        self._background = []
+
+    async def __aenter__(self) -> MediaService:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def health(self) -> ComponentHealth:
+        if self._low_space:
+            return ComponentHealth("storage", False, "low_space", "below min_free_mb")
+        return ComponentHealth("storage", True, "ok", f"{len(self._jobs)} recording(s)")
+
+    def is_busy(self, path: Path) -> bool:
+        return any(job.owns(path) for job in list(self._jobs.values()))
+
+    # --- snapshots ---------------------------------------------------------------------
+
+    async def take_snapshot(self, camera: Camera, filename: str | None) -> Snapshot:
+        _require_connected(camera)
+        now = self.clock.time()
+        name = snapshot_filename(camera.id, filename, now)
+        folder = self.storage.folder("snapshots")
+        final = folder / name
+        if final.exists():
+            if filename is not None:
+                raise InvalidParams("filename", f"{name} already exists")
+            final = _unused(folder, name)
+        size = await capture_jpeg(
+            self.reader_url(camera),
+            final,
+            quality=self.config.snapshot_quality,
+            max_width=self.config.snapshot_max_width,
+            timeout=self.config.snapshot_timeout,
+            camera_id=camera.id,
+        )
+        snap = Snapshot(camera.id, final.name, now, size, str(final))
+        self.bus.publish(
+            Notification(
+                method="snapshot_taken",
+                topic="snapshot.taken",
+                params={
+                    "device": camera.id,
+                    "filename": snap.filename,
+                    "file_size": size,
+                    "timestamp": now,
+                },
+                device=camera.id,
+            )
+        )
+        return snap
+
+    # --- recordings --------------------------------------------------------------------
+
+    def active_recordings(self) -> list[Recording]:
+        return [j.recording for j in self._jobs.values() if j.final is None]
+
+    async def start_recording(
+        self, camera: Camera, duration: float | None, fmt: str | None
+    ) -> Recording:
+        fmt = fmt or self.config.recording_format or DEFAULT_FORMAT
+        if fmt not in RECORDING_FORMATS:
+            raise InvalidParams("format", f"format must be one of {', '.join(RECORDING_FORMATS)}")
+        if duration is not None and not 0 < duration <= MAX_DURATION:
+            raise InvalidParams("duration", f"duration must be > 0 and <= {MAX_DURATION:g} s")
+        _require_connected(camera)
+        if self._closing:
+            raise InvalidState("stopping", "the service is stopping")
+        if camera.id in self._jobs or camera.id in self._starting:
+            raise InvalidState("recording", f"{camera.id} is already recording")
+        self._starting.add(camera.id)
+        try:
+            free = await self.storage.free_bytes_async()
+            if self.storage.below_min_free(free):
+                raise DiskFullError(
+                    f"only {free // MB} MB free, below the minimum of {self.config.min_free_mb} MB"
+                )
+            folder = self.storage.folder("recordings")
+            name = recording_filename(camera.id, fmt, self.clock.time())
+            if (folder / name).exists():
+                name = _unused(folder, name).name
+            job = RecordingJob(
+                camera_id=camera.id,
+                url=self.reader_url(camera),
+                directory=folder,
+                filename=name,
+                fmt=fmt,
+                duration=duration,
+                segment_seconds=self.config.segment_seconds,
+                stop_timeout=self.config.stop_timeout,
+                start_timeout=self.start_timeout,
+                io_timeout=self.io_timeout,
+                on_end=self._ended,
+                clock=self.clock,
+            )
+            rec = await job.start()
+            self._jobs[camera.id] = job
+        finally:
+            self._starting.discard(camera.id)
+        if self._closing:  # the service began stopping while ffmpeg was starting
+            self._publish(rec, STARTED)
+            return await job.stop("service stopping")
+        self._publish(rec, STARTED)
+        return rec
+
+    async def stop_recording(self, camera_id: str) -> Recording:
+        job = self._jobs.get(camera_id)
+        if job is None or job.final is not None:
+            raise InvalidState("not_recording", f"{camera_id} is not recording")
+        return await job.stop()
+
+    def _ended(self, rec: Recording) -> None:
+        job = self._jobs.get(rec.camera_id)
+        if job is not None and job.final is rec:
+            del self._jobs[rec.camera_id]
+        self._publish(rec, rec.status.value)
+
+    def _publish(self, rec: Recording, status: str) -> None:
+        params: dict[str, object] = {
+            "device": rec.camera_id,
+            "status": status,
+            "filename": rec.filename,
+            "duration": round(rec.duration or 0.0, 3) if status != STARTED else 0.0,
+            "format": rec.format,
+        }
+        if status != STARTED:
+            params["file_size"] = rec.file_size
+            if rec.segments:
+                params["segments"] = list(rec.segments)
+        if rec.reason:
+            params["reason"] = rec.reason
+        topic = TOPICS[RecordingStatus.RECORDING if status == STARTED else rec.status]
+        self.bus.publish(
+            Notification("recording_status_update", topic, params, device=rec.camera_id)
+        )
+
+    # --- events from the camera registry -----------------------------------------------
+
+    def on_camera_event(self, event: CameraEvent) -> None:
+        """Registry listener (synchronous): a camera that is gone or no longer connected
+        ends its recording; the file is finalized and kept, and reported FAILED."""
+        cam = event.camera
+        gone = event.kind is CameraEventKind.REMOVED or not cam.connected
+        job = self._jobs.get(cam.id)
+        if not gone or job is None or job.final is not None:
+            return
+        reason = "camera removed" if event.kind is CameraEventKind.REMOVED else (
+            f"camera {cam.status.value.lower()}" + (f": {cam.reason}" if cam.reason else "")
+        )
+        self._spawn(job.stop(reason, failed=True))
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- background loops --------------------------------------------------------------
+
+    async def _watch_free_space(self) -> None:
+        while True:
+            await asyncio.sleep(self.watch_interval)
+            try:
+                free = await self.storage.free_bytes_async()
+            except Exception as e:  # noqa: BLE001 - keep watching; report once
+                if not self._low_space:
+                    log.warning("cannot read free space: %s", e, extra={"COMPONENT": "media"})
+                continue
+            low = self.storage.below_min_free(free)
+            if low != self._low_space:
+                self._low_space = low
+                if low:
+                    log.warning(
+                        "free space %d MB below %d MB: stopping recordings",
+                        free // MB,
+                        self.config.min_free_mb,
+                        extra={"COMPONENT": "media"},
+                    )
+                else:
+                    log.info("free space recovered (%d MB)", free // MB)
+            if low:
+                reason = (
+                    f"disk space low: {free // MB} MB free, minimum {self.config.min_free_mb} MB"
+                )
+                for job in list(self._jobs.values()):
+                    if not job.stopping:
+                        self._spawn(job.stop(reason))
+
+    async def _retention_schedule(self) -> None:
+        interval = max(1.0, self.config.retention.interval)
+        while True:
+            await asyncio.sleep(interval)
+            if not self.storage.retention_policy().enabled:
+                continue
+            try:
+                await self.storage.cleanup()
+            except Exception:  # noqa: BLE001 - the schedule must survive a bad run
+                log.exception("retention run failed")
+
+
+def _require_connected(camera: Camera) -> None:
+    if not camera.connected:
+        raise CameraUnavailable(camera.id, camera.reason or camera.status.value)
+
+
+def _unused(folder: Path, name: str) -> Path:
+    n = 1
+    while (folder / numbered(name, n)).exists():
+        n += 1
+    return folder / numbered(name, n)

@@ -1,0 +1,95 @@
+"""One JPEG from a live stream, written atomically.
+
+ffmpeg reads the camera's reader URL (RTSP over TCP), decodes the first frame it can, and
+writes it to a hidden temporary file in the snapshot folder; the file is fsynced and renamed
+to its final name, and the folder fsynced, so a reader never sees half a JPEG and a crash
+never leaves one under a real name. The whole capture is bounded by ``timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from ..errors import FFmpegError, StorageError
+from . import ffmpeg
+
+
+def _jpeg_args(url: str, tmp: Path, quality: int, max_width: int, io_timeout: float) -> list[str]:
+    args = ["-hide_banner", "-nostats", "-loglevel", "error", "-nostdin"]
+    args += ffmpeg.input_args(url, io_timeout)
+    args += ["-map", "0:v:0", "-frames:v", "1"]
+    if max_width > 0:
+        # never upscale; keep the aspect ratio with an even height
+        args += ["-vf", f"scale='min({max_width},iw)':-2"]
+    args += ["-q:v", str(quality), "-f", "image2", "-update", "1", "-y", str(tmp)]
+    return args
+
+
+def _fsync_and_rename(tmp: Path, final: Path) -> int:
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size == 0:
+        raise StorageError("ffmpeg wrote an empty snapshot")
+    os.replace(tmp, final)
+    dfd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return size
+
+
+async def capture_jpeg(
+    url: str,
+    final: Path,
+    *,
+    quality: int,
+    max_width: int,
+    timeout: float,
+    camera_id: str = "",
+) -> int:
+    """Write one JPEG to ``final`` (atomically); returns its size in bytes.
+
+    Raises ``FFmpegError`` when ffmpeg fails or ``timeout`` passes, ``StorageError`` when the
+    file cannot be written. No temporary file is left behind either way."""
+    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+    proc = ffmpeg.FFmpegProcess(
+        _jpeg_args(url, tmp, quality, max_width, io_timeout=timeout),
+        name=f"{camera_id or 'camera'} snapshot",
+        camera_id=camera_id,
+    )
+    try:
+        await proc.start()
+        try:
+            rc = await proc.wait(timeout)
+        except asyncio.TimeoutError:
+            await proc.stop(0.0, step_timeout=1.0)
+            raise FFmpegError(
+                f"snapshot timed out after {timeout:g}s (no frame from the camera)",
+                proc.stderr_tail(),
+            ) from None
+        if rc != 0 or not tmp.exists():
+            proc.log_failure(f"snapshot failed (exit {rc})")
+            raise FFmpegError(
+                f"snapshot failed: {proc.last_error_line() or f'ffmpeg exit {rc}'}",
+                proc.stderr_tail(),
+            )
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, _fsync_and_rename, tmp, final)
+        except OSError as e:
+            raise StorageError(f"cannot store snapshot {final.name}: {e.strerror or e}") from e
+    except asyncio.CancelledError:
+        proc.kill()
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()

@@ -1,0 +1,250 @@
+"""The snapshot and recording folders: listing, info, delete, download paths, free space and
+retention (``ports.FileStore``).
+
+Only plain, visible, regular files directly in a folder are ever listed, resolved or deleted;
+hidden files (our temporary ``.name.tmp`` snapshots) are invisible. ``resolve`` refuses any
+name that is not plain and any path whose real location is outside its folder (symlinks).
+Retention never deletes a busy file: ``is_busy`` checks (the media service registers one that
+knows the running recordings) and anything modified in the last ``retention.GRACE`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from ..config.model import StorageConfig
+from ..errors import FFmpegError, FileNotFound, InvalidParams, InvalidState, StorageError
+from ..models import (
+    CleanupResult,
+    Clock,
+    FileEntry,
+    FileInfo,
+    RetentionPolicy,
+    StorageInfo,
+)
+from . import ffmpeg
+from .filenames import check_kind, check_plain_name, parse_device, parse_time
+from .retention import StoredFile, select_for_deletion, validate_policy
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+MB = 1024 * 1024
+
+
+class Storage:
+    def __init__(
+        self,
+        config: StorageConfig,
+        clock: Clock | None = None,
+        is_busy: Callable[[Path], bool] | None = None,
+    ) -> None:
+        self.config = config
+        self._clock = clock or Clock()
+        self._busy_checks: list[Callable[[Path], bool]] = [is_busy] if is_busy else []
+        r = config.retention
+        self._policy = RetentionPolicy(r.enabled, r.policy_type, r.max_age_days, r.max_size_gb)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for folder in (self.config.snapshots_dir, self.config.recordings_dir):
+            try:
+                await loop.run_in_executor(None, lambda f=folder: f.mkdir(parents=True, exist_ok=True))
+            except OSError as e:
+                raise StorageError(f"cannot create {folder}: {e.strerror or e}") from e
+
+    async def stop(self) -> None:
+        return None
+
+    async def __aenter__(self) -> Storage:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def add_busy_check(self, check: Callable[[Path], bool]) -> None:
+        self._busy_checks.append(check)
+
+    def is_busy(self, path: Path) -> bool:
+        return any(check(path) for check in self._busy_checks)
+
+    # --- files -------------------------------------------------------------------------
+
+    def folder(self, kind: str) -> Path:
+        check_kind(kind)
+        return self.config.snapshots_dir if kind == "snapshots" else self.config.recordings_dir
+
+    def _scan(self, kind: str) -> list[StoredFile]:
+        out: list[StoredFile] = []
+        try:
+            with os.scandir(self.folder(kind)) as it:
+                for e in it:
+                    if e.name.startswith("."):
+                        continue
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except OSError:
+                        continue  # deleted meanwhile
+                    if stat.S_ISREG(st.st_mode):
+                        out.append(StoredFile(Path(e.path), st.st_size, st.st_mtime))
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise StorageError(f"cannot list {kind}: {e.strerror or e}") from e
+        return out
+
+    def list_files(self, kind: str, limit: int, offset: int) -> tuple[list[FileEntry], int]:
+        """One page of files, newest first, and the total count."""
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidParams("limit", f"limit must be between 1 and {MAX_LIMIT}")
+        if not isinstance(offset, int) or offset < 0:
+            raise InvalidParams("offset", "offset must be 0 or more")
+        files = sorted(self._scan(kind), key=lambda f: (f.mtime, f.path.name), reverse=True)
+        page = files[offset : offset + limit]
+        return [FileEntry(kind, f.path.name, f.size, f.mtime) for f in page], len(files)
+
+    def resolve(self, kind: str, filename: str) -> Path:
+        folder = self.folder(kind)
+        check_plain_name(filename)
+        path = folder / filename
+        try:
+            real = path.resolve(strict=True)
+            inside = real.parent == folder.resolve(strict=True)
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFound(kind.removesuffix("s"), filename) from None
+        except (OSError, RuntimeError) as e:  # loops, permissions
+            raise StorageError(f"cannot open {filename}: {e}") from e
+        if not inside or path.is_symlink():
+            raise InvalidParams("filename", "file is outside the storage folder")
+        if not real.is_file():
+            raise FileNotFound(kind.removesuffix("s"), filename)
+        return real
+
+    async def file_info(self, kind: str, filename: str) -> FileInfo:
+        path = self.resolve(kind, filename)
+        try:
+            st = path.stat()
+        except OSError:
+            raise FileNotFound(kind.removesuffix("s"), filename) from None
+        duration = None
+        if kind == "recordings":
+            try:
+                duration = await ffmpeg.ffprobe_duration(path)
+            except FFmpegError as e:
+                log.warning("cannot read the duration of %s: %s", filename, e)
+        return FileInfo(
+            entry=FileEntry(kind, filename, st.st_size, st.st_mtime),
+            created_time=parse_time(filename) or st.st_mtime,
+            device=parse_device(filename),
+            duration=duration,
+        )
+
+    def delete_file(self, kind: str, filename: str) -> None:
+        path = self.resolve(kind, filename)
+        if self.is_busy(self.folder(kind) / filename):
+            raise InvalidState("busy", f"{filename} is being written")
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise FileNotFound(kind.removesuffix("s"), filename) from None
+        except OSError as e:
+            raise StorageError(f"cannot delete {filename}: {e.strerror or e}") from e
+        log.info("deleted %s/%s", kind, filename, extra={"COMPONENT": "storage"})
+
+    # --- space -------------------------------------------------------------------------
+
+    def free_bytes(self) -> int:
+        """Space available to us where recordings are written."""
+        try:
+            st = os.statvfs(self.config.recordings_dir)
+        except OSError as e:
+            raise StorageError(f"cannot read free space: {e.strerror or e}") from e
+        return st.f_bavail * st.f_frsize
+
+    async def free_bytes_async(self) -> int:
+        return await asyncio.get_running_loop().run_in_executor(None, self.free_bytes)
+
+    def below_min_free(self, free: int) -> bool:
+        return free < self.config.min_free_mb * MB
+
+    def storage_info(self) -> StorageInfo:
+        try:
+            st = os.statvfs(self.config.recordings_dir)
+        except OSError as e:
+            raise StorageError(f"cannot read free space: {e.strerror or e}") from e
+        total = st.f_blocks * st.f_frsize
+        available = st.f_bavail * st.f_frsize
+        used = total - st.f_bfree * st.f_frsize
+        usage = 100.0 * used / (used + available) if used + available else 0.0
+        return StorageInfo(
+            total_space=total,
+            used_space=used,
+            available_space=available,
+            usage_percentage=round(usage, 2),
+            recordings_size=sum(f.size for f in self._scan("recordings")),
+            snapshots_size=sum(f.size for f in self._scan("snapshots")),
+            low_space_warning=usage >= self.config.low_space_percent
+            or self.below_min_free(available),
+        )
+
+    async def storage_info_async(self) -> StorageInfo:
+        return await asyncio.get_running_loop().run_in_executor(None, self.storage_info)
+
+    # --- retention ---------------------------------------------------------------------
+
+    def retention_policy(self) -> RetentionPolicy:
+        return self._policy
+
+    def set_retention_policy(self, policy: RetentionPolicy) -> RetentionPolicy:
+        self._policy = validate_policy(policy)
+        log.info("retention policy now %s", self._policy, extra={"COMPONENT": "storage"})
+        return self._policy
+
+    async def cleanup(self) -> CleanupResult:
+        """Apply the retention policy once (nothing when it is disabled)."""
+        policy = self._policy
+        if not policy.enabled:
+            return CleanupResult(0, 0)
+        loop = asyncio.get_running_loop()
+        files = await loop.run_in_executor(
+            None, lambda: self._scan("recordings") + self._scan("snapshots")
+        )
+        # busy checks run here, on the loop, where the media service's state lives
+        marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path)) for f in files]
+        victims = select_for_deletion(marked, policy, self._clock.time())
+        deleted, freed = await loop.run_in_executor(None, _delete, victims)
+        if deleted:
+            log.info(
+                "retention (%s) deleted %d files, %d bytes",
+                policy.policy_type,
+                deleted,
+                freed,
+                extra={"COMPONENT": "storage"},
+            )
+        return CleanupResult(deleted, freed)
+
+
+def _delete(victims: list[StoredFile]) -> tuple[int, int]:
+    deleted = freed = 0
+    for f in victims:
+        try:
+            f.path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            log.warning("retention cannot delete %s: %s", f.path.name, e.strerror or e)
+            continue
+        deleted += 1
+        freed += f.size
+    return deleted, freed

@@ -1,0 +1,1 @@
+from support.fixtures import rtsp_server, rtsp_server_module  # noqa: F401
