@@ -1,0 +1,319 @@
+"""The API's methods. Each takes ``(ctx, session, args)`` with ``args`` already checked
+against its ``Param`` list (see ``methods.METHODS``) and returns a JSON-able result.
+Handlers speak only to ``ports`` Protocols through the context."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..errors import AuthError, InvalidParams, MediaMTXError
+from ..models import RetentionPolicy
+from . import present
+from .auth import PERMISSIONS
+from .context import RpcContext
+from .metrics import process_usage
+from .session import TOPICS, Session
+
+Args = dict[str, Any]
+
+
+async def ping(ctx: RpcContext, session: Session, args: Args) -> Any:
+    return "pong"
+
+
+async def authenticate(ctx: RpcContext, session: Session, args: Args) -> Any:
+    try:
+        principal = ctx.authenticator.authenticate(args["auth_token"])
+    except AuthError:
+        session.principal = None
+        raise
+    session.principal = principal
+    return {
+        "authenticated": True,
+        "role": principal.role.label,
+        "permissions": list(PERMISSIONS[principal.role]),
+        "expires_at": present.iso_time(principal.expires_at),
+        "session_id": session.session_id,
+    }
+
+
+# -- cameras ---------------------------------------------------------------------------------
+
+
+async def get_camera_list(ctx: RpcContext, session: Session, args: Args) -> Any:
+    cameras = ctx.cameras.cameras()
+    return {
+        "cameras": [present.camera_object(c, ctx.stream_urls(c.id)) for c in cameras],
+        "total": len(cameras),
+        "connected": sum(1 for c in cameras if c.connected),
+    }
+
+
+async def get_camera_status(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    out = present.camera_object(camera, ctx.stream_urls(camera.id))
+    bytes_sent: int | None = None
+    readers: int | None = None
+    if ctx.streams is not None:
+        try:
+            state = await ctx.streams.stream_status(camera.id)
+        except MediaMTXError:
+            pass  # the camera's own status is still worth answering; stream figures unknown
+        else:
+            bytes_sent, readers = state.bytes_sent, state.readers
+    uptime = ctx.clock.time() - camera.changed_at if camera.connected else 0.0
+    out["metrics"] = {"bytes_sent": bytes_sent, "readers": readers, "uptime": round(uptime, 3)}
+    caps = present.capabilities_object(camera)
+    out["capabilities"] = {"formats": caps["formats"], "resolutions": caps["resolutions"]}
+    return out
+
+
+async def get_camera_capabilities(ctx: RpcContext, session: Session, args: Args) -> Any:
+    return present.capabilities_object(ctx.cameras.get(args["device"]))
+
+
+# -- media -----------------------------------------------------------------------------------
+
+
+async def take_snapshot(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    snap = await ctx.require_media().take_snapshot(camera, args["filename"])
+    return present.snapshot_object(snap)
+
+
+async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    rec = await ctx.require_media().start_recording(camera, args["duration"], args["format"])
+    return present.recording_started(rec)
+
+
+async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    rec = await ctx.require_media().stop_recording(camera.id)
+    return present.recording_stopped(rec)
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def _list(kind: str) -> Any:
+    async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
+        entries, total = ctx.require_files().list_files(kind, args["limit"], args["offset"])
+        return {
+            "files": [present.file_object(e) for e in entries],
+            "total": total,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
+
+    return handler
+
+
+def _info(kind: str) -> Any:
+    async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
+        info = await ctx.require_files().file_info(kind, args["filename"])
+        return present.file_info_object(info)
+
+    return handler
+
+
+def _delete(kind: str) -> Any:
+    async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
+        ctx.require_files().delete_file(kind, args["filename"])
+        return {"filename": args["filename"], "deleted": True}
+
+    return handler
+
+
+list_recordings, list_snapshots = _list("recordings"), _list("snapshots")
+get_recording_info, get_snapshot_info = _info("recordings"), _info("snapshots")
+delete_recording, delete_snapshot = _delete("recordings"), _delete("snapshots")
+
+
+async def get_storage_info(ctx: RpcContext, session: Session, args: Args) -> Any:
+    return dataclasses.asdict(ctx.require_files().storage_info())
+
+
+def _policy(p: RetentionPolicy) -> dict[str, Any]:
+    return {
+        "policy_type": p.policy_type,
+        "max_age_days": p.max_age_days,
+        "max_size_gb": p.max_size_gb,
+        "enabled": p.enabled,
+    }
+
+
+async def set_retention_policy(ctx: RpcContext, session: Session, args: Args) -> Any:
+    files = ctx.require_files()
+    current = files.retention_policy()
+    policy = RetentionPolicy(
+        enabled=args["enabled"],
+        policy_type=args["policy_type"],
+        max_age_days=args["max_age_days"] if args["max_age_days"] is not None else current.max_age_days,
+        max_size_gb=args["max_size_gb"] if args["max_size_gb"] is not None else current.max_size_gb,
+    )
+    return _policy(files.set_retention_policy(policy))
+
+
+async def cleanup_old_files(ctx: RpcContext, session: Session, args: Args) -> Any:
+    result = await ctx.require_files().cleanup()
+    return {
+        "cleanup_executed": True,
+        "files_deleted": result.files_deleted,
+        "space_freed": result.space_freed,
+    }
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    available = False
+    if ctx.streams is not None and camera.connected:
+        try:
+            available = (await ctx.streams.stream_status(camera.id)).ready
+        except MediaMTXError:
+            available = False
+    urls = ctx.stream_urls(camera.id)
+    return {
+        "device": camera.id,
+        "stream_name": ctx.stream_name(camera.id),
+        "stream_url": urls.get("rtsp"),
+        "available": available,
+        "streams": urls,
+    }
+
+
+async def get_stream_status(ctx: RpcContext, session: Session, args: Args) -> Any:
+    camera = ctx.cameras.get(args["device"])
+    return present.stream_object(await ctx.require_streams().stream_status(camera.id))
+
+
+async def get_streams(ctx: RpcContext, session: Session, args: Args) -> Any:
+    return [present.stream_object(s) for s in await ctx.require_streams().streams()]
+
+
+# -- service ---------------------------------------------------------------------------------
+
+
+def _components(ctx: RpcContext) -> dict[str, Any]:
+    return {
+        name: {"healthy": h.healthy, "state": h.state, "detail": h.detail}
+        for name, h in ctx.components().items()
+    }
+
+
+def _overall(components: dict[str, Any]) -> str:
+    return "healthy" if all(c["healthy"] for c in components.values()) else "degraded"
+
+
+def _camera_counts(ctx: RpcContext) -> dict[str, int]:
+    cams = ctx.cameras.cameras()
+    return {"total": len(cams), "connected": sum(1 for c in cams if c.connected)}
+
+
+def _active_recordings(ctx: RpcContext) -> int:
+    return len(ctx.media.active_recordings()) if ctx.media is not None else 0
+
+
+async def get_metrics(ctx: RpcContext, session: Session, args: Args) -> Any:
+    m = ctx.metrics
+    totals = m.totals()
+    usage = process_usage()
+    uptime = ctx.uptime()
+    cpu_percent = round(100.0 * usage["cpu_seconds"] / uptime, 2) if uptime > 0 else 0.0
+    return {
+        "active_connections": m.active_connections,
+        "total_connections": m.total_connections,
+        "total_requests": totals.count,
+        "average_response_time": round(totals.total_seconds / totals.count * 1000, 3)
+        if totals.count
+        else 0.0,
+        "error_rate": round(totals.errors / totals.count, 4) if totals.count else 0.0,
+        "memory_usage": round(usage["rss_bytes"] / 1048576, 2),
+        "cpu_usage": cpu_percent,
+        "methods": {name: s.as_json() for name, s in sorted(m.methods.items())},
+        "cameras": _camera_counts(ctx),
+        "recordings": {"active": _active_recordings(ctx)},
+        "notifications_sent": m.notifications_sent,
+        "dropped_clients": m.dropped_clients,
+        "process": {
+            "rss_bytes": usage["rss_bytes"],
+            "cpu_seconds": round(usage["cpu_seconds"], 3),
+            "cpu_percent": cpu_percent,
+        },
+    }
+
+
+async def get_status(ctx: RpcContext, session: Session, args: Args) -> Any:
+    components = _components(ctx)
+    return {
+        "status": _overall(components),
+        "version": ctx.version,
+        "uptime": round(ctx.uptime(), 3),
+        "components": components,
+        "connections": ctx.metrics.active_connections,
+        "cameras": _camera_counts(ctx),
+        "recordings": {"active": _active_recordings(ctx)},
+    }
+
+
+async def get_server_info(ctx: RpcContext, session: Session, args: Args) -> Any:
+    components = _components(ctx)
+    return {
+        "name": "camera-service",
+        "version": ctx.version,
+        "uptime": round(ctx.uptime(), 3),
+        "status": _overall(components),
+        "components": components,
+        "capabilities": ["snapshots", "recordings", "streaming", "notifications"],
+        "supported_formats": ["fmp4", "mp4", "mkv"],
+    }
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+
+def _devices(filters: dict[str, Any] | None) -> frozenset[str] | None:
+    if not filters or filters.get("device") is None:
+        return None
+    device = filters["device"]
+    if isinstance(device, str):
+        return frozenset([device])
+    if isinstance(device, list) and all(isinstance(d, str) for d in device):
+        return frozenset(device)
+    raise InvalidParams("filters", "'filters.device' must be a camera id or a list of them")
+
+
+def _subscription(session: Session) -> dict[str, Any]:
+    topics = sorted(session.topics) if session.topics is not None else list(TOPICS)
+    filters = {"device": sorted(session.devices)} if session.devices is not None else {}
+    return {"subscribed": bool(topics), "topics": topics, "filters": filters}
+
+
+def _topics(value: list[str]) -> frozenset[str]:
+    unknown = [t for t in value if t not in TOPICS]
+    if unknown:
+        raise InvalidParams(
+            "topics", f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}"
+        )
+    return frozenset(value)
+
+
+async def subscribe_events(ctx: RpcContext, session: Session, args: Args) -> Any:
+    topics = _topics(args["topics"]) or frozenset(TOPICS)  # [] means every topic
+    if args["filters"] is not None:
+        session.devices = _devices(args["filters"])
+    session.topics = (session.topics or frozenset()) | topics
+    return _subscription(session)
+
+
+async def unsubscribe_events(ctx: RpcContext, session: Session, args: Args) -> Any:
+    if args["topics"] is None:
+        session.topics = frozenset()
+    else:
+        current = session.topics if session.topics is not None else frozenset(TOPICS)
+        session.topics = current - _topics(args["topics"])
+    return _subscription(session)

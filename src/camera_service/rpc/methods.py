@@ -1,0 +1,134 @@
+"""The method table: one entry per API method drives dispatch, the role check, parameter
+checking and the OpenRPC document (``rpc.discover``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import AuthError, PermissionDenied
+from . import handlers as h
+from .auth import Role
+from .context import RpcContext
+from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
+from .params import Param, bind
+from .session import TOPICS, Session
+
+Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    role: Role | None
+    handler: Handler
+    summary: str
+    params: tuple[Param, ...] = ()
+    result: str = "object"  # JSON type of the result, for OpenRPC
+
+
+DEVICE = Param("device", "string", required=True, description="camera id, e.g. camera0", max_length=64)
+FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
+LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
+OFFSET = Param("offset", "integer", default=0, minimum=0)
+TOPICS_PARAM = Param("topics", "array", required=True, items="string", description=", ".join(TOPICS))
+
+V, O, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
+_m = Method
+_TABLE: tuple[Method, ...] = (
+    _m("ping", None, h.ping, "Liveness check; answers \"pong\".", result="string"),
+    _m("authenticate", None, h.authenticate, "Authenticate this connection with a JWT or API key.",
+       (Param("auth_token", "string", required=True, max_length=8192),)),
+    _m("get_camera_list", V, h.get_camera_list, "All known cameras."),
+    _m("get_camera_status", V, h.get_camera_status, "One camera with stream metrics.", (DEVICE,)),
+    _m("get_camera_capabilities", V, h.get_camera_capabilities, "Formats, sizes, rates.", (DEVICE,)),
+    _m("take_snapshot", O, h.take_snapshot, "Take a JPEG snapshot.",
+       (DEVICE, Param("filename", "string", max_length=255))),
+    _m("start_recording", O, h.start_recording, "Start recording a camera.",
+       (DEVICE, Param("duration", "number", minimum=0, exclusive_minimum=True, description="seconds"),
+        Param("format", "string", enum=("fmp4", "mp4", "mkv")))),
+    _m("stop_recording", O, h.stop_recording, "Stop a camera's recording.", (DEVICE,)),
+    _m("list_recordings", V, h.list_recordings, "Recordings, newest first.", (LIMIT, OFFSET)),
+    _m("list_snapshots", V, h.list_snapshots, "Snapshots, newest first.", (LIMIT, OFFSET)),
+    _m("get_recording_info", V, h.get_recording_info, "One recording.", (FILENAME,)),
+    _m("get_snapshot_info", V, h.get_snapshot_info, "One snapshot.", (FILENAME,)),
+    _m("delete_recording", A, h.delete_recording, "Delete a recording.", (FILENAME,)),
+    _m("delete_snapshot", A, h.delete_snapshot, "Delete a snapshot.", (FILENAME,)),
+    _m("get_stream_url", V, h.get_stream_url, "A camera's stream URL.", (DEVICE,)),
+    _m("get_stream_status", V, h.get_stream_status, "A camera's MediaMTX path state.", (DEVICE,)),
+    _m("get_streams", V, h.get_streams, "Every MediaMTX path's state.", result="array"),
+    _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),
+    _m("set_retention_policy", A, h.set_retention_policy, "Set the retention policy.",
+       (Param("policy_type", "string", required=True, enum=("age", "size")),
+        Param("max_age_days", "number", minimum=0, exclusive_minimum=True),
+        Param("max_size_gb", "number", minimum=0, exclusive_minimum=True),
+        Param("enabled", "boolean", required=True))),
+    _m("cleanup_old_files", A, h.cleanup_old_files, "Apply the retention policy now."),
+    _m("get_metrics", A, h.get_metrics, "Request, connection and process metrics."),
+    _m("get_status", A, h.get_status, "Service status and component health."),
+    _m("get_server_info", V, h.get_server_info, "Service version and component health."),
+    _m("subscribe_events", V, h.subscribe_events, "Receive only these notification topics.",
+       (TOPICS_PARAM, Param("filters", "object", description="{device: id or [ids]}"))),
+    _m("unsubscribe_events", V, h.unsubscribe_events, "Stop receiving topics (all when omitted).",
+       (Param("topics", "array", items="string"),)),
+)
+
+
+async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> Any:
+    from .openrpc import document
+
+    return document(METHODS.values(), ctx.version)
+
+
+METHODS: dict[str, Method] = {m.name: m for m in _TABLE}
+METHODS["rpc.discover"] = Method(
+    "rpc.discover", None, _discover, "The OpenRPC document of this API."
+)
+
+UNKNOWN = "(unknown)"
+
+
+class Dispatcher:
+    """Calls methods for one session: rate limit, method lookup, expiry and role check,
+    parameter binding, the handler, and the metrics of each call."""
+
+    def __init__(self, ctx: RpcContext, methods: dict[str, Method] | None = None) -> None:
+        self.ctx = ctx
+        self.methods = methods if methods is not None else METHODS
+
+    def authorize(self, session: Session, method: Method) -> None:
+        if method.role is None:
+            return
+        principal = session.principal
+        if principal is None:
+            raise AuthError("authentication required")
+        try:
+            self.ctx.authenticator.check(principal)
+        except AuthError:
+            session.principal = None
+            raise
+        if principal.role < method.role:
+            raise PermissionDenied(method.role.label, principal.role.label)
+
+    async def call(self, session: Session, name: str, params: Any) -> Any:
+        if session.bucket is not None:
+            wait = session.bucket.take(self.ctx.clock.monotonic())
+            if wait > 0:
+                self.ctx.metrics.rate_limited += 1
+                raise rate_limited(wait)
+        method = self.methods.get(name)
+        start = time.perf_counter()
+        ok = False
+        try:
+            if method is None:
+                raise RpcError(METHOD_NOT_FOUND, data={"method": name[:100]})
+            self.authorize(session, method)
+            result = await method.handler(self.ctx, session, bind(method.params, params))
+            ok = True
+            return result
+        finally:
+            self.ctx.metrics.observe(
+                name if method is not None else UNKNOWN, time.perf_counter() - start, ok
+            )

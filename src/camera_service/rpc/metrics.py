@@ -1,0 +1,91 @@
+"""Request and connection counters of the API, kept in plain numbers (no I/O).
+
+``get_metrics`` reads them directly; ``web.metrics`` exposes them to Prometheus."""
+
+from __future__ import annotations
+
+import os
+import resource
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+# seconds; upper bounds of the latency histogram buckets (Prometheus style, +Inf implied)
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass
+class MethodStats:
+    count: int = 0
+    errors: int = 0
+    total_seconds: float = 0.0
+    max_seconds: float = 0.0
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+
+    def observe(self, seconds: float, ok: bool) -> None:
+        self.count += 1
+        self.errors += 0 if ok else 1
+        self.total_seconds += seconds
+        self.max_seconds = max(self.max_seconds, seconds)
+        self.buckets[bisect_left(BUCKETS, seconds)] += 1
+
+    def quantile(self, q: float) -> float:
+        """Upper bucket bound holding the q-quantile (an over-estimate, like Prometheus)."""
+        if not self.count:
+            return 0.0
+        want, seen = q * self.count, 0
+        for i, n in enumerate(self.buckets):
+            seen += n
+            if seen >= want:
+                return BUCKETS[i] if i < len(BUCKETS) else self.max_seconds
+        return self.max_seconds
+
+    def as_json(self) -> dict[str, float | int]:
+        avg = self.total_seconds / self.count if self.count else 0.0
+        return {
+            "count": self.count,
+            "errors": self.errors,
+            "avg_ms": round(avg * 1000, 3),
+            "p95_ms": round(self.quantile(0.95) * 1000, 3),
+            "max_ms": round(self.max_seconds * 1000, 3),
+        }
+
+
+@dataclass
+class ApiMetrics:
+    methods: dict[str, MethodStats] = field(default_factory=dict)
+    active_connections: int = 0
+    total_connections: int = 0
+    rejected_connections: int = 0
+    dropped_clients: int = 0
+    notifications_sent: int = 0
+    rate_limited: int = 0
+
+    def observe(self, method: str, seconds: float, ok: bool) -> None:
+        # callers pass only known method names (unknown ones as one shared name), so a
+        # client cannot grow this table
+        stats = self.methods.get(method)
+        if stats is None:
+            stats = self.methods[method] = MethodStats()
+        stats.observe(seconds, ok)
+
+    def totals(self) -> MethodStats:
+        out = MethodStats()
+        for s in self.methods.values():
+            out.count += s.count
+            out.errors += s.errors
+            out.total_seconds += s.total_seconds
+            out.max_seconds = max(out.max_seconds, s.max_seconds)
+            out.buckets = [a + b for a, b in zip(out.buckets, s.buckets, strict=True)]
+        return out
+
+
+def process_usage() -> dict[str, float]:
+    """RSS (bytes) and CPU seconds of this process, from /proc when there."""
+    rss = 0
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    t = os.times()
+    return {"rss_bytes": rss, "cpu_seconds": t.user + t.system}

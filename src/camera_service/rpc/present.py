@@ -1,0 +1,132 @@
+"""Domain objects → the JSON shapes of API.md. One presenter per shape, used by the methods
+and by notifications alike. Device paths and source URLs (credentials) never leave here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ..config.model import Config
+from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot, StreamState
+
+FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
+
+
+def iso_time(timestamp: float | None) -> str | None:
+    """UTC ISO 8601 with milliseconds and ``Z``, or ``None``."""
+    if timestamp is None:
+        return None
+    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def config_stream_urls(config: Config, camera_id: str) -> dict[str, str]:
+    """MediaMTX's URLs for a path, on the configured public host (used when no stream
+    service is running to ask)."""
+    host, m = config.server.public_host, config.mediamtx
+    return {
+        "rtsp": f"rtsp://{host}:{m.rtsp_port}/{camera_id}",
+        "webrtc": f"http://{host}:{m.webrtc_port}/{camera_id}/whep",
+        "hls": f"http://{host}:{m.hls_port}/{camera_id}/index.m3u8",
+    }
+
+
+def camera_object(camera: Camera, urls: Mapping[str, str], removed: bool = False) -> dict[str, Any]:
+    status = CameraStatus.DISCONNECTED if removed else camera.status
+    mode = camera.mode
+    return {
+        "device": camera.id,
+        "status": status.value,
+        "name": camera.name,
+        "resolution": mode.resolution if mode else None,
+        "fps": mode.fps if mode else None,
+        "streams": {k: urls.get(k) for k in ("rtsp", "webrtc", "hls")},
+    }
+
+
+def capabilities_object(camera: Camera) -> dict[str, Any]:
+    caps = camera.capabilities
+    if not camera.connected:
+        validation = "disconnected"
+    elif caps.formats:
+        validation = "confirmed"
+    else:
+        validation = "none"
+    formats = caps.format_names or ([camera.mode.pixel_format] if camera.mode else [])
+    resolutions = caps.resolutions or ([camera.mode.resolution] if camera.mode else [])
+    fps = caps.fps_options or ([camera.mode.fps] if camera.mode else [])
+    return {
+        "device": camera.id,
+        "formats": formats,
+        "resolutions": resolutions,
+        "fps_options": fps,
+        "validation_status": validation,
+    }
+
+
+def stream_object(state: StreamState) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "ready": state.ready,
+        "readers": state.readers,
+        "bytes_sent": state.bytes_sent,
+        "source": state.source,
+    }
+
+
+def download_url(kind: str, filename: str) -> str:
+    return f"/files/{kind}/{quote(filename)}"
+
+
+def file_object(entry: FileEntry) -> dict[str, Any]:
+    return {
+        "filename": entry.filename,
+        "file_size": entry.file_size,
+        "modified_time": iso_time(entry.modified_time),
+        "download_url": download_url(entry.kind, entry.filename),
+    }
+
+
+def file_info_object(info: FileInfo) -> dict[str, Any]:
+    out = file_object(info.entry)
+    if info.entry.kind == "recordings":
+        out["duration"] = info.duration
+    out["device"] = info.device
+    out["created_time"] = iso_time(info.created_time)
+    return out
+
+
+def snapshot_object(snap: Snapshot) -> dict[str, Any]:
+    return {
+        "device": snap.camera_id,
+        "filename": snap.filename,
+        "status": "SUCCESS",
+        "timestamp": iso_time(snap.timestamp),
+        "file_size": snap.file_size,
+        "file_path": snap.path,
+    }
+
+
+def recording_started(rec: Recording) -> dict[str, Any]:
+    return {
+        "device": rec.camera_id,
+        "filename": rec.filename,
+        "status": "RECORDING",
+        "start_time": iso_time(rec.start_time),
+        "format": rec.format,
+    }
+
+
+def recording_stopped(rec: Recording) -> dict[str, Any]:
+    return {
+        "device": rec.camera_id,
+        "filename": rec.filename,
+        "status": "STOPPED",
+        "start_time": iso_time(rec.start_time),
+        "end_time": iso_time(rec.end_time),
+        "duration": rec.duration,
+        "file_size": rec.file_size,
+        "format": rec.format,
+    }

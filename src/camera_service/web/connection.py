@@ -1,0 +1,182 @@
+"""One WebSocket client: its session, bounded send queue, reader, writer and keep-alive.
+
+Replies and notifications share one bounded queue drained by a writer task, so a client that
+does not read fills only its own queue; when it is full the client is dropped (1008) and no
+one else waits. A send that stays blocked longer than ``ping_timeout``, or a ping left
+unanswered that long, drops the client with 1011.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from ..config.model import ServerConfig
+from ..rpc import protocol
+from ..rpc.errors import PARSE_ERROR, RpcError
+from ..rpc.methods import Dispatcher
+from ..rpc.metrics import ApiMetrics
+from ..rpc.session import Session
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 32  # requests of one client handled at once; the reader waits beyond that
+CLOSE_TIMEOUT = 2.0  # seconds for a close handshake before the socket is aborted
+
+_BINARY_REPLY = protocol.encode(
+    protocol.error_response(
+        RpcError(PARSE_ERROR, data={"detail": "binary frames are not accepted; send JSON text"})
+    )
+)
+
+
+class Connection:
+    def __init__(
+        self,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        dispatcher: Dispatcher,
+        session: Session,
+        config: ServerConfig,
+        metrics: ApiMetrics,
+    ) -> None:
+        self.ws = ws
+        self.session = session
+        self.peer = request.remote or "?"
+        self._transport = request.transport
+        self._dispatcher = dispatcher
+        self._config = config
+        self._metrics = metrics
+        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=max(1, config.send_queue_size))
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self._closer: asyncio.Task[None] | None = None
+        self._last_rx = time.monotonic()
+        self._send_started: float | None = None
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    # -- sending ----------------------------------------------------------------------------
+    def offer(self, text: str) -> bool:
+        """Queue a frame without waiting; a full queue drops the client (1008)."""
+        if self._closing:
+            return False
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.drop(1008, "send queue full: client too slow", slow=True)
+            return False
+        return True
+
+    async def _writer(self) -> None:
+        while True:
+            text = await self._queue.get()
+            self._send_started = time.monotonic()
+            await self.ws.send_str(text)
+            self._send_started = None
+
+    # -- closing ----------------------------------------------------------------------------
+    def drop(self, code: int, reason: str, slow: bool = False) -> None:
+        """Close this client soon with ``code``/``reason``; never waits."""
+        if self._closing:
+            return
+        self._closing = True
+        self.close_code, self.close_reason = code, reason
+        if slow:
+            self._metrics.dropped_clients += 1
+            log.warning("dropping client %s: %s", self.peer, reason, extra={"COMPONENT": "api"})
+        self._closer = asyncio.create_task(self._close(code, reason))
+
+    async def close(self, code: int, reason: str) -> None:
+        self.drop(code, reason)
+        if self._closer is not None:
+            await asyncio.shield(self._closer)
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await asyncio.wait_for(
+                self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT
+            )
+        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            pass
+        finally:
+            if self._transport is not None and not self.ws.closed:
+                self._transport.abort()
+
+    # -- receiving --------------------------------------------------------------------------
+    async def _handle(self, text: str) -> None:
+        try:
+            reply = await protocol.handle(text, self._dispatch)
+            if reply is not None:
+                self.offer(reply)
+        finally:
+            self._slots.release()
+
+    def _dispatch(self, method: str, params: Any) -> Any:
+        return self._dispatcher.call(self.session, method, params)
+
+    def _spawn(self, text: str) -> None:
+        task = asyncio.create_task(self._handle(text))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _keepalive(self) -> None:
+        interval, timeout = self._config.ping_interval, self._config.ping_timeout
+        tick = max(0.05, min(interval, timeout) / 2)
+        ping_sent: float | None = None
+        while not self._closing:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            if self._send_started is not None and now - self._send_started > timeout:
+                self.drop(1011, "send timeout: client not reading", slow=True)
+                return
+            if ping_sent is not None:
+                if self._last_rx >= ping_sent:
+                    ping_sent = None
+                elif now - ping_sent > timeout:
+                    self.drop(1011, "ping timeout", slow=True)
+                    return
+            elif interval > 0 and now - self._last_rx >= interval:
+                ping_sent = now
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.ws.ping()
+
+    async def run(self) -> None:
+        """Serve until the client or the server closes; returns when everything stopped."""
+        helpers = [asyncio.create_task(self._writer()), asyncio.create_task(self._keepalive())]
+        try:
+            while not self._closing:
+                msg = await self.ws.receive()
+                self._last_rx = time.monotonic()
+                if msg.type is WSMsgType.TEXT:
+                    await self._slots.acquire()
+                    self._spawn(msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    self.offer(_BINARY_REPLY)
+                elif msg.type is WSMsgType.PING:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await self.ws.pong(msg.data)
+                elif msg.type is WSMsgType.PONG:
+                    continue
+                else:  # CLOSE, CLOSING, CLOSED, ERROR (e.g. 1009 message too big)
+                    break
+        finally:
+            self._closing = True
+            for task in (*helpers, *self._tasks):
+                task.cancel()
+            await asyncio.gather(*helpers, *self._tasks, return_exceptions=True)
+            if self._closer is not None:
+                await asyncio.gather(self._closer, return_exceptions=True)
+            elif not self.ws.closed:
+                await self._close(1000, "")

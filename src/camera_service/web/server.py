@@ -1,0 +1,244 @@
+"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``.
+
+``/health`` answers 200 while the API serves (liveness) and 503 while it is starting or
+stopping; its body tells readiness: ``status`` is ``ok`` when every component is healthy,
+``degraded`` otherwise, with each component's state. ``/health/ready`` answers 200 only when
+every component (mediamtx, camera_monitor, api, ...) is healthy, else 503.
+
+Shutdown is a sequence: stop accepting (new upgrades get 503) → close every WebSocket with
+1001 → wait for their handlers, all bounded by ``server.shutdown_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from collections.abc import Callable
+from types import TracebackType
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..config.model import Config
+from ..errors import ConfigError
+from ..events import EventBus
+from ..models import ComponentHealth, Notification
+from ..rpc import protocol
+from ..rpc.context import RpcContext
+from ..rpc.methods import Dispatcher
+from ..rpc.ratelimit import TokenBucket
+from ..rpc.session import Session
+from .connection import Connection
+from .files import FileRoutes
+from .metrics import make_registry
+from .security import origin_allowed
+
+log = logging.getLogger(__name__)
+
+
+def _ssl_context(config: Config) -> ssl.SSLContext | None:
+    s = config.server
+    if s.tls_cert is None or s.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(s.tls_cert, s.tls_key)
+    except (OSError, ssl.SSLError) as e:
+        raise ConfigError([("server.tls_cert", f"cannot load certificate/key: {e}")]) from None
+    return context
+
+
+class ApiServer:
+    """``async with ApiServer(ctx, bus) as server:`` serves until exit; ``server.port`` is
+    the bound port (config ``server.port`` may be 0). ``on_listening`` is called once the
+    socket listens (the app then sends READY=1); ``listening`` is an ``asyncio.Event``."""
+
+    def __init__(
+        self,
+        ctx: RpcContext,
+        bus: EventBus[Notification],
+        on_listening: Callable[[], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.config = ctx.config.server
+        self._bus = bus
+        self._on_listening = on_listening
+        self._dispatcher = Dispatcher(ctx)
+        self._connections: set[Connection] = set()
+        self._runner: web.AppRunner | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._serving = False
+        self._state = "starting"
+        self.listening = asyncio.Event()
+        self.port = 0
+        self._registry = make_registry(ctx, lambda: len(self._connections))
+        ctx.api_health = self.health
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def __aenter__(self) -> ApiServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def _app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024)
+        app.router.add_get("/ws", self._ws)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/health/ready", self._ready)
+        app.router.add_get("/metrics", self._metrics)
+        FileRoutes(self.ctx).add_to(app)
+        return app
+
+    async def start(self) -> None:
+        ssl_context = _ssl_context(self.ctx.config)
+        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner, self.config.host, self.config.port, ssl_context=ssl_context
+        )
+        try:
+            await site.start()
+        except OSError as e:
+            await self._runner.cleanup()
+            raise ConfigError(
+                [("server.port", f"cannot listen on {self.config.host}:{self.config.port}: {e.strerror}")]
+            ) from None
+        self.port = int(self._runner.addresses[0][1])
+        self._unsubscribe = self._bus.subscribe(self._on_notification)
+        self._serving, self._state = True, "serving"
+        scheme = "wss" if ssl_context else "ws"
+        log.info("API listening on %s://%s:%d/ws", scheme, self.config.host, self.port)
+        self.listening.set()
+        if self._on_listening is not None:
+            self._on_listening()
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        self._serving, self._state = False, "stopping"
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        timeout = self.config.shutdown_timeout
+        closing = [c.close(1001, "server shutting down") for c in list(self._connections)]
+        if closing:
+            try:
+                await asyncio.wait_for(
+                    asyncio.gather(*closing, return_exceptions=True), max(timeout, 0.1)
+                )
+            except asyncio.TimeoutError:
+                log.warning("clients not closed within %.1fs", timeout)
+        runner, self._runner = self._runner, None
+        try:
+            await asyncio.wait_for(runner.cleanup(), max(timeout, 0.1))
+        except asyncio.TimeoutError:
+            log.warning("API server shutdown timed out after %.1fs", timeout)
+        self._state = "stopped"
+        log.info("API stopped")
+
+    def reload(self, config: Config) -> None:
+        """SIGHUP: re-read the JWT secret and the API key file."""
+        self.ctx.authenticator.reload(config.auth)
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def connections(self) -> int:
+        return len(self._connections)
+
+    def health(self) -> ComponentHealth:
+        return ComponentHealth(
+            "api", self._serving, self._state, f"{len(self._connections)} connection(s)"
+        )
+
+    # -- notifications ----------------------------------------------------------------------
+    def _on_notification(self, note: Notification) -> None:
+        text: str | None = None
+        now = self.ctx.clock.time()
+        sent = 0
+        for conn in list(self._connections):
+            session = conn.session
+            if not session.wants(note):
+                continue
+            p = session.principal
+            if p is not None and p.expires_at is not None and now >= p.expires_at:
+                continue
+            if text is None:
+                text = protocol.encode(
+                    {"jsonrpc": "2.0", "method": note.method, "params": note.params}
+                )
+            if conn.offer(text):
+                sent += 1
+        self.ctx.metrics.notifications_sent += sent
+
+    # -- routes -----------------------------------------------------------------------------
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        if not self._serving:
+            raise web.HTTPServiceUnavailable(text="shutting down")
+        origin = request.headers.get("Origin")
+        if not origin_allowed(origin, request.host, self.config.allowed_origins):
+            log.warning("refused WebSocket from origin %s", origin)
+            raise web.HTTPForbidden(text="origin not allowed")
+        if len(self._connections) >= self.config.max_connections:
+            self.ctx.metrics.rejected_connections += 1
+            raise web.HTTPServiceUnavailable(
+                text="too many connections", headers={"Retry-After": "5"}
+            )
+        ws = web.WebSocketResponse(
+            autoping=False,
+            compress=False,
+            max_msg_size=self.config.max_message_size,
+            timeout=2.0,
+        )
+        if not ws.can_prepare(request).ok:
+            raise web.HTTPBadRequest(text="expected a WebSocket upgrade")
+        clock = self.ctx.clock
+        session = Session(TokenBucket(self.config.rate_limit, self.config.rate_burst, clock.monotonic()))
+        conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics)
+        self._connections.add(conn)
+        self.ctx.metrics.total_connections += 1
+        self.ctx.metrics.active_connections = len(self._connections)
+        try:
+            await ws.prepare(request)
+            await conn.run()
+        finally:
+            self._connections.discard(conn)
+            self.ctx.metrics.active_connections = len(self._connections)
+        return ws
+
+    def _health_body(self) -> tuple[dict[str, object], bool]:
+        components = {
+            name: {"healthy": h.healthy, "state": h.state, "detail": h.detail}
+            for name, h in self.ctx.components().items()
+        }
+        ready = all(c["healthy"] for c in components.values())
+        status = "ok" if ready else ("degraded" if self._serving else self._state)
+        body: dict[str, object] = {
+            "status": status,
+            "live": True,
+            "ready": ready,
+            "version": self.ctx.version,
+            "uptime": round(self.ctx.uptime(), 3),
+            "components": components,
+        }
+        return body, ready
+
+    async def _health(self, request: web.Request) -> web.Response:
+        body, _ = self._health_body()
+        return web.json_response(body, status=200 if self._serving else 503, dumps=json.dumps)
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        body, ready = self._health_body()
+        return web.json_response(body, status=200 if ready and self._serving else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        data = generate_latest(self._registry)
+        return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
