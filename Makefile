@@ -60,9 +60,9 @@ bench: venv
 mediamtx:
 	tools/fetch-mediamtx.sh
 
+## deb: dpkg-buildpackage -us -uc -b on a copy of the tree, lintian --fail-on warning; into dist/
 deb: deps
-	dpkg-buildpackage -us -uc -b
-	mkdir -p dist && mv ../camera-service_*.deb ../camera-service_*.buildinfo ../camera-service_*.changes dist/ 2>/dev/null || true
+	tools/build-deb.sh dist
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .run src/*.egg-info
