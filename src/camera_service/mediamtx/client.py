@@ -9,9 +9,10 @@ timeout. Failures are wrapped at this boundary::
     a 2xx answer that is not the documented   → MediaMTXError("malformed MediaMTX response: …")
     JSON shape
 
-``path_get`` and ``config_path_get`` return ``None`` for a 404 (no such path), which is an
-answer, not a failure. Optional ``user``/``password`` are sent as HTTP basic auth (MediaMTX
-``authInternalUsers`` with the ``api`` permission).
+``path_get`` and ``config_path_get`` return ``None`` for MediaMTX's 404 (no such path), which
+is an answer, not a failure; a 404 page from anything else is a ``MediaMTXError``. Optional
+``user``/``password`` are sent as HTTP basic auth (MediaMTX ``authInternalUsers`` with the
+``api`` permission).
 """
 
 from __future__ import annotations
@@ -135,10 +136,10 @@ class MediaMTXClient:
             # ValueError), and OSError from the socket layer: MediaMTX is not reachable
             raise MediaMTXUnavailable(f"{method} {url}: {e or type(e).__name__}") from e
 
-        if status == 404 and missing_ok:
+        if status == 404 and missing_ok and _is_mediamtx_not_found(raw):
             return None
         if not 200 <= status < 300:
-            raise self._http_error(status, reason, raw)
+            raise error_from_response(status, reason, raw)
         if method != "GET":
             return None  # add/patch/replace/delete answer {"status": "ok"} or nothing
         try:
@@ -146,17 +147,29 @@ class MediaMTXClient:
         except ValueError as e:
             raise malformed(endpoint, f"is not JSON ({len(raw)} bytes)") from e
 
-    @staticmethod
-    def _http_error(status: int, reason: str, raw: bytes) -> MediaMTXError:
-        detail: str | None = None
-        try:
-            detail = error_text(json.loads(raw))
-        except ValueError:
-            pass
-        if detail is None:
-            snippet = _snippet(raw)
-            detail = f"HTTP {status} {reason}".strip() + (f": {snippet}" if snippet else "")
-        return MediaMTXError(detail, status)
+def error_from_response(status: int, reason: str, body: bytes) -> MediaMTXError:
+    """The ``MediaMTXError`` for an HTTP error answer: MediaMTX's own ``{"error": …}`` text
+    when the body is one, else the status line and a short description of the body."""
+    detail: str | None = None
+    try:
+        detail = error_text(json.loads(body))
+    except ValueError:
+        pass
+    if detail is None:
+        snippet = _snippet(body)
+        detail = f"HTTP {status} {reason}".strip() + (f": {snippet}" if snippet else "")
+    return MediaMTXError(detail, status)
+
+
+def _is_mediamtx_not_found(body: bytes) -> bool:
+    """A 404 from MediaMTX itself (``{"error": "path not found"}``, or no body from older
+    versions), as opposed to a 404 page from something else listening on that port."""
+    if not body.strip():
+        return True
+    try:
+        return error_text(json.loads(body)) is not None
+    except ValueError:
+        return False
 
 
 def _q(name: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..errors import MediaMTXError
 from ..models import StreamState
@@ -86,6 +86,8 @@ class Info:
     version: str = ""
     started: str | None = None
 
+    FIELDS: ClassVar[tuple[str, ...]] = ("version", "started")
+
     @classmethod
     def from_json(cls, data: object) -> Info:
         obj = _object(data, "info")
@@ -106,6 +108,8 @@ class PathConf:
     run_on_demand: str = ""
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
+    FIELDS: ClassVar[tuple[str, ...]] = ("name", "source", "sourceOnDemand", "runOnDemand")
+
     @classmethod
     def from_json(cls, data: object, where: str = "path configuration") -> PathConf:
         obj = _object(data, where)
@@ -123,6 +127,8 @@ class PathSource:
     type: str
     id: str = ""
 
+    FIELDS: ClassVar[tuple[str, ...]] = ("type", "id")
+
     @classmethod
     def from_json(cls, data: object, where: str) -> PathSource:
         obj = _object(data, where)
@@ -133,6 +139,8 @@ class PathSource:
 class PathReader:
     type: str
     id: str = ""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("type", "id")
 
     @classmethod
     def from_json(cls, data: object, where: str) -> PathReader:
@@ -157,6 +165,12 @@ class Path:
     bytes_sent: int = 0
     tracks: tuple[str, ...] = ()
 
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "name", "confName", "available", "ready", "availableTime", "readyTime", "source",
+        "readers", "inboundBytes", "bytesReceived", "outboundBytes", "bytesSent", "tracks2",
+        "tracks",
+    )
+
     @classmethod
     def from_json(cls, data: object, where: str = "path") -> Path:
         obj = _object(data, where)
@@ -164,9 +178,8 @@ class Path:
         ready = _bool(obj, "available", where, None)
         if ready is None:
             ready = _bool(obj, "ready", where, False)
-        ready_time = _str(obj, "availableTime", where, _MISSING, nullable=True)
-        if ready_time is _MISSING:
-            ready_time = _str(obj, "readyTime", where, None, nullable=True)
+        time_key = "availableTime" if "availableTime" in obj else "readyTime"
+        ready_time = _str(obj, time_key, where, None, nullable=True)
         received = _int(obj, "inboundBytes", where, None)
         if received is None:
             received = _int(obj, "bytesReceived", where, 0)
@@ -218,6 +231,8 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     item_count: int
     page_count: int
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("items", "itemCount", "pageCount")
 
     @classmethod
     def from_json(cls, data: object, item: Callable[[object, str], T], where: str) -> Page[T]:

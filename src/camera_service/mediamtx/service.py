@@ -332,9 +332,7 @@ class StreamService:
         ):
             self._unit_read_at = now
             self._unit = await self._read_unit()
-        detail = reason
-        if self._unit:
-            detail += f"; {self._config.unit} is {self._unit}"
+        detail = down_detail(reason, self._config.unit, self._unit)
         if changed:
             log.warning("MediaMTX unavailable: %s", detail, extra={"COMPONENT": COMPONENT})
         elif self._unit != unit_before and self._unit:
@@ -361,6 +359,11 @@ class StreamService:
                 self.on_health_change(health)
             except Exception:  # a failing hook must not stop health checks
                 log.exception("MediaMTX health hook failed")
+
+
+def down_detail(reason: str, unit: str, unit_state: str | None) -> str:
+    """Why MediaMTX is unavailable, with its systemd unit's state when known."""
+    return f"{reason}; {unit} is {unit_state}" if unit_state else reason
 
 
 def _refused(e: MediaMTXError, status: int) -> bool:
