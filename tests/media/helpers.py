@@ -23,14 +23,20 @@ def require_ffmpeg() -> None:
         pytest.skip("no ffmpeg/ffprobe: apt-get install ffmpeg")
 
 
-def network_camera(url: str, camera_id: str = "camera0", **kw: object) -> Camera:
+def network_camera(
+    url: str,
+    camera_id: str = "camera0",
+    status: CameraStatus = CameraStatus.CONNECTED,
+    reason: str = "",
+) -> Camera:
+    """A real registry ``Camera`` of kind NETWORK whose source is the RTSP server."""
     return Camera(
         id=camera_id,
         kind=CameraKind.NETWORK,
         name=f"test {camera_id}",
-        status=CameraStatus.CONNECTED,
+        status=status,
+        reason=reason,
         source_url=url,
-        **kw,  # type: ignore[arg-type]
     )
 
 

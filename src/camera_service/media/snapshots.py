@@ -62,7 +62,7 @@ async def capture_jpeg(
     file cannot be written. No temporary file is left behind either way."""
     tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
     proc = ffmpeg.FFmpegProcess(
-        _jpeg_args(url, tmp, quality, max_width, io_timeout=timeout),
+        _jpeg_args(url, tmp, quality, max_width, io_timeout=timeout + 5.0),  # ours ends first
         name=f"{camera_id or 'camera'} snapshot",
         camera_id=camera_id,
     )

@@ -1,0 +1,110 @@
+"""ffmpeg/ffprobe lifecycle against real processes: graceful stop, escalation, stderr ring."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from camera_service.errors import FFmpegError
+from camera_service.media import ffmpeg
+
+from .helpers import TIMEOUT, require_ffmpeg, until
+
+pytestmark = pytest.mark.integration
+
+LIVE = ["-hide_banner", "-nostats", "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10"]
+
+
+@pytest.fixture(autouse=True)
+def _ffmpeg() -> None:
+    require_ffmpeg()
+
+
+def _gone(pid: int | None) -> bool:
+    assert pid is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_q_on_stdin_finishes_ffmpeg_cleanly(tmp_path: Path) -> None:
+    out = tmp_path / "a.mkv"
+    proc = ffmpeg.FFmpegProcess([*LIVE, "-c:v", "mpeg4", "-f", "matroska", str(out)], name="t")
+    await proc.start()
+    try:
+        await until(lambda: "Press [q]" in proc.stderr_tail(), what="ffmpeg running")
+        rc = await proc.stop(graceful_timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert rc == 0
+    assert _gone(proc.pid)
+    assert await ffmpeg.ffprobe_valid(out)
+
+
+async def test_ffmpeg_without_stdin_is_stopped_by_sigint(tmp_path: Path) -> None:
+    proc = ffmpeg.FFmpegProcess(["-nostdin", *LIVE, "-f", "null", "-"], name="t")
+    await proc.start()
+    try:
+        await until(lambda: "Output #0" in proc.stderr_tail(), what="ffmpeg running")
+        rc = await proc.stop(graceful_timeout=0.5)
+    finally:
+        proc.kill()
+    assert rc in (0, 255, -2)  # ffmpeg exits after SIGINT (code depends on its version)
+    assert _gone(proc.pid)
+
+
+async def test_a_child_ignoring_int_and_term_is_killed() -> None:
+    script = "trap '' INT TERM; echo started >&2; exec sleep 600"
+    proc = ffmpeg.FFmpegProcess(["-c", script], name="stubborn", binary="/bin/sh")
+    await proc.start()
+    try:
+        await until(lambda: "started" in proc.stderr_tail(), what="the child's trap")
+        rc = await proc.stop(graceful_timeout=0.2, step_timeout=0.5)
+    finally:
+        proc.kill()
+    assert rc == -9
+    assert _gone(proc.pid)
+
+
+async def test_stderr_ring_keeps_only_the_last_lines() -> None:
+    script = "i=0; while [ $i -lt 100 ]; do echo line $i >&2; i=$((i+1)); done; exit 3"
+    proc = ffmpeg.FFmpegProcess(["-c", script], name="chatty", binary="/bin/sh")
+    await proc.start()
+    assert await proc.wait(TIMEOUT) == 3
+    lines = proc.stderr_tail().splitlines()
+    assert len(lines) == ffmpeg.STDERR_LINES
+    assert lines[-1] == "line 99" and proc.last_error_line() == "line 99"
+
+
+async def test_run_kills_on_timeout_and_says_so() -> None:
+    with pytest.raises(FFmpegError, match="timed out"):
+        await ffmpeg.run([*LIVE, "-f", "null", "-"], name="slow", timeout=0.5)
+
+
+async def test_missing_binary_is_an_ffmpeg_error() -> None:
+    proc = ffmpeg.FFmpegProcess([], name="t", binary="/nonexistent/ffmpeg")
+    with pytest.raises(FFmpegError, match="cannot run"):
+        await proc.start()
+
+
+async def test_ffprobe_reads_duration_and_validity(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2",
+         "-c:v", "mpeg4", str(clip)],
+        check=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    duration = await ffmpeg.ffprobe_duration(clip)
+    assert duration is not None and abs(duration - 2.0) < 0.2
+    assert await ffmpeg.ffprobe_valid(clip)
+
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 100)
+    assert await ffmpeg.ffprobe_duration(junk) is None
+    assert not await ffmpeg.ffprobe_valid(junk)
+    assert not await ffmpeg.ffprobe_valid(tmp_path / "missing.mp4")

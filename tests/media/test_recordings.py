@@ -1,0 +1,215 @@
+"""Recordings from a real RTSP camera: playable files of the right length in every format,
+self-stopping durations, segments, and a kept, playable file when things go wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from support.rtsp_server import RtspTestServer
+
+from camera_service.errors import (
+    CameraUnavailable,
+    FFmpegError,
+    InvalidParams,
+    InvalidState,
+)
+from camera_service.models import CameraEvent, CameraEventKind, CameraStatus, RecordingStatus
+
+from .conftest import MediaEnv, make_env
+from .helpers import (
+    network_camera,
+    playable,
+    probe,
+    require_ffmpeg,
+    storage_config,
+    until,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _ended(media: MediaEnv) -> list[dict[str, object]]:
+    return [p for p in media.events.recording() if p["status"] != "STARTED"]
+
+
+@pytest.mark.parametrize("fmt", ["fmp4", "mp4", "mkv"])
+async def test_recording_duration_matches_wall_time(
+    media: MediaEnv, rtsp_server_module: RtspTestServer, fmt: str
+) -> None:
+    cam = network_camera(rtsp_server_module.url)
+    t0 = time.monotonic()
+    rec = await media.service.start_recording(cam, None, fmt)
+    assert rec.status is RecordingStatus.RECORDING and rec.format == fmt
+    assert [r.filename for r in media.service.active_recordings()] == [rec.filename]
+    await asyncio.sleep(5.0)  # the length of the recording under test, not a wait
+    wall = time.monotonic() - t0
+    done = await media.service.stop_recording("camera0")
+
+    assert done.status is RecordingStatus.STOPPED, done.reason
+    assert done.filename == rec.filename
+    assert done.filename.endswith(".mkv" if fmt == "mkv" else ".mp4")
+    path = media.recordings / done.filename
+    probed = float(probe(path)["duration"])
+    assert abs(probed - wall) <= 0.1 * wall, (probed, wall)
+    assert done.duration == pytest.approx(probed, abs=0.01)
+    assert done.file_size == path.stat().st_size
+    assert playable(path, min_frames=int(0.9 * 15 * 4))
+    assert media.service.active_recordings() == []
+    started, stopped = media.events.recording()
+    assert (started["status"], stopped["status"]) == ("STARTED", "STOPPED")
+    assert started["filename"] == stopped["filename"] == done.filename
+    assert stopped["duration"] == pytest.approx(probed, abs=0.01)
+    topics = [n.topic for n in media.events.items]
+    assert topics == ["recording.start", "recording.stop"]
+
+
+async def test_duration_stops_the_recording_by_itself(
+    media: MediaEnv, rtsp_server_module: RtspTestServer
+) -> None:
+    rec = await media.service.start_recording(network_camera(rtsp_server_module.url), 3, None)
+    await until(lambda: bool(_ended(media)), what="the recording to stop by itself")
+    (end,) = _ended(media)
+    assert end["status"] == "STOPPED" and end["filename"] == rec.filename
+    assert float(probe(media.recordings / rec.filename)["duration"]) == pytest.approx(3, abs=0.3)
+    assert media.service.active_recordings() == []
+    with pytest.raises(InvalidState) as e:
+        await media.service.stop_recording("camera0")
+    assert e.value.state == "not_recording"
+
+
+async def test_one_recording_per_camera(
+    media: MediaEnv, rtsp_server_module: RtspTestServer
+) -> None:
+    cam = network_camera(rtsp_server_module.url)
+    first = await media.service.start_recording(cam, None, None)
+    with pytest.raises(InvalidState) as e:
+        await media.service.start_recording(cam, None, "mkv")
+    assert e.value.state == "recording"
+    other = await media.service.start_recording(network_camera(cam.source_url or "", "camera1"),
+                                                None, None)  # fmt: skip
+    assert {r.camera_id for r in media.service.active_recordings()} == {"camera0", "camera1"}
+    assert other.filename.startswith("camera1_") and first.filename.startswith("camera0_")
+    await media.service.stop_recording("camera0")
+    await media.service.stop_recording("camera1")
+
+
+async def test_stop_when_not_recording_and_bad_params(media: MediaEnv) -> None:
+    with pytest.raises(InvalidState) as e:
+        await media.service.stop_recording("camera0")
+    assert e.value.state == "not_recording"
+    cam = network_camera("rtsp://127.0.0.1:9/none")
+    with pytest.raises(InvalidParams) as p:
+        await media.service.start_recording(cam, None, "avi")
+    assert p.value.param == "format"
+    with pytest.raises(InvalidParams) as p:
+        await media.service.start_recording(cam, -1, None)
+    assert p.value.param == "duration"
+    with pytest.raises(CameraUnavailable):
+        await media.service.start_recording(
+            network_camera("rtsp://127.0.0.1:9/none", status=CameraStatus.ERROR), None, None
+        )
+
+
+async def test_unreachable_camera_fails_to_start_without_a_file(
+    media: MediaEnv, rtsp_server: RtspTestServer
+) -> None:
+    cam = network_camera(rtsp_server.url)
+    rtsp_server.stop()
+    with pytest.raises(FFmpegError, match="did not start"):
+        await media.service.start_recording(cam, None, None)
+    assert os.listdir(media.recordings) == []
+    assert media.events.items == [] and media.service.active_recordings() == []
+
+
+async def test_server_killed_mid_recording_fails_and_keeps_a_playable_file(
+    media: MediaEnv, rtsp_server: RtspTestServer
+) -> None:
+    rec = await media.service.start_recording(network_camera(rtsp_server.url), None, "fmp4")
+    await until(lambda: (media.recordings / rec.filename).stat().st_size > 200_000,
+                what="some video on disk")  # fmt: skip
+    rtsp_server.kill()
+    await until(lambda: bool(_ended(media)), what="the FAILED notification")
+    (end,) = _ended(media)
+    assert end["status"] == "FAILED" and end["filename"] == rec.filename
+    assert "stream" in str(end["reason"])
+    assert [n.topic for n in media.events.items][-1] == "recording.error"
+    assert playable(media.recordings / rec.filename, min_frames=15)
+    assert media.service.active_recordings() == []
+
+
+async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
+    media: MediaEnv, rtsp_server_module: RtspTestServer
+) -> None:
+    rec = await media.service.start_recording(network_camera(rtsp_server_module.url), None, None)
+    path = media.recordings / rec.filename
+    await until(lambda: path.stat().st_size > 300_000, what="some video on disk")
+    pid = media.service._jobs["camera0"].proc.pid  # the real child, killed from outside
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await until(lambda: bool(_ended(media)), what="the FAILED notification")
+    (end,) = _ended(media)
+    assert end["status"] == "FAILED" and "signal 9" in str(end["reason"])
+    assert playable(path, min_frames=15)
+
+
+async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
+    media: MediaEnv, rtsp_server_module: RtspTestServer
+) -> None:
+    cam = network_camera(rtsp_server_module.url)
+    rec = await media.service.start_recording(cam, None, "mp4")
+    path = media.recordings / rec.filename
+    await until(lambda: path.stat().st_size > 100_000, what="some video on disk")
+    gone = network_camera(cam.source_url or "", status=CameraStatus.DISCONNECTED,
+                          reason="probe failed")  # fmt: skip
+    media.service.on_camera_event(CameraEvent(CameraEventKind.CHANGED, gone, cam))
+    await until(lambda: bool(_ended(media)), what="the FAILED notification")
+    (end,) = _ended(media)
+    assert end["status"] == "FAILED"
+    assert end["reason"] == "camera disconnected: probe failed"
+    assert playable(path, min_frames=15)  # mp4 finalized: the stop was graceful
+
+
+async def test_segments_are_all_listed_and_playable(
+    tmp_path: Path, rtsp_server_module: RtspTestServer
+) -> None:
+    require_ffmpeg()
+    async for env in make_env(storage_config(tmp_path, segment_seconds=2)):
+        rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 5, "mkv")
+        assert rec.filename.endswith("_000.mkv")
+        await until(lambda: bool(_ended(env)), what="the end of the recording")
+        (end,) = _ended(env)
+        assert end["status"] == "STOPPED", end
+        segments = end["segments"]
+        assert isinstance(segments, list) and len(segments) >= 2
+        assert segments == sorted(os.listdir(env.recordings))
+        assert all(playable(env.recordings / s) for s in segments)
+        total = sum(float(probe(env.recordings / s)["duration"]) for s in segments)
+        assert total == pytest.approx(5, abs=0.5)
+
+
+async def test_leaving_the_service_finalizes_every_recording(
+    tmp_path: Path, rtsp_server_module: RtspTestServer
+) -> None:
+    require_ffmpeg()
+    async for env in make_env(storage_config(tmp_path)):
+        cams = [network_camera(rtsp_server_module.url, f"camera{i}") for i in range(2)]
+        recs = [await env.service.start_recording(c, None, "mp4") for c in cams]
+        pids = [job.proc.pid for job in env.service._jobs.values()]
+        await until(lambda: all((env.recordings / r.filename).stat().st_size > 50_000
+                                for r in recs), what="video on disk")  # fmt: skip
+        events = env.events
+    # the context has exited: both mp4 files were finalized (moov written) before it returned
+    assert sorted(p["status"] for p in events.recording()) == [
+        "STARTED", "STARTED", "STOPPED", "STOPPED"
+    ]  # fmt: skip
+    for r in recs:
+        assert playable(env.recordings / r.filename, min_frames=10)
+    for pid in pids:
+        assert pid is not None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
