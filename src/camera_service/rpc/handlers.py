@@ -222,8 +222,7 @@ async def get_metrics(ctx: RpcContext, session: Session, args: Args) -> Any:
     m = ctx.metrics
     totals = m.totals()
     usage = process_usage()
-    uptime = ctx.uptime()
-    cpu_percent = round(100.0 * usage["cpu_seconds"] / uptime, 2) if uptime > 0 else 0.0
+    cpu_percent = m.cpu_percent()
     return {
         "active_connections": m.active_connections,
         "total_connections": m.total_connections,

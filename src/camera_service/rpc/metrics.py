@@ -59,6 +59,15 @@ class ApiMetrics:
     dropped_clients: int = 0
     notifications_sent: int = 0
     rate_limited: int = 0
+    _cpu_mark: tuple[float, float] = field(default_factory=lambda: _cpu_now())
+
+    def cpu_percent(self) -> float:
+        """CPU use of the process since the previous call (or since these metrics began)."""
+        wall, cpu = _cpu_now()
+        last_wall, last_cpu = self._cpu_mark
+        self._cpu_mark = (wall, cpu)
+        elapsed = wall - last_wall
+        return round(100.0 * (cpu - last_cpu) / elapsed, 2) if elapsed > 0 else 0.0
 
     def observe(self, method: str, seconds: float, ok: bool) -> None:
         # callers pass only known method names (unknown ones as one shared name), so a
@@ -77,6 +86,11 @@ class ApiMetrics:
             out.max_seconds = max(out.max_seconds, s.max_seconds)
             out.buckets = [a + b for a, b in zip(out.buckets, s.buckets, strict=True)]
         return out
+
+
+def _cpu_now() -> tuple[float, float]:
+    t = os.times()
+    return t.elapsed, t.user + t.system
 
 
 def process_usage() -> dict[str, float]:
