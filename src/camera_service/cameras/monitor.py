@@ -1,0 +1,365 @@
+"""The camera monitor: keeps the registry in step with the cameras that exist.
+
+Start-up (``async with CameraMonitor(...)``): load the id file, start watching udev (when
+``config.udev``), enumerate the V4L2 nodes already present, probe them, add the test pattern
+if configured (``"auto"``: only when no capture device was found), then start probing the
+network cameras. Afterwards:
+
+- uevents are collected for ``config.debounce`` seconds (a camera's capture and metadata
+  nodes arrive together), then each node is handled; events of one node are handled in
+  order, the newest superseding an older one still waiting;
+- an added node is probed off the loop (``v4l2.probe``); metadata-only nodes are ignored; a
+  capture node becomes a USB camera, ``CONNECTED`` with its chosen mode, or ``ERROR`` with the
+  reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
+  registry with ``device_node=None``, so its id and name persist);
+- each network camera is probed every ``network_probe_interval``, backing off exponentially
+  up to ``network_probe_max_backoff`` while it fails.
+
+Nothing a device does can crash the monitor: every failure becomes a camera status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from ..config.model import CamerasConfig, NetworkCameraConfig
+from ..errors import CameraError, ProbeError
+from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
+from . import network, policy, udev, v4l2
+from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
+from .modes import choose_mode
+from .registry import CameraRegistry
+
+log = logging.getLogger(__name__)
+COMPONENT = "camera_monitor"
+_STOP_TIMEOUT = 5.0
+
+
+class CameraMonitor:
+    def __init__(
+        self,
+        config: CamerasConfig,
+        registry: CameraRegistry,
+        identities: IdentityStore,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self.registry = registry
+        self.identities = identities
+        self.clock = clock or Clock()
+        self._watcher: udev.UdevWatcher | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: dict[str, udev.UdevEvent] = {}  # sys_path -> newest unhandled event
+        self._workers: dict[str, asyncio.Task[None]] = {}  # sys_path -> its handler
+        self._nodes: dict[str, str] = {}  # sys_path of a present capture node -> camera id
+        self._ignored: set[str] = set()  # sys paths already logged as "not a camera"
+        self._flush: asyncio.TimerHandle | None = None
+        self._network_tasks: list[asyncio.Task[None]] = []
+        self._udev_problem = ""
+        self.uevents_received = 0  # hotplug events read from udev since start
+        self.last_uevent: udev.UdevEvent | None = None
+        self._started = False
+        self._running = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def __aenter__(self) -> CameraMonitor:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.registry.set_health(False, "starting")
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="v4l2-probe")
+        try:
+            if not self.identities.loaded:
+                await self.identities.load()
+            if self.config.udev:
+                self._watcher = udev.UdevWatcher(self._on_uevent)
+                try:
+                    await self._watcher.start()
+                except CameraError as e:
+                    self._watcher = None
+                    self._udev_problem = str(e)
+                    log.error("%s: hotplug not watched", e, extra={"COMPONENT": COMPONENT})
+            await self._enumerate()
+            await self._add_test_pattern()
+            for cfg in self.config.network:
+                await self._start_network(cfg)
+        except BaseException:
+            await self.stop()
+            raise
+        self._running = True
+        self._update_health()
+
+    async def stop(self) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if self._watcher is not None:
+            await self._watcher.stop()
+            self._watcher = None
+        tasks = [*self._workers.values(), *self._network_tasks]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=_STOP_TIMEOUT)
+        self._workers.clear()
+        self._network_tasks.clear()
+        self._pending.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        if self._started:
+            self.registry.set_health(False, "stopped")
+        self._started = False
+        self._running = False
+
+    async def settle(self, limit: float = 10.0) -> None:
+        """Wait (at most ``limit`` seconds) until no USB event is waiting or being handled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while self._pending or self._workers or self._flush is not None:
+            if loop.time() >= deadline:
+                raise TimeoutError("camera monitor did not settle")
+            if self._workers:
+                await asyncio.wait(list(self._workers.values()), timeout=deadline - loop.time())
+            else:
+                await asyncio.sleep(min(self.config.debounce, 0.01) or 0.001)
+
+    # -- USB: events -----------------------------------------------------------------------
+    async def _enumerate(self) -> None:
+        try:
+            present = await udev.enumerate_async()
+        except CameraError as e:
+            self._udev_problem = self._udev_problem or str(e)
+            log.error("%s", e, extra={"COMPONENT": COMPONENT})
+            return
+        for event in present:
+            self._pending.setdefault(event.sys_path, event)  # a live uevent is newer
+        self._start_workers()
+        try:
+            await self.settle(self.config.probe_timeout * 2 + 5.0)
+        except TimeoutError:
+            log.warning("probing the present cameras is still going on; starting anyway",
+                        extra={"COMPONENT": COMPONENT})
+
+    def _on_uevent(self, event: udev.UdevEvent) -> None:
+        self.uevents_received += 1
+        self.last_uevent = event
+        self._pending[event.sys_path] = event
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(max(self.config.debounce, 0.0), self._start_workers)
+
+    def _start_workers(self) -> None:
+        self._flush = None
+        for sys_path in list(self._pending):
+            if sys_path not in self._workers:
+                task = asyncio.get_running_loop().create_task(self._work(sys_path))
+                self._workers[sys_path] = task
+
+    async def _work(self, sys_path: str) -> None:
+        try:
+            while (event := self._pending.pop(sys_path, None)) is not None:
+                try:
+                    await self._handle(event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("handling %s failed", event.device_node or sys_path,
+                                  extra={"COMPONENT": COMPONENT})
+        finally:
+            self._workers.pop(sys_path, None)
+
+    async def _handle(self, event: udev.UdevEvent) -> None:
+        if event.action == "remove":
+            self._on_removed(event)
+        elif event.action in ("add", "change", "bind", "online"):
+            await self._on_present(event)
+
+    def _ignore(self, event: udev.UdevEvent, why: str) -> None:
+        if event.sys_path not in self._ignored:
+            self._ignored.add(event.sys_path)
+            log.info("%s ignored: %s", event.device_node, why, extra={"COMPONENT": COMPONENT})
+
+    async def _on_present(self, event: udev.UdevEvent) -> None:
+        node = event.device_node
+        if not node:
+            return
+        keys = policy.match_keys(node, event.properties)
+        if not policy.selected(keys, self.config.include, self.config.exclude):
+            return self._ignore(event, "excluded by cameras.include/exclude")
+        if event.capture_hint is False:
+            return self._ignore(event, "not a capture node (udev ID_V4L_CAPABILITIES)")
+        result: v4l2.ProbeResult | None = None
+        reason = ""
+        try:
+            result = await v4l2.probe(node, self.config.probe_timeout, self._executor)
+        except ProbeError as e:
+            reason = str(e)
+        if event.sys_path in self._pending:
+            return  # a newer event for this node (an unplug?) supersedes this one
+        if result is not None and not result.info.is_capture:
+            caps_hex = f"{result.info.device_caps:#010x}"
+            return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
+        self._ignored.discard(event.sys_path)
+        identity = usb_identity(event.properties, node)
+        camera_id = await self.identities.assign(identity)
+        if event.sys_path in self._pending:
+            return
+        self._nodes[event.sys_path] = camera_id
+        caps = result.capabilities if result is not None else None
+        mode = None
+        if caps is not None:
+            mode = choose_mode(caps, self.config.max_width, self.config.max_height, self.config.min_fps)
+            if mode is None:
+                reason = f"{node}: no usable frame size"
+        previous = self.registry.find(camera_id)
+        if caps is None:  # probing failed: keep what was known about the camera
+            caps = previous.capabilities if previous else Capabilities()
+        camera = Camera(
+            id=camera_id,
+            kind=CameraKind.USB,
+            name=policy.usb_name(camera_id, self.config.names, event.properties,
+                                 result.info.card if result else "", node),
+            status=CameraStatus.ERROR if reason else CameraStatus.CONNECTED,
+            reason=reason,
+            mode=mode if not reason else (previous.mode if previous else None),
+            capabilities=caps,
+            identity=identity,
+            device_node=node,
+        )
+        self._upsert(camera)
+
+    def _on_removed(self, event: udev.UdevEvent) -> None:
+        self._ignored.discard(event.sys_path)
+        camera_id = self._nodes.pop(event.sys_path, None)
+        if camera_id is None:
+            return
+        camera = self.registry.find(camera_id)
+        if camera is None or camera.device_node is None:
+            return
+        if event.device_node and camera.device_node != event.device_node:
+            return  # the camera already came back on another node
+        self._upsert(dataclasses.replace(
+            camera, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
+        ))
+
+    # -- test pattern ----------------------------------------------------------------------
+    async def _add_test_pattern(self) -> None:
+        tp = self.config.test_pattern
+        if tp.enabled is True:
+            pass
+        elif tp.enabled == "auto":
+            if any(c.kind is CameraKind.USB for c in self.registry.cameras() if c.device_node):
+                return
+        else:
+            return
+        camera_id = await self.identities.assign(TEST_PATTERN_IDENTITY)
+        mode, caps = policy.test_pattern_mode(tp.width, tp.height, tp.fps)
+        self._upsert(Camera(
+            id=camera_id,
+            kind=CameraKind.TEST_PATTERN,
+            name=self.config.names.get(camera_id, "Test pattern"),
+            status=CameraStatus.CONNECTED,
+            mode=mode,
+            capabilities=caps,
+            identity=TEST_PATTERN_IDENTITY,
+        ))
+
+    # -- network ---------------------------------------------------------------------------
+    async def _start_network(self, cfg: NetworkCameraConfig) -> None:
+        safe_url = network.redact_url(cfg.url)
+        identity = network_identity(safe_url, cfg.id)
+        camera_id = await self.identities.assign(identity)
+        host = urlsplit(safe_url).hostname or ""
+        camera = self.registry.find(camera_id) or Camera(
+            id=camera_id,
+            kind=CameraKind.NETWORK,
+            name=policy.network_name(camera_id, self.config.names, cfg.name, host),
+            status=CameraStatus.DISCONNECTED,
+            reason="not probed yet",
+            identity=identity,
+            source_url=cfg.url,
+        )
+        self._upsert(camera)
+        task = asyncio.get_running_loop().create_task(self._watch_network(camera_id, cfg.url))
+        self._network_tasks.append(task)
+
+    async def _watch_network(self, camera_id: str, url: str) -> None:
+        failures = 0
+        while True:
+            camera = self.registry.get(camera_id)
+            try:
+                info = await network.probe_rtsp(url, self.config.probe_timeout)
+            except ProbeError as e:
+                failures += 1
+                self._upsert(dataclasses.replace(
+                    camera, status=CameraStatus.DISCONNECTED, reason=network.redact_text(str(e), url)
+                ))
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                failures += 1
+                log.exception("probing %s failed", camera_id,
+                              extra={"CAMERA_ID": camera_id, "COMPONENT": COMPONENT})
+                self._upsert(dataclasses.replace(
+                    camera, status=CameraStatus.ERROR, reason=network.redact_text(str(e), url)
+                ))
+            else:
+                failures = 0
+                self._upsert(dataclasses.replace(
+                    camera, status=CameraStatus.CONNECTED, reason="", mode=info.mode,
+                    capabilities=info.capabilities,
+                ))
+            cfg = self.config
+            await asyncio.sleep(
+                policy.backoff_delay(failures, cfg.network_probe_interval, cfg.network_probe_max_backoff)
+            )
+
+    # -- registry --------------------------------------------------------------------------
+    def _upsert(self, camera: Camera) -> CameraEvent | None:
+        event = self.registry.upsert(camera)
+        if event is None:
+            return None
+        before = event.previous
+        if before is None or before.status is not camera.status:
+            self._log_change(camera)
+        self._update_health()
+        return event
+
+    def _log_change(self, camera: Camera) -> None:
+        where = camera.device_node or (network.redact_url(camera.source_url) if camera.source_url else "")
+        mode = camera.mode
+        what = f"{mode.pixel_format} {mode.resolution}@{mode.fps:g}" if mode else ""
+        detail = ", ".join(x for x in (where, what, camera.reason) if x)
+        level = logging.INFO if camera.status is CameraStatus.CONNECTED else logging.WARNING
+        log.log(level, "%s %s (%s)%s", camera.id, camera.status.value.lower(), camera.name,
+                f": {detail}" if detail else "",
+                extra={"CAMERA_ID": camera.id, "COMPONENT": COMPONENT})
+
+    def _update_health(self) -> None:
+        if not self._running:
+            return
+        cameras = self.registry.cameras()
+        connected = sum(c.connected for c in cameras)
+        detail = f"{connected} of {len(cameras)} cameras connected"
+        if self._udev_problem:
+            self.registry.set_health(False, "degraded", f"{self._udev_problem}; {detail}")
+        else:
+            self.registry.set_health(True, "running", detail)

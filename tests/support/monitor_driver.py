@@ -1,0 +1,138 @@
+"""Runs the real ``CameraMonitor`` in a process of its own, driven by JSON commands.
+
+Started by ``support.monitor_process.MonitorProcess``: under ``umockdev-wrapper`` with a
+``V4L2Testbed`` in this same process (``"umockdev": true``), or plainly on real hardware.
+Argument: a JSON object with ``cameras`` (fields of ``CamerasConfig``; ``network`` and
+``test_pattern`` as objects), ``state_dir``, ``umockdev`` and ``initial`` (nodes plugged
+before the monitor starts, as keyword arguments of ``V4L2Testbed.plug``).
+
+stdin, one JSON command per line: ``{"op": "plug", ...plug kwargs}``, ``{"op": "unplug",
+"name": ...}``, ``{"op": "snapshot"}`` (report once the monitor has settled), ``{"op":
+"quit"}``. stdout, one JSON object per line: ``ready``, ``event`` (every registry event,
+with ``t`` = monotonic time), ``done`` (a testbed command, with ``t`` taken just before its
+uevent was sent), ``snapshot``, ``error``, ``stopped``. Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from camera_service.cameras.identity import IdentityStore
+from camera_service.cameras.monitor import CameraMonitor
+from camera_service.cameras.registry import CameraRegistry
+from camera_service.config.model import CamerasConfig, NetworkCameraConfig, TestPatternConfig
+from camera_service.models import Camera, CameraEvent
+
+
+def camera_json(camera: Camera) -> dict[str, Any]:
+    data = asdict(camera)
+    data["kind"] = camera.kind.value
+    data["status"] = camera.status.value
+    data.pop("capabilities", None)
+    data["formats"] = camera.capabilities.format_names
+    data["resolutions"] = camera.capabilities.resolutions
+    data["fps_options"] = camera.capabilities.fps_options
+    return data
+
+
+def build_config(raw: dict[str, Any]) -> CamerasConfig:
+    raw = dict(raw)
+    if "network" in raw:
+        raw["network"] = tuple(NetworkCameraConfig(**n) for n in raw["network"])
+    if "test_pattern" in raw:
+        raw["test_pattern"] = TestPatternConfig(**raw["test_pattern"])
+    for key in ("include", "exclude"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
+    if "names" in raw:
+        raw["names"] = MappingProxyType(dict(raw["names"]))
+    return CamerasConfig(**raw)
+
+
+def emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+async def main(args: dict[str, Any]) -> None:
+    testbed = None
+    if args.get("umockdev"):
+        from support.umockdev_v4l2 import V4L2Testbed, preloaded
+
+        if not preloaded():
+            raise SystemExit("run me under umockdev-wrapper")
+        testbed = V4L2Testbed()
+        for node in args.get("initial", []):
+            testbed.plug(uevent=False, **node)
+
+    config = build_config(args.get("cameras", {}))
+    registry = CameraRegistry()
+    identities = IdentityStore(Path(args["state_dir"]) / "cameras.json")
+
+    def on_event(event: CameraEvent) -> None:
+        emit({"type": "event", "kind": event.kind.value, "camera": camera_json(event.camera),
+              "t": time.monotonic()})
+
+    registry.subscribe(on_event)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    last_sent: tuple[str, str, int] | None = None  # sys_path, action, uevents read before
+    try:
+        async with CameraMonitor(config, registry, identities) as monitor:
+            emit({"type": "ready", "cameras": [camera_json(c) for c in registry.cameras()]})
+            while line := (await reader.readline()).decode().strip():
+                command = json.loads(line)
+                op = command.pop("op")
+                if op == "quit":
+                    break
+                if op == "snapshot":
+                    # wait (bounded) until the monitor has read the last uevent sent: uevents
+                    # arrive in order, so it has then read every earlier one too
+                    deadline = loop.time() + 10.0
+                    while last_sent is not None and loop.time() < deadline:
+                        seen = monitor.last_uevent
+                        if (monitor.uevents_received > last_sent[2] and seen is not None
+                                and (seen.sys_path, seen.action) == last_sent[:2]):
+                            break
+                        await asyncio.sleep(0.001)
+                    await monitor.settle()
+                    emit({"type": "snapshot",
+                          "cameras": [camera_json(c) for c in registry.cameras()],
+                          "health": asdict(registry.health())})
+                elif testbed is not None and op in ("plug", "unplug"):
+                    t = time.monotonic()
+                    received_before = monitor.uevents_received
+                    try:
+                        if op == "plug":
+                            node = testbed.plug(**command)
+                            sys_path, action = node.sys_path, "add"
+                        else:
+                            sys_path, action = testbed.nodes[command["name"]].sys_path, "remove"
+                            testbed.unplug(**command)
+                        if command.get("uevent", True):
+                            last_sent = (sys_path, action, received_before)
+                    except (ValueError, KeyError, RuntimeError) as e:
+                        emit({"type": "error", "op": op, "error": repr(e)})
+                    else:
+                        emit({"type": "done", "op": op, "t": t, **command})
+                else:
+                    emit({"type": "error", "op": op, "error": "unknown command"})
+    finally:
+        if testbed is not None:
+            testbed.close()
+    emit({"type": "stopped"})
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main(json.loads(sys.argv[1])))

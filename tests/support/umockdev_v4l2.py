@@ -1,0 +1,266 @@
+"""V4L2 cameras plugged and unplugged through umockdev's testbed, for tests and benches.
+
+``V4L2Testbed`` adds ``video4linux`` devices to a umockdev testbed (sysfs, udev properties,
+a ``/dev/videoN`` node), sends their ``add``/``remove`` uevents, and answers the V4L2 ioctls
+on each node with ``V4L2IoctlHandler``, a ``UMockdev.IoctlBase`` that replays a capability
+table from ``tests/data`` (a real camera's ``v4l2-ctl --list-formats-ext``).
+
+It must be used in a process running under ``umockdev-wrapper`` (umockdev's
+``LD_PRELOAD``): sending a uevent goes through the preloaded libudev, and the code under test
+(pyudev, ``open``/``ioctl`` on ``/dev/videoN``) only sees the testbed there. The tests
+therefore run ``monitor_driver.py`` under the wrapper with the testbed and the real monitor
+in it, and drive it from the outside (``monitor_process.MonitorProcess``); the pytest
+process itself is never preloaded.
+
+umockdev answers the ioctls in a worker thread of that process; the monitor's ioctls run
+in executor threads through ctypes, which releases the GIL, so the handler can run.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import json
+import os
+import shutil
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+C920 = DATA_DIR / "logitech_c920.json"
+WRAPPER = "umockdev-wrapper"
+
+VIDIOC_QUERYCAP = 0x80685600
+VIDIOC_ENUM_FMT = 0xC0405602
+VIDIOC_ENUM_FRAMESIZES = 0xC02C564A
+VIDIOC_ENUM_FRAMEINTERVALS = 0xC034564B
+_SIZES = {VIDIOC_QUERYCAP: 104, VIDIOC_ENUM_FMT: 64, VIDIOC_ENUM_FRAMESIZES: 44,
+          VIDIOC_ENUM_FRAMEINTERVALS: 52}  # fmt: skip
+
+
+def available() -> str | None:
+    """``None`` when umockdev can run here, else why not (for ``pytest.skip``)."""
+    if shutil.which(WRAPPER) is None:
+        return "umockdev-wrapper not found: apt-get install umockdev gir1.2-umockdev-1.0"
+    try:
+        import gi
+
+        gi.require_version("UMockdev", "1.0")
+        from gi.repository import UMockdev  # noqa: F401
+    except (ImportError, ValueError) as e:
+        return f"UMockdev GObject introspection missing ({e}): apt-get install gir1.2-umockdev-1.0 python3-gi"
+    return None
+
+
+def preloaded() -> bool:
+    """Whether this process runs under umockdev's ``LD_PRELOAD``."""
+    return "libumockdev-preload" in os.environ.get("LD_PRELOAD", "")
+
+
+def fourcc(name: str) -> int:
+    return int.from_bytes(name.ljust(4).encode("latin-1")[:4], "little")
+
+
+@dataclass
+class CapabilityTable:
+    """A camera's V4L2 answers, loaded from a ``tests/data`` JSON table."""
+
+    querycap: dict[str, Any]
+    formats: list[dict[str, Any]]
+    udev: dict[str, Any]
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: Path = C920) -> CapabilityTable:
+        data = json.loads(Path(path).read_text())
+        return cls(data["querycap"], data["formats"], data.get("udev", {}), data.get("source", ""))
+
+    # -- answers: (errno, bytes) --------------------------------------------------------
+    def answer_querycap(self, role: str) -> bytes:
+        q = self.querycap
+        buf = bytearray(104)
+        struct.pack_into("16s32s32sIII", buf, 0, q["driver"].encode(), q["card"].encode(),
+                         q["bus_info"].encode(), q["version"], q["capabilities"],
+                         q["device_caps"][role])
+        return bytes(buf)
+
+    def _format(self, code: int) -> dict[str, Any] | None:
+        return next((f for f in self.formats if fourcc(f["fourcc"]) == code), None)
+
+    def enum_fmt(self, request: bytes) -> tuple[int, bytes]:
+        index, buf_type = struct.unpack_from("II", request)
+        if buf_type != 1 or index >= len(self.formats):
+            return errno.EINVAL, request
+        f = self.formats[index]
+        out = bytearray(64)
+        struct.pack_into("III32sI", out, 0, index, buf_type, f["flags"],
+                         f["description"].encode(), fourcc(f["fourcc"]))
+        return 0, bytes(out)
+
+    def enum_framesizes(self, request: bytes) -> tuple[int, bytes]:
+        index, code = struct.unpack_from("II", request)
+        f = self._format(code)
+        if f is None or index >= len(f["sizes"]):
+            return errno.EINVAL, request
+        size = f["sizes"][index]
+        out = bytearray(44)
+        struct.pack_into("IIIII", out, 0, index, code, 1, size["width"], size["height"])
+        return 0, bytes(out)
+
+    def enum_frameintervals(self, request: bytes) -> tuple[int, bytes]:
+        index, code, width, height = struct.unpack_from("IIII", request)
+        f = self._format(code)
+        size = None if f is None else next(
+            (s for s in f["sizes"] if (s["width"], s["height"]) == (width, height)), None)
+        if size is None or index >= len(size["intervals"]):
+            return errno.EINVAL, request
+        num, den = size["intervals"][index]
+        out = bytearray(52)
+        struct.pack_into("IIIIIII", out, 0, index, code, width, height, 1, num, den)
+        return 0, bytes(out)
+
+
+def _make_handler_class() -> type:
+    import gi
+
+    gi.require_version("UMockdev", "1.0")
+    from gi.repository import UMockdev
+
+    class V4L2IoctlHandler(UMockdev.IoctlBase):  # type: ignore[misc]
+        """Answers V4L2 ioctls from a ``CapabilityTable``; ``fail`` makes every ioctl fail
+        with that errno (a broken device)."""
+
+        def __init__(self, table: CapabilityTable, role: str, fail: int = 0) -> None:
+            super().__init__()
+            self.table = table
+            self.role = role
+            self.fail = fail
+            self.calls = 0
+
+        def do_handle_ioctl(self, client: Any) -> bool:
+            self.calls += 1
+            request = client.get_request()
+            size = _SIZES.get(request)
+            if self.fail or size is None:
+                client.complete(-1, self.fail or errno.ENOTTY)
+                return True
+            data = client.get_arg().resolve(0, size)
+            incoming = bytes(data.retrieve())
+            if request == VIDIOC_QUERYCAP:
+                err, out = 0, self.table.answer_querycap(self.role)
+            elif request == VIDIOC_ENUM_FMT:
+                err, out = self.table.enum_fmt(incoming)
+            elif request == VIDIOC_ENUM_FRAMESIZES:
+                err, out = self.table.enum_framesizes(incoming)
+            else:
+                err, out = self.table.enum_frameintervals(incoming)
+            if err:
+                client.complete(-1, err)
+            else:
+                data.update(0, out)
+                client.complete(0, 0)
+            return True
+
+    return V4L2IoctlHandler
+
+
+@dataclass
+class Node:
+    name: str  # video0
+    sys_path: str
+    role: str
+    handler: Any
+    properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def device_node(self) -> str:
+        return f"/dev/{self.name}"
+
+
+class V4L2Testbed:
+    """A umockdev testbed holding V4L2 nodes. Use as a context manager; ``close()`` removes
+    the testbed (and its ``UMOCKDEV_DIR``)."""
+
+    def __init__(self, table: CapabilityTable | None = None) -> None:
+        import gi
+
+        gi.require_version("UMockdev", "1.0")
+        from gi.repository import UMockdev
+
+        self.table = table or CapabilityTable.load()
+        self._testbed: Any = UMockdev.Testbed.new()
+        self._handler_class = _make_handler_class()
+        self.root = Path(self._testbed.get_root_dir())
+        self.nodes: dict[str, Node] = {}
+        self.uevents_sent = 0
+
+    def plug(
+        self,
+        name: str,
+        serial: str | None = "8B1F2A3F",
+        role: str = "capture",
+        fail: int = 0,
+        id_path: str = "pci-0000:00:14.0-usb-0:5:1.0",
+        uevent: bool = True,
+        extra: dict[str, str] | None = None,
+    ) -> Node:
+        """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera) and send
+        its ``add`` uevent. ``serial=None`` gives a camera without a serial number."""
+        if name in self.nodes:
+            raise ValueError(f"{name} is already plugged")
+        udev = self.table.udev
+        props = {
+            "DEVNAME": f"/dev/{name}",
+            "ID_PATH": id_path,
+            "ID_V4L_CAPABILITIES": udev.get("ID_V4L_CAPABILITIES", {}).get(role, ":capture:"),
+            "ID_V4L_VERSION": "2",
+        }
+        for key in ("ID_V4L_PRODUCT", "ID_VENDOR_ID", "ID_MODEL_ID", "ID_MODEL", "ID_USB_INTERFACE_NUM"):
+            if key in udev:
+                props[key] = udev[key]
+        if serial is not None:
+            props["ID_SERIAL"] = f"046d_HD_Pro_Webcam_C920_{serial}"
+            props["ID_SERIAL_SHORT"] = serial
+        else:
+            props["ID_SERIAL"] = "046d_HD_Pro_Webcam_C920"
+        props.update(extra or {})
+        index = name.removeprefix("video")
+        minor = int(index) if index.isdigit() else 200
+        attributes = ["name", self.table.querycap["card"], "index", "0" if role == "capture" else "1",
+                      "dev", f"81:{minor}"]
+        flat_props = [x for kv in props.items() for x in kv]
+        sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
+        (self.root / "dev").mkdir(exist_ok=True)
+        (self.root / "dev" / name).touch()
+        handler = self._handler_class(self.table, role, fail)
+        if not self._testbed.attach_ioctl(f"/dev/{name}", handler):
+            raise RuntimeError(f"umockdev refused to attach an ioctl handler to /dev/{name}")
+        node = Node(name, sys_path, role, handler, props)
+        self.nodes[name] = node
+        if uevent:
+            self._testbed.uevent(sys_path, "add")
+            self.uevents_sent += 1
+        return node
+
+    def unplug(self, name: str, uevent: bool = True) -> None:
+        node = self.nodes.pop(name)
+        if uevent:
+            self._testbed.uevent(node.sys_path, "remove")
+            self.uevents_sent += 1
+        self._testbed.detach_ioctl(f"/dev/{name}")
+        self._testbed.remove_device(node.sys_path)
+        (self.root / "dev" / name).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        for name in list(self.nodes):
+            self.unplug(name, uevent=False)
+        self._testbed = None
+        gc.collect()  # the testbed's finalizer removes its directory and UMOCKDEV_DIR
+
+    def __enter__(self) -> V4L2Testbed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
