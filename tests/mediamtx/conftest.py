@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from mediamtx_process import MediaMTXProcess, find_mediamtx
 from mediamtx_support import SilentServer, StaticHttpServer, T
 
 from support.fixtures import rtsp_server  # noqa: F401 - re-exported fixture
@@ -71,3 +72,23 @@ async def silent_server() -> AsyncIterator[SilentServer]:
     finally:
         server.close()
         await asyncio.wait_for(server.wait_closed(), T)
+
+
+@pytest.fixture
+def mediamtx_bin() -> str:
+    binary, why = find_mediamtx()
+    if binary is None:
+        pytest.skip(why)
+    return binary
+
+
+@pytest.fixture
+async def mediamtx(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[MediaMTXProcess]:
+    """A real MediaMTX on free loopback ports; its log is printed if the test fails."""
+    proc = MediaMTXProcess(mediamtx_bin, tmp_path, ready_timeout=T)
+    await proc.start()
+    try:
+        yield proc
+    finally:
+        await proc.stop()
+        print(f"--- MediaMTX log (tail) ---\n{proc.log_tail()}")
