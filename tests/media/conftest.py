@@ -3,17 +3,18 @@ MediaService on the real bus."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.fixtures import rtsp_server, rtsp_server_module  # noqa: F401
 
 from camera_service.config.model import StorageConfig
 from camera_service.events import EventBus
 from camera_service.media import MediaService, Storage
 from camera_service.models import Notification
+from support.fixtures import rtsp_server, rtsp_server_module  # noqa: F401
 
 from .helpers import Collector, require_ffmpeg, storage_config
 
@@ -35,6 +36,7 @@ class MediaEnv:
         return self.config.snapshots_dir
 
 
+@contextlib.asynccontextmanager
 async def make_env(config: StorageConfig, **service_kw: float) -> AsyncIterator[MediaEnv]:
     bus: EventBus[Notification] = EventBus()
     events = Collector(bus)
@@ -49,5 +51,5 @@ async def make_env(config: StorageConfig, **service_kw: float) -> AsyncIterator[
 @pytest.fixture
 async def media(tmp_path: Path) -> AsyncIterator[MediaEnv]:
     require_ffmpeg()
-    async for env in make_env(storage_config(tmp_path / "state")):
+    async with make_env(storage_config(tmp_path / "state")) as env:
         yield env

@@ -70,9 +70,9 @@ class Collector:
         ]
 
 
-async def until(predicate: Callable[[], bool], timeout: float = TIMEOUT, what: str = "") -> None:
-    """Poll ``predicate`` until true; fail after ``timeout`` (bounded, never a bare sleep)."""
-    deadline = time.monotonic() + timeout
+async def until(predicate: Callable[[], bool], within: float = TIMEOUT, what: str = "") -> None:
+    """Poll ``predicate`` until true; fail after ``within`` seconds (bounded, no bare sleep)."""
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or predicate}")
@@ -92,6 +92,16 @@ def probe(path: Path) -> dict[str, str]:
         k, _, v = line.partition("=")
         out.setdefault(k, v)
     return out if r.returncode == 0 else {}
+
+
+def make_clip(path: Path, seconds: float) -> Path:
+    """A real little video file (ffmpeg's test source, MPEG-4 part 2)."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+         f"testsrc=size=160x120:rate=10:duration={seconds:g}", "-c:v", "mpeg4", str(path)],
+        check=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    return path
 
 
 def decoded_frames(path: Path) -> int:

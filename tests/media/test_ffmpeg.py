@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from camera_service.errors import FFmpegError
 from camera_service.media import ffmpeg
 
-from .helpers import TIMEOUT, require_ffmpeg, until
+from .helpers import TIMEOUT, make_clip, require_ffmpeg, until
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +82,7 @@ async def test_stderr_ring_keeps_only_the_last_lines() -> None:
 
 async def test_run_kills_on_timeout_and_says_so() -> None:
     with pytest.raises(FFmpegError, match="timed out"):
-        await ffmpeg.run([*LIVE, "-f", "null", "-"], name="slow", timeout=0.5)
+        await ffmpeg.run([*LIVE, "-f", "null", "-"], name="slow", time_limit=0.5)
 
 
 async def test_missing_binary_is_an_ffmpeg_error() -> None:
@@ -93,12 +92,7 @@ async def test_missing_binary_is_an_ffmpeg_error() -> None:
 
 
 async def test_ffprobe_reads_duration_and_validity(tmp_path: Path) -> None:
-    clip = tmp_path / "clip.mp4"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2",
-         "-c:v", "mpeg4", str(clip)],
-        check=True, timeout=TIMEOUT,
-    )  # fmt: skip
+    clip = make_clip(tmp_path / "clip.mp4", 2)
     duration = await ffmpeg.ffprobe_duration(clip)
     assert duration is not None and abs(duration - 2.0) < 0.2
     assert await ffmpeg.ffprobe_valid(clip)

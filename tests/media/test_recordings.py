@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from support.rtsp_server import RtspTestServer
 
 from camera_service.errors import (
     CameraUnavailable,
@@ -19,6 +18,7 @@ from camera_service.errors import (
     InvalidState,
 )
 from camera_service.models import CameraEvent, CameraEventKind, CameraStatus, RecordingStatus
+from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env
 from .helpers import (
@@ -178,7 +178,7 @@ async def test_segments_are_all_listed_and_playable(
     tmp_path: Path, rtsp_server_module: RtspTestServer
 ) -> None:
     require_ffmpeg()
-    async for env in make_env(storage_config(tmp_path, segment_seconds=2)):
+    async with make_env(storage_config(tmp_path, segment_seconds=2)) as env:
         rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 5, "mkv")
         assert rec.filename.endswith("_000.mkv")
         await until(lambda: bool(_ended(env)), what="the end of the recording")
@@ -196,7 +196,7 @@ async def test_leaving_the_service_finalizes_every_recording(
     tmp_path: Path, rtsp_server_module: RtspTestServer
 ) -> None:
     require_ffmpeg()
-    async for env in make_env(storage_config(tmp_path)):
+    async with make_env(storage_config(tmp_path)) as env:
         cams = [network_camera(rtsp_server_module.url, f"camera{i}") for i in range(2)]
         recs = [await env.service.start_recording(c, None, "mp4") for c in cams]
         pids = [job.proc.pid for job in env.service._jobs.values()]

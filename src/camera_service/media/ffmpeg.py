@@ -106,10 +106,10 @@ class FFmpegProcess:
         if pending.strip():
             self._stderr.append(pending.decode(errors="replace").rstrip())
 
-    async def wait(self, timeout: float | None = None) -> int:
-        """The exit code; raises ``asyncio.TimeoutError`` when still running after ``timeout``."""
+    async def wait(self, within: float | None = None) -> int:
+        """The exit code; raises ``TimeoutError`` when still running after ``within`` seconds."""
         assert self._proc is not None, "not started"
-        rc = await asyncio.wait_for(self._proc.wait(), timeout)
+        rc = await asyncio.wait_for(self._proc.wait(), within)
         if self._reader is not None:
             # the pipe closes when the process exits; a grandchild holding it must not hang us
             with contextlib.suppress(asyncio.TimeoutError):
@@ -141,7 +141,7 @@ class FFmpegProcess:
                         self._proc.send_signal(sig)
                 try:
                     return await self.wait(timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
             if self._proc.returncode is None:
                 log.error("%s: pid %s did not exit after SIGKILL", self.name, self._proc.pid)
@@ -159,7 +159,7 @@ class FFmpegProcess:
             stdin.write(b"q")
             await asyncio.wait_for(stdin.drain(), STEP_TIMEOUT)
             stdin.close()
-        except (OSError, asyncio.TimeoutError):  # already gone: the signals take over
+        except (TimeoutError, OSError):  # already gone: the signals take over
             pass
 
     def kill(self) -> None:
@@ -180,17 +180,17 @@ class FFmpegProcess:
 
 
 async def run(
-    args: Sequence[str], *, name: str, timeout: float, binary: str | None = None
+    args: Sequence[str], *, name: str, time_limit: float, binary: str | None = None
 ) -> tuple[int, str]:
-    """Run to completion within ``timeout`` (then kill); returns ``(exit code, stderr tail)``.
+    """Run to completion within ``time_limit`` (then kill); returns ``(exit code, stderr tail)``.
     Raises ``FFmpegError`` on timeout."""
     proc = FFmpegProcess(args, name=name, binary=binary)
     await proc.start()
     try:
-        rc = await proc.wait(timeout)
-    except asyncio.TimeoutError:
+        rc = await proc.wait(time_limit)
+    except TimeoutError:
         await proc.stop(0.0, step_timeout=1.0)
-        raise FFmpegError(f"{name} timed out after {timeout:g}s", proc.stderr_tail()) from None
+        raise FFmpegError(f"{name} timed out after {time_limit:g}s", proc.stderr_tail()) from None
     except asyncio.CancelledError:
         proc.kill()
         raise
@@ -198,7 +198,7 @@ async def run(
 
 
 async def _probe(
-    path: Path, entries: str, timeout: float, extra: Sequence[str] = ()
+    path: Path, entries: str, time_limit: float, extra: Sequence[str] = ()
 ) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         FFPROBE, "-v", "error", *extra, "-show_entries", entries, "-of", "default=nw=1",
@@ -208,11 +208,11 @@ async def _probe(
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
+        out, _ = await asyncio.wait_for(proc.communicate(), time_limit)
+    except TimeoutError:
         proc.kill()
         await asyncio.wait_for(proc.wait(), STEP_TIMEOUT)
-        raise FFmpegError(f"ffprobe timed out after {timeout:g}s on {path.name}") from None
+        raise FFmpegError(f"ffprobe timed out after {time_limit:g}s on {path.name}") from None
     except asyncio.CancelledError:
         proc.kill()
         raise
@@ -229,10 +229,10 @@ def _fields(text: str) -> dict[str, str]:
     return out
 
 
-async def ffprobe_duration(path: Path, timeout: float = PROBE_TIMEOUT) -> float | None:
+async def ffprobe_duration(path: Path, time_limit: float = PROBE_TIMEOUT) -> float | None:
     """The container duration in seconds, ``None`` when ffprobe cannot tell."""
     try:
-        rc, out = await _probe(Path(path), "format=duration", timeout)
+        rc, out = await _probe(Path(path), "format=duration", time_limit)
     except OSError as e:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e
     if rc != 0:
@@ -243,11 +243,11 @@ async def ffprobe_duration(path: Path, timeout: float = PROBE_TIMEOUT) -> float 
         return None
 
 
-async def ffprobe_valid(path: Path, timeout: float = PROBE_TIMEOUT) -> bool:
+async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
     """True when ffprobe opens the file and finds a video stream with a size."""
     try:
         rc, out = await _probe(
-            Path(path), "stream=codec_type,width,height", timeout, ("-select_streams", "v:0")
+            Path(path), "stream=codec_type,width,height", time_limit, ("-select_streams", "v:0")
         )
     except OSError as e:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e

@@ -217,7 +217,7 @@ class RecordingJob:
         rc = await self._exit
         try:
             final = await self._finalize(rc)
-        except Exception as e:  # noqa: BLE001 - never lose the end of a recording
+        except Exception as e:
             log.exception("%s: finalizing recording failed", self.camera_id)
             final = dataclasses.replace(
                 self.recording, status=RecordingStatus.FAILED, reason=f"finalizing failed: {e}"
@@ -225,7 +225,7 @@ class RecordingJob:
         self.final = final
         try:
             self._on_end(final)
-        except Exception:  # noqa: BLE001 - a broken listener must not hide the result
+        except Exception:
             log.exception("%s: recording end listener failed", self.camera_id)
         return final
 

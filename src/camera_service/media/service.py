@@ -10,9 +10,8 @@ every recording gracefully (files finalized) before returning.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
 
@@ -75,7 +74,7 @@ class MediaService:
         self.io_timeout = io_timeout
         self._jobs: dict[str, RecordingJob] = {}
         self._starting: set[str] = set()
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks: set[asyncio.Future[object]] = set()
         self._background: list[asyncio.Task[None]] = []
         self._low_space = False
         self._closing = False
@@ -93,17 +92,19 @@ class MediaService:
     async def stop(self) -> None:
         """Finalize every recording (graceful, bounded), then end the background loops."""
         self._closing = True
-        for t in self._background:
-            t.cancel()
+        for task in self._background:
+            task.cancel()
         jobs = list(self._jobs.values())
         if jobs:
             log.info("finalizing %d recording(s)", len(jobs), extra={"COMPONENT": "media"})
             await asyncio.gather(
                 *(j.stop("service stopping") for j in jobs), return_exceptions=True
             )
-        for t in [*self._background, *self._tasks]:
-            t.cancel()
-        await asyncio.gather(*self._background, *self._tasks, return_exceptions=True)
+        # by now every job has ended, so these are finished stop calls and the loops
+        pending: list[asyncio.Future[object] | asyncio.Task[None]] = [*self._background, *self._tasks]
+        for fut in pending:
+            fut.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         self._background = []
 
     async def __aenter__(self) -> MediaService:
@@ -140,7 +141,7 @@ class MediaService:
             final,
             quality=self.config.snapshot_quality,
             max_width=self.config.snapshot_max_width,
-            timeout=self.config.snapshot_timeout,
+            time_limit=self.config.snapshot_timeout,
             camera_id=camera.id,
         )
         snap = Snapshot(camera.id, final.name, now, size, str(final))
@@ -258,8 +259,8 @@ class MediaService:
         )
         self._spawn(job.stop(reason, failed=True))
 
-    def _spawn(self, coro: object) -> None:
-        task: asyncio.Task[object] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -302,7 +303,7 @@ class MediaService:
                 continue
             try:
                 await self.storage.cleanup()
-            except Exception:  # noqa: BLE001 - the schedule must survive a bad run
+            except Exception:
                 log.exception("retention run failed")
 
 

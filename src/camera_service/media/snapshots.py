@@ -3,7 +3,7 @@
 ffmpeg reads the camera's reader URL (RTSP over TCP), decodes the first frame it can, and
 writes it to a hidden temporary file in the snapshot folder; the file is fsynced and renamed
 to its final name, and the folder fsynced, so a reader never sees half a JPEG and a crash
-never leaves one under a real name. The whole capture is bounded by ``timeout``.
+never leaves one under a real name. The whole capture is bounded by ``time_limit``.
 """
 
 from __future__ import annotations
@@ -53,27 +53,27 @@ async def capture_jpeg(
     *,
     quality: int,
     max_width: int,
-    timeout: float,
+    time_limit: float,
     camera_id: str = "",
 ) -> int:
     """Write one JPEG to ``final`` (atomically); returns its size in bytes.
 
-    Raises ``FFmpegError`` when ffmpeg fails or ``timeout`` passes, ``StorageError`` when the
+    Raises ``FFmpegError`` when ffmpeg fails or ``time_limit`` passes, ``StorageError`` when the
     file cannot be written. No temporary file is left behind either way."""
     tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
     proc = ffmpeg.FFmpegProcess(
-        _jpeg_args(url, tmp, quality, max_width, io_timeout=timeout + 5.0),  # ours ends first
+        _jpeg_args(url, tmp, quality, max_width, io_timeout=time_limit + 5.0),  # ours ends first
         name=f"{camera_id or 'camera'} snapshot",
         camera_id=camera_id,
     )
     try:
         await proc.start()
         try:
-            rc = await proc.wait(timeout)
-        except asyncio.TimeoutError:
+            rc = await proc.wait(time_limit)
+        except TimeoutError:
             await proc.stop(0.0, step_timeout=1.0)
             raise FFmpegError(
-                f"snapshot timed out after {timeout:g}s (no frame from the camera)",
+                f"snapshot timed out after {time_limit:g}s (no frame from the camera)",
                 proc.stderr_tail(),
             ) from None
         if rc != 0 or not tmp.exists():

@@ -57,7 +57,7 @@ class Storage:
         loop = asyncio.get_running_loop()
         for folder in (self.config.snapshots_dir, self.config.recordings_dir):
             try:
-                await loop.run_in_executor(None, lambda f=folder: f.mkdir(parents=True, exist_ok=True))
+                await loop.run_in_executor(None, _mkdir, folder)
             except OSError as e:
                 raise StorageError(f"cannot create {folder}: {e.strerror or e}") from e
 
@@ -233,6 +233,10 @@ class Storage:
                 extra={"COMPONENT": "storage"},
             )
         return CleanupResult(deleted, freed)
+
+
+def _mkdir(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _delete(victims: list[StoredFile]) -> tuple[int, int]:
