@@ -69,7 +69,7 @@ async def publish_and_receive(command: str, out: Path) -> bytes:
     port = closed_port()
     receiver = await asyncio.create_subprocess_exec(
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-        "-rtsp_flags", "listen", "-analyzeduration", "500000", "-timeout", str(int(3 * T)), "-i", f"rtsp://127.0.0.1:{port}/camera0",
+        "-rtsp_flags", "listen", "-analyzeduration", "1000000", "-timeout", str(int(3 * T)), "-i", f"rtsp://127.0.0.1:{port}/camera0",
         "-frames:v", "1", "-update", "1", "-y", str(out),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
