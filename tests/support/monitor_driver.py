@@ -124,6 +124,9 @@ async def main(args: dict[str, Any]) -> None:
                         emit({"type": "error", "op": op, "error": repr(e)})
                     else:
                         emit({"type": "done", "op": op, "t": t, **command})
+                    # let the loop read the uevent (a burst of commands would otherwise
+                    # fill the emulated netlink socket before the monitor gets to run)
+                    await asyncio.sleep(0)
                 else:
                     emit({"type": "error", "op": op, "error": "unknown command"})
     finally:

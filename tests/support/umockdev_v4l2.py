@@ -24,6 +24,8 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,16 +43,21 @@ _SIZES = {VIDIOC_QUERYCAP: 104, VIDIOC_ENUM_FMT: 64, VIDIOC_ENUM_FRAMESIZES: 44,
 
 
 def available() -> str | None:
-    """``None`` when umockdev can run here, else why not (for ``pytest.skip``)."""
+    """``None`` when umockdev can run here, else why not (for ``pytest.skip``). Checked in a
+    child process, so the caller never imports GObject introspection itself."""
     if shutil.which(WRAPPER) is None:
         return "umockdev-wrapper not found: apt-get install umockdev gir1.2-umockdev-1.0"
+    probe = ("import gi; gi.require_version('UMockdev', '1.0'); "
+             "from gi.repository import UMockdev; UMockdev.Testbed.new()")
     try:
-        import gi
-
-        gi.require_version("UMockdev", "1.0")
-        from gi.repository import UMockdev  # noqa: F401
-    except (ImportError, ValueError) as e:
-        return f"UMockdev GObject introspection missing ({e}): apt-get install gir1.2-umockdev-1.0 python3-gi"
+        r = subprocess.run([WRAPPER, sys.executable, "-c", probe], capture_output=True,
+                           timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot run {WRAPPER}: {e}"
+    if r.returncode != 0:
+        why = r.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        return (f"UMockdev does not work here ({why[0]}): "
+                "apt-get install umockdev gir1.2-umockdev-1.0 python3-gi")
     return None
 
 
@@ -137,14 +144,15 @@ def _make_handler_class() -> type:
             self.table = table
             self.role = role
             self.fail = fail
+            self.gone = False  # unplugged: every ioctl fails with ENODEV, as the kernel does
             self.calls = 0
 
         def do_handle_ioctl(self, client: Any) -> bool:
             self.calls += 1
             request = client.get_request()
             size = _SIZES.get(request)
-            if self.fail or size is None:
-                client.complete(-1, self.fail or errno.ENOTTY)
+            if self.gone or self.fail or size is None:
+                client.complete(-1, errno.ENODEV if self.gone else (self.fail or errno.ENOTTY))
                 return True
             data = client.get_arg().resolve(0, size)
             incoming = bytes(data.retrieve())
@@ -194,6 +202,7 @@ class V4L2Testbed:
         self._handler_class = _make_handler_class()
         self.root = Path(self._testbed.get_root_dir())
         self.nodes: dict[str, Node] = {}
+        self._handlers: dict[str, Any] = {}  # name -> handler, kept attached for good
         self.uevents_sent = 0
 
     def plug(
@@ -234,9 +243,16 @@ class V4L2Testbed:
         sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
         (self.root / "dev").mkdir(exist_ok=True)
         (self.root / "dev" / name).touch()
-        handler = self._handler_class(self.table, role, fail)
-        if not self._testbed.attach_ioctl(f"/dev/{name}", handler):
-            raise RuntimeError(f"umockdev refused to attach an ioctl handler to /dev/{name}")
+        # A handler stays attached after an unplug (answering ENODEV): detaching it while
+        # the code under test is in an ioctl would make umockdev's preload abort that process.
+        handler = self._handlers.get(name)
+        if handler is None:
+            handler = self._handler_class(self.table, role, fail)
+            if not self._testbed.attach_ioctl(f"/dev/{name}", handler):
+                raise RuntimeError(f"umockdev refused to attach an ioctl handler to /dev/{name}")
+            self._handlers[name] = handler
+        else:
+            handler.role, handler.fail, handler.gone = role, fail, False
         node = Node(name, sys_path, role, handler, props)
         self.nodes[name] = node
         if uevent:
@@ -246,16 +262,19 @@ class V4L2Testbed:
 
     def unplug(self, name: str, uevent: bool = True) -> None:
         node = self.nodes.pop(name)
+        node.handler.gone = True
         if uevent:
             self._testbed.uevent(node.sys_path, "remove")
             self.uevents_sent += 1
-        self._testbed.detach_ioctl(f"/dev/{name}")
         self._testbed.remove_device(node.sys_path)
         (self.root / "dev" / name).unlink(missing_ok=True)
 
     def close(self) -> None:
         for name in list(self.nodes):
             self.unplug(name, uevent=False)
+        for name in self._handlers:
+            self._testbed.detach_ioctl(f"/dev/{name}")
+        self._handlers.clear()
         self._testbed = None
         gc.collect()  # the testbed's finalizer removes its directory and UMOCKDEV_DIR
 

@@ -192,7 +192,7 @@ class IdentityStore:
     def _read(self) -> dict[str, str]:
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return {}
         except OSError as e:
             raise StorageError(f"cannot read camera ids from {self.path}: {e}") from e

@@ -1,0 +1,122 @@
+"""V4L2 probing with real ioctls: pure helpers, then the real ctypes code against an
+emulated /dev/videoN (umockdev) answering with a Logitech C920's capability table."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from camera_service.cameras import v4l2
+from support.monitor_process import SRC, TIMEOUT
+
+CHILD = Path(__file__).resolve().parent.parent / "support" / "v4l2_probe_child.py"
+
+
+@pytest.mark.unit
+def test_ioctl_numbers_match_the_kernel_headers() -> None:
+    assert v4l2.VIDIOC_QUERYCAP == 0x80685600
+    assert v4l2.VIDIOC_ENUM_FMT == 0xC0405602
+    assert v4l2.VIDIOC_ENUM_FRAMESIZES == 0xC02C564A
+    assert v4l2.VIDIOC_ENUM_FRAMEINTERVALS == 0xC034564B
+
+
+@pytest.mark.unit
+def test_fourcc_round_trip() -> None:
+    assert v4l2.fourcc_name(v4l2.fourcc_code("MJPG")) == "MJPG"
+    assert v4l2.fourcc_name(0x56595559) == "YUYV"
+    assert v4l2.fourcc_name(v4l2.fourcc_code("Y8")) == "Y8"
+
+
+@pytest.mark.unit
+def test_frame_interval_fraction_to_fps() -> None:
+    assert v4l2.fps_of(1, 30) == 30.0
+    assert v4l2.fps_of(2, 15) == 7.5
+    assert v4l2.fps_of(333333, 10000000) == 30.0
+    assert v4l2.fps_of(0, 30) is None
+
+
+@pytest.mark.unit
+def test_stepwise_sizes_expand_to_common_sizes_within_range_and_step() -> None:
+    sizes = v4l2.expand_stepwise(32, 2592, 2, 32, 1944, 2)
+    assert sizes[0] == (2592, 1944)
+    assert (1920, 1080) in sizes and (640, 480) in sizes
+    assert (3840, 2160) not in sizes
+    odd_step = v4l2.expand_stepwise(100, 1000, 300, 100, 1000, 300)
+    assert odd_step == [(1000, 1000)]  # no common size lies on the step grid
+
+
+@pytest.mark.unit
+def test_stepwise_intervals_expand_to_common_rates() -> None:
+    assert v4l2.expand_interval_range(1.0, 30.0) == (30.0, 25.0, 24.0, 20.0, 15.0, 10.0, 5.0)
+    assert v4l2.expand_interval_range(10.0, 12.5) == (12.5, 10.0)
+
+
+@pytest.mark.unit
+def test_metadata_node_is_not_a_capture_node() -> None:
+    meta = v4l2.DeviceInfo("uvcvideo", "C920", "usb-1", 0x84A00001, 0x04A00000)
+    capture = v4l2.DeviceInfo("uvcvideo", "C920", "usb-1", 0x84A00001, 0x04200001)
+    mplane = v4l2.DeviceInfo("x", "y", "z", 0, v4l2.CAP_VIDEO_CAPTURE_MPLANE)
+    assert not meta.is_capture and capture.is_capture and mplane.is_capture
+    assert mplane.buffer_type == v4l2.BUF_TYPE_VIDEO_CAPTURE_MPLANE
+
+
+def probe_under_umockdev(specs: list[dict[str, Any]]) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), str(CHILD.parent.parent)]))
+    r = subprocess.run(["umockdev-wrapper", sys.executable, str(CHILD), json.dumps(specs)],
+                       capture_output=True, timeout=TIMEOUT * 2, env=env, check=False)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    data: dict[str, Any] = json.loads(r.stdout)
+    return data
+
+
+@pytest.mark.integration
+def test_probe_reads_every_format_size_and_rate_of_a_c920(
+    require_umockdev: None, c920_table: dict[str, Any]
+) -> None:
+    result = probe_under_umockdev([{"name": "video0"}, {"name": "video1", "role": "metadata"}])
+    capture, meta = result["/dev/video0"], result["/dev/video1"]
+    assert capture["is_capture"] and capture["info"]["driver"] == "uvcvideo"
+    assert capture["info"]["card"] == "HD Pro Webcam C920"
+    assert capture["info"]["device_caps"] == 0x04200001
+    expected = [
+        {
+            "pixel_format": f["fourcc"],
+            "description": f["description"],
+            "sizes": [
+                {"width": s["width"], "height": s["height"],
+                 "fps": [round(den / num, 3) for num, den in s["intervals"]]}
+                for s in f["sizes"]
+            ],
+        }
+        for f in c920_table["formats"]
+    ]
+    assert capture["formats"] == expected
+    assert not meta["is_capture"] and meta["formats"] == []
+
+
+@pytest.mark.integration
+def test_probe_of_a_failing_node_is_a_probe_error_with_the_reason(require_umockdev: None) -> None:
+    result = probe_under_umockdev([{"name": "video0", "fail": 5}])
+    assert result["/dev/video0"]["error"] == (
+        "/dev/video0: VIDIOC_QUERYCAP failed: Input/output error (errno 5)"
+    )
+
+
+@pytest.mark.integration
+async def test_probe_of_a_missing_node_is_a_probe_error(tmp_path: Path) -> None:
+    with pytest.raises(v4l2.ProbeError, match="cannot open"):
+        await v4l2.probe(str(tmp_path / "video9"), 2.0)
+
+
+@pytest.mark.integration
+async def test_probe_of_a_file_that_is_no_device_is_a_probe_error(tmp_path: Path) -> None:
+    not_a_device = tmp_path / "video9"
+    not_a_device.write_bytes(b"")
+    with pytest.raises(v4l2.ProbeError, match="VIDIOC_QUERYCAP failed"):
+        await v4l2.probe(str(not_a_device), 2.0)
