@@ -38,7 +38,7 @@ def parse_show(output: str) -> str | None:
     return f"{active} ({sub})" if sub and sub != active else active
 
 
-async def read_unit_state(
+async def unit_state(
     unit: str, *, time_limit: float = 2.0, systemctl: str = "systemctl"
 ) -> str | None:
     exe = shutil.which(systemctl)
@@ -76,10 +76,13 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
         await asyncio.wait_for(proc.wait(), 1.0)
 
 
+read_unit_state = unit_state
+
+
 def unit_state_reader(unit: str, time_limit: float = 2.0) -> Callable[[], Awaitable[str | None]]:
     """A ``StreamService(unit_state=...)`` callable for ``unit``."""
 
     async def read() -> str | None:
-        return await read_unit_state(unit, time_limit=time_limit)
+        return await unit_state(unit, time_limit=time_limit)
 
     return read
