@@ -29,13 +29,36 @@ from camera_service.events import EventBus
 from camera_service.media import Storage
 from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.mediamtx.service import StreamService
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, Notification
+from camera_service.models import (
+    Camera,
+    CameraKind,
+    CameraMode,
+    CameraStatus,
+    Clock,
+    Notification,
+)
 from camera_service.rpc import Role, RpcContext
 from camera_service.services.notifier import Notifier
 from camera_service.web import ApiServer
 
 TIMEOUT = 5.0  # the one time unit of these tests: every wait is bounded by a multiple of it
 SECRET = "test-secret-0123456789abcdef"
+
+
+class SteppedClock(Clock):
+    """Real time plus an offset the test moves forward (token expiry, rate refill)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def time(self) -> float:
+        return super().time() + self.offset
+
+    def monotonic(self) -> float:
+        return super().monotonic() + self.offset
 
 
 def closed_port() -> int:
@@ -91,7 +114,12 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def api_stack(
-    tmp: Path, *, with_streams: bool = True, api_key_file: Path | None = None, **server: Any
+    tmp: Path,
+    *,
+    with_streams: bool = True,
+    api_key_file: Path | None = None,
+    clock: Clock | None = None,
+    **server: Any,
 ) -> AsyncIterator[Stack]:
     config = make_config(tmp, api_key_file, **server)
     registry = CameraRegistry()
@@ -105,7 +133,9 @@ async def api_stack(
             streams = await stack.enter_async_context(
                 StreamService(client, registry, config.mediamtx, config.server.public_host)
             )
-        ctx = RpcContext(cameras=registry, config=config, streams=streams, files=storage)
+        ctx = RpcContext(
+            cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock()
+        )
         server = await stack.enter_async_context(ApiServer(ctx, bus))
         await stack.enter_async_context(Notifier(registry, bus, ctx.stream_urls))
         yield Stack(config, ctx, server, registry, bus, storage)
