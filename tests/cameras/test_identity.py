@@ -4,6 +4,7 @@ keeps them across restarts (written atomically, corrupt files kept aside)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ from camera_service.cameras.identity import (
     network_identity,
     usb_identity,
 )
+
+
+def read(path: Path) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
 
 C920 = {"ID_SERIAL": "046d_HD_Pro_Webcam_C920_8B1F2A3F", "ID_SERIAL_SHORT": "8B1F2A3F",
         "ID_PATH": "pci-0000:00:14.0-usb-0:5:1.0", "ID_USB_INTERFACE_NUM": "00"}
@@ -94,7 +101,7 @@ async def test_store_persists_ids_across_instances(tmp_path: Path) -> None:
     await again.load()
     assert again.assignments() == {"usb-serial:A": "camera0", "usb-serial:B": "camera1"}
     assert await again.assign("usb-serial:C") == "camera2"
-    assert [p.name for p in path.parent.iterdir()] == ["cameras.json"]  # no temporary left
+    assert os.listdir(path.parent) == ["cameras.json"]  # no temporary left
 
 
 @pytest.mark.integration
@@ -104,10 +111,10 @@ async def test_corrupt_file_is_kept_aside_and_the_store_starts_afresh(tmp_path: 
     store = IdentityStore(path)
     await store.load()
     assert store.assignments() == {}
-    aside = [p for p in tmp_path.iterdir() if p.name.startswith("cameras.json.corrupt-")]
-    assert len(aside) == 1 and aside[0].read_text() == "{ half written"
+    aside = [p for p in os.listdir(tmp_path) if p.startswith("cameras.json.corrupt-")]
+    assert len(aside) == 1 and read(tmp_path / aside[0]) == "{ half written"
     assert await store.assign("usb-serial:A") == "camera0"
-    assert json.loads(path.read_text())["cameras"] == [{"id": "camera0", "identity": "usb-serial:A"}]
+    assert json.loads(read(path))["cameras"] == [{"id": "camera0", "identity": "usb-serial:A"}]
 
 
 @pytest.mark.integration

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from camera_service.cameras.modes import choose_mode
-from camera_service.models import Capabilities, CameraMode, FormatCaps, FrameSize
+from camera_service.models import CameraMode, Capabilities, FormatCaps, FrameSize
 
 pytestmark = pytest.mark.unit
 

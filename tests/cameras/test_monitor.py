@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from support.monitor_process import Cameras, MonitorProcess
+from support.monitor_process import MonitorProcess
 
 pytestmark = pytest.mark.integration
 
