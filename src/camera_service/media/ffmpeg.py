@@ -34,10 +34,17 @@ STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
 PROBE_TIMEOUT = 15.0
 
 
-def input_args(url: str, io_timeout: float) -> list[str]:
+def input_args(url: str, io_timeout: float, fast_probe: bool = False) -> list[str]:
     """Input options for a live camera URL: RTSP over TCP, a socket I/O timeout so a stalled
-    stream ends ffmpeg instead of hanging it, and a short probe so the first frame is fast."""
-    args = ["-analyzeduration", "500000", "-probesize", "500000"]
+    stream ends ffmpeg instead of hanging it, and a short probe so the first frame is fast.
+
+    ``fast_probe`` (0.1 s) suits decoding (a snapshot: the decoder learns the size from the
+    first key frame); stream copy keeps 0.5 s so every stream's parameters are known before
+    the container header is written."""
+    if fast_probe:
+        args = ["-analyzeduration", "100000", "-probesize", "32768"]
+    else:
+        args = ["-analyzeduration", "500000", "-probesize", "500000"]
     if url.startswith(("rtsp://", "rtsps://")):
         args += ["-rtsp_transport", "tcp", "-timeout", str(int(io_timeout * 1_000_000))]
     return [*args, "-i", url]

@@ -20,7 +20,7 @@ from . import ffmpeg
 
 def _jpeg_args(url: str, tmp: Path, quality: int, max_width: int, io_timeout: float) -> list[str]:
     args = ["-hide_banner", "-nostats", "-loglevel", "error", "-nostdin"]
-    args += ffmpeg.input_args(url, io_timeout)
+    args += ffmpeg.input_args(url, io_timeout, fast_probe=True)
     args += ["-map", "0:v:0", "-frames:v", "1"]
     if max_width > 0:
         # never upscale; keep the aspect ratio with an even height

@@ -1,0 +1,176 @@
+"""Media benchmark -> bench/results/media.json.
+
+Against the real GStreamer RTSP test camera (tests/support/rtsp_test_camera.py), through the
+real MediaService and Storage:
+
+- snapshot latency p50/p99 over 20 snapshots of a live stream (another reader keeps the
+  camera's pipeline running, as MediaMTX does for a published path), and the same "cold"
+  (nobody else reading, so the camera's encoder starts per snapshot);
+- recording start-to-first-byte latency: ``start_recording`` returns once ffmpeg has put the
+  first bytes on disk;
+- ffmpeg processes left behind after 100 start/stop cycles (must be 0).
+
+Run: ``PYTHONPATH=src /usr/bin/python3 bench/bench_media.py`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from support.rtsp_server import RtspTestServer, available  # noqa: E402
+
+from camera_service.config.model import StorageConfig  # noqa: E402
+from camera_service.events import EventBus  # noqa: E402
+from camera_service.media import MediaService, Storage  # noqa: E402
+from camera_service.models import Camera, CameraKind, CameraStatus, Notification  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "media.json"
+SNAPSHOTS = 20
+FIRST_BYTE_RUNS = 10
+CYCLES = 100
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict[str, float | int]:
+    return {
+        "runs": len(values),
+        "p50": round(percentile(values, 50), 4),
+        "p99": round(percentile(values, 99), 4),
+        "mean": round(statistics.fmean(values), 4),
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+    }
+
+
+def ffmpeg_children(marker: str) -> list[int]:
+    """ffmpeg processes that are our children or write under our temporary folder."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        state = stat[stat.rindex(")") + 2 :].split()[0]
+        if comm.startswith("ff") and (ppid == me or marker in cmdline) and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+async def timed(fn: Callable[[], Awaitable[object]]) -> float:
+    t0 = time.perf_counter()
+    await fn()
+    return time.perf_counter() - t0
+
+
+async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
+    config = StorageConfig(
+        state_dir=root,
+        snapshots_dir=root / "snapshots",
+        recordings_dir=root / "recordings",
+        min_free_mb=1,
+    )
+    camera = Camera(
+        id="camera0",
+        kind=CameraKind.NETWORK,
+        name="bench",
+        status=CameraStatus.CONNECTED,
+        source_url=server.url,
+    )
+    bus: EventBus[Notification] = EventBus()
+    async with Storage(config) as storage, MediaService(
+        config, storage, bus, lambda c: c.source_url or ""
+    ) as media:
+        cold = [await timed(lambda: media.take_snapshot(camera, None)) for _ in range(SNAPSHOTS)]
+
+        keeper = subprocess.Popen(  # another reader: the camera's stream stays live
+            ["ffmpeg", "-v", "quiet", "-nostdin", "-rtsp_transport", "tcp", "-i", server.url,
+             "-c", "copy", "-f", "null", "-"],
+        )  # fmt: skip
+        try:
+            await asyncio.sleep(2.0)
+            warm = [
+                await timed(lambda: media.take_snapshot(camera, None)) for _ in range(SNAPSHOTS)
+            ]
+            first_byte = []
+            for _ in range(FIRST_BYTE_RUNS):
+                first_byte.append(await timed(lambda: media.start_recording(camera, None, None)))
+                await media.stop_recording(camera.id)
+        finally:
+            keeper.terminate()
+            keeper.wait(10)
+
+        failures = 0
+        stop_times = []
+        t0 = time.perf_counter()
+        for _ in range(CYCLES):
+            try:
+                await media.start_recording(camera, None, "fmp4")
+                stop_times.append(await timed(lambda: media.stop_recording(camera.id)))
+            except Exception as e:  # noqa: BLE001 - count it and go on
+                failures += 1
+                print("cycle failed:", e, file=sys.stderr)
+        cycles_wall = time.perf_counter() - t0
+    await asyncio.sleep(0.5)
+    left = ffmpeg_children(str(root))
+    return {
+        "snapshot_latency_s": {**summary(warm), "stream": "live (another reader connected)"},
+        "snapshot_latency_cold_s": {**summary(cold), "stream": "camera idle before each"},
+        "recording_first_byte_s": summary(first_byte),
+        "start_stop_cycles": CYCLES,
+        "start_stop_failures": failures,
+        "start_stop_wall_s": round(cycles_wall, 2),
+        "stop_latency_s": summary(stop_times) if stop_times else None,
+        "ffmpeg_left_behind": len(left),
+    }
+
+
+def main() -> int:
+    reason = available()
+    if reason:
+        print(f"bench_media skipped: {reason}", file=sys.stderr)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp, RtspTestServer() as server:
+        result = asyncio.run(bench(Path(tmp), server))
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "ffmpeg": subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True,
+                                 check=False).stdout.split("\n")[0],  # fmt: skip
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 1 if result["ffmpeg_left_behind"] or result["start_stop_failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
