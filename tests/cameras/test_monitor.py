@@ -201,3 +201,31 @@ def test_auto_test_pattern_only_without_a_capture_device(start: Any, tmp_path: P
                     initial=[{"name": "video1", "role": "metadata"}])
     assert [c["kind"] for c in without.cameras.values()] == ["usb", "test_pattern"] or \
         [c["kind"] for c in without.cameras.values() if c["status"] == "CONNECTED"] == ["test_pattern"]
+
+
+def test_camera_swapped_on_the_same_node_within_the_debounce_window(start: Any) -> None:
+    mon = start({"debounce": 0.2}, initial=[{"name": "video0", "serial": "AAAA0001"}])
+    mon.send({"op": "unplug", "name": "video0"},
+             {"op": "plug", "name": "video0", "serial": "BBBB0002"})
+    cams = {c["id"]: c for c in mon.snapshot()["cameras"]}
+    assert cams["camera0"]["status"] == "DISCONNECTED" and cams["camera0"]["device_node"] is None
+    assert cams["camera1"]["status"] == "CONNECTED" and cams["camera1"]["device_node"] == "/dev/video0"
+
+
+def test_fast_replug_on_another_node_keeps_the_id(start: Any) -> None:
+    mon = start({"debounce": 0.2}, initial=[{"name": "video0"}])
+    mon.send({"op": "unplug", "name": "video0"},
+             {"op": "plug", "name": "video2", "id_path": "pci-0000:00:14.0-usb-0:2:1.0"})
+    [cam] = mon.snapshot()["cameras"]
+    assert (cam["id"], cam["status"], cam["device_node"]) == ("camera0", "CONNECTED", "/dev/video2")
+
+
+def test_two_cameras_sharing_a_made_up_serial_get_two_ids(start: Any) -> None:
+    mon = start()
+    mon.plug("video0", serial="0001", id_path="pci-0000:00:14.0-usb-0:1:1.0")
+    mon.wait_for(status_of("camera0", "CONNECTED"))
+    mon.plug("video2", serial="0001", id_path="pci-0000:00:14.0-usb-0:2:1.0")
+    cams = mon.wait_for(status_of("camera1", "CONNECTED"))
+    assert cams["camera0"]["device_node"] == "/dev/video0"
+    assert cams["camera1"]["device_node"] == "/dev/video2"
+    assert cams["camera1"]["identity"].endswith("@pci-0000:00:14.0-usb-0:2:1.0")

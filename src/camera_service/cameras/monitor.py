@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -218,10 +219,11 @@ class CameraMonitor:
             caps_hex = f"{result.info.device_caps:#010x}"
             return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
         self._ignored.discard(event.sys_path)
-        identity = usb_identity(event.properties, node)
+        identity = self._unique_identity(usb_identity(event.properties, node), event)
         camera_id = await self.identities.assign(identity)
         if event.sys_path in self._pending:
             return
+        self._replaced(event, node, camera_id)
         self._nodes[event.sys_path] = camera_id
         caps = result.capabilities if result is not None else None
         mode = None
@@ -245,6 +247,37 @@ class CameraMonitor:
             device_node=node,
         )
         self._upsert(camera)
+
+    def _unique_identity(self, identity: str, event: udev.UdevEvent) -> str:
+        """Cheap cameras sometimes share a made-up serial number: when a camera with this
+        identity is present on another node, tell this one apart by its port."""
+        known = self.identities.lookup(identity)
+        if known is None:
+            return identity
+        for sys_path, cid in self._nodes.items():
+            if cid != known or sys_path == event.sys_path:
+                continue
+            pending = self._pending.get(sys_path)
+            if pending is not None and pending.action == "remove":
+                continue  # that node is going away: this is the same camera, replugged
+            holder = self.registry.find(cid)
+            if holder and holder.device_node and os.path.exists(holder.device_node):
+                return f"{identity}@{event.properties.get('ID_PATH') or event.device_node}"
+        return identity
+
+    def _replaced(self, event: udev.UdevEvent, node: str, camera_id: str) -> None:
+        """Another camera that was on this node is gone (its unplug event was superseded
+        by this plug while waiting)."""
+        stale = {self._nodes.get(event.sys_path)} | {
+            c.id for c in self.registry.cameras()
+            if c.kind is CameraKind.USB and c.device_node == node
+        }
+        for old_id in stale - {None, camera_id}:
+            old = self.registry.find(old_id) if old_id else None
+            if old is not None and old.device_node is not None:
+                self._upsert(dataclasses.replace(
+                    old, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
+                ))
 
     def _on_removed(self, event: udev.UdevEvent) -> None:
         self._ignored.discard(event.sys_path)
