@@ -38,7 +38,7 @@ from camera_service.models import (
     Notification,
 )
 from camera_service.rpc import Role, RpcContext
-from camera_service.services.notifier import Notifier
+from camera_service.services.notifier import CameraNotifier
 from camera_service.web import ApiServer
 
 TIMEOUT = 5.0  # the one time unit of these tests: every wait is bounded by a multiple of it
@@ -136,8 +136,8 @@ async def api_stack(
         ctx = RpcContext(
             cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock()
         )
-        server = await stack.enter_async_context(ApiServer(ctx, bus))
-        await stack.enter_async_context(Notifier(registry, bus, ctx.stream_urls))
+        server = await stack.enter_async_context(ApiServer(config.server, config.auth, ctx, bus))
+        await stack.enter_async_context(CameraNotifier(registry, ctx, bus))
         yield Stack(config, ctx, server, registry, bus, storage)
 
 

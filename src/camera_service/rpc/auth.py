@@ -156,6 +156,10 @@ class Authenticator:
         self._keys = _load_keys(config.api_key_file)
 
     @property
+    def config(self) -> AuthConfig:
+        return self._config
+
+    @property
     def token_expiry(self) -> int:
         return self._config.token_expiry
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
+from typing import Protocol
 
 from ..events import EventBus
 from ..models import CameraEvent, CameraEventKind, CameraStatus, Notification
@@ -41,31 +42,30 @@ def notification_for(event: CameraEvent, urls: UrlsFor) -> Notification:
     return Notification(method=METHOD, topic=topic_for(event), params=params, device=camera.id)
 
 
-class Notifier:
-    """Subscribes to the registry while entered (``async with`` or ``start``/``stop``)."""
+class StreamUrls(Protocol):
+    def stream_urls(self, camera_id: str) -> dict[str, str]: ...
+
+
+class CameraNotifier:
+    """Subscribes to the registry from construction until ``close()`` (or ``async with``).
+    ``streams`` gives the public stream URLs (``ports.Streams`` or ``RpcContext``)."""
 
     def __init__(
-        self, cameras: CameraDirectory, bus: EventBus[Notification], urls: UrlsFor
+        self, cameras: CameraDirectory, streams: StreamUrls, bus: EventBus[Notification]
     ) -> None:
-        self._cameras = cameras
+        self._streams = streams
         self._bus = bus
-        self._urls = urls
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: Callable[[], None] | None = cameras.subscribe(self._on_event)
 
     def _on_event(self, event: CameraEvent) -> None:
-        self._bus.publish(notification_for(event, self._urls))
+        self._bus.publish(notification_for(event, self._streams.stream_urls))
 
-    def start(self) -> None:
-        if self._unsubscribe is None:
-            self._unsubscribe = self._cameras.subscribe(self._on_event)
-
-    def stop(self) -> None:
+    def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
 
-    async def __aenter__(self) -> Notifier:
-        self.start()
+    async def __aenter__(self) -> CameraNotifier:
         return self
 
     async def __aexit__(
@@ -74,4 +74,4 @@ class Notifier:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.close()

@@ -21,7 +21,7 @@ from types import TracebackType
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..config.model import Config
+from ..config.model import AuthConfig, ServerConfig
 from ..errors import ConfigError
 from ..events import EventBus
 from ..models import ComponentHealth, Notification
@@ -38,8 +38,7 @@ from .security import origin_allowed
 log = logging.getLogger(__name__)
 
 
-def _ssl_context(config: Config) -> ssl.SSLContext | None:
-    s = config.server
+def _ssl_context(s: ServerConfig) -> ssl.SSLContext | None:
     if s.tls_cert is None or s.tls_key is None:
         return None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -51,18 +50,22 @@ def _ssl_context(config: Config) -> ssl.SSLContext | None:
 
 
 class ApiServer:
-    """``async with ApiServer(ctx, bus) as server:`` serves until exit; ``server.port`` is
-    the bound port (config ``server.port`` may be 0). ``on_listening`` is called once the
-    socket listens (the app then sends READY=1); ``listening`` is an ``asyncio.Event``."""
+    """``async with ApiServer(server, auth, ctx, bus) as api:`` serves until exit;
+    ``api.port`` is the bound port (``server.port`` may be 0). ``on_listening`` is called
+    once the socket listens; ``listening`` is an ``asyncio.Event`` set then too."""
 
     def __init__(
         self,
+        server: ServerConfig,
+        auth: AuthConfig,
         ctx: RpcContext,
         bus: EventBus[Notification],
         on_listening: Callable[[], None] | None = None,
     ) -> None:
         self.ctx = ctx
-        self.config = ctx.config.server
+        self.config = server
+        if auth != ctx.authenticator.config:
+            ctx.authenticator.reload(auth)
         self._bus = bus
         self._on_listening = on_listening
         self._dispatcher = Dispatcher(ctx)
@@ -99,7 +102,7 @@ class ApiServer:
         return app
 
     async def start(self) -> None:
-        ssl_context = _ssl_context(self.ctx.config)
+        ssl_context = _ssl_context(self.config)
         self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(
@@ -145,9 +148,15 @@ class ApiServer:
         self._state = "stopped"
         log.info("API stopped")
 
-    def reload(self, config: Config) -> None:
-        """SIGHUP: re-read the JWT secret and the API key file."""
-        self.ctx.authenticator.reload(config.auth)
+    def reload(self, server: ServerConfig, auth: AuthConfig) -> None:
+        """SIGHUP: re-read the JWT secret and the API key file; origin list, limits and
+        queue sizes apply to new connections (host, port and TLS need a restart)."""
+        self.ctx.authenticator.reload(auth)
+        if (server.host, server.port, server.tls_cert, server.tls_key) != (
+            self.config.host, self.config.port, self.config.tls_cert, self.config.tls_key
+        ):
+            log.warning("server address or TLS changed: restart the service to apply it")
+        self.config = server
 
     # -- state ------------------------------------------------------------------------------
     @property
