@@ -77,12 +77,14 @@ class MediaService:
         self._tasks: set[asyncio.Future[object]] = set()
         self._background: list[asyncio.Task[None]] = []
         self._low_space = False
+        self._space_error = False
         self._closing = False
         storage.add_busy_check(self.is_busy)
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self.storage.start()  # idempotent: the folders exist even if nobody entered it
         self._closing = False
         self._background = [
             asyncio.create_task(self._watch_free_space(), name="media free-space watch"),
@@ -272,9 +274,11 @@ class MediaService:
             try:
                 free = await self.storage.free_bytes_async()
             except Exception as e:  # noqa: BLE001 - keep watching; report once
-                if not self._low_space:
-                    log.warning("cannot read free space: %s", e, extra={"COMPONENT": "media"})
+                if not self._space_error:
+                    log.warning("%s", e, extra={"COMPONENT": "media"})
+                self._space_error = True
                 continue
+            self._space_error = False
             low = self.storage.below_min_free(free)
             if low != self._low_space:
                 self._low_space = low
