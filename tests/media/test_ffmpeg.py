@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,12 +25,13 @@ def _ffmpeg() -> None:
 
 
 def _gone(pid: int | None) -> bool:
+    """The process has exited (a zombie nobody has reaped yet counts as exited)."""
     assert pid is not None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
         return True
-    return False
 
 
 async def test_q_on_stdin_finishes_ffmpeg_cleanly(tmp_path: Path) -> None:
@@ -102,3 +105,42 @@ async def test_ffprobe_reads_duration_and_validity(tmp_path: Path) -> None:
     assert await ffmpeg.ffprobe_duration(junk) is None
     assert not await ffmpeg.ffprobe_valid(junk)
     assert not await ffmpeg.ffprobe_valid(tmp_path / "missing.mp4")
+
+
+CHILD = """
+import asyncio, sys
+from camera_service.media.ffmpeg import FFmpegProcess
+
+async def main():
+    args = ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi",
+            "-i", "testsrc=size=160x120:rate=10", "-c:v", "mpeg4", "-f", "mp4", sys.argv[1]]
+    proc = FFmpegProcess(args, name="orphan test")
+    await proc.start()
+    print(proc.pid, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def test_ffmpeg_finishes_its_file_when_the_daemon_is_killed(tmp_path: Path) -> None:
+    if ffmpeg.SETPRIV is None:
+        pytest.skip("no setpriv (util-linux): ffmpeg cannot be tied to the daemon's life")
+    out = tmp_path / "orphan.mp4"
+    env = {**os.environ, "PYTHONPATH": str(Path(ffmpeg.__file__).parents[2])}
+    daemon = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, str(out), env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert daemon.stdout is not None
+        pid = int(await asyncio.wait_for(daemon.stdout.readline(), TIMEOUT))
+        await until(lambda: out.exists() and out.stat().st_size > 0, what="ffmpeg writing")
+        daemon.kill()  # SIGKILL: no chance to stop its child
+        await asyncio.wait_for(daemon.wait(), TIMEOUT)
+        await until(lambda: _gone(pid), what="the orphaned ffmpeg to exit")
+    finally:
+        if daemon.returncode is None:
+            daemon.kill()
+            await daemon.wait()
+    # SIGINT from the parent's death let ffmpeg write the moov: a plain mp4 that plays
+    assert await ffmpeg.ffprobe_valid(out)

@@ -19,6 +19,7 @@ import collections
 import contextlib
 import logging
 import os
+import shutil
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,9 @@ from ..errors import FFmpegError
 log = logging.getLogger(__name__)
 
 FFMPEG = os.environ.get("CAMERA_SERVICE_FFMPEG", "ffmpeg")
+# util-linux (Essential in Debian): the child gets SIGINT if the daemon dies without stopping
+# it (SIGKILL, OOM), so ffmpeg finishes its file and never records on as an orphan
+SETPRIV = shutil.which("setpriv")
 FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
 STDERR_LINES = 40
 STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
@@ -54,9 +58,16 @@ class FFmpegProcess:
     """One ffmpeg (or ffprobe) child. ``name`` labels log lines (e.g. ``camera0 recording``)."""
 
     def __init__(
-        self, args: Sequence[str], *, name: str, binary: str | None = None, camera_id: str = ""
+        self,
+        args: Sequence[str],
+        *,
+        name: str,
+        binary: str | None = None,
+        camera_id: str = "",
+        die_with_parent: bool = True,
     ) -> None:
         self.args = [binary or FFMPEG, *args]
+        self.die_with_parent = die_with_parent and SETPRIV is not None
         self.name = name
         self.camera_id = camera_id
         self._proc: asyncio.subprocess.Process | None = None
@@ -87,8 +98,12 @@ class FFmpegProcess:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
+        if shutil.which(self.args[0]) is None:
+            raise FFmpegError(f"cannot run {self.args[0]}: not found")
+        prefix = [SETPRIV, "--pdeathsig", "INT", "--"] if self.die_with_parent and SETPRIV else []
         try:
             self._proc = await asyncio.create_subprocess_exec(
+                *prefix,
                 *self.args,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.DEVNULL,
