@@ -3,8 +3,10 @@
 Started by ``support.monitor_process.MonitorProcess``: under ``umockdev-wrapper`` with a
 ``V4L2Testbed`` in this same process (``"umockdev": true``), or plainly on real hardware.
 Argument: a JSON object with ``cameras`` (fields of ``CamerasConfig``; ``network`` and
-``test_pattern`` as objects), ``state_dir``, ``umockdev`` and ``initial`` (nodes plugged
-before the monitor starts, as keyword arguments of ``V4L2Testbed.plug``).
+``test_pattern`` as objects), ``state_dir``, ``umockdev``, ``initial`` (nodes plugged before
+the monitor starts, as keyword arguments of ``V4L2Testbed.plug``) and ``monitor``
+(``false``: the testbed only, for a service in another process run under
+``umockdev-wrapper`` with ``UMOCKDEV_DIR`` set to the ``root`` given in ``ready``).
 
 stdin, one JSON command per line: ``{"op": "plug", ...plug kwargs}``, ``{"op": "unplug",
 "name": ...}``, ``{"op": "snapshot"}`` (report once the monitor has settled), ``{"op":
@@ -16,6 +18,7 @@ uevent was sent), ``snapshot``, ``error``, ``stopped``. Logs go to stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -62,6 +65,20 @@ def emit(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+async def wait_for_uevent(monitor: CameraMonitor, last_sent: tuple[str, str, int] | None,
+                          limit: float = 10.0) -> None:
+    """Until the monitor has read the last uevent sent (bounded): uevents arrive in order,
+    so it has then read every earlier one too."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while last_sent is not None and loop.time() < deadline:
+        seen = monitor.last_uevent
+        if (monitor.uevents_received > last_sent[2] and seen is not None
+                and (seen.sys_path, seen.action) == last_sent[:2]):
+            return
+        await asyncio.sleep(0.001)
+
+
 async def main(args: dict[str, Any]) -> None:
     testbed = None
     if args.get("umockdev"):
@@ -73,9 +90,7 @@ async def main(args: dict[str, Any]) -> None:
         for node in args.get("initial", []):
             testbed.plug(uevent=False, **node)
 
-    config = build_config(args.get("cameras", {}))
     registry = CameraRegistry()
-    identities = IdentityStore(Path(args["state_dir"]) / "cameras.json")
 
     def on_event(event: CameraEvent) -> None:
         emit({"type": "event", "kind": event.kind.value, "camera": camera_json(event.camera),
@@ -87,30 +102,28 @@ async def main(args: dict[str, Any]) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     last_sent: tuple[str, str, int] | None = None  # sys_path, action, uevents read before
     try:
-        async with CameraMonitor(config, registry, identities) as monitor:
-            emit({"type": "ready", "cameras": [camera_json(c) for c in registry.cameras()]})
+        async with contextlib.AsyncExitStack() as stack:
+            monitor = None
+            if args.get("monitor", True):
+                monitor = await stack.enter_async_context(CameraMonitor(
+                    build_config(args.get("cameras", {})), registry,
+                    IdentityStore(Path(args["state_dir"]) / "cameras.json")))
+            emit({"type": "ready", "cameras": [camera_json(c) for c in registry.cameras()],
+                  "root": str(testbed.root) if testbed else None})
             while line := (await reader.readline()).decode().strip():
                 command = json.loads(line)
                 op = command.pop("op")
                 if op == "quit":
                     break
-                if op == "snapshot":
-                    # wait (bounded) until the monitor has read the last uevent sent: uevents
-                    # arrive in order, so it has then read every earlier one too
-                    deadline = loop.time() + 10.0
-                    while last_sent is not None and loop.time() < deadline:
-                        seen = monitor.last_uevent
-                        if (monitor.uevents_received > last_sent[2] and seen is not None
-                                and (seen.sys_path, seen.action) == last_sent[:2]):
-                            break
-                        await asyncio.sleep(0.001)
+                if op == "snapshot" and monitor is not None:
+                    await wait_for_uevent(monitor, last_sent)
                     await monitor.settle()
                     emit({"type": "snapshot",
                           "cameras": [camera_json(c) for c in registry.cameras()],
                           "health": asdict(registry.health())})
                 elif testbed is not None and op in ("plug", "unplug"):
+                    received_before = monitor.uevents_received if monitor else 0
                     t = time.monotonic()
-                    received_before = monitor.uevents_received
                     try:
                         if op == "plug":
                             node = testbed.plug(**command)

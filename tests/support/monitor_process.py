@@ -36,9 +36,10 @@ class MonitorProcess:
         state_dir: Path,
         umockdev: bool = True,
         initial: list[dict[str, Any]] | None = None,
+        monitor: bool = True,
     ) -> None:
         args = json.dumps({"cameras": cameras, "state_dir": str(state_dir),
-                           "umockdev": umockdev, "initial": initial or []})
+                           "umockdev": umockdev, "initial": initial or [], "monitor": monitor})
         argv = [sys.executable, str(DRIVER), args]
         self.argv = [WRAPPER, *argv] if umockdev else argv
         self.env = dict(os.environ)
