@@ -31,12 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from support.rtsp_server import RtspTestServer, available  # noqa: E402
-
 from camera_service.config.model import StorageConfig  # noqa: E402
 from camera_service.events import EventBus  # noqa: E402
 from camera_service.media import MediaService, Storage  # noqa: E402
 from camera_service.models import Camera, CameraKind, CameraStatus, Notification  # noqa: E402
+from support.rtsp_server import RtspTestServer, available  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "media.json"
 SNAPSHOTS = 20
@@ -110,9 +109,9 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
     ) as media:
         cold = [await timed(lambda: media.take_snapshot(camera, None)) for _ in range(SNAPSHOTS)]
 
-        keeper = subprocess.Popen(  # another reader: the camera's stream stays live
-            ["ffmpeg", "-v", "quiet", "-nostdin", "-rtsp_transport", "tcp", "-i", server.url,
-             "-c", "copy", "-f", "null", "-"],
+        keeper = await asyncio.create_subprocess_exec(  # another reader keeps the stream live
+            "ffmpeg", "-v", "quiet", "-nostdin", "-rtsp_transport", "tcp", "-i", server.url,
+            "-c", "copy", "-f", "null", "-",
         )  # fmt: skip
         try:
             await asyncio.sleep(2.0)
@@ -125,7 +124,7 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
                 await media.stop_recording(camera.id)
         finally:
             keeper.terminate()
-            keeper.wait(10)
+            await asyncio.wait_for(keeper.wait(), 10)
 
         failures = 0
         stop_times = []
@@ -162,8 +161,9 @@ def main() -> int:
     result["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "ffmpeg": subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True,
-                                 check=False).stdout.split("\n")[0],  # fmt: skip
+        "ffmpeg": subprocess.run(
+            ["ffmpeg", "-version"], capture_output=True, text=True, check=False
+        ).stdout.split("\n")[0],
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

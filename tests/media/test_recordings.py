@@ -174,13 +174,14 @@ async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
     assert playable(path, min_frames=15)  # mp4 finalized: the stop was graceful
 
 
+@pytest.mark.parametrize(("fmt", "ext"), [("fmp4", ".mp4"), ("mkv", ".mkv")])  # mp4: same path
 async def test_segments_are_all_listed_and_playable(
-    tmp_path: Path, rtsp_server_module: RtspTestServer
+    tmp_path: Path, rtsp_server_module: RtspTestServer, fmt: str, ext: str
 ) -> None:
     require_ffmpeg()
     async with make_env(storage_config(tmp_path, segment_seconds=2)) as env:
-        rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 5, "mkv")
-        assert rec.filename.endswith("_000.mkv")
+        rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 5, fmt)
+        assert rec.filename.endswith("_000" + ext)
         await until(lambda: bool(_ended(env)), what="the end of the recording")
         (end,) = _ended(env)
         assert end["status"] == "STOPPED", end
