@@ -24,8 +24,9 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield s
 
 
-async def ctl(*args: str, url: str | None = None, token: str | None = None,
-              env: dict[str, str] | None = None) -> tuple[int, str, str]:
+async def ctl(
+    *args: str, url: str | None = None, token: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     cmd = [sys.executable, "-m", "camera_service.client.cli"]
     if url:
         cmd += ["--url", url]
@@ -52,8 +53,9 @@ async def test_list_prints_a_table_and_json(stack: Stack) -> None:
 
 
 async def test_token_from_environment(stack: Stack) -> None:
-    code, out, err = await ctl("--json", "info", url=stack.url,
-                               env={"CAMERA_SERVICE_TOKEN": stack.token("viewer")})
+    code, out, err = await ctl(
+        "--json", "info", url=stack.url, env={"CAMERA_SERVICE_TOKEN": stack.token("viewer")}
+    )
     assert code == 0, err
     assert json.loads(out)["components"]["api"]["healthy"] is True
 
@@ -84,7 +86,9 @@ async def test_files_lists_both_kinds(stack: Stack) -> None:
     code, out, err = await ctl("files", url=stack.url, token=stack.token("viewer"))
     assert code == 0, err
     assert "recordings:" in out and "snapshots:" in out and "camera0_1.jpg" in out and "2.0 KiB" in out
-    code, out, _ = await ctl("--json", "files", "--kind", "snapshots", url=stack.url, token=stack.token("viewer"))
+    code, out, _ = await ctl(
+        "--json", "files", "--kind", "snapshots", url=stack.url, token=stack.token("viewer")
+    )
     assert json.loads(out)["files"][0]["download_url"] == "/files/snapshots/camera0_1.jpg"
 
 
@@ -105,9 +109,21 @@ async def test_token_is_minted_from_the_service_config(stack: Stack, tmp_path: P
 async def test_watch_prints_notifications(stack: Stack) -> None:
     environ = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "camera_service.client.cli", "--url", stack.url,
-        "--token", stack.token("viewer"), "watch", "--count", "1", "--topic", "camera.connected",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environ,
+        sys.executable,
+        "-m",
+        "camera_service.client.cli",
+        "--url",
+        stack.url,
+        "--token",
+        stack.token("viewer"),
+        "watch",
+        "--count",
+        "1",
+        "--topic",
+        "camera.connected",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environ,
     )
     assert proc.stderr is not None and proc.stdout is not None
     line = await asyncio.wait_for(proc.stderr.readline(), TIMEOUT * 4)

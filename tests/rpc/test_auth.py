@@ -39,7 +39,7 @@ def test_roles_are_ordered() -> None:
 
 
 def test_minted_token_authenticates_with_claims() -> None:
-    a, clock = auth()
+    a, _ = auth()
     token = a.mint("alice", Role.OPERATOR, 60)
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
     assert claims == {"user_id": "alice", "role": "operator", "iat": 1_000_000, "exp": 1_000_060}
@@ -91,7 +91,9 @@ def test_garbage_tokens_are_refused(token: object) -> None:
 
 
 def test_key_file_parses_hashes_and_roles() -> None:
-    text = "keys:\n" + key_file_entry("dashboard", Role.VIEWER, "k1") + key_file_entry("ops", Role.ADMIN, "k2")
+    text = (
+        "keys:\n" + key_file_entry("dashboard", Role.VIEWER, "k1") + key_file_entry("ops", Role.ADMIN, "k2")
+    )
     keys = parse_key_file(text, "keys.yaml")
     assert {k.name: k.role for k in keys.values()} == {"dashboard": Role.VIEWER, "ops": Role.ADMIN}
     assert hash_key("k1") in keys and "k1" not in text

@@ -37,7 +37,9 @@ def test_api_key_authenticates_and_reload_revokes(tmp_path: Path) -> None:
     assert auth.authenticate("key-two").role is Role.ADMIN
 
 
-def test_broken_key_file_on_reload_keeps_the_keys_in_force(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_broken_key_file_on_reload_keeps_the_keys_in_force(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     keys = tmp_path / "keys.yaml"
     write(keys, ("dash", Role.VIEWER, "key-one"))
     config = AuthConfig(jwt_secret="s" * 20, api_key_file=keys)

@@ -19,8 +19,15 @@ pytestmark = pytest.mark.unit
 
 
 def cam(n: int, status: CameraStatus = CameraStatus.CONNECTED) -> Camera:
-    return Camera(f"camera{n}", CameraKind.USB, f"Cam {n}", status, mode=CameraMode("MJPG", 640, 480, 30),
-                  device_node=f"/dev/video{n}", source_url="rtsp://user:pw@10.0.0.1/")
+    return Camera(
+        f"camera{n}",
+        CameraKind.USB,
+        f"Cam {n}",
+        status,
+        mode=CameraMode("MJPG", 640, 480, 30),
+        device_node=f"/dev/video{n}",
+        source_url="rtsp://user:pw@10.0.0.1/",
+    )
 
 
 @pytest.fixture
@@ -40,7 +47,10 @@ def session(d: Dispatcher, role: Role | None) -> Session:
 async def test_empty_camera_list_is_a_result(env: Any) -> None:
     d, _ = env
     assert await d.call(session(d, Role.VIEWER), "get_camera_list", None) == {
-        "cameras": [], "total": 0, "connected": 0}
+        "cameras": [],
+        "total": 0,
+        "connected": 0,
+    }
 
 
 async def test_camera_list_has_public_fields_only(env: Any) -> None:
@@ -110,9 +120,14 @@ async def test_subscriptions_accumulate_and_filter(env: Any) -> None:
     d, _ = env
     s = session(d, Role.VIEWER)
     await d.call(s, "subscribe_events", {"topics": ["camera.connected"]})
-    result = await d.call(s, "subscribe_events", {"topics": ["recording.stop"], "filters": {"device": ["camera1", "camera0"]}})
-    assert result == {"subscribed": True, "topics": ["camera.connected", "recording.stop"],
-                      "filters": {"device": ["camera0", "camera1"]}}
+    result = await d.call(
+        s, "subscribe_events", {"topics": ["recording.stop"], "filters": {"device": ["camera1", "camera0"]}}
+    )
+    assert result == {
+        "subscribed": True,
+        "topics": ["camera.connected", "recording.stop"],
+        "filters": {"device": ["camera0", "camera1"]},
+    }
     with pytest.raises(Exception) as e:
         await d.call(s, "subscribe_events", {"topics": ["camera.status"], "filters": {"device": 3}})
     assert getattr(e.value, "param", None) == "filters"

@@ -46,9 +46,13 @@ async def handle(text: str | bytes) -> Any:
 
 async def test_positional_and_named_params() -> None:
     assert await handle('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}') == {
-        "jsonrpc": "2.0", "result": 19, "id": 1}
-    assert await handle('{"jsonrpc":"2.0","method":"subtract","params":{"subtrahend":23,"minuend":42},"id":3}') == {
-        "jsonrpc": "2.0", "result": 19, "id": 3}
+        "jsonrpc": "2.0",
+        "result": 19,
+        "id": 1,
+    }
+    assert await handle(
+        '{"jsonrpc":"2.0","method":"subtract","params":{"subtrahend":23,"minuend":42},"id":3}'
+    ) == {"jsonrpc": "2.0", "result": 19, "id": 3}
 
 
 async def test_notification_runs_but_gets_no_reply() -> None:
@@ -74,7 +78,9 @@ async def test_huge_integer_id_is_echoed() -> None:
 
 
 async def test_number_too_long_to_parse_is_parse_error() -> None:
-    assert (await handle('{"jsonrpc":"2.0","method":"ping","id":' + "9" * 5000 + "}"))["error"]["code"] == -32700
+    assert (await handle('{"jsonrpc":"2.0","method":"ping","id":' + "9" * 5000 + "}"))["error"][
+        "code"
+    ] == -32700
 
 
 async def test_invalid_request_echoes_a_readable_id() -> None:
@@ -110,8 +116,11 @@ async def test_unserialisable_results_are_internal_errors() -> None:
 
 async def test_domain_errors_map_to_api_codes() -> None:
     reply = await handle('{"jsonrpc":"2.0","method":"camera","id":1}')
-    assert reply["error"] == {"code": -32010, "message": "Camera not found",
-                              "data": {"resource": "camera", "id": "camera9"}}
+    assert reply["error"] == {
+        "code": -32010,
+        "message": "Camera not found",
+        "data": {"resource": "camera", "id": "camera9"},
+    }
     reply = await handle('{"jsonrpc":"2.0","method":"mtx","id":1}')
     assert reply["error"]["code"] == -32050
     assert reply["error"]["data"] == {"dependency": "mediamtx", "detail": "connection refused"}

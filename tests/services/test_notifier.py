@@ -20,8 +20,14 @@ class Urls:
 
 
 def camera(status: CameraStatus, fps: float = 30.0) -> Camera:
-    return Camera("camera0", CameraKind.USB, "Desk", status, mode=CameraMode("MJPG", 1920, 1080, fps),
-                  device_node="/dev/video0")
+    return Camera(
+        "camera0",
+        CameraKind.USB,
+        "Desk",
+        status,
+        mode=CameraMode("MJPG", 1920, 1080, fps),
+        device_node="/dev/video0",
+    )
 
 
 def collect() -> tuple[CameraRegistry, list[Notification], CameraNotifier]:
@@ -40,8 +46,12 @@ def test_each_change_gives_one_notification_with_its_topic() -> None:
     registry.set_status("camera0", CameraStatus.DISCONNECTED)
     registry.remove("camera0")
     assert [n.topic for n in got] == [
-        "camera.connected", "camera.status", "camera.status", "camera.connected",
-        "camera.disconnected", "camera.disconnected",
+        "camera.connected",
+        "camera.status",
+        "camera.status",
+        "camera.connected",
+        "camera.disconnected",
+        "camera.disconnected",
     ]
     assert all(n.method == "camera_status_update" and n.device == "camera0" for n in got)
     assert got[-1].params["status"] == "DISCONNECTED"
@@ -52,11 +62,16 @@ def test_params_are_the_camera_object() -> None:
     registry, got, notifier = collect()
     registry.upsert(camera(CameraStatus.CONNECTED))
     assert got[0].params == {
-        "device": "camera0", "status": "CONNECTED", "name": "Desk", "resolution": "1920x1080",
+        "device": "camera0",
+        "status": "CONNECTED",
+        "name": "Desk",
+        "resolution": "1920x1080",
         "fps": 30.0,
-        "streams": {"rtsp": "rtsp://localhost:8554/camera0",
-                    "webrtc": "http://localhost:8889/camera0/whep",
-                    "hls": "http://localhost:8888/camera0/index.m3u8"},
+        "streams": {
+            "rtsp": "rtsp://localhost:8554/camera0",
+            "webrtc": "http://localhost:8889/camera0/whep",
+            "hls": "http://localhost:8888/camera0/index.m3u8",
+        },
     }
     notifier.close()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from pathlib import Path
 from typing import Any
-
-import random
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -125,16 +124,21 @@ def random_frame(rng: random.Random) -> str | bytes:
     if kind < 88:
         return '{"jsonrpc":"2.0","method":"ping","id":' + "9" * rng.randint(300, 6000) + "}"
     if kind < 92:
-        return rng.choice(["1e400", "-1e400", "NaN", "Infinity", '{"jsonrpc":"2.0","method":"ping","id":1e999}'])
+        return rng.choice(
+            ["1e400", "-1e400", "NaN", "Infinity", '{"jsonrpc":"2.0","method":"ping","id":1e999}']
+        )
     if kind < 93:
         n = rng.choice([MAX_MESSAGE - 64, 2 * MAX_MESSAGE])
         return '{"jsonrpc":"2.0","method":"ping","params":["' + "x" * n + '"],"id":1}'
-    return "".join(chr(rng.randrange(1, 0x10FFFF)) for _ in range(rng.randrange(40))).encode(
-        "utf-8", "surrogatepass"
-    ).decode("utf-8", "replace")
+    return (
+        "".join(chr(rng.randrange(1, 0x10FFFF)) for _ in range(rng.randrange(40)))
+        .encode("utf-8", "surrogatepass")
+        .decode("utf-8", "replace")
+    )
 
 
 # -- the oracle: what the specification says must come back --------------------------------
+
 
 def _no_constants(name: str) -> Any:
     raise ValueError(name)
@@ -243,5 +247,3 @@ class Client:
         if self.ws is not None:
             self.run(self.ws.close())
         self.loop.close()
-
-

@@ -70,7 +70,9 @@ def closed_port() -> int:
 
 def make_config(tmp: Path, api_key_file: Path | None = None, **server: Any) -> Config:
     storage = StorageConfig(
-        state_dir=tmp, snapshots_dir=tmp / "snapshots", recordings_dir=tmp / "recordings",
+        state_dir=tmp,
+        snapshots_dir=tmp / "snapshots",
+        recordings_dir=tmp / "recordings",
         min_free_mb=0,
     )
     return Config(
@@ -85,8 +87,12 @@ def make_config(tmp: Path, api_key_file: Path | None = None, **server: Any) -> C
 
 def usb_camera(n: int = 0, status: CameraStatus = CameraStatus.CONNECTED) -> Camera:
     return Camera(
-        id=f"camera{n}", kind=CameraKind.USB, name=f"USB camera {n}", status=status,
-        mode=CameraMode("MJPG", 1280, 720, 30.0), identity=f"usb-serial-{n}",
+        id=f"camera{n}",
+        kind=CameraKind.USB,
+        name=f"USB camera {n}",
+        status=status,
+        mode=CameraMode("MJPG", 1280, 720, 30.0),
+        identity=f"usb-serial-{n}",
         device_node=f"/dev/video{2 * n}",
     )
 
@@ -167,10 +173,10 @@ async def authed(stack: Stack, role: str = "admin", **kwargs: Any) -> Any:
     return ws
 
 
-async def eventually(predicate: Any, what: str, timeout: float = TIMEOUT) -> None:
+async def eventually(predicate: Any, what: str, within: float = TIMEOUT) -> None:
     """Poll a condition with a bounded deadline."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not predicate():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

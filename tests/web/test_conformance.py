@@ -35,12 +35,17 @@ async def assert_no_reply(ws) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_call_with_positional_parameters(ws) -> None:  # type: ignore[no-untyped-def]
-    reply = await exchange(ws, '{"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": ["camera0"], "id": 1}')
+    reply = await exchange(
+        ws, '{"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": ["camera0"], "id": 1}'
+    )
     assert reply == {"jsonrpc": "2.0", "result": CAPS, "id": 1}
 
 
 async def test_call_with_named_parameters(ws) -> None:  # type: ignore[no-untyped-def]
-    reply = await exchange(ws, '{"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": {"device": "camera0"}, "id": 3}')
+    reply = await exchange(
+        ws,
+        '{"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": {"device": "camera0"}, "id": 3}',
+    )
     assert reply == {"jsonrpc": "2.0", "result": CAPS, "id": 3}
 
 
@@ -71,7 +76,9 @@ async def test_invalid_request_object(ws) -> None:  # type: ignore[no-untyped-de
 
 
 async def test_batch_with_invalid_json(ws) -> None:  # type: ignore[no-untyped-def]
-    reply = await exchange(ws, '[{"jsonrpc": "2.0", "method": "ping", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method"]')
+    reply = await exchange(
+        ws, '[{"jsonrpc": "2.0", "method": "ping", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method"]'
+    )
     assert isinstance(reply, dict) and reply["error"]["code"] == -32700 and reply["id"] is None
 
 
@@ -89,14 +96,16 @@ async def test_invalid_batch_members_each_get_an_error(ws, frame: str, count: in
 
 
 async def test_mixed_batch(ws) -> None:  # type: ignore[no-untyped-def]
-    frame = json.dumps([
-        {"jsonrpc": "2.0", "method": "ping", "id": "1"},
-        {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-        {"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": ["camera0"], "id": "2"},
-        {"foo": "boo"},
-        {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
-        {"jsonrpc": "2.0", "method": "get_camera_list", "id": "9"},
-    ])
+    frame = json.dumps(
+        [
+            {"jsonrpc": "2.0", "method": "ping", "id": "1"},
+            {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+            {"jsonrpc": "2.0", "method": "get_camera_capabilities", "params": ["camera0"], "id": "2"},
+            {"foo": "boo"},
+            {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+            {"jsonrpc": "2.0", "method": "get_camera_list", "id": "9"},
+        ]
+    )
     reply = await exchange(ws, frame)
     assert isinstance(reply, list) and len(reply) == 5
     by_id: dict[object, list[dict[str, object]]] = {}
@@ -110,10 +119,14 @@ async def test_mixed_batch(ws) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_batch_of_notifications_gets_no_reply(ws) -> None:  # type: ignore[no-untyped-def]
-    await ws.send(json.dumps([
-        {"jsonrpc": "2.0", "method": "notify_sum", "params": [1, 2, 4]},
-        {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-    ]))
+    await ws.send(
+        json.dumps(
+            [
+                {"jsonrpc": "2.0", "method": "notify_sum", "params": [1, 2, 4]},
+                {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+            ]
+        )
+    )
     await assert_no_reply(ws)
 
 
@@ -123,15 +136,18 @@ async def test_id_is_echoed_unchanged(ws, id_: object) -> None:  # type: ignore[
     assert reply == {"jsonrpc": "2.0", "result": "pong", "id": id_}
 
 
-@pytest.mark.parametrize("frame", [
-    '{"jsonrpc": "1.0", "method": "ping", "id": 1}',
-    '{"method": "ping", "id": 1}',
-    '{"jsonrpc": "2.0", "method": "ping", "params": "x", "id": 1}',
-    '{"jsonrpc": "2.0", "method": "ping", "params": 3, "id": 1}',
-    '{"jsonrpc": "2.0", "method": "ping", "id": {"a": 1}}',
-    '{"jsonrpc": "2.0", "method": "ping", "id": true}',
-    '"ping"',
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"jsonrpc": "1.0", "method": "ping", "id": 1}',
+        '{"method": "ping", "id": 1}',
+        '{"jsonrpc": "2.0", "method": "ping", "params": "x", "id": 1}',
+        '{"jsonrpc": "2.0", "method": "ping", "params": 3, "id": 1}',
+        '{"jsonrpc": "2.0", "method": "ping", "id": {"a": 1}}',
+        '{"jsonrpc": "2.0", "method": "ping", "id": true}',
+        '"ping"',
+    ],
+)
 async def test_malformed_requests_are_invalid(ws, frame: str) -> None:  # type: ignore[no-untyped-def]
     reply = await exchange(ws, frame)
     assert reply["error"]["code"] == -32600, reply

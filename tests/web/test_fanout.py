@@ -20,11 +20,16 @@ CLIENTS = 200
 
 
 async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp_path: Path) -> None:
-    async with api_stack(tmp_path, max_connections=CLIENTS + 10, send_queue_size=16,
-                         rate_limit=0) as stack:
+    async with api_stack(tmp_path, max_connections=CLIENTS + 10, send_queue_size=16, rate_limit=0) as stack:
         stuck = await RawClient.connect(stack.server.port, rcvbuf=4096)
-        await stuck.send_json({"jsonrpc": "2.0", "method": "authenticate",
-                               "params": {"auth_token": stack.token("viewer")}, "id": 1})
+        await stuck.send_json(
+            {
+                "jsonrpc": "2.0",
+                "method": "authenticate",
+                "params": {"auth_token": stack.token("viewer")},
+                "id": 1,
+            }
+        )
         assert (await stuck.recv_json())["result"]["authenticated"] is True
         # from here on the stuck client never reads again
 
@@ -50,8 +55,14 @@ async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp
         for _ in range(2000):
             if stack.server.connections < CLIENTS:
                 break
-            stack.bus.publish(Notification("camera_status_update", "camera.status",
-                                           {"device": "camera0", "padding": padding}, "camera0"))
+            stack.bus.publish(
+                Notification(
+                    "camera_status_update",
+                    "camera.status",
+                    {"device": "camera0", "padding": padding},
+                    "camera0",
+                )
+            )
             await asyncio.sleep(0)
         await eventually(lambda: stack.server.connections == CLIENTS - 1, "the stuck client to be dropped")
         assert stack.ctx.metrics.dropped_clients == 1

@@ -21,7 +21,9 @@ def snapshot(stack: Stack) -> str:
     return "camera0_20261129_050000.jpg"
 
 
-async def get(stack: Stack, path: str, token: str | None = None, **headers: str) -> tuple[int, bytes, dict[str, str]]:
+async def get(
+    stack: Stack, path: str, token: str | None = None, **headers: str
+) -> tuple[int, bytes, dict[str, str]]:
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     async with aiohttp.ClientSession() as http:
@@ -52,7 +54,9 @@ async def test_range_request_gives_206_and_the_slice(stack: Stack, snapshot: str
     )
     assert status == 206 and body == CONTENT[10:20]
     assert headers["Content-Range"] == f"bytes 10-19/{len(CONTENT)}"
-    status, body, _ = await get(stack, f"/files/snapshots/{snapshot}", stack.token("viewer"), Range="bytes=-5")
+    status, body, _ = await get(
+        stack, f"/files/snapshots/{snapshot}", stack.token("viewer"), Range="bytes=-5"
+    )
     assert status == 206 and body == CONTENT[-5:]
 
 

@@ -32,17 +32,26 @@ def _frames() -> Any:
     from hypothesis import strategies as st
 
     leaf = st.one_of(
-        st.none(), st.booleans(), st.integers(),
-        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=20),
     )
     value = st.recursive(
-        leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        leaf,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
         max_leaves=12,
     )
     method = st.one_of(st.sampled_from(sorted(METHODS)), st.text(max_size=12), value)
     request = st.fixed_dictionaries(
         {},
-        optional={"jsonrpc": st.one_of(st.just("2.0"), value), "method": method, "params": value, "id": value},
+        optional={
+            "jsonrpc": st.one_of(st.just("2.0"), value),
+            "method": method,
+            "params": value,
+            "id": value,
+        },
     )
     return st.one_of(
         request.map(json.dumps),
@@ -71,8 +80,7 @@ def test_hypothesis_frames_never_break_the_server(server: ServerThread) -> None:
     assert server.stack is not None
     client = Client(server.stack.url)
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(frame=_frames())
     def one(frame: str | bytes) -> None:
         if isinstance(frame, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in frame):

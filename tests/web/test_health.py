@@ -41,8 +41,11 @@ async def test_metrics_are_prometheus_text_with_request_counts(stack: Stack) -> 
     await ws.close()
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(text)}
-    requests = {s.labels["method"]: s.value for s in families["camera_service_rpc_requests"].samples
-                if s.name.endswith("_total")}
+    requests = {
+        s.labels["method"]: s.value
+        for s in families["camera_service_rpc_requests"].samples
+        if s.name.endswith("_total")
+    }
     assert requests["get_camera_list"] == 1 and requests["authenticate"] == 1
     assert requests["(unknown)"] == 1
     assert "camera_service_ws_connections" in families

@@ -40,15 +40,24 @@ async def test_unauthenticated_clients_get_no_notifications(stack: Stack) -> Non
 
 async def test_topics_and_device_filters_select_notifications(stack: Stack) -> None:
     ws = await authed(stack, "viewer")
-    reply = await call(ws, "subscribe_events",
-                       {"topics": ["camera.disconnected", "recording.stop"], "filters": {"device": "camera1"}})
-    assert reply["result"] == {"subscribed": True, "topics": ["camera.disconnected", "recording.stop"],
-                               "filters": {"device": ["camera1"]}}
+    reply = await call(
+        ws,
+        "subscribe_events",
+        {"topics": ["camera.disconnected", "recording.stop"], "filters": {"device": "camera1"}},
+    )
+    assert reply["result"] == {
+        "subscribed": True,
+        "topics": ["camera.disconnected", "recording.stop"],
+        "filters": {"device": ["camera1"]},
+    }
     stack.registry.upsert(usb_camera(0))  # camera.connected: not subscribed
     stack.registry.upsert(usb_camera(1))
     stack.registry.set_status("camera0", CameraStatus.DISCONNECTED)  # other device
-    stack.bus.publish(Notification("recording_status_update", "recording.stop",
-                                   {"device": "camera1", "status": "STOPPED"}, "camera1"))
+    stack.bus.publish(
+        Notification(
+            "recording_status_update", "recording.stop", {"device": "camera1", "status": "STOPPED"}, "camera1"
+        )
+    )
     stack.registry.set_status("camera1", CameraStatus.DISCONNECTED)
     first, second = await recv(ws), await recv(ws)
     assert first["method"] == "recording_status_update" and first["params"]["device"] == "camera1"

@@ -35,7 +35,18 @@ def test_bearer_token() -> None:
     assert bearer_token({}) is None
 
 
-@pytest.mark.parametrize("name,ok", [("a.jpg", True), ("../a", False), ("a/b", False), ("a\\b", False),
-                                     (".hidden", False), ("", False), ("a\0b", False), ("x" * 256, False)])
+@pytest.mark.parametrize(
+    "name,ok",
+    [
+        ("a.jpg", True),
+        ("../a", False),
+        ("a/b", False),
+        ("a\\b", False),
+        (".hidden", False),
+        ("", False),
+        ("a\0b", False),
+        ("x" * 256, False),
+    ],
+)
 def test_plain_filename(name: str, ok: bool) -> None:
     assert plain_filename(name) is ok

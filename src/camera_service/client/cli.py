@@ -22,8 +22,13 @@ DEFAULT_URL = "ws://127.0.0.1:8002/ws"
 TOKEN_ENV = "CAMERA_SERVICE_TOKEN"
 ROLES = ("viewer", "operator", "admin")
 TOPICS = (
-    "camera.connected", "camera.disconnected", "camera.status",
-    "recording.start", "recording.stop", "recording.error", "snapshot.taken",
+    "camera.connected",
+    "camera.disconnected",
+    "camera.status",
+    "recording.start",
+    "recording.stop",
+    "recording.error",
+    "snapshot.taken",
 )
 
 
@@ -33,8 +38,11 @@ class Failure(Exception):
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="camera-ctl", description="Control the camera service.")
-    p.add_argument("--url", default=os.environ.get("CAMERA_SERVICE_URL", DEFAULT_URL),
-                   help=f"WebSocket URL (default {DEFAULT_URL})")
+    p.add_argument(
+        "--url",
+        default=os.environ.get("CAMERA_SERVICE_URL", DEFAULT_URL),
+        help=f"WebSocket URL (default {DEFAULT_URL})",
+    )
     p.add_argument("--token", default=None, help=f"JWT or API key (default: ${TOKEN_ENV})")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds per call")
@@ -106,8 +114,7 @@ def _apikey(args: argparse.Namespace) -> None:
 
     key = generate_key()
     print(key)
-    print("# add under 'keys:' in the API key file, then reload the service (SIGHUP):",
-          file=sys.stderr)
+    print("# add under 'keys:' in the API key file, then reload the service (SIGHUP):", file=sys.stderr)
     print(key_file_entry(args.name, Role.parse(args.role), key), end="", file=sys.stderr)
 
 
@@ -159,8 +166,9 @@ async def _remote(args: argparse.Namespace) -> None:
         elif cmd == "record":
             params = {"device": args.device}
             if args.action == "start":
-                params.update({k: v for k, v in (("duration", args.duration),
-                                                  ("format", args.format)) if v is not None})
+                params.update(
+                    {k: v for k, v in (("duration", args.duration), ("format", args.format)) if v is not None}
+                )
             r = await client.call(f"{args.action}_recording", params)
             _emit(args, r, output.mapping(r))
         elif cmd == "files":
@@ -169,10 +177,10 @@ async def _remote(args: argparse.Namespace) -> None:
             await _watch(args, client)
         elif cmd == "call":
             try:
-                params = json.loads(args.params) if args.params else None
+                given = json.loads(args.params) if args.params else None
             except ValueError as e:
                 raise Failure(f"params are not valid JSON: {e}") from None
-            r = await client.call(args.method, params)
+            r = await client.call(args.method, given)
             _emit(args, r, None)
 
 

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
-import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 
@@ -35,7 +34,9 @@ def _connect(url: str, headers: dict[str, str], **kwargs: Any) -> Any:
     try:  # websockets >= 13
         from websockets.asyncio.client import connect
     except ImportError:  # websockets 10-12 (Debian 12 has 10.4)
-        return websockets.connect(url, extra_headers=headers, **kwargs)
+        from websockets.legacy.client import connect as legacy_connect
+
+        return legacy_connect(url, extra_headers=headers, **kwargs)
     return connect(url, additional_headers=headers, **kwargs)
 
 
@@ -91,10 +92,8 @@ class CameraClient:
         if self._ssl is not None:
             kwargs["ssl"] = self._ssl
         try:
-            self._ws = await asyncio.wait_for(
-                _connect(self.url, self._headers, **kwargs), self.timeout
-            )
-        except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as e:
+            self._ws = await asyncio.wait_for(_connect(self.url, self._headers, **kwargs), self.timeout)
+        except (TimeoutError, OSError, InvalidHandshake, InvalidURI) as e:
             raise ClientError(f"cannot connect to {self.url}: {e or type(e).__name__}") from e
         self._reader = asyncio.create_task(self._read())
         if self.token:
@@ -125,9 +124,7 @@ class CameraClient:
             return
         if "error" in message:
             err = message["error"] or {}
-            future.set_exception(
-                RemoteError(err.get("code", 0), err.get("message", ""), err.get("data"))
-            )
+            future.set_exception(RemoteError(err.get("code", 0), err.get("message", ""), err.get("data")))
         else:
             future.set_result(message.get("result"))
 
@@ -150,7 +147,7 @@ class CameraClient:
             with contextlib.suppress(asyncio.QueueFull):
                 self._notes.put_nowait({"_closed": self.closed_reason})
 
-    async def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+    async def call(self, method: str, params: dict[str, Any] | list[Any] | None = None) -> Any:
         if self._ws is None:
             raise ClientError("not connected")
         request_id = next(self._ids)
@@ -166,7 +163,7 @@ class CameraClient:
             raise ClientError(_close_text(e)) from e
         try:
             return await asyncio.wait_for(future, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._pending.pop(request_id, None)
             raise ClientError(f"no reply to {method} within {self.timeout:g}s") from None
 

@@ -28,8 +28,14 @@ def human_size(n: Any) -> str:
 
 def cameras(result: dict[str, Any]) -> str:
     rows = [
-        (c.get("device"), c.get("status"), c.get("name"), c.get("resolution"), c.get("fps"),
-         (c.get("streams") or {}).get("rtsp"))
+        (
+            c.get("device"),
+            c.get("status"),
+            c.get("name"),
+            c.get("resolution"),
+            c.get("fps"),
+            (c.get("streams") or {}).get("rtsp"),
+        )
         for c in result.get("cameras", [])
     ]
     head = table(rows, ("DEVICE", "STATUS", "NAME", "RESOLUTION", "FPS", "RTSP"))

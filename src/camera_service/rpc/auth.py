@@ -140,9 +140,7 @@ def _load_keys(path: Path | None) -> dict[str, ApiKey]:
     return parse_key_file(text, str(path))
 
 
-def mint_token(
-    secret: str, user_id: str, role: Role, expires_in: float, now: float
-) -> str:
+def mint_token(secret: str, user_id: str, role: Role, expires_in: float, now: float) -> str:
     iat = int(now)
     claims = {"user_id": user_id, "role": role.label, "iat": iat, "exp": iat + int(expires_in)}
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -77,9 +77,7 @@ class RpcContext:
             else ComponentHealth("mediamtx", False, "not running")
         )
         out["camera_monitor"] = self.cameras.health()
-        out["api"] = (
-            self.api_health() if self.api_health else ComponentHealth("api", False, "not serving")
-        )
+        out["api"] = self.api_health() if self.api_health else ComponentHealth("api", False, "not serving")
         for name, check in self.health.items():
             out[name] = check()
         return out

@@ -102,18 +102,14 @@ def from_exception(exc: BaseException, method: str = "") -> RpcError:
         resource = {"snapshots": "snapshot", "recordings": "recording"}.get(exc.kind, exc.kind)
         return RpcError(NOT_FOUND, "File not found", {"resource": resource, "id": exc.filename})
     if isinstance(exc, errors.CameraUnavailable):
-        return RpcError(
-            INVALID_STATE, f"Camera unavailable: {exc.reason}", {"state": "camera_unavailable"}
-        )
+        return RpcError(INVALID_STATE, f"Camera unavailable: {exc.reason}", {"state": "camera_unavailable"})
     if isinstance(exc, errors.InvalidState):
         return RpcError(INVALID_STATE, str(exc) or "Invalid state", {"state": exc.state})
     if isinstance(exc, errors.Unsupported):
         return RpcError(UNSUPPORTED, "Unsupported", {"feature": exc.feature})
     if isinstance(exc, errors.InvalidParams):
         return invalid_params(exc.param, str(exc))
-    if isinstance(
-        exc, errors.MediaMTXError | errors.FFmpegError | errors.StorageError | errors.ProbeError
-    ):
+    if isinstance(exc, errors.MediaMTXError | errors.FFmpegError | errors.StorageError | errors.ProbeError):
         return _dependency(exc)
     log.error("internal error in %s", method or "request", exc_info=exc)
     return RpcError(INTERNAL_ERROR)

@@ -295,9 +295,7 @@ def _subscription(session: Session) -> dict[str, Any]:
 def _topics(value: list[str]) -> frozenset[str]:
     unknown = [t for t in value if t not in TOPICS]
     if unknown:
-        raise InvalidParams(
-            "topics", f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}"
-        )
+        raise InvalidParams("topics", f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}")
     return frozenset(value)
 
 

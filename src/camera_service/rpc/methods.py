@@ -35,21 +35,39 @@ LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
 TOPICS_PARAM = Param("topics", "array", required=True, items="string", description=", ".join(TOPICS))
 
-V, O, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
+V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
 _TABLE: tuple[Method, ...] = (
-    _m("ping", None, h.ping, "Liveness check; answers \"pong\".", result="string"),
-    _m("authenticate", None, h.authenticate, "Authenticate this connection with a JWT or API key.",
-       (Param("auth_token", "string", required=True, max_length=8192),)),
+    _m("ping", None, h.ping, 'Liveness check; answers "pong".', result="string"),
+    _m(
+        "authenticate",
+        None,
+        h.authenticate,
+        "Authenticate this connection with a JWT or API key.",
+        (Param("auth_token", "string", required=True, max_length=8192),),
+    ),
     _m("get_camera_list", V, h.get_camera_list, "All known cameras."),
     _m("get_camera_status", V, h.get_camera_status, "One camera with stream metrics.", (DEVICE,)),
     _m("get_camera_capabilities", V, h.get_camera_capabilities, "Formats, sizes, rates.", (DEVICE,)),
-    _m("take_snapshot", O, h.take_snapshot, "Take a JPEG snapshot.",
-       (DEVICE, Param("filename", "string", max_length=255))),
-    _m("start_recording", O, h.start_recording, "Start recording a camera.",
-       (DEVICE, Param("duration", "number", minimum=0, exclusive_minimum=True, description="seconds"),
-        Param("format", "string", enum=("fmp4", "mp4", "mkv")))),
-    _m("stop_recording", O, h.stop_recording, "Stop a camera's recording.", (DEVICE,)),
+    _m(
+        "take_snapshot",
+        OP,
+        h.take_snapshot,
+        "Take a JPEG snapshot.",
+        (DEVICE, Param("filename", "string", max_length=255)),
+    ),
+    _m(
+        "start_recording",
+        OP,
+        h.start_recording,
+        "Start recording a camera.",
+        (
+            DEVICE,
+            Param("duration", "number", minimum=0, exclusive_minimum=True, description="seconds"),
+            Param("format", "string", enum=("fmp4", "mp4", "mkv")),
+        ),
+    ),
+    _m("stop_recording", OP, h.stop_recording, "Stop a camera's recording.", (DEVICE,)),
     _m("list_recordings", V, h.list_recordings, "Recordings, newest first.", (LIMIT, OFFSET)),
     _m("list_snapshots", V, h.list_snapshots, "Snapshots, newest first.", (LIMIT, OFFSET)),
     _m("get_recording_info", V, h.get_recording_info, "One recording.", (FILENAME,)),
@@ -60,19 +78,36 @@ _TABLE: tuple[Method, ...] = (
     _m("get_stream_status", V, h.get_stream_status, "A camera's MediaMTX path state.", (DEVICE,)),
     _m("get_streams", V, h.get_streams, "Every MediaMTX path's state.", result="array"),
     _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),
-    _m("set_retention_policy", A, h.set_retention_policy, "Set the retention policy.",
-       (Param("policy_type", "string", required=True, enum=("age", "size")),
-        Param("max_age_days", "number", minimum=0, exclusive_minimum=True),
-        Param("max_size_gb", "number", minimum=0, exclusive_minimum=True),
-        Param("enabled", "boolean", required=True))),
+    _m(
+        "set_retention_policy",
+        A,
+        h.set_retention_policy,
+        "Set the retention policy.",
+        (
+            Param("policy_type", "string", required=True, enum=("age", "size")),
+            Param("max_age_days", "number", minimum=0, exclusive_minimum=True),
+            Param("max_size_gb", "number", minimum=0, exclusive_minimum=True),
+            Param("enabled", "boolean", required=True),
+        ),
+    ),
     _m("cleanup_old_files", A, h.cleanup_old_files, "Apply the retention policy now."),
     _m("get_metrics", A, h.get_metrics, "Request, connection and process metrics."),
     _m("get_status", A, h.get_status, "Service status and component health."),
     _m("get_server_info", V, h.get_server_info, "Service version and component health."),
-    _m("subscribe_events", V, h.subscribe_events, "Receive only these notification topics.",
-       (TOPICS_PARAM, Param("filters", "object", description="{device: id or [ids]}"))),
-    _m("unsubscribe_events", V, h.unsubscribe_events, "Stop receiving topics (all when omitted).",
-       (Param("topics", "array", items="string"),)),
+    _m(
+        "subscribe_events",
+        V,
+        h.subscribe_events,
+        "Receive only these notification topics.",
+        (TOPICS_PARAM, Param("filters", "object", description="{device: id or [ids]}")),
+    ),
+    _m(
+        "unsubscribe_events",
+        V,
+        h.unsubscribe_events,
+        "Stop receiving topics (all when omitted).",
+        (Param("topics", "array", items="string"),),
+    ),
 )
 
 
@@ -83,9 +118,7 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
 
 
 METHODS: dict[str, Method] = {m.name: m for m in _TABLE}
-METHODS["rpc.discover"] = Method(
-    "rpc.discover", None, _discover, "The OpenRPC document of this API."
-)
+METHODS["rpc.discover"] = Method("rpc.discover", None, _discover, "The OpenRPC document of this API.")
 
 UNKNOWN = "(unknown)"
 
@@ -129,6 +162,4 @@ class Dispatcher:
             ok = True
             return result
         finally:
-            self.ctx.metrics.observe(
-                name if method is not None else UNKNOWN, time.perf_counter() - start, ok
-            )
+            self.ctx.metrics.observe(name if method is not None else UNKNOWN, time.perf_counter() - start, ok)

@@ -67,18 +67,14 @@ class Param:
     def check(self, value: Any) -> Any:
         """The value, converted where JSON is loose (``10.0`` as an integer); raises -32602."""
         t = self.type
-        bad = invalid_params(
-            self.name, f"'{self.name}' must be {_TYPE_WORDS[t]}, got {_kind(value)}"
-        )
+        bad = invalid_params(self.name, f"'{self.name}' must be {_TYPE_WORDS[t]}, got {_kind(value)}")
         if t == "string":
             if not isinstance(value, str):
                 raise bad
             if len(value) > self.max_length:
                 raise invalid_params(self.name, f"'{self.name}' is longer than {self.max_length}")
             if self.enum is not None and value not in self.enum:
-                raise invalid_params(
-                    self.name, f"'{self.name}' must be one of {', '.join(self.enum)}"
-                )
+                raise invalid_params(self.name, f"'{self.name}' must be one of {', '.join(self.enum)}")
             return value
         if t == "boolean":
             if not isinstance(value, bool):

@@ -18,7 +18,7 @@ def iso_time(timestamp: float | None) -> str | None:
     """UTC ISO 8601 with milliseconds and ``Z``, or ``None``."""
     if timestamp is None:
         return None
-    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -88,14 +88,10 @@ def validate(obj: Any) -> Request:
         raise RpcError(INVALID_REQUEST, data={"detail": 'member "method" must be a string'})
     params = obj.get("params")
     if "params" in obj and not isinstance(params, dict | list):
-        raise RpcError(
-            INVALID_REQUEST, data={"detail": 'member "params" must be an object or an array'}
-        )
+        raise RpcError(INVALID_REQUEST, data={"detail": 'member "params" must be an object or an array'})
     if "id" in obj:
         if not is_valid_id(obj["id"]):
-            raise RpcError(
-                INVALID_REQUEST, data={"detail": 'member "id" must be a string, a number or null'}
-            )
+            raise RpcError(INVALID_REQUEST, data={"detail": 'member "id" must be a string, a number or null'})
         return Request(method, params, obj["id"])
     return Request(method, params)
 
@@ -136,9 +132,7 @@ async def handle(text: str | bytes, dispatch: Dispatch) -> str | None:
         return encode(error_response(e))
     if isinstance(message, list):
         if not message:
-            return encode(
-                error_response(RpcError(INVALID_REQUEST, data={"detail": "empty batch"}))
-            )
+            return encode(error_response(RpcError(INVALID_REQUEST, data={"detail": "empty batch"})))
         replies = [r for r in [await _member(m, dispatch) for m in message] if r is not None]
         return "[" + ",".join(replies) + "]" if replies else None
     return await _member(message, dispatch)

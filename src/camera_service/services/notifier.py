@@ -50,9 +50,7 @@ class CameraNotifier:
     """Subscribes to the registry from construction until ``close()`` (or ``async with``).
     ``streams`` gives the public stream URLs (``ports.Streams`` or ``RpcContext``)."""
 
-    def __init__(
-        self, cameras: CameraDirectory, streams: StreamUrls, bus: EventBus[Notification]
-    ) -> None:
+    def __init__(self, cameras: CameraDirectory, streams: StreamUrls, bus: EventBus[Notification]) -> None:
         self._streams = streams
         self._bus = bus
         self._unsubscribe: Callable[[], None] | None = cameras.subscribe(self._on_event)

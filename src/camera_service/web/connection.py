@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -105,10 +104,8 @@ class Connection:
 
     async def _close(self, code: int, reason: str) -> None:
         try:
-            await asyncio.wait_for(
-                self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT
-            )
-        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT)
+        except (TimeoutError, ConnectionError, RuntimeError):
             pass
         finally:
             if self._transport is not None and not self.ws.closed:

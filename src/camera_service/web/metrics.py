@@ -45,24 +45,40 @@ class ApiCollector:
         yield requests
         yield errors
         yield latency
-        yield GaugeMetricFamily(f"{PREFIX}_ws_connections", "open WebSocket connections", value=self._connections())
-        yield CounterMetricFamily(f"{PREFIX}_ws_accepted", "WebSocket connections accepted", value=m.total_connections)
-        yield CounterMetricFamily(f"{PREFIX}_ws_rejected", "WebSocket upgrades refused (limit)", value=m.rejected_connections)
-        yield CounterMetricFamily(f"{PREFIX}_ws_dropped", "slow or dead clients dropped", value=m.dropped_clients)
-        yield CounterMetricFamily(f"{PREFIX}_notifications_sent", "notifications queued to clients", value=m.notifications_sent)
-        yield CounterMetricFamily(f"{PREFIX}_rate_limited", "calls refused by the rate limit", value=m.rate_limited)
+        yield GaugeMetricFamily(
+            f"{PREFIX}_ws_connections", "open WebSocket connections", value=self._connections()
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_ws_accepted", "WebSocket connections accepted", value=m.total_connections
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_ws_rejected", "WebSocket upgrades refused (limit)", value=m.rejected_connections
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_ws_dropped", "slow or dead clients dropped", value=m.dropped_clients
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_notifications_sent", "notifications queued to clients", value=m.notifications_sent
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_rate_limited", "calls refused by the rate limit", value=m.rate_limited
+        )
         cams = GaugeMetricFamily(f"{PREFIX}_cameras", "cameras by status", labels=["status"])
         cameras = ctx.cameras.cameras()
         for status in CameraStatus:
             cams.add_metric([status.value], sum(1 for c in cameras if c.status is status))
         yield cams
-        health = GaugeMetricFamily(f"{PREFIX}_component_healthy", "1 when the component is healthy", labels=["component"])
+        health = GaugeMetricFamily(
+            f"{PREFIX}_component_healthy", "1 when the component is healthy", labels=["component"]
+        )
         for name, h in ctx.components().items():
             health.add_metric([name], 1.0 if h.healthy else 0.0)
         yield health
         active = len(ctx.media.active_recordings()) if ctx.media is not None else 0
         yield GaugeMetricFamily(f"{PREFIX}_recordings_active", "recordings in progress", value=active)
-        yield GaugeMetricFamily(f"{PREFIX}_uptime_seconds", "seconds since the service started", value=ctx.uptime())
+        yield GaugeMetricFamily(
+            f"{PREFIX}_uptime_seconds", "seconds since the service started", value=ctx.uptime()
+        )
 
 
 def make_registry(ctx: RpcContext, connections: Callable[[], int]) -> CollectorRegistry:

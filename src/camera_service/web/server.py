@@ -105,9 +105,7 @@ class ApiServer:
         ssl_context = _ssl_context(self.config)
         self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self.config.host, self.config.port, ssl_context=ssl_context
-        )
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
         try:
             await site.start()
         except OSError as e:
@@ -135,15 +133,13 @@ class ApiServer:
         closing = [c.close(1001, "server shutting down") for c in list(self._connections)]
         if closing:
             try:
-                await asyncio.wait_for(
-                    asyncio.gather(*closing, return_exceptions=True), max(timeout, 0.1)
-                )
-            except asyncio.TimeoutError:
+                await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), max(timeout, 0.1))
+            except TimeoutError:
                 log.warning("clients not closed within %.1fs", timeout)
         runner, self._runner = self._runner, None
         try:
             await asyncio.wait_for(runner.cleanup(), max(timeout, 0.1))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("API server shutdown timed out after %.1fs", timeout)
         self._state = "stopped"
         log.info("API stopped")
@@ -153,7 +149,10 @@ class ApiServer:
         queue sizes apply to new connections (host, port and TLS need a restart)."""
         self.ctx.authenticator.reload(auth)
         if (server.host, server.port, server.tls_cert, server.tls_key) != (
-            self.config.host, self.config.port, self.config.tls_cert, self.config.tls_key
+            self.config.host,
+            self.config.port,
+            self.config.tls_cert,
+            self.config.tls_key,
         ):
             log.warning("server address or TLS changed: restart the service to apply it")
         self.config = server
@@ -164,9 +163,7 @@ class ApiServer:
         return len(self._connections)
 
     def health(self) -> ComponentHealth:
-        return ComponentHealth(
-            "api", self._serving, self._state, f"{len(self._connections)} connection(s)"
-        )
+        return ComponentHealth("api", self._serving, self._state, f"{len(self._connections)} connection(s)")
 
     # -- notifications ----------------------------------------------------------------------
     def _on_notification(self, note: Notification) -> None:
@@ -181,9 +178,7 @@ class ApiServer:
             if p is not None and p.expires_at is not None and now >= p.expires_at:
                 continue
             if text is None:
-                text = protocol.encode(
-                    {"jsonrpc": "2.0", "method": note.method, "params": note.params}
-                )
+                text = protocol.encode({"jsonrpc": "2.0", "method": note.method, "params": note.params})
             if conn.offer(text):
                 sent += 1
         self.ctx.metrics.notifications_sent += sent
@@ -198,9 +193,7 @@ class ApiServer:
             raise web.HTTPForbidden(text="origin not allowed")
         if len(self._connections) >= self.config.max_connections:
             self.ctx.metrics.rejected_connections += 1
-            raise web.HTTPServiceUnavailable(
-                text="too many connections", headers={"Retry-After": "5"}
-            )
+            raise web.HTTPServiceUnavailable(text="too many connections", headers={"Retry-After": "5"})
         ws = web.WebSocketResponse(
             autoping=False,
             compress=False,
