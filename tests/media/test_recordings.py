@@ -191,6 +191,7 @@ async def test_segments_are_all_listed_and_playable(
         assert all(playable(env.recordings / s) for s in segments)
         total = sum(float(probe(env.recordings / s)["duration"]) for s in segments)
         assert total == pytest.approx(5, abs=0.5)
+        assert end["duration"] == pytest.approx(total, abs=0.3)
 
 
 async def test_leaving_the_service_finalizes_every_recording(

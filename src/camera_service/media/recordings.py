@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import dataclasses
 import logging
 import os
@@ -64,8 +65,31 @@ def recording_args(
         args += ["-reset_timestamps", "1", "-segment_format", container]
         if options:
             args += ["-segment_format_options", f"movflags={options[1]}"]
+        # the closed segments with their times: durations without probing every file
+        args += ["-segment_list", str(segment_list_path(path)), "-segment_list_type", "csv"]
         return [*args, "-n", str(path.with_name(segment_pattern(path.name)))]
     return [*args, *options, "-f", container, "-n", str(path)]
+
+
+def segment_list_path(path: Path) -> Path:
+    """Hidden (never listed, never in retention); removed when the recording is finalized."""
+    return path.with_name(f".{path.name}.segments.csv")
+
+
+def read_segment_list(path: Path) -> dict[str, float]:
+    """``{segment name: duration}`` from ffmpeg's CSV segment list (``name,start,end``)."""
+    out: dict[str, float] = {}
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return out
+    for row in csv.reader(text.splitlines()):
+        try:
+            name, start, end = row
+            out[name] = max(0.0, float(end) - float(start))
+        except ValueError:  # wrong field count or not a number: a torn last line
+            continue
+    return out
 
 
 class RecordingJob:
@@ -235,8 +259,8 @@ class RecordingJob:
         files = await loop.run_in_executor(None, self.files)
         files = await loop.run_in_executor(None, _drop_empty, files)
         size = sum(s for s in await loop.run_in_executor(None, _sizes, files))
-        durations = [await ffmpeg.ffprobe_duration(p) for p in files]
-        valid = bool(files) and await ffmpeg.ffprobe_valid(files[0])
+        durations = await self._durations(files)
+        valid = bool(files) and await ffmpeg.ffprobe_valid(files[-1])
         recorded = sum(d for d in durations if d) if any(durations) else None
 
         status, reason = self._outcome(rc, valid, recorded)
@@ -262,6 +286,20 @@ class RecordingJob:
             segments=tuple(p.name for p in files) if self.segmented else (),
             reason=reason,
         )
+
+    async def _durations(self, files: list[Path]) -> list[float | None]:
+        """Segments closed by ffmpeg have their times in its list; only the others (the one
+        open when ffmpeg died, or a single file) are probed."""
+        known: dict[str, float] = {}
+        if self.segmented:
+            listing = segment_list_path(self.directory / self.filename)
+            loop = asyncio.get_running_loop()
+            known = await loop.run_in_executor(None, read_segment_list, listing)
+            with contextlib.suppress(OSError):
+                await loop.run_in_executor(None, listing.unlink)
+        return [
+            known[p.name] if p.name in known else await ffmpeg.ffprobe_duration(p) for p in files
+        ]
 
     def _outcome(
         self, rc: int, valid: bool, recorded: float | None
