@@ -30,7 +30,7 @@ C920 = {"ID_SERIAL": "046d_HD_Pro_Webcam_C920_8B1F2A3F", "ID_SERIAL_SHORT": "8B1
 
 @pytest.mark.unit
 def test_usb_identity_uses_the_serial_when_the_device_has_one() -> None:
-    assert usb_identity(C920, "/dev/video0") == "usb-serial:046d_HD_Pro_Webcam_C920_8B1F2A3F:00"
+    assert usb_identity(C920, "/dev/video0") == "serial:046d_HD_Pro_Webcam_C920_8B1F2A3F:00"
 
 
 @pytest.mark.unit
@@ -42,12 +42,12 @@ def test_usb_identity_does_not_depend_on_node_or_port() -> None:
 @pytest.mark.unit
 def test_camera_without_serial_number_is_known_by_its_port() -> None:
     props = {"ID_SERIAL": "046d_0825", "ID_PATH": "pci-0000:00:14.0-usb-0:3:1.0"}
-    assert usb_identity(props, "/dev/video0") == "usb-path:pci-0000:00:14.0-usb-0:3:1.0"
+    assert usb_identity(props, "/dev/video0") == "path:pci-0000:00:14.0-usb-0:3:1.0"
 
 
 @pytest.mark.unit
 def test_identity_falls_back_to_serial_then_node() -> None:
-    assert usb_identity({"ID_SERIAL": "X"}, "/dev/video0") == "usb-serial:X"
+    assert usb_identity({"ID_SERIAL": "X"}, "/dev/video0") == "serial:X"
     assert usb_identity({}, "/dev/video3") == "node:/dev/video3"
     with pytest.raises(ValueError):
         usb_identity({}, None)
@@ -70,7 +70,7 @@ def test_allocate_gives_the_lowest_free_number_and_keeps_existing_ones() -> None
 
 @pytest.mark.unit
 def test_encode_decode_round_trip() -> None:
-    assigned = {"usb-serial:A": "camera0", "net-url:rtsp://h/x": "camera1", "test-pattern": "camera2"}
+    assigned = {"serial:A": "camera0", "net-url:rtsp://h/x": "camera1", "test-pattern": "camera2"}
     assert decode(encode(assigned)) == assigned
 
 
@@ -94,13 +94,13 @@ async def test_store_persists_ids_across_instances(tmp_path: Path) -> None:
     path = tmp_path / "state" / "cameras.json"
     store = IdentityStore(path)
     await store.load()
-    assert await store.assign("usb-serial:A") == "camera0"
-    assert await store.assign("usb-serial:B") == "camera1"
-    assert await store.assign("usb-serial:A") == "camera0"
+    assert await store.assign("serial:A") == "camera0"
+    assert await store.assign("serial:B") == "camera1"
+    assert await store.assign("serial:A") == "camera0"
     again = IdentityStore(path)
     await again.load()
-    assert again.assignments() == {"usb-serial:A": "camera0", "usb-serial:B": "camera1"}
-    assert await again.assign("usb-serial:C") == "camera2"
+    assert again.assignments() == {"serial:A": "camera0", "serial:B": "camera1"}
+    assert await again.assign("serial:C") == "camera2"
     assert os.listdir(path.parent) == ["cameras.json"]  # no temporary left
 
 
@@ -113,8 +113,8 @@ async def test_corrupt_file_is_kept_aside_and_the_store_starts_afresh(tmp_path: 
     assert store.assignments() == {}
     aside = [p for p in os.listdir(tmp_path) if p.startswith("cameras.json.corrupt-")]
     assert len(aside) == 1 and read(tmp_path / aside[0]) == "{ half written"
-    assert await store.assign("usb-serial:A") == "camera0"
-    assert json.loads(read(path))["cameras"] == [{"id": "camera0", "identity": "usb-serial:A"}]
+    assert await store.assign("serial:A") == "camera0"
+    assert json.loads(read(path))["cameras"] == [{"id": "camera0", "identity": "serial:A"}]
 
 
 @pytest.mark.integration
@@ -123,6 +123,6 @@ async def test_unwritable_state_dir_keeps_ids_in_memory(tmp_path: Path) -> None:
     blocker.write_text("")
     store = IdentityStore(blocker / "cameras.json")
     await store.load()
-    assert await store.assign("usb-serial:A") == "camera0"
-    assert await store.assign("usb-serial:A") == "camera0"
-    assert await store.assign("usb-serial:B") == "camera1"
+    assert await store.assign("serial:A") == "camera0"
+    assert await store.assign("serial:A") == "camera0"
+    assert await store.assign("serial:B") == "camera1"

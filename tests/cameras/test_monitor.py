@@ -53,7 +53,7 @@ def test_plugged_camera_is_connected_with_its_best_mode(start: Any) -> None:
     assert cam["mode"] == MJPG_1080P30
     assert cam["formats"] == ["YUYV", "H264", "MJPG"]
     assert "2304x1536" in cam["resolutions"] and cam["fps_options"][0] == 30.0
-    assert cam["identity"] == "usb-serial:046d_HD_Pro_Webcam_C920_8B1F2A3F:00"
+    assert cam["identity"] == "serial:046d_HD_Pro_Webcam_C920_8B1F2A3F:00"
     snap = mon.snapshot()
     assert [c["id"] for c in snap["cameras"]] == ["camera0"]  # the metadata node is no camera
     assert snap["health"]["healthy"] and snap["health"]["state"] == "running"
@@ -109,7 +109,7 @@ def test_identical_cameras_without_serial_are_told_apart_by_port(start: Any) -> 
     mon.plug("video2", serial=None, id_path="pci-0000:00:14.0-usb-0:2:1.0")
     cams = mon.wait_for(lambda c: len(c) == 2)
     assert {c["identity"] for c in cams.values()} == {
-        "usb-path:pci-0000:00:14.0-usb-0:1:1.0:00", "usb-path:pci-0000:00:14.0-usb-0:2:1.0:00"}
+        "path:pci-0000:00:14.0-usb-0:1:1.0:00", "path:pci-0000:00:14.0-usb-0:2:1.0:00"}
 
 
 def test_node_whose_ioctls_fail_is_an_error_with_the_reason(start: Any) -> None:
@@ -155,7 +155,7 @@ def test_restart_keeps_ids_even_when_nodes_are_renumbered(start: Any, tmp_path: 
                             {"name": "video4", "serial": "CCCC0003"}])
     again = {c["identity"]: c["id"] for c in second.cameras.values()}
     assert {k: again[k] for k in ids} == ids
-    assert again["usb-serial:046d_HD_Pro_Webcam_C920_CCCC0003:00"] == "camera2"
+    assert again["serial:046d_HD_Pro_Webcam_C920_CCCC0003:00"] == "camera2"
 
 
 def test_include_and_exclude_patterns_match_node_and_serial(start: Any) -> None:
@@ -229,3 +229,10 @@ def test_two_cameras_sharing_a_made_up_serial_get_two_ids(start: Any) -> None:
     assert cams["camera0"]["device_node"] == "/dev/video0"
     assert cams["camera1"]["device_node"] == "/dev/video2"
     assert cams["camera1"]["identity"].endswith("@pci-0000:00:14.0-usb-0:2:1.0")
+
+
+def test_csi_style_camera_with_stepwise_sizes_gets_a_mode_and_a_port_identity(start: Any) -> None:
+    mon = start(initial=[{"name": "video0", "table": "stepwise_camera.json"}])
+    cam = mon.cameras["camera0"]
+    assert cam["status"] == "CONNECTED" and cam["identity"] == "path:platform-bcm2835-v4l2-0"
+    assert cam["mode"] == {"pixel_format": "MJPG", "width": 1920, "height": 1080, "fps": 90.0}

@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from camera_service.cameras.network import parse_ffprobe, probe_rtsp, redact_text, redact_url
+from camera_service.cameras.network import (
+    ffprobe_command,
+    parse_ffprobe,
+    probe_rtsp,
+    redact_text,
+    redact_url,
+)
 from camera_service.errors import ProbeError
 from support.rtsp_server import RtspTestServer, free_port
 
@@ -71,3 +77,11 @@ async def test_unreachable_camera_fails_without_leaking_credentials() -> None:
     with pytest.raises(ProbeError) as info:
         await probe_rtsp(url, 3.0)
     assert "hunter2" not in str(info.value) and "admin" not in str(info.value)
+
+
+@pytest.mark.unit
+def test_ffprobe_uses_tcp_for_rtsp_only_and_a_socket_timeout() -> None:
+    rtsp = ffprobe_command("rtsp://h/x", 2.5)
+    assert rtsp[rtsp.index("-rtsp_transport") + 1] == "tcp"
+    assert rtsp[rtsp.index("-timeout") + 1] == "2500000" and rtsp[-1] == "rtsp://h/x"
+    assert "-rtsp_transport" not in ffprobe_command("http://h/mjpg", 2.5)

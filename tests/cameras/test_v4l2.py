@@ -120,3 +120,16 @@ async def test_probe_of_a_file_that_is_no_device_is_a_probe_error(tmp_path: Path
     not_a_device.write_bytes(b"")
     with pytest.raises(v4l2.ProbeError, match="VIDIOC_QUERYCAP failed"):
         await v4l2.probe(str(not_a_device), 2.0)
+
+
+@pytest.mark.integration
+def test_probe_expands_stepwise_sizes_and_continuous_intervals(require_umockdev: None) -> None:
+    result = probe_under_umockdev([{"name": "video0", "table": "stepwise_camera.json"}])
+    node = result["/dev/video0"]
+    assert node["is_capture"] and node["info"]["driver"] == "bcm2835 mmal"
+    [yu12, mjpg] = node["formats"]
+    assert (yu12["pixel_format"], mjpg["pixel_format"]) == ("YU12", "MJPG")
+    sizes = [(s["width"], s["height"]) for s in mjpg["sizes"]]
+    assert sizes[0] == (2592, 1944) and (1920, 1080) in sizes and (640, 480) in sizes
+    assert all(s["fps"] == [90.0, 60.0, 50.0, 30.0, 25.0, 24.0, 20.0, 15.0, 10.0, 5.0]
+               for s in mjpg["sizes"])

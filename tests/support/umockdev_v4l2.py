@@ -109,16 +109,33 @@ class CapabilityTable:
     def enum_framesizes(self, request: bytes) -> tuple[int, bytes]:
         index, code = struct.unpack_from("II", request)
         f = self._format(code)
-        if f is None or index >= len(f["sizes"]):
+        if f is None or index >= len(f.get("sizes", [None])):
             return errno.EINVAL, request
-        size = f["sizes"][index]
         out = bytearray(44)
+        if "stepwise" in f:  # one entry describes the whole range
+            if index > 0:
+                return errno.EINVAL, request
+            r = f["stepwise"]
+            struct.pack_into("IIIIIIIII", out, 0, index, code, 3, r["min_width"], r["max_width"],
+                             r["step_width"], r["min_height"], r["max_height"], r["step_height"])
+            return 0, bytes(out)
+        size = f["sizes"][index]
         struct.pack_into("IIIII", out, 0, index, code, 1, size["width"], size["height"])
         return 0, bytes(out)
 
     def enum_frameintervals(self, request: bytes) -> tuple[int, bytes]:
         index, code, width, height = struct.unpack_from("IIII", request)
         f = self._format(code)
+        if f is not None and "interval_range" in f:  # continuous: one entry
+            r, s = f["interval_range"], f["stepwise"]
+            inside = (s["min_width"] <= width <= s["max_width"]
+                      and s["min_height"] <= height <= s["max_height"])
+            if index > 0 or not inside:
+                return errno.EINVAL, request
+            out = bytearray(52)
+            struct.pack_into("IIIIIIIIIII", out, 0, index, code, width, height, 2,
+                             *r["min"], *r["max"], *r["step"])
+            return 0, bytes(out)
         size = None if f is None else next(
             (s for s in f["sizes"] if (s["width"], s["height"]) == (width, height)), None)
         if size is None or index >= len(size["intervals"]):
@@ -214,30 +231,35 @@ class V4L2Testbed:
         id_path: str = "pci-0000:00:14.0-usb-0:5:1.0",
         uevent: bool = True,
         extra: dict[str, str] | None = None,
+        table: str | None = None,
     ) -> Node:
         """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera) and send
         its ``add`` uevent. ``serial=None`` gives a camera without a serial number."""
         if name in self.nodes:
             raise ValueError(f"{name} is already plugged")
-        udev = self.table.udev
+        answers = CapabilityTable.load(DATA_DIR / table) if table else self.table
+        udev = answers.udev
         props = {
             "DEVNAME": f"/dev/{name}",
             "ID_PATH": id_path,
             "ID_V4L_CAPABILITIES": udev.get("ID_V4L_CAPABILITIES", {}).get(role, ":capture:"),
             "ID_V4L_VERSION": "2",
         }
-        for key in ("ID_V4L_PRODUCT", "ID_VENDOR_ID", "ID_MODEL_ID", "ID_MODEL", "ID_USB_INTERFACE_NUM"):
+        for key in ("ID_V4L_PRODUCT", "ID_VENDOR_ID", "ID_MODEL_ID", "ID_MODEL", "ID_USB_INTERFACE_NUM",
+                    "ID_PATH"):
             if key in udev:
                 props[key] = udev[key]
+        if table:  # not the C920: no made-up USB serial
+            serial = None
         if serial is not None:
             props["ID_SERIAL"] = f"046d_HD_Pro_Webcam_C920_{serial}"
             props["ID_SERIAL_SHORT"] = serial
-        else:
+        elif not table:
             props["ID_SERIAL"] = "046d_HD_Pro_Webcam_C920"
         props.update(extra or {})
         index = name.removeprefix("video")
         minor = int(index) if index.isdigit() else 200
-        attributes = ["name", self.table.querycap["card"], "index", "0" if role == "capture" else "1",
+        attributes = ["name", answers.querycap["card"], "index", "0" if role == "capture" else "1",
                       "dev", f"81:{minor}"]
         flat_props = [x for kv in props.items() for x in kv]
         sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
@@ -247,12 +269,12 @@ class V4L2Testbed:
         # the code under test is in an ioctl would make umockdev's preload abort that process.
         handler = self._handlers.get(name)
         if handler is None:
-            handler = self._handler_class(self.table, role, fail)
+            handler = self._handler_class(answers, role, fail)
             if not self._testbed.attach_ioctl(f"/dev/{name}", handler):
                 raise RuntimeError(f"umockdev refused to attach an ioctl handler to /dev/{name}")
             self._handlers[name] = handler
         else:
-            handler.role, handler.fail, handler.gone = role, fail, False
+            handler.table, handler.role, handler.fail, handler.gone = answers, role, fail, False
         node = Node(name, sys_path, role, handler, props)
         self.nodes[name] = node
         if uevent:

@@ -45,9 +45,9 @@ def usb_identity(properties: Mapping[str, str], device_node: str | None = None) 
     interface = properties.get("ID_USB_INTERFACE_NUM", "")
     suffix = f":{interface}" if interface else ""
     if serial and (has_real_serial or not path):
-        return f"usb-serial:{serial}{suffix}"
+        return f"serial:{serial}{suffix}"
     if path:
-        return f"usb-path:{path}{suffix}"
+        return f"path:{path}{suffix}"
     if device_node:
         return f"node:{device_node}"
     raise ValueError("a V4L2 device without ID_SERIAL, ID_PATH or device node has no identity")

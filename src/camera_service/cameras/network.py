@@ -92,11 +92,12 @@ def parse_ffprobe(output: str) -> StreamInfo:
 
 
 def ffprobe_command(url: str, timeout: float, ffprobe: str = FFPROBE) -> list[str]:
+    rtsp = urlsplit(url).scheme.lower() in ("rtsp", "rtsps")
     return [
         ffprobe,
         "-hide_banner",
         "-v", "error",
-        "-rtsp_transport", "tcp",
+        *(["-rtsp_transport", "tcp"] if rtsp else []),
         "-timeout", str(int(timeout * 1_000_000)),  # socket I/O timeout, microseconds
         "-probesize", "500000",
         "-analyzeduration", "1000000",
