@@ -215,3 +215,22 @@ async def test_leaving_the_service_finalizes_every_recording(
         assert pid is not None
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+async def test_a_stalled_camera_ends_the_recording_after_the_io_timeout(
+    tmp_path: Path, rtsp_server: RtspTestServer
+) -> None:
+    require_ffmpeg()
+    async with make_env(storage_config(tmp_path), io_timeout=1.0) as env:
+        rec = await env.service.start_recording(network_camera(rtsp_server.url), None, None)
+        path = env.recordings / rec.filename
+        await until(lambda: path.stat().st_size > 100_000, what="some video on disk")
+        assert rtsp_server.pid is not None
+        os.kill(rtsp_server.pid, signal.SIGSTOP)  # connection open, no more packets
+        try:
+            await until(lambda: bool(_ended(env)), what="the FAILED notification")
+        finally:
+            os.kill(rtsp_server.pid, signal.SIGCONT)
+        (end,) = _ended(env)
+        assert end["status"] == "FAILED" and str(end["reason"]).startswith("stream lost")
+        assert playable(path, min_frames=15)

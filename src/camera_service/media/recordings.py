@@ -320,6 +320,8 @@ class RecordingJob:
     def _discard_empty(self) -> None:
         with contextlib.suppress(OSError):
             _drop_empty(self.files())
+        with contextlib.suppress(OSError):
+            segment_list_path(self.directory / self.filename).unlink()
 
 
 def _exit_reason(rc: int, last_line: str) -> str:
