@@ -34,6 +34,7 @@ from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities
 from . import network, policy, udev, v4l2
 from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
 from .modes import choose_mode
+from .network_watch import watch_network_camera
 from .registry import CameraRegistry
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,11 @@ class CameraMonitor:
     # -- USB: events -----------------------------------------------------------------------
     async def _enumerate(self) -> None:
         try:
-            present = await udev.enumerate_async()
+            present = await asyncio.wait_for(udev.enumerate_async(), self.config.probe_timeout)
+        except TimeoutError:
+            self._udev_problem = f"udev enumeration took more than {self.config.probe_timeout:g} s"
+            log.error("%s", self._udev_problem, extra={"COMPONENT": COMPONENT})
+            return
         except CameraError as e:
             self._udev_problem = self._udev_problem or str(e)
             log.error("%s", e, extra={"COMPONENT": COMPONENT})
@@ -304,7 +309,7 @@ class CameraMonitor:
         else:
             return
         camera_id = await self.identities.assign(TEST_PATTERN_IDENTITY)
-        mode, caps = policy.test_pattern_mode(tp.width, tp.height, tp.fps)
+        mode, caps = policy.pattern_mode(tp.width, tp.height, tp.fps)
         self._upsert(Camera(
             id=camera_id,
             kind=CameraKind.TEST_PATTERN,
@@ -331,39 +336,10 @@ class CameraMonitor:
             source_url=cfg.url,
         )
         self._upsert(camera)
-        task = asyncio.get_running_loop().create_task(self._watch_network(camera_id, cfg.url))
+        task = asyncio.get_running_loop().create_task(
+            watch_network_camera(camera_id, cfg.url, self.config, self.registry, self._upsert)
+        )
         self._network_tasks.append(task)
-
-    async def _watch_network(self, camera_id: str, url: str) -> None:
-        failures = 0
-        while True:
-            camera = self.registry.get(camera_id)
-            try:
-                info = await network.probe_rtsp(url, self.config.probe_timeout)
-            except ProbeError as e:
-                failures += 1
-                self._upsert(dataclasses.replace(
-                    camera, status=CameraStatus.DISCONNECTED, reason=network.redact_text(str(e), url)
-                ))
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                failures += 1
-                log.exception("probing %s failed", camera_id,
-                              extra={"CAMERA_ID": camera_id, "COMPONENT": COMPONENT})
-                self._upsert(dataclasses.replace(
-                    camera, status=CameraStatus.ERROR, reason=network.redact_text(str(e), url)
-                ))
-            else:
-                failures = 0
-                self._upsert(dataclasses.replace(
-                    camera, status=CameraStatus.CONNECTED, reason="", mode=info.mode,
-                    capabilities=info.capabilities,
-                ))
-            cfg = self.config
-            await asyncio.sleep(
-                policy.backoff_delay(failures, cfg.network_probe_interval, cfg.network_probe_max_backoff)
-            )
 
     # -- registry --------------------------------------------------------------------------
     def _upsert(self, camera: Camera) -> CameraEvent | None:

@@ -63,7 +63,7 @@ def backoff_delay(failures: int, interval: float, max_backoff: float) -> float:
     return min(interval * 2 ** (failures - 1), max(max_backoff, interval))
 
 
-def test_pattern_mode(width: int, height: int, fps: float) -> tuple[CameraMode, Capabilities]:
+def pattern_mode(width: int, height: int, fps: float) -> tuple[CameraMode, Capabilities]:
     mode = CameraMode(TEST_PATTERN_FORMAT, width, height, float(fps))
     size = FrameSize(width, height, (float(fps),))
     caps = Capabilities((FormatCaps(TEST_PATTERN_FORMAT, "ffmpeg lavfi test pattern", (size,)),))
