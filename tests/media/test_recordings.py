@@ -179,8 +179,8 @@ async def test_segments_are_all_listed_and_playable(
     tmp_path: Path, rtsp_server_module: RtspTestServer, fmt: str, ext: str
 ) -> None:
     require_ffmpeg()
-    async with make_env(storage_config(tmp_path, segment_seconds=2)) as env:
-        rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 5, fmt)
+    async with make_env(storage_config(tmp_path, segment_seconds=1)) as env:
+        rec = await env.service.start_recording(network_camera(rtsp_server_module.url), 3, fmt)
         assert rec.filename.endswith("_000" + ext)
         await until(lambda: bool(_ended(env)), what="the end of the recording")
         (end,) = _ended(env)
@@ -190,7 +190,7 @@ async def test_segments_are_all_listed_and_playable(
         assert segments == sorted(os.listdir(env.recordings))
         assert all(playable(env.recordings / s) for s in segments)
         total = sum(float(probe(env.recordings / s)["duration"]) for s in segments)
-        assert total == pytest.approx(5, abs=0.5)
+        assert total == pytest.approx(3, abs=0.5)
         assert end["duration"] == pytest.approx(total, abs=0.3)
 
 
