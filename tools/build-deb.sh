@@ -18,7 +18,8 @@ mkdir "$work/src"
 tar -C "$top" --exclude=./.git --exclude=./.venv --exclude=./.cache --exclude=./dist \
     --exclude=./.run --exclude=./build --exclude='*.egg-info' --exclude=__pycache__ \
     --exclude=./.pybuild --exclude=./.mypy_cache --exclude=./.ruff_cache --exclude=./.pytest_cache \
-    --exclude=./debian/camera-service --exclude=./debian/.debhelper -cf - . | tar -C "$work/src" -xf -
+    --exclude=./debian/camera-service --exclude=./debian/.debhelper --warning=no-file-changed \
+    -cf - . | tar -C "$work/src" -xf - || [ "${PIPESTATUS[0]}" = 1 ]  # 1: a file changed while read
 cd "$work/src"
 if [ -n "$version" ]; then
   { printf 'camera-service (%s) unstable; urgency=medium\n\n  * Rebuild as %s.\n\n' "$version" "$version"
@@ -31,7 +32,8 @@ v=$(dpkg-parsechangelog -S Version)
 cp "$work"/camera-service_"$v"_all.deb "$work"/camera-service_"$v"_*.buildinfo "$work"/camera-service_"$v"_*.changes "$out/"
 changes=$(ls "$work"/camera-service_"$v"_*.changes)
 if [ "${LINTIAN:-1}" != 0 ]; then
-  lintian --fail-on warning --info "$changes" > "$out/lintian-$v.txt" 2>&1 || {
-    cat "$out/lintian-$v.txt" >&2; echo "lintian failed for $v" >&2; exit 1; }
+  # (lintian's "running with root privileges is not recommended!" notice goes to stderr)
+  lintian --fail-on warning --info "$changes" > "$out/lintian-$v.txt" 2>"$work/lintian.err" || {
+    cat "$out/lintian-$v.txt" "$work/lintian.err" >&2; echo "lintian failed for $v" >&2; exit 1; }
 fi
 echo "$out/camera-service_${v}_all.deb"

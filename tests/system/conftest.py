@@ -1,0 +1,108 @@
+"""Fixtures of the system test: the built packages and one booted container per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .nspawn import ROOT, Container, build_deb, build_rootfs_tarball, deb_depends, host_run
+
+CACHE = ROOT / ".cache"
+ARTEFACTS = ROOT / "build" / "system-test"
+NEEDED = ("systemd-nspawn", "debootstrap", "nsenter", "zstd", "dpkg-buildpackage", "lintian",
+          "ansible-playbook", "ssh", "ssh-keygen")
+
+
+def _missing() -> str | None:
+    if os.geteuid() != 0:
+        return "system test needs root (systemd-nspawn, debootstrap): run `sudo make system-test`"
+    absent = [tool for tool in NEEDED if shutil.which(tool) is None]
+    if absent:
+        return (f"system test needs {', '.join(absent)}: `make deps` installs them "
+                "(systemd-container debootstrap zstd ... from tools/debian-packages.txt)")
+    return None
+
+
+@dataclass(frozen=True)
+class Packages:
+    current: Path   # version N, lintian-checked
+    next: Path      # the same sources as version N+1, for the upgrade
+    lintian: str    # lintian's report on N
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTEFACTS
+
+
+@pytest.fixture(scope="session")
+def packages(artefacts: Path) -> Packages:
+    if (reason := _missing()) is not None:
+        pytest.skip(reason)
+    out = artefacts / "debs"
+    shutil.rmtree(out, ignore_errors=True)
+    current = build_deb(out)
+    version = host_run(["dpkg-deb", "-f", str(current), "Version"]).check().stdout.strip()
+    following = build_deb(out, f"{version}+systest1", lintian=False)
+    lintian = (out / f"lintian-{version}.txt").read_text()
+    return Packages(current, following, lintian)
+
+
+@pytest.fixture(scope="session")
+def container(packages: Packages, artefacts: Path) -> Iterator[Container]:
+    tarball = build_rootfs_tarball(CACHE, deb_depends(packages.current))
+    work = Path(tempfile.mkdtemp(prefix="camera-service-system-", dir="/var/tmp"))
+    rootfs = work / "rootfs"
+    rootfs.mkdir()
+    box = Container(rootfs, f"cs-systest-{os.getpid()}", artefacts / "console.log")
+    try:
+        host_run(["tar", "--zstd", "-C", str(rootfs), "-xpf", str(tarball)], timeout=300).check()
+        _authorize_ssh_key(work, rootfs)
+        (rootfs / "var" / "log" / "journal").mkdir(parents=True, exist_ok=True)  # persistent
+        box.boot()
+        yield box
+    finally:
+        _keep_journal(box, artefacts)
+        box.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _authorize_ssh_key(work: Path, rootfs: Path) -> None:
+    key = work / "id_ed25519"
+    host_run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)]).check()
+    ssh_dir = rootfs / "root" / ".ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    (ssh_dir / "authorized_keys").write_text((work / "id_ed25519.pub").read_text())
+    (ssh_dir / "authorized_keys").chmod(0o600)
+    (work / "ssh_config").write_text(
+        "Host container\n  HostName 127.0.0.1\n  User root\n"
+        f"  IdentityFile {key}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
+        "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  ControlMaster no\n"
+    )
+
+
+def _keep_journal(box: Container, artefacts: Path) -> None:
+    """The container's journal as an artefact: the files and a readable export."""
+    if box.pid is not None:
+        box.run("journalctl --flush --sync", timeout=30)
+    journal = box.rootfs / "var" / "log" / "journal"
+    if journal.is_dir():
+        target = artefacts / "journal"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(journal, target)
+        with open(artefacts / "journal.txt", "w") as text:
+            subprocess.run(["journalctl", "-D", str(target), "--no-pager", "-o", "short-precise"],
+                           stdout=text, stderr=subprocess.STDOUT, timeout=60, check=False)
+
+
+@pytest.fixture(scope="session")
+def ssh_config(container: Container) -> Path:
+    return container.rootfs.parent / "ssh_config"
