@@ -236,3 +236,16 @@ def test_csi_style_camera_with_stepwise_sizes_gets_a_mode_and_a_port_identity(st
     cam = mon.cameras["camera0"]
     assert cam["status"] == "CONNECTED" and cam["identity"] == "path:platform-bcm2835-v4l2-0"
     assert cam["mode"] == {"pixel_format": "MJPG", "width": 1920, "height": 1080, "fps": 90.0}
+
+
+def test_resync_catches_up_with_nodes_whose_uevents_were_lost(start: Any) -> None:
+    mon = start(initial=[{"name": "video0", "serial": "AAAA0001"}])
+    mon.send({"op": "unplug", "name": "video0", "uevent": False},
+             {"op": "plug", "name": "video2", "serial": "BBBB0002", "uevent": False},
+             {"op": "resync"})
+    mon.next_message("done")
+    mon.next_message("done")
+    mon.next_message("done")
+    cams = {c["id"]: c for c in mon.snapshot()["cameras"]}
+    assert cams["camera0"]["status"] == "DISCONNECTED"
+    assert cams["camera1"]["status"] == "CONNECTED" and cams["camera1"]["device_node"] == "/dev/video2"

@@ -115,7 +115,10 @@ async def main(args: dict[str, Any]) -> None:
                 op = command.pop("op")
                 if op == "quit":
                     break
-                if op == "snapshot" and monitor is not None:
+                if op == "resync" and monitor is not None:
+                    await monitor.resync()
+                    emit({"type": "done", "op": op, "t": time.monotonic()})
+                elif op == "snapshot" and monitor is not None:
                     await wait_for_uevent(monitor, last_sent)
                     await monitor.settle()
                     emit({"type": "snapshot",

@@ -62,6 +62,7 @@ class CameraMonitor:
         self._ignored: set[str] = set()  # sys paths already logged as "not a camera"
         self._flush: asyncio.TimerHandle | None = None
         self._network_tasks: list[asyncio.Task[None]] = []
+        self._resync_task: asyncio.Task[None] | None = None
         self._udev_problem = ""
         self.uevents_received = 0  # hotplug events read from udev since start
         self.last_uevent: udev.UdevEvent | None = None
@@ -91,7 +92,7 @@ class CameraMonitor:
             if not self.identities.loaded:
                 await self.identities.load()
             if self.config.udev:
-                self._watcher = udev.UdevWatcher(self._on_uevent)
+                self._watcher = udev.UdevWatcher(self._on_uevent, on_lost=self._on_lost)
                 try:
                     await self._watcher.start()
                 except CameraError as e:
@@ -116,6 +117,9 @@ class CameraMonitor:
             await self._watcher.stop()
             self._watcher = None
         tasks = [*self._workers.values(), *self._network_tasks]
+        if self._resync_task is not None:
+            tasks.append(self._resync_task)
+            self._resync_task = None
         for task in tasks:
             task.cancel()
         if tasks:
@@ -144,6 +148,32 @@ class CameraMonitor:
                 await asyncio.sleep(min(self.config.debounce, 0.01) or 0.001)
 
     # -- USB: events -----------------------------------------------------------------------
+    def _on_lost(self) -> None:
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.get_running_loop().create_task(self.resync())
+
+    async def resync(self) -> None:
+        """Enumerate again and reconcile: nodes that vanished without a remove event are
+        unplugged, nodes that appeared without an add event are probed (used when udev
+        events were lost)."""
+        try:
+            present = await asyncio.wait_for(udev.enumerate_async(), self.config.probe_timeout)
+        except (TimeoutError, CameraError) as e:
+            log.error("re-enumerating cameras failed: %s", e or "timeout",
+                      extra={"COMPONENT": COMPONENT})
+            return
+        seen = {e.sys_path for e in present}
+        for sys_path in [p for p in self._nodes if p not in seen and p not in self._pending]:
+            camera = self.registry.find(self._nodes[sys_path])
+            self._pending[sys_path] = udev.UdevEvent(
+                "remove", sys_path, camera.device_node if camera else None
+            )
+        for event in present:
+            if event.sys_path not in self._nodes:
+                self._pending.setdefault(event.sys_path, event)
+        self._start_workers()
+        log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
+
     async def _enumerate(self) -> None:
         try:
             present = await asyncio.wait_for(udev.enumerate_async(), self.config.probe_timeout)

@@ -9,6 +9,7 @@ and schedules work). pyudev errors are wrapped in ``CameraError``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -76,8 +77,16 @@ async def enumerate_async(subsystem: str = SUBSYSTEM) -> list[UdevEvent]:
 class UdevWatcher:
     """Hotplug events of ``subsystem`` to ``callback``, read in the event loop."""
 
-    def __init__(self, callback: Callable[[UdevEvent], None], subsystem: str = SUBSYSTEM) -> None:
+    def __init__(
+        self,
+        callback: Callable[[UdevEvent], None],
+        subsystem: str = SUBSYSTEM,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_lost`` is called when the kernel dropped events (the socket overflowed): the
+        caller should enumerate again to catch up."""
         self._callback = callback
+        self._on_lost = on_lost
         self._subsystem = subsystem
         self._monitor: pyudev.Monitor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -129,6 +138,8 @@ class UdevWatcher:
                 device = monitor.poll(timeout=0)
             except (OSError, ValueError) as e:
                 log.warning("reading a udev event failed: %s", e, extra={"COMPONENT": "udev"})
+                if isinstance(e, OSError) and e.errno == errno.ENOBUFS and self._on_lost:
+                    self._on_lost()
                 return
             if device is None:
                 return
