@@ -16,7 +16,7 @@ port in the host's effective configuration. When a service check fails, the last
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,9 @@ def journal_entries(host: Any, lines: int = 500) -> list[dict[str, Any]]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed and "host" in getattr(item, "fixturenames", ()):

@@ -14,6 +14,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,17 @@ def _playbook(inventory: Path, *args: str) -> str:
     return out.check().stdout
 
 
+@pytest.fixture
+def show(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Write to the terminal even under capture: the CI log keeps what was measured."""
+
+    def write(text: str) -> None:
+        with capsys.disabled():
+            print(text)
+
+    return write
+
+
 def _recap_changed(output: str) -> int:
     match = re.search(r"container\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", output)
     assert match, f"no clean PLAY RECAP in:\n{output}"
@@ -71,8 +83,8 @@ def _recap_changed(output: str) -> int:
 
 # --- the package -----------------------------------------------------------------------------
 
-def test_package_is_lintian_clean(packages: Packages) -> None:
-    print(f"\nlintian --fail-on warning: {packages.lintian.strip() or 'no tags'}")
+def test_package_is_lintian_clean(show: Callable[[str], None], packages: Packages) -> None:
+    show(f"\nlintian --fail-on warning: {packages.lintian.strip() or 'no tags'}")
     assert not re.search(r"^[EW]: ", packages.lintian, re.MULTILINE), packages.lintian
 
 
@@ -92,11 +104,12 @@ def test_unit_verifies_without_any_message(container: Container) -> None:
 # --- Ansible ---------------------------------------------------------------------------------
 
 def test_camera_service_role_applies_and_a_rerun_changes_nothing(
-    container: Container, packages: Packages, tmp_path_factory: pytest.TempPathFactory
+    show: Callable[[str], None], container: Container, packages: Packages,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     inventory = _inventory(container, packages, tmp_path_factory.mktemp("ansible"))
     first = _playbook(inventory, "--skip-tags", "mediamtx")
-    print(f"\nfirst run: changed={_recap_changed(first)}")
+    show(f"\nfirst run: changed={_recap_changed(first)}")
     second = _playbook(inventory, "--skip-tags", "mediamtx")
     assert _recap_changed(second) == 0, second
     secret = container.run("cat /etc/camera-service/jwt-secret").check().stdout.strip()
@@ -118,16 +131,20 @@ def test_mediamtx_role_passes_check_mode_and_ansible_lint(
 
 # --- testinfra -------------------------------------------------------------------------------
 
-def test_testinfra_suite_passes_against_the_container(container: Container, ssh_config: Path) -> None:
+def test_testinfra_suite_passes_against_the_container(
+    show: Callable[[str], None], container: Container, ssh_config: Path
+) -> None:
     args = container.netns_command([
-        sys.executable, "-m", "pytest", str(ROOT / "tests" / "host"), "-v", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+        sys.executable, "-m", "pytest", str(ROOT / "tests" / "host"), "-v",
+        # hypothesis's plugin imports unittest.mock under -v (FORBID_MOCKS is inherited)
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
         "--hosts=ssh://container", f"--ssh-config={ssh_config}",
         "--camera-service-address=127.0.0.1", "-o", "addopts=",
     ])
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
                           check=False)
-    print("\n--- testinfra (tests/host) against the container ---\n" + proc.stdout + proc.stderr)
+    show("\n--- testinfra (tests/host) against the container ---\n" + proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
 
 
@@ -142,7 +159,9 @@ def test_start_returns_only_after_ready(container: Container) -> None:
     assert _health(container)["status"] in ("ok", "degraded")
 
 
-def test_reload_rereads_the_config_in_the_same_process(container: Container) -> None:
+def test_reload_rereads_the_config_in_the_same_process(
+    show: Callable[[str], None], container: Container
+) -> None:
     before = container.show(UNIT, "MainPID", "NRestarts")
     cursor = container.journal_cursor()
     container.run(f"systemctl reload {UNIT}").check()
@@ -150,10 +169,12 @@ def test_reload_rereads_the_config_in_the_same_process(container: Container) -> 
                    and "configuration reloaded" in text and text, "configuration reloaded")
     wait_for(lambda: container.show(UNIT, "ActiveState")["ActiveState"] == "active", "active again")
     assert container.show(UNIT, "MainPID", "NRestarts") == before, log
-    print(f"\nreload:\n{log}")
+    show(f"\nreload:\n{log}")
 
 
-def test_config_error_exits_78_without_restart_loop_and_says_why(container: Container) -> None:
+def test_config_error_exits_78_without_restart_loop_and_says_why(
+    show: Callable[[str], None], container: Container
+) -> None:
     saved = container.run(f"cat {CONFIG}").check().stdout
     cursor = container.journal_cursor()
     try:
@@ -168,7 +189,7 @@ def test_config_error_exits_78_without_restart_loop_and_says_why(container: Cont
         assert again == {"ActiveState": "failed", "NRestarts": state["NRestarts"]}, again
         log = container.journal_since(cursor, UNIT)
         assert "prot" in log, log
-        print(f"\nconfig error in the journal:\n{log}")
+        show(f"\nconfig error in the journal:\n{log}")
     finally:
         container.run(f"cat > {CONFIG} <<'EOF'\n{saved}EOF").check()
         container.run(f"systemctl reset-failed {UNIT}; systemctl start {UNIT}").check()
@@ -194,7 +215,9 @@ def test_watchdog_restarts_a_hung_daemon(container: Container) -> None:
         container.run(f"rm -f {dropin} && systemctl daemon-reload && systemctl restart {UNIT}").check()
 
 
-def test_journal_entries_carry_structured_fields(container: Container) -> None:
+def test_journal_entries_carry_structured_fields(
+    show: Callable[[str], None], container: Container
+) -> None:
     out = container.run(f"journalctl -u {UNIT} -o json --no-pager").check().stdout
     entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     ours = [e for e in entries if e.get("SYSLOG_IDENTIFIER") == "camera-service"]
@@ -202,17 +225,20 @@ def test_journal_entries_carry_structured_fields(container: Container) -> None:
     assert with_fields, f"{len(ours)} entries, none with COMPONENT"
     names = sorted({k for e in ours for k in ("COMPONENT", "CAMERA_ID", "RPC_METHOD", "CLIENT")
                     if k in e})
-    print(f"\njournal: {len(ours)} entries, structured fields seen: {', '.join(names)}")
+    show(f"\njournal: {len(ours)} entries, structured fields seen: {', '.join(names)}")
     sample = with_fields[-1]
     assert sample.get("PRIORITY") and sample.get("MESSAGE")
 
 
-def test_sandbox_exposure_is_at_most_two(container: Container) -> None:
+def test_sandbox_exposure_is_at_most_two(
+    show: Callable[[str], None], container: Container
+) -> None:
     out = container.run(f"systemd-analyze security {UNIT} --no-pager").check().stdout
     match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
     assert match, out
     exposure = float(match.group(1))
-    print(f"\nsystemd-analyze security exposure: {exposure}")
+    failing = "\n".join(line for line in out.splitlines() if line.startswith("✗"))
+    show(f"\nsystemd-analyze security {UNIT}: exposure {exposure}\n{failing}")
     assert exposure <= MAX_EXPOSURE, out
 
 
