@@ -23,6 +23,9 @@ their frame intervals), so ``plug`` includes that emulation cost; ``probe_only``
 alone in the same environment. On real hardware those ioctls are answered in the kernel
 from cached UVC descriptors.
 
+Two cameras are measured: the C920 (many modes, ~450 ioctls per probe) and a small 720p
+webcam (~35 ioctls), to separate the emulation cost of probing from the pipeline itself.
+
 Run: ``PYTHONPATH=src /usr/bin/python3 bench/bench_discovery.py`` (or ``make bench``).
 """
 
@@ -54,6 +57,7 @@ from support.umockdev_v4l2 import available  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "discovery.json"
 PLUGS = 100
+TABLES = ("logitech_c920.json", "uvc_720p_webcam.json")  # tests/data: many modes, few modes
 TIMEOUT = 20.0  # the one patience unit: any single wait
 SECRET = "bench-discovery-secret-0123456789"
 
@@ -121,45 +125,52 @@ async def next_update(ws: aiohttp.ClientWebSocketResponse, status: str) -> tuple
                 return t, data["params"]
 
 
-async def measure(port: int, testbed: MonitorProcess) -> dict[str, list[float]]:
+async def measure(port: int, testbed: MonitorProcess) -> dict[str, dict[str, list[float]]]:
+    """Per camera table: uevent -> notification times of PLUGS plugs and unplugs."""
     now = int(time.time())
     token = jwt.encode({"user_id": "bench", "role": "viewer", "iat": now, "exp": now + 3600},
                        SECRET, algorithm="HS256")
-    plug: list[float] = []
-    unplug: list[float] = []
+    results: dict[str, dict[str, list[float]]] = {}
     async with aiohttp.ClientSession() as http, http.ws_connect(f"http://127.0.0.1:{port}/ws") as ws:
         await ws.send_json({"jsonrpc": "2.0", "id": 1, "method": "authenticate",
                             "params": {"auth_token": token}})
         reply = await ws.receive_json(timeout=TIMEOUT)
         if not reply.get("result", {}).get("authenticated"):
             raise RuntimeError(f"authentication failed: {reply}")
-        for i in range(PLUGS):
-            capture, meta = ("video0", "video1") if i % 2 == 0 else ("video2", "video3")
-            testbed.plug(capture)
-            sent = (await asyncio.to_thread(testbed.next_message, "done"))["t"]
-            testbed.plug(meta, role="metadata")
-            got, params = await next_update(ws, "CONNECTED")
-            if params.get("device") != "camera0":
-                raise RuntimeError(f"plug {i}: the camera came back as {params.get('device')}")
-            plug.append(got - sent)
-            await asyncio.to_thread(testbed.next_message, "done")
-            testbed.unplug(capture)
-            sent = (await asyncio.to_thread(testbed.next_message, "done"))["t"]
-            testbed.unplug(meta)
-            got, _ = await next_update(ws, "DISCONNECTED")
-            unplug.append(got - sent)
-            await asyncio.to_thread(testbed.next_message, "done")
-    return {"plug": plug, "unplug": unplug}
+        for table in TABLES:
+            plug: list[float] = []
+            unplug: list[float] = []
+            device = None
+            for i in range(PLUGS):
+                capture, meta = ("video0", "video1") if i % 2 == 0 else ("video2", "video3")
+                testbed.plug(capture, table=table)
+                sent = (await asyncio.to_thread(testbed.next_message, "done"))["t"]
+                testbed.plug(meta, role="metadata", table=table)
+                got, params = await next_update(ws, "CONNECTED")
+                if device is None:
+                    device = params.get("device")
+                elif params.get("device") != device:
+                    raise RuntimeError(f"{table} plug {i}: came back as {params.get('device')}")
+                plug.append(got - sent)
+                await asyncio.to_thread(testbed.next_message, "done")
+                testbed.unplug(capture)
+                sent = (await asyncio.to_thread(testbed.next_message, "done"))["t"]
+                testbed.unplug(meta)
+                got, _ = await next_update(ws, "DISCONNECTED")
+                unplug.append(got - sent)
+                await asyncio.to_thread(testbed.next_message, "done")
+            results[table] = {"plug": plug, "unplug": unplug}
+    return results
 
 
-def probe_only(runs: int = 20) -> tuple[list[float], int]:
-    """The real V4L2 probe of the emulated C920, timed in a process under umockdev."""
+def probe_only(table: str, runs: int = 20) -> tuple[list[float], int]:
+    """The real V4L2 probe of an emulated camera, timed in a process under umockdev."""
     code = (
         "import json, sys, time\n"
         "from support.umockdev_v4l2 import V4L2Testbed\n"
         "from camera_service.cameras.v4l2 import probe_device\n"
         "with V4L2Testbed() as tb:\n"
-        "    tb.plug('video0', uevent=False)\n"
+        f"    tb.plug('video0', uevent=False, table={table!r})\n"
         "    out = []\n"
         f"    for _ in range({runs}):\n"
         "        t = time.monotonic(); probe_device('/dev/video0'); out.append(time.monotonic() - t)\n"
@@ -173,7 +184,7 @@ def probe_only(runs: int = 20) -> tuple[list[float], int]:
 
 
 async def run_client(port: int, daemon: subprocess.Popen[bytes],
-                     testbed: MonitorProcess) -> dict[str, list[float]]:
+                     testbed: MonitorProcess) -> dict[str, dict[str, list[float]]]:
     await wait_healthy(port, daemon)
     return await measure(port, testbed)
 
@@ -215,7 +226,7 @@ def main() -> int:
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )
             times = asyncio.run(run_client(port, daemon, testbed))
-            probe, ioctls_per_probe = probe_only()
+            probes = {table: probe_only(table) for table in TABLES}
         except Exception:
             log.seek(0)
             sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
@@ -225,19 +236,29 @@ def main() -> int:
                 stop(daemon)
             testbed.stop()
             shutil.rmtree(tmp, ignore_errors=True)
-    plug = summary(times["plug"])
+    cameras = {}
+    for table in TABLES:
+        probe, ioctls = probes[table]
+        cameras[table.removesuffix(".json")] = {
+            "plug": summary(times[table]["plug"]),
+            "unplug": summary(times[table]["unplug"]),
+            "probe_only": {**summary(probe), "ioctls_per_probe": ioctls},
+        }
+    small = cameras["uvc_720p_webcam"]["plug"]
     write({
         **base,
         "environment": "umockdev testbed (emulated USB camera, real pyudev, real ioctls "
                        "answered by a Python handler), real service and API server",
         "debounce_ms": 20,
-        "plug": plug,
-        "unplug": summary(times["unplug"]),
-        "probe_only": {**summary(probe), "ioctls_per_probe": ioctls_per_probe},
-        "meets_target": plug["p99_ms"] < 50,
-        "note": "plug = debounce + V4L2 probe + registry + notification fan-out; under umockdev "
-                "the probe alone costs probe_only (hundreds of emulated ioctls). unplug has no "
-                "probe: it is the udev -> registry -> WebSocket path plus the debounce.",
+        "cameras": cameras,
+        "meets_target": {name: c["plug"]["p99_ms"] < 50 for name, c in cameras.items()},
+        "note": "plug = debounce (20 ms) + V4L2 probe + registry + notification fan-out. Under "
+                "umockdev each ioctl is a socket round trip to a Python handler (~0.25 ms), so "
+                "the C920's ~450-ioctl probe dominates its plug time (see probe_only); the "
+                "720p webcam (~35 ioctls) shows the pipeline itself. On real hardware uvcvideo "
+                "answers these ioctls from cached descriptors in microseconds. unplug has no "
+                "probe: udev -> registry -> WebSocket plus the debounce.",
+        "small_camera_p99_ms": small["p99_ms"],
     })
     return 0
 

@@ -249,3 +249,11 @@ def test_resync_catches_up_with_nodes_whose_uevents_were_lost(start: Any) -> Non
     cams = {c["id"]: c for c in mon.snapshot()["cameras"]}
     assert cams["camera0"]["status"] == "DISCONNECTED"
     assert cams["camera1"]["status"] == "CONNECTED" and cams["camera1"]["device_node"] == "/dev/video2"
+
+
+def test_small_uvc_webcam_gets_mjpeg_720p(start: Any) -> None:
+    mon = start(initial=[{"name": "video0", "table": "uvc_720p_webcam.json"}])
+    cam = mon.cameras["camera0"]
+    assert cam["name"] == "USB 720p Webcam" and cam["status"] == "CONNECTED"
+    assert cam["mode"] == {"pixel_format": "MJPG", "width": 1280, "height": 720, "fps": 30.0}
+    assert cam["formats"] == ["MJPG", "YUYV"]
