@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import dataclasses
 import logging
 import os
@@ -31,67 +30,12 @@ from pathlib import Path
 from ..errors import FFmpegError
 from ..models import Clock, Recording, RecordingStatus
 from . import ffmpeg
-from .filenames import segment_name, segment_pattern, segment_regex
+from .filenames import segment_name, segment_regex
+from .muxing import read_segment_list, recording_args, segment_list_path
 
 log = logging.getLogger(__name__)
 
 POLL = 0.05
-FRAGMENT_FLAGS = "+frag_keyframe+empty_moov+default_base_moof"
-
-
-def recording_args(
-    url: str,
-    path: Path,
-    fmt: str,
-    duration: float | None,
-    segment_seconds: int,
-    io_timeout: float,
-) -> list[str]:
-    """The ffmpeg command line (without the binary) for one recording."""
-    args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
-    args += ffmpeg.input_args(url, io_timeout)
-    # mp4 cannot carry every camera audio codec with -c copy; mkv can
-    args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
-    args += ["-c", "copy"]
-    if duration is not None:
-        args += ["-t", f"{duration:g}"]
-    container, options = {
-        "fmp4": ("mp4", ["-movflags", FRAGMENT_FLAGS]),
-        "mp4": ("mp4", ["-movflags", "+faststart"]),
-        "mkv": ("matroska", []),
-    }[fmt]
-    if segment_seconds > 0:
-        args += ["-f", "segment", "-segment_time", str(segment_seconds)]
-        args += ["-reset_timestamps", "1", "-segment_format", container]
-        if options:
-            args += ["-segment_format_options", f"movflags={options[1]}"]
-        # the closed segments with their times: durations without probing every file
-        args += ["-segment_list", str(segment_list_path(path)), "-segment_list_type", "csv"]
-        return [*args, "-n", str(path.with_name(segment_pattern(path.name)))]
-    return [*args, *options, "-f", container, "-n", str(path)]
-
-
-def segment_list_path(path: Path) -> Path:
-    """Hidden (never listed, never in retention); removed when the recording is finalized."""
-    return path.with_name(f".{path.name}.segments.csv")
-
-
-def read_segment_list(path: Path) -> dict[str, float]:
-    """``{segment name: duration}`` from ffmpeg's CSV segment list (``name,start,end``)."""
-    out: dict[str, float] = {}
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return out
-    for row in csv.reader(text.splitlines()):
-        try:
-            name, start, end = row
-            out[name] = max(0.0, float(end) - float(start))
-        except ValueError:  # wrong field count or not a number: a torn last line
-            continue
-    return out
-
-
 class RecordingJob:
     def __init__(
         self,

@@ -1,0 +1,68 @@
+"""ffmpeg command lines for recordings, and the segment list ffmpeg keeps. No I/O except
+reading that list."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from . import ffmpeg
+from .filenames import segment_pattern
+
+FRAGMENT_FLAGS = "+frag_keyframe+empty_moov+default_base_moof"
+
+
+def recording_args(
+    url: str,
+    path: Path,
+    fmt: str,
+    duration: float | None,
+    segment_seconds: int,
+    io_timeout: float,
+) -> list[str]:
+    """The ffmpeg command line (without the binary) for one recording."""
+    args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
+    args += ffmpeg.input_args(url, io_timeout)
+    # mp4 cannot carry every camera audio codec with -c copy; mkv can
+    args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
+    args += ["-c", "copy"]
+    if duration is not None:
+        args += ["-t", f"{duration:g}"]
+    container, options = {
+        "fmp4": ("mp4", ["-movflags", FRAGMENT_FLAGS]),
+        "mp4": ("mp4", ["-movflags", "+faststart"]),
+        "mkv": ("matroska", []),
+    }[fmt]
+    if segment_seconds > 0:
+        args += ["-f", "segment", "-segment_time", str(segment_seconds)]
+        args += ["-reset_timestamps", "1", "-segment_format", container]
+        if options:
+            args += ["-segment_format_options", f"movflags={options[1]}"]
+        # the closed segments with their times: durations without probing every file
+        args += ["-segment_list", str(segment_list_path(path)), "-segment_list_type", "csv"]
+        return [*args, "-n", str(path.with_name(segment_pattern(path.name)))]
+    return [*args, *options, "-f", container, "-n", str(path)]
+
+
+def segment_list_path(path: Path) -> Path:
+    """Hidden (never listed, never in retention); removed when the recording is finalized."""
+    return path.with_name(f".{path.name}.segments.csv")
+
+
+def parse_segment_list(text: str) -> dict[str, float]:
+    """``{segment name: duration}`` from ffmpeg's CSV segment list (``name,start,end``)."""
+    out: dict[str, float] = {}
+    for row in csv.reader(text.splitlines()):
+        try:
+            name, start, end = row
+            out[name] = max(0.0, float(end) - float(start))
+        except ValueError:  # wrong field count or not a number: a torn last line
+            continue
+    return out
+
+
+def read_segment_list(path: Path) -> dict[str, float]:
+    try:
+        return parse_segment_list(path.read_text(errors="replace"))
+    except OSError:
+        return {}
