@@ -185,7 +185,14 @@ class CameraMonitor:
             self._udev_problem = self._udev_problem or str(e)
             log.error("%s", e, extra={"COMPONENT": COMPONENT})
             return
+        # a node udev has not processed yet has no stable identity: when udevd runs and we
+        # watch it, its own "add" event (after the rules) will announce the node
+        wait_for_udev = self._watcher is not None and udev.daemon_running()
         for event in present:
+            if wait_for_udev and not event.processed:
+                log.info("%s: waiting for udev to finish with it", event.device_node,
+                         extra={"COMPONENT": COMPONENT})
+                continue
             self._pending.setdefault(event.sys_path, event)  # a live uevent is newer
         self._start_workers()
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ class UdevEvent:
     received: float = 0.0
 
     @property
+    def processed(self) -> bool:
+        """Whether udev's rules have run for the node (``v4l_id`` and ``path_id`` set these);
+        a node enumerated before that has no stable identity yet."""
+        return any(k in self.properties for k in ("ID_V4L_CAPABILITIES", "ID_SERIAL", "ID_PATH"))
+
+    @property
     def capture_hint(self) -> bool | None:
         """udev's own view (``ID_V4L_CAPABILITIES``): True/False, or None when unknown."""
         caps = self.properties.get("ID_V4L_CAPABILITIES")
@@ -58,6 +65,11 @@ def _event(device: pyudev.Device, action: str) -> UdevEvent:
         properties=MappingProxyType(props),
         received=time.monotonic(),
     )
+
+
+def daemon_running() -> bool:
+    """Whether systemd-udevd runs here (it will announce nodes it has not processed yet)."""
+    return os.path.exists("/run/udev/control")
 
 
 def enumerate_devices(subsystem: str = SUBSYSTEM) -> list[UdevEvent]:
