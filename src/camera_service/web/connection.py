@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from ..config.model import ServerConfig
 from ..rpc import protocol
 from ..rpc.errors import PARSE_ERROR, RpcError
-from ..rpc.methods import Dispatcher
+from ..rpc.methods import WAITING, Dispatcher
 from ..rpc.metrics import ApiMetrics
 from ..rpc.session import Session
 
@@ -78,6 +78,24 @@ class Connection:
             return False
         return True
 
+    def push(self, text: str, frame: bytes) -> bool:
+        """Send a notification: written straight to the socket when this client is idle
+        (nothing queued, nothing being sent, nothing buffered), else queued behind the rest.
+        ``frame`` is ``text`` already framed (shared by every client)."""
+        if self._closing:
+            return False
+        t = self._transport
+        if (
+            t is not None
+            and self._send_started is None
+            and self._queue.empty()
+            and not t.is_closing()
+            and t.get_write_buffer_size() == 0
+        ):
+            t.write(frame)
+            return True
+        return self.offer(text)
+
     async def _writer(self) -> None:
         while True:
             text = await self._queue.get()
@@ -111,10 +129,24 @@ class Connection:
             if self._transport is not None and not self.ws.closed:
                 self._transport.abort()
 
-    # -- receiving --------------------------------------------------------------------------
-    async def _handle(self, text: str) -> None:
+    async def _reply(self, text: str) -> None:
+        """Send a reply now when nothing is queued before it (saves the writer's hop);
+        otherwise queue it behind the rest."""
+        if self._closing:
+            return
+        if not self._queue.empty() or self._send_started is not None:
+            self.offer(text)
+            return
+        self._send_started = time.monotonic()
         try:
-            reply = await protocol.handle(text, self._dispatch)
+            await self.ws.send_str(text)
+        finally:
+            self._send_started = None
+
+    # -- receiving --------------------------------------------------------------------------
+    async def _handle(self, message: Any) -> None:
+        try:
+            reply = await protocol.handle_message(message, self._dispatch)
             if reply is not None:
                 self.offer(reply)
         finally:
@@ -123,10 +155,23 @@ class Connection:
     def _dispatch(self, method: str, params: Any) -> Any:
         return self._dispatcher.call(self.session, method, params)
 
-    def _spawn(self, text: str) -> None:
-        task = asyncio.create_task(self._handle(text))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _on_text(self, text: str) -> None:
+        """Requests that never wait for I/O run in line; the others in a task of their own
+        (at most ``MAX_IN_FLIGHT`` at once), so a slow snapshot does not hold up a ping."""
+        try:
+            message = protocol.parse(text)
+        except RpcError as e:
+            await self._reply(protocol.encode(protocol.error_response(e)))
+            return
+        if protocol.method_names(message) & WAITING:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._handle(message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        reply = await protocol.handle_message(message, self._dispatch)
+        if reply is not None:
+            await self._reply(reply)
 
     async def _keepalive(self) -> None:
         interval, timeout = self._config.ping_interval, self._config.ping_timeout
@@ -157,8 +202,7 @@ class Connection:
                 msg = await self.ws.receive()
                 self._last_rx = time.monotonic()
                 if msg.type is WSMsgType.TEXT:
-                    await self._slots.acquire()
-                    self._spawn(msg.data)
+                    await self._on_text(msg.data)
                 elif msg.type is WSMsgType.BINARY:
                     self.offer(_BINARY_REPLY)
                 elif msg.type is WSMsgType.PING:
@@ -168,6 +212,8 @@ class Connection:
                     continue
                 else:  # CLOSE, CLOSING, CLOSED, ERROR (e.g. 1009 message too big)
                     break
+        except (ConnectionError, RuntimeError) as e:  # the socket went away mid-send
+            log.debug("connection to %s lost: %s", self.peer, e)
         finally:
             self._closing = True
             for task in (*helpers, *self._tasks):

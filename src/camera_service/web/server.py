@@ -32,6 +32,7 @@ from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
 from .connection import Connection
 from .files import FileRoutes
+from .frames import text_frame
 from .metrics import make_registry
 from .security import origin_allowed
 
@@ -168,6 +169,7 @@ class ApiServer:
     # -- notifications ----------------------------------------------------------------------
     def _on_notification(self, note: Notification) -> None:
         text: str | None = None
+        frame = b""
         now = self.ctx.clock.time()
         sent = 0
         for conn in list(self._connections):
@@ -179,7 +181,8 @@ class ApiServer:
                 continue
             if text is None:
                 text = protocol.encode({"jsonrpc": "2.0", "method": note.method, "params": note.params})
-            if conn.offer(text):
+                frame = text_frame(text)
+            if conn.push(text, frame):
                 sent += 1
         self.ctx.metrics.notifications_sent += sent
 
