@@ -1,0 +1,69 @@
+"""The API inside the whole service (``app.Application``): answers are the real state of this
+machine's components: no cameras, MediaMTX unreachable; a reload brings in new API keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from camera_service.app import Application
+from camera_service.config import load_config
+from camera_service.rpc.auth import Role, key_file_entry
+
+from .stack import SECRET, call, closed_port, connect
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[Application]:
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, "first-key"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "server: {host: 127.0.0.1, port: 0}\n"
+        f"auth: {{jwt_secret: {SECRET}, api_key_file: {keys}}}\n"
+        f"mediamtx: {{api_url: 'http://127.0.0.1:{closed_port()}', request_timeout: 1}}\n"
+        "cameras: {udev: false, test_pattern: false}\n"
+        f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
+    )
+    async with Application(load_config(config)) as application:
+        yield application
+
+
+async def test_real_state_without_cameras_or_mediamtx(app: Application) -> None:
+    ws = await connect(f"ws://127.0.0.1:{app.port}/ws")
+    assert (await call(ws, "authenticate", {"auth_token": "first-key"}))["result"]["role"] == "viewer"
+    assert (await call(ws, "get_camera_list"))["result"] == {"cameras": [], "total": 0, "connected": 0}
+    reply = await call(ws, "get_stream_status", {"device": "camera0"})
+    assert reply["error"]["code"] == -32010 and reply["error"]["data"] == {
+        "resource": "camera",
+        "id": "camera0",
+    }
+    reply = await call(ws, "get_streams")
+    assert reply["error"]["code"] == -32050 and reply["error"]["data"]["dependency"] == "mediamtx"
+    assert (await call(ws, "list_recordings"))["result"]["files"] == []
+    info = (await call(ws, "get_server_info"))["result"]
+    assert info["components"]["api"]["healthy"] is True
+    await ws.close()
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.port}/health") as r:
+        body = json.loads(await r.text())
+    assert r.status == 200 and body["components"]["mediamtx"]["healthy"] is False
+
+
+async def test_reload_replaces_api_keys(app: Application) -> None:
+    keys = app.config.auth.api_key_file
+    assert keys is not None
+    keys.write_text("keys:\n" + key_file_entry("ops", Role.ADMIN, "second-key"))
+    ws = await connect(f"ws://127.0.0.1:{app.port}/ws")
+    assert (await call(ws, "authenticate", {"auth_token": "first-key"}))["result"]["authenticated"]
+    await app.reload(dataclasses.replace(app.config))
+    reply = await call(ws, "get_camera_list")
+    assert reply["error"]["code"] == -32001 and reply["error"]["data"]["reason"] == "API key revoked"
+    assert (await call(ws, "authenticate", {"auth_token": "second-key"}))["result"]["role"] == "admin"
+    await ws.close()
