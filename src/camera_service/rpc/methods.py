@@ -29,6 +29,30 @@ class Method:
     result: str = "object"  # JSON type of the result, for OpenRPC
 
 
+# Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
+# the ports): a transport may run them in line instead of in a task of their own.
+INLINE = frozenset(
+    {
+        "ping",
+        "authenticate",
+        "rpc.discover",
+        "get_camera_list",
+        "get_camera_capabilities",
+        "list_recordings",
+        "list_snapshots",
+        "delete_recording",
+        "delete_snapshot",
+        "get_storage_info",
+        "set_retention_policy",
+        "get_metrics",
+        "get_status",
+        "get_server_info",
+        "subscribe_events",
+        "unsubscribe_events",
+    }
+)
+
+
 DEVICE = Param("device", "string", required=True, description="camera id, e.g. camera0", max_length=64)
 FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
 LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
@@ -121,6 +145,7 @@ METHODS: dict[str, Method] = {m.name: m for m in _TABLE}
 METHODS["rpc.discover"] = Method("rpc.discover", None, _discover, "The OpenRPC document of this API.")
 
 UNKNOWN = "(unknown)"
+WAITING = frozenset(METHODS) - INLINE  # methods that may wait for MediaMTX, ffmpeg or disk
 
 
 class Dispatcher:

@@ -124,15 +124,26 @@ async def _member(obj: Any, dispatch: Dispatch) -> str | None:
         return encode(error_response(RpcError(INTERNAL_ERROR), request.id))
 
 
-async def handle(text: str | bytes, dispatch: Dispatch) -> str | None:
-    """The reply to one frame, or ``None`` when nothing must be sent back."""
-    try:
-        message = parse(text)
-    except RpcError as e:
-        return encode(error_response(e))
+async def handle_message(message: Any, dispatch: Dispatch) -> str | None:
+    """The reply to one decoded frame (a request object or a batch array)."""
     if isinstance(message, list):
         if not message:
             return encode(error_response(RpcError(INVALID_REQUEST, data={"detail": "empty batch"})))
         replies = [r for r in [await _member(m, dispatch) for m in message] if r is not None]
         return "[" + ",".join(replies) + "]" if replies else None
     return await _member(message, dispatch)
+
+
+def method_names(message: Any) -> set[str]:
+    """The method names a decoded frame asks for (to let a transport pick how to run it)."""
+    members = message if isinstance(message, list) else [message]
+    return {m["method"] for m in members if isinstance(m, dict) and isinstance(m.get("method"), str)}
+
+
+async def handle(text: str | bytes, dispatch: Dispatch) -> str | None:
+    """The reply to one frame, or ``None`` when nothing must be sent back."""
+    try:
+        message = parse(text)
+    except RpcError as e:
+        return encode(error_response(e))
+    return await handle_message(message, dispatch)
