@@ -10,7 +10,7 @@ import pytest
 
 from camera_service.models import CameraStatus, Notification
 
-from .stack import TIMEOUT, Stack, authed, call, connect, usb_camera
+from .stack import TIMEOUT, Stack, SteppedClock, api_stack, authed, call, connect, usb_camera
 
 pytestmark = pytest.mark.integration
 
@@ -74,3 +74,18 @@ async def test_unknown_topic_is_invalid_params(stack: Stack) -> None:
     reply = await call(ws, "subscribe_events", {"topics": ["camera.exploded"]})
     assert reply["error"]["code"] == -32602 and reply["error"]["data"]["param"] == "topics"
     await ws.close()
+
+
+async def test_expired_session_stops_getting_notifications(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clock = SteppedClock()
+    async with api_stack(tmp_path, clock=clock) as stack:
+        short = await connect(stack.url)
+        reply = await call(short, "authenticate", {"auth_token": stack.token("viewer", expires_in=60)})
+        assert reply["result"]["authenticated"]
+        long = await authed(stack, "viewer")  # default expiry: an hour
+        clock.advance(120)
+        stack.registry.upsert(usb_camera(0))
+        assert (await recv(long))["params"]["device"] == "camera0"
+        assert await call(short, "ping", id_="next") == {"jsonrpc": "2.0", "result": "pong", "id": "next"}
+        await short.close()
+        await long.close()

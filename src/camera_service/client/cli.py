@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--token", default=None, help=f"JWT or API key (default: ${TOKEN_ENV})")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds per call")
+    p.add_argument("--cafile", type=Path, default=None, help="CA certificate to trust for wss://")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list cameras")
     sub.add_parser("info", help="server version and component health")
@@ -77,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("apikey", help="make a new API key and its key-file entry")
     k.add_argument("--role", choices=ROLES, required=True)
     k.add_argument("--name", default="key")
+    k.add_argument("--stdin", action="store_true", help="hash the key read from stdin instead of making one")
     return p
 
 
@@ -112,8 +114,13 @@ def _token(args: argparse.Namespace) -> None:
 def _apikey(args: argparse.Namespace) -> None:
     from ..rpc.auth import Role, generate_key, key_file_entry
 
-    key = generate_key()
-    print(key)
+    if args.stdin:
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise Failure("no key on stdin")
+    else:
+        key = generate_key()
+        print(key)
     print("# add under 'keys:' in the API key file, then reload the service (SIGHUP):", file=sys.stderr)
     print(key_file_entry(args.name, Role.parse(args.role), key), end="", file=sys.stderr)
 
@@ -145,7 +152,15 @@ async def _watch(args: argparse.Namespace, client: CameraClient) -> None:
 
 async def _remote(args: argparse.Namespace) -> None:
     token = args.token or os.environ.get(TOKEN_ENV)
-    async with CameraClient(args.url, token, timeout=args.timeout) as client:
+    context = None
+    if args.cafile is not None:
+        import ssl
+
+        try:
+            context = ssl.create_default_context(cafile=str(args.cafile))
+        except (OSError, ssl.SSLError) as e:
+            raise Failure(f"cannot load {args.cafile}: {e}") from None
+    async with CameraClient(args.url, token, timeout=args.timeout, ssl_context=context) as client:
         cmd = args.command
         if cmd == "list":
             r = await client.call("get_camera_list")

@@ -171,14 +171,14 @@ class ApiServer:
         text: str | None = None
         frame = b""
         now = self.ctx.clock.time()
+        auth = self.ctx.authenticator
         sent = 0
         for conn in list(self._connections):
             session = conn.session
             if not session.wants(note):
                 continue
-            p = session.principal
-            if p is not None and p.expires_at is not None and now >= p.expires_at:
-                continue
+            if session.principal is not None and not auth.valid(session.principal, now):
+                continue  # expired token or revoked key: no more notifications
             if text is None:
                 text = protocol.encode({"jsonrpc": "2.0", "method": note.method, "params": note.params})
                 frame = text_frame(text)
@@ -211,12 +211,14 @@ class ApiServer:
         self._connections.add(conn)
         self.ctx.metrics.total_connections += 1
         self.ctx.metrics.active_connections = len(self._connections)
+        log.debug("client %s connected (%d open)", conn.peer, len(self._connections))
         try:
             await ws.prepare(request)
             await conn.run()
         finally:
             self._connections.discard(conn)
             self.ctx.metrics.active_connections = len(self._connections)
+            log.debug("client %s gone (%s %s)", conn.peer, ws.close_code, conn.close_reason)
         return ws
 
     def _health_body(self) -> tuple[dict[str, object], bool]:
