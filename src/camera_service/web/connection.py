@@ -82,7 +82,7 @@ class Connection:
         """Send a notification: written straight to the socket when this client is idle
         (nothing queued, nothing being sent, nothing buffered), else queued behind the rest.
         ``frame`` is ``text`` already framed (shared by every client)."""
-        if self._closing:
+        if self._closing or self.ws.closed:
             return False
         t = self._transport
         if (
