@@ -90,6 +90,15 @@ def test_health_answers_over_the_network(api_address: str, api_port: int) -> Non
     assert "components" in body
 
 
+def test_metrics_include_process_metrics_inside_the_sandbox(api_address: str, api_port: int) -> None:
+    url = f"http://{api_address}:{api_port}/metrics"
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - our own URL
+        assert response.status == 200
+        text = response.read().decode()
+    # the process collector reads /proc/self/stat and /proc/stat: the unit must allow both
+    assert "\nprocess_start_time_seconds " in text
+
+
 async def _rpc(ws: Any, method: str, params: dict[str, Any] | None = None, id_: int = 1) -> Any:
     request: dict[str, Any] = {"jsonrpc": "2.0", "id": id_, "method": method}
     if params is not None:
