@@ -76,5 +76,13 @@ class RawClient:
             if opcode == 0x1:
                 return json.loads(payload)
 
+    async def read_until_closed(self) -> None:
+        """Read everything until the server closes the socket (EOF) or resets it."""
+        try:
+            while await self.reader.read(1 << 16):
+                pass
+        except ConnectionResetError:
+            pass
+
     def close(self) -> None:
         self.writer.transport.abort()

@@ -66,6 +66,8 @@ async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp
             await asyncio.sleep(0)
         await eventually(lambda: stack.server.connections == CLIENTS - 1, "the stuck client to be dropped")
         assert stack.ctx.metrics.dropped_clients == 1
+        # and its socket is really gone: reading its backlog ends in EOF or a reset
+        await asyncio.wait_for(stuck.read_until_closed(), TIMEOUT * 2)
 
         # the others were not delayed and still get what they subscribed to
         stack.registry.upsert(usb_camera(1))
@@ -73,5 +75,4 @@ async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp
         assert {n["params"]["device"] for n in notes} == {"camera1"}  # type: ignore[index]
         pongs = await asyncio.gather(*(call(ws, "ping") for ws in readers))
         assert all(p["result"] == "pong" for p in pongs)
-        stuck.close()
         await asyncio.gather(*(ws.close() for ws in readers))

@@ -121,13 +121,20 @@ class Connection:
             await asyncio.shield(self._closer)
 
     async def _close(self, code: int, reason: str) -> None:
+        """Close handshake, bounded; a client that cannot take even the close frame (its
+        socket buffers are full) is cut off with a reset instead of lingering."""
         try:
             await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT)
         except (TimeoutError, ConnectionError, RuntimeError):
-            pass
-        finally:
-            if self._transport is not None and not self.ws.closed:
-                self._transport.abort()
+            self._abort()
+            return
+        t = self._transport
+        if t is not None and not t.is_closing() and t.get_write_buffer_size() > 0:
+            self._abort()
+
+    def _abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
 
     async def _reply(self, text: str) -> None:
         """Send a reply now when nothing is queued before it (saves the writer's hop);
