@@ -96,3 +96,19 @@ async def test_symlink_out_of_the_folder_is_refused(stack: Stack) -> None:
     (stack.config.storage.snapshots_dir / "link.jpg").symlink_to(secret)
     status, body, _ = await get(stack, "/files/snapshots/link.jpg", stack.token("admin"))
     assert status in (400, 404) and b"top secret" not in body
+
+
+async def test_api_key_works_as_bearer(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from camera_service.rpc.auth import Role, key_file_entry
+
+    from .stack import api_stack
+
+    tmp = tmp_path_factory.mktemp("keys")
+    keys = tmp / "keys.yaml"
+    keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, "dash-key"))
+    async with api_stack(tmp / "state", api_key_file=keys) as stack:
+        (stack.config.storage.recordings_dir / "camera0_1.mp4").write_bytes(CONTENT)
+        status, body, _ = await get(stack, "/files/recordings/camera0_1.mp4", "dash-key")
+        assert status == 200 and body == CONTENT
+        status, _, _ = await get(stack, "/files/recordings/camera0_1.mp4", "other-key")
+        assert status == 401
