@@ -242,6 +242,41 @@ def test_sandbox_exposure_is_at_most_two(
     assert exposure <= MAX_EXPOSURE, out
 
 
+def _sandboxed_probe_unit(unit_text: str, commands: list[str]) -> str:
+    """The service's own unit with its sandbox, but a oneshot running ``commands``."""
+    drop = ("Type=", "NotifyAccess=", "WatchdogSec=", "ExecReload=", "Restart", "ExecStart=")
+    service = [line for line in unit_text.split("[Install]")[0].splitlines()
+               if not line.startswith(drop)]
+    return "\n".join([*service, "Type=oneshot", *(f"ExecStart={c}" for c in commands), ""])
+
+
+def test_ffmpeg_encodes_and_snapshots_inside_the_service_sandbox(container: Container) -> None:
+    # MemoryDenyWriteExecute=, the system call filter and DevicePolicy= must leave ffmpeg
+    # working: run it (H.264 encode, JPEG snapshot) under exactly the unit's sandbox
+    state = "/var/lib/camera-service"
+    source = "-nostdin -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=15"
+    commands = [
+        f"/usr/bin/ffmpeg {source} -t 1 -c:v libx264 -pix_fmt yuv420p {state}/recordings/probe.mp4",
+        f"/usr/bin/ffmpeg {source} -frames:v 1 -q:v 3 {state}/snapshots/probe.jpg",
+    ]
+    unit = container.run(f"cat /lib/systemd/system/{UNIT}").check().stdout
+    probe = "/etc/systemd/system/camera-service-sandbox-probe.service"
+    container.run(f"cat > {probe} <<'EOF'\n{_sandboxed_probe_unit(unit, commands)}EOF\n"
+                  "systemctl daemon-reload").check()
+    try:
+        started = container.run("systemctl start camera-service-sandbox-probe.service")
+        log = container.run("journalctl -u camera-service-sandbox-probe --no-pager -o cat").stdout
+        assert started.rc == 0, log
+        sizes = container.run(f"stat -c '%U %s' {state}/recordings/probe.mp4 "
+                              f"{state}/snapshots/probe.jpg").check().stdout.split("\n")
+        for line in filter(None, sizes):
+            owner, size = line.split()
+            assert owner == "camera-service" and int(size) > 0, sizes
+    finally:
+        container.run(f"rm -f {probe} {state}/recordings/probe.mp4 {state}/snapshots/probe.jpg; "
+                      "systemctl daemon-reload")
+
+
 # --- upgrade and purge -----------------------------------------------------------------------
 
 def test_upgrade_keeps_edited_config_recordings_and_secret(
