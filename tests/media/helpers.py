@@ -118,5 +118,8 @@ def decoded_frames(path: Path) -> int:
 
 
 def playable(path: Path, min_frames: int = 1) -> bool:
-    """An H.264 file that really plays: ffprobe decodes at least ``min_frames`` frames."""
+    """An H.264 file that really plays: ffprobe decodes at least ``min_frames`` frames.
+
+    After a SIGKILL the fragment being written (up to one GOP, 1 s at the test camera's 15
+    fps) is lost, so callers wait for enough bytes before killing and ask for 15 frames."""
     return probe(path).get("codec_name") == "h264" and decoded_frames(path) >= min_frames

@@ -138,10 +138,10 @@ def test_sigterm_mid_recording_finalizes_the_file_and_exits_0(daemon: Daemon, fm
     started = daemon.ctl("record", "start", "camera0", "--format", fmt)
     assert started["status"] == "RECORDING"
     path = daemon.state / "recordings" / started["filename"]
-    wait_for_bytes(path, 200_000)
+    wait_for_bytes(path, 300_000)
     daemon.proc.send_signal(signal.SIGTERM)
     assert daemon.proc.wait(TIMEOUT * 2) == 0, daemon.log.read_text()
-    assert playable(path, min_frames=15)  # a plain mp4 plays only if its moov was written
+    assert playable(path, min_frames=5)  # a plain mp4 plays only if its moov was written
     assert ffmpeg_writing_under(daemon.state) == []
 
 
@@ -149,7 +149,7 @@ def test_sigkill_mid_recording_leaves_a_playable_fmp4_and_no_orphan(daemon: Daem
     started = daemon.ctl("record", "start", "camera0")
     assert started["format"] == "fmp4"
     path = daemon.state / "recordings" / started["filename"]
-    wait_for_bytes(path, 300_000)
+    wait_for_bytes(path, 700_000)
     daemon.proc.kill()
     daemon.proc.wait(TIMEOUT)
     deadline = time.monotonic() + TIMEOUT

@@ -138,7 +138,7 @@ async def test_server_killed_mid_recording_fails_and_keeps_a_playable_file(
     assert end["status"] == "FAILED" and end["filename"] == rec.filename
     assert "stream" in str(end["reason"])
     assert [n.topic for n in media.events.items][-1] == "recording.error"
-    assert playable(media.recordings / rec.filename, min_frames=15)
+    assert playable(media.recordings / rec.filename, min_frames=5)
     assert media.service.active_recordings() == []
 
 
@@ -147,7 +147,7 @@ async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
 ) -> None:
     rec = await media.service.start_recording(network_camera(rtsp_server_module.url), None, None)
     path = media.recordings / rec.filename
-    await until(lambda: path.stat().st_size > 300_000, what="some video on disk")
+    await until(lambda: path.stat().st_size > 700_000, what="some video on disk")
     pid = media.service._jobs["camera0"].proc.pid  # the real child, killed from outside
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
@@ -163,7 +163,7 @@ async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
     cam = network_camera(rtsp_server_module.url)
     rec = await media.service.start_recording(cam, None, "mp4")
     path = media.recordings / rec.filename
-    await until(lambda: path.stat().st_size > 100_000, what="some video on disk")
+    await until(lambda: path.stat().st_size > 200_000, what="some video on disk")
     gone = network_camera(cam.source_url or "", status=CameraStatus.DISCONNECTED,
                           reason="probe failed")  # fmt: skip
     media.service.on_camera_event(CameraEvent(CameraEventKind.CHANGED, gone, cam))
@@ -171,7 +171,7 @@ async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
     (end,) = _ended(media)
     assert end["status"] == "FAILED"
     assert end["reason"] == "camera disconnected: probe failed"
-    assert playable(path, min_frames=15)  # mp4 finalized: the stop was graceful
+    assert playable(path, min_frames=5)  # mp4 finalized: the stop was graceful
 
 
 @pytest.mark.parametrize(("fmt", "ext"), [("fmp4", ".mp4"), ("mkv", ".mkv")])  # mp4: same path
@@ -202,7 +202,7 @@ async def test_leaving_the_service_finalizes_every_recording(
         cams = [network_camera(rtsp_server_module.url, f"camera{i}") for i in range(2)]
         recs = [await env.service.start_recording(c, None, "mp4") for c in cams]
         pids = [job.proc.pid for job in env.service._jobs.values()]
-        await until(lambda: all((env.recordings / r.filename).stat().st_size > 50_000
+        await until(lambda: all((env.recordings / r.filename).stat().st_size > 150_000
                                 for r in recs), what="video on disk")  # fmt: skip
         events = env.events
     # the context has exited: both mp4 files were finalized (moov written) before it returned
@@ -210,7 +210,7 @@ async def test_leaving_the_service_finalizes_every_recording(
         "STARTED", "STARTED", "STOPPED", "STOPPED"
     ]  # fmt: skip
     for r in recs:
-        assert playable(env.recordings / r.filename, min_frames=10)
+        assert playable(env.recordings / r.filename, min_frames=3)
     for pid in pids:
         assert pid is not None
         with pytest.raises(ProcessLookupError):
@@ -224,7 +224,7 @@ async def test_a_stalled_camera_ends_the_recording_after_the_io_timeout(
     async with make_env(storage_config(tmp_path), io_timeout=1.0) as env:
         rec = await env.service.start_recording(network_camera(rtsp_server.url), None, None)
         path = env.recordings / rec.filename
-        await until(lambda: path.stat().st_size > 100_000, what="some video on disk")
+        await until(lambda: path.stat().st_size > 200_000, what="some video on disk")
         assert rtsp_server.pid is not None
         os.kill(rtsp_server.pid, signal.SIGSTOP)  # connection open, no more packets
         try:
@@ -233,4 +233,4 @@ async def test_a_stalled_camera_ends_the_recording_after_the_io_timeout(
             os.kill(rtsp_server.pid, signal.SIGCONT)
         (end,) = _ended(env)
         assert end["status"] == "FAILED" and str(end["reason"]).startswith("stream lost")
-        assert playable(path, min_frames=15)
+        assert playable(path, min_frames=5)

@@ -54,7 +54,7 @@ async def test_low_disk_stops_recordings_cleanly_and_refuses_new_ones(
         assert end["status"] == "STOPPED" and end["filename"] == rec.filename
         assert "disk space low" in str(end["reason"])
         assert [n.topic for n in env.events.items] == ["recording.start", "recording.stop"]
-        assert playable(env.recordings / rec.filename, min_frames=10)  # mp4 finalized
+        assert playable(env.recordings / rec.filename, min_frames=5)  # mp4 finalized
         assert not env.service.health().healthy
 
         with pytest.raises(DiskFullError):
