@@ -56,10 +56,23 @@ def packages(artefacts: Path) -> Packages:
     return Packages(current, following, lintian)
 
 
+def _stop_leftovers() -> None:
+    """Containers and folders of earlier runs that were killed before their teardown."""
+    for state in Path("/run").glob("nspawn-host-cs-systest-*.pid"):
+        owner = state.stem.rsplit("-", 1)[-1]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            host_run([str(ROOT / "tools" / "nspawn-host.sh"), "stop", state.stem[len("nspawn-host-"):]])
+    for work in Path("/var/tmp").glob("camera-service-system-*-*"):
+        owner = work.name.split("-")[3]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def container(packages: Packages, artefacts: Path) -> Iterator[Container]:
     tarball = build_rootfs_tarball(CACHE, deb_depends(packages.current))
-    work = Path(tempfile.mkdtemp(prefix="camera-service-system-", dir="/var/tmp"))
+    _stop_leftovers()
+    work = Path(tempfile.mkdtemp(prefix=f"camera-service-system-{os.getpid()}-", dir="/var/tmp"))
     rootfs = work / "rootfs"
     rootfs.mkdir()
     box = Container(rootfs, f"cs-systest-{os.getpid()}", artefacts / "console.log")

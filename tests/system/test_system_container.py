@@ -42,15 +42,29 @@ def _health(box: Container, port: int = 8002) -> dict[str, object]:
     return dict(json.loads(out.stdout))
 
 
-def _inventory(box: Container, packages: Packages, work: Path) -> Path:
+@pytest.fixture(scope="module")
+def inventory(container: Container, packages: Packages,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An inventory for the container, laid out like inventory/example.yml: the secret comes
+    from an ansible-vault encrypted group_vars file."""
+    work = tmp_path_factory.mktemp("ansible")
+    (work / "vault-password").write_text("systest-vault-password\n")
+    group_vars = work / "group_vars" / "all"
+    group_vars.mkdir(parents=True)
+    (group_vars / "main.yml").write_text(
+        "camera_service_jwt_secret: \"{{ vault_camera_service_jwt_secret }}\"\n")
+    vault = group_vars / "vault.yml"
+    vault.write_text(f"vault_camera_service_jwt_secret: {JWT_SECRET}\n")
+    host_run(["ansible-vault", "encrypt", "--vault-password-file", str(work / "vault-password"),
+              str(vault)]).check()
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;")
     inventory = work / "inventory.yml"
     inventory.write_text(json.dumps({"all": {"children": {"camera_hosts": {"hosts": {"container": {
         "ansible_connection": "community.docker.nsenter",
-        "ansible_nsenter_pid": box.pid,
+        "ansible_nsenter_pid": container.pid,
         "ansible_become": False,  # root already
         "ansible_python_interpreter": "/usr/bin/python3",
         "camera_service_deb": str(packages.current),
-        "camera_service_jwt_secret": JWT_SECRET,
         "camera_service_public_host": "container.example.org",
     }}}}}}, indent=2))
     return inventory
@@ -60,7 +74,8 @@ def _playbook(inventory: Path, *args: str) -> str:
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible" / "ansible.cfg"),
            "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     out = host_run(["ansible-playbook", "-i", str(inventory), str(ROOT / "ansible" / "site.yml"),
-                    *args], env=env, cwd=ROOT / "ansible")
+                    "--vault-password-file", str(inventory.parent / "vault-password"), *args],
+                   env=env, cwd=ROOT / "ansible")
     return out.check().stdout
 
 
@@ -104,24 +119,46 @@ def test_unit_verifies_without_any_message(container: Container) -> None:
 # --- Ansible ---------------------------------------------------------------------------------
 
 def test_camera_service_role_applies_and_a_rerun_changes_nothing(
-    show: Callable[[str], None], container: Container, packages: Packages,
-    tmp_path_factory: pytest.TempPathFactory,
+    show: Callable[[str], None], container: Container, inventory: Path
 ) -> None:
-    inventory = _inventory(container, packages, tmp_path_factory.mktemp("ansible"))
     first = _playbook(inventory, "--skip-tags", "mediamtx")
-    show(f"\nfirst run: changed={_recap_changed(first)}")
+    show(f"\nansible camera_service role, first run: changed={_recap_changed(first)}")
     second = _playbook(inventory, "--skip-tags", "mediamtx")
     assert _recap_changed(second) == 0, second
+    show("ansible camera_service role, second run: changed=0")
     secret = container.run("cat /etc/camera-service/jwt-secret").check().stdout.strip()
-    assert secret == JWT_SECRET
+    assert secret == JWT_SECRET  # from the vault
     assert "container.example.org" in container.run(f"cat {CONFIG}").check().stdout
     assert container.show(UNIT, "ActiveState")["ActiveState"] == "active"
 
 
-def test_mediamtx_role_passes_check_mode_and_ansible_lint(
-    container: Container, packages: Packages, tmp_path_factory: pytest.TempPathFactory
+def test_a_changed_role_variable_rewrites_the_config_and_restarts(
+    container: Container, inventory: Path
 ) -> None:
-    inventory = _inventory(container, packages, tmp_path_factory.mktemp("ansible-check"))
+    before = container.show(UNIT, "MainPID")["MainPID"]
+    # changed: the config and the restart handler. DEBUG stays on for the rest of the module:
+    # more journal entries with fields to see
+    out = _playbook(inventory, "--skip-tags", "mediamtx", "-e", "camera_service_log_level=DEBUG")
+    assert _recap_changed(out) == 2 and "RUNNING HANDLER [camera_service : Restart" in out, out
+    assert "level: DEBUG" in container.run(f"cat {CONFIG}").check().stdout
+    after = container.show(UNIT, "MainPID", "ActiveState")
+    assert after["ActiveState"] == "active" and after["MainPID"] != before
+
+
+def test_a_bad_role_variable_never_reaches_the_host(container: Container, inventory: Path) -> None:
+    saved = container.run(f"sha256sum {CONFIG}").check().stdout
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible" / "ansible.cfg")}
+    out = host_run(["ansible-playbook", "-i", str(inventory), str(ROOT / "ansible" / "site.yml"),
+                    "--vault-password-file", str(inventory.parent / "vault-password"),
+                    "--skip-tags", "mediamtx", "-e", "camera_service_log_level=DEBUG",
+                    "-e", '{"camera_service_config_extra": {"server": {"prot": 1}}}'],
+                   env=env, cwd=ROOT / "ansible")
+    assert out.rc != 0 and "server.prot: unknown key" in out.stdout, out.stdout
+    assert container.run(f"sha256sum {CONFIG}").check().stdout == saved
+
+
+def test_mediamtx_role_passes_syntax_check_check_mode_and_ansible_lint(inventory: Path) -> None:
+    _playbook(inventory, "--syntax-check")
     checked = _playbook(inventory, "--check", "--tags", "mediamtx")
     assert "would download mediamtx_v" in checked, checked
     lint = host_run(["ansible-lint", "--nocolor"], cwd=ROOT / "ansible",
@@ -286,12 +323,15 @@ def test_upgrade_keeps_edited_config_recordings_and_secret(
     recording = "/var/lib/camera-service/recordings/camera0_2026-01-01_00-00-00.mp4"
     container.run(f"head -c 4096 /dev/urandom > {recording} && chown camera-service: {recording}").check()
     before = container.run(f"sha256sum {CONFIG} {recording} /etc/camera-service/jwt-secret").check().stdout
+    old_pid = container.show(UNIT, "MainPID")["MainPID"]
     _install(container, packages.next)
     version = container.run("dpkg-query -W -f='${Version}' camera-service").check().stdout
     assert version.endswith("+systest1")
     after = container.run(f"sha256sum {CONFIG} {recording} /etc/camera-service/jwt-secret").check().stdout
     assert after == before
-    wait_for(lambda: container.show(UNIT, "ActiveState")["ActiveState"] == "active", "active after upgrade")
+    # restarted on the new code (dh_installsystemd --restart-after-upgrade)
+    wait_for(lambda: (s := container.show(UNIT, "ActiveState", "MainPID"))["ActiveState"] == "active"
+             and s["MainPID"] not in ("0", old_pid), "active again, a new process, after upgrade")
 
 
 def test_purge_removes_config_and_data(container: Container) -> None:
