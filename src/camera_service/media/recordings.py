@@ -161,7 +161,8 @@ class RecordingJob:
         """Finish the file gracefully (bounded) and return the final ``Recording``."""
         if self._watch is None:
             raise RuntimeError("recording not started")
-        if self.final is None and self._stop_reason is None:
+        # ffmpeg that already exited by itself keeps its own outcome (stream lost, duration)
+        if self.final is None and self._stop_reason is None and self.proc.running:
             self._stop_reason = reason
             self._stop_fails = failed
             await self.proc.stop(self.stop_timeout)
