@@ -22,7 +22,8 @@ import pytest
 from .conftest import Packages
 from .nspawn import ROOT, Container, host_run, wait_for
 
-pytestmark = pytest.mark.system
+# the first test also waits for the packages and, on a cold cache, a debootstrap (~2 min)
+pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 
 UNIT = "camera-service.service"
 CONFIG = "/etc/camera-service/config.yaml"
