@@ -56,6 +56,9 @@ def packages(artefacts: Path) -> Packages:
     return Packages(current, following, lintian)
 
 
+_booted: list[str] = []  # names of the containers this session booted
+
+
 def _stop_leftovers() -> None:
     """Containers and folders of earlier runs that were killed before their teardown."""
     for state in Path("/run").glob("nspawn-host-cs-systest-*.pid"):
@@ -81,6 +84,7 @@ def container(packages: Packages, artefacts: Path) -> Iterator[Container]:
         _authorize_ssh_key(work, rootfs)
         (rootfs / "var" / "log" / "journal").mkdir(parents=True, exist_ok=True)  # persistent
         box.boot()
+        _booted.append(box.name)
         yield box
     finally:
         _keep_journal(box, artefacts)
@@ -119,3 +123,9 @@ def _keep_journal(box: Container, artefacts: Path) -> None:
 @pytest.fixture(scope="session")
 def ssh_config(container: Container) -> Path:
     return container.rootfs.parent / "ssh_config"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _booted:
+        terminalreporter.write_line(
+            f"system test artefacts (container journal, console, packages, lintian): {ARTEFACTS}")
