@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 from .nspawn import ROOT, Container, build_deb, build_rootfs_tarball, deb_depends, host_run
 
@@ -125,7 +126,7 @@ def ssh_config(container: Container) -> Path:
     return container.rootfs.parent / "ssh_config"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     if _booted:
         terminalreporter.write_line(
             f"system test artefacts (container journal, console, packages, lintian): {ARTEFACTS}")
