@@ -227,6 +227,8 @@ class Client:
                 await asyncio.wait_for(ws.recv(), TIMEOUT)
             rcvd = closed.value.rcvd
             assert rcvd is None or rcvd.code == 1009, rcvd
+            await asyncio.wait_for(ws.close(), TIMEOUT)
+            ws.transport.abort()  # the server may have reset it mid-frame: free the socket now
             self.ws, self.closes = None, self.closes + 1
             return
         await ws.send(frame)

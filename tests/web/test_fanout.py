@@ -68,6 +68,7 @@ async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp
         assert stack.ctx.metrics.dropped_clients == 1
         # and its socket is really gone: reading its backlog ends in EOF or a reset
         await asyncio.wait_for(stuck.read_until_closed(), TIMEOUT * 2)
+        stuck.close()
 
         # the others were not delayed and still get what they subscribed to
         stack.registry.upsert(usb_camera(1))

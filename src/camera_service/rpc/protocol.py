@@ -61,7 +61,7 @@ def is_valid_id(value: Any) -> bool:
     return isinstance(value, float) and math.isfinite(value)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     method: str
     params: Params

@@ -22,6 +22,7 @@ from ..rpc.errors import PARSE_ERROR, RpcError
 from ..rpc.methods import WAITING, Dispatcher
 from ..rpc.metrics import ApiMetrics
 from ..rpc.session import Session
+from .frames import text_frame
 
 log = logging.getLogger(__name__)
 
@@ -136,19 +137,22 @@ class Connection:
         if self._transport is not None:
             self._transport.abort()
 
-    async def _reply(self, text: str) -> None:
-        """Send a reply now when nothing is queued before it (saves the writer's hop);
-        otherwise queue it behind the rest."""
-        if self._closing:
+    def _reply(self, text: str) -> None:
+        """Send a reply now when nothing is queued or buffered before it (straight onto the
+        socket, saving the writer's hop); otherwise queue it behind the rest."""
+        if self._closing or self.ws.closed:
             return
-        if not self._queue.empty() or self._send_started is not None:
-            self.offer(text)
+        t = self._transport
+        if (
+            t is not None
+            and self._send_started is None
+            and self._queue.empty()
+            and not t.is_closing()
+            and t.get_write_buffer_size() == 0
+        ):
+            t.write(text_frame(text))
             return
-        self._send_started = time.monotonic()
-        try:
-            await self.ws.send_str(text)
-        finally:
-            self._send_started = None
+        self.offer(text)
 
     # -- receiving --------------------------------------------------------------------------
     async def _handle(self, message: Any) -> None:
@@ -168,7 +172,7 @@ class Connection:
         try:
             message = protocol.parse(text)
         except RpcError as e:
-            await self._reply(protocol.encode(protocol.error_response(e)))
+            self._reply(protocol.encode(protocol.error_response(e)))
             return
         if protocol.method_names(message) & WAITING:
             await self._slots.acquire()
@@ -178,7 +182,7 @@ class Connection:
             return
         reply = await protocol.handle_message(message, self._dispatch)
         if reply is not None:
-            await self._reply(reply)
+            self._reply(reply)
 
     async def _keepalive(self) -> None:
         interval, timeout = self._config.ping_interval, self._config.ping_timeout
