@@ -167,6 +167,30 @@ def test_mediamtx_role_passes_syntax_check_check_mode_and_ansible_lint(inventory
     assert lint.rc == 0, lint.stdout + lint.stderr
 
 
+def test_mediamtx_role_configures_a_hardened_unit_without_the_binary(
+    show: Callable[[str], None], container: Container, inventory: Path
+) -> None:
+    # no release can be downloaded here: the configure phase only, nothing started
+    args = ("--tags", "configure", "--skip-tags", "camera_service", "-e", "mediamtx_start=false")
+    first = _playbook(inventory, *args)
+    assert _recap_changed(first) > 0
+    assert _recap_changed(_playbook(inventory, *args)) == 0
+    try:
+        script = ("import yaml; c = yaml.safe_load(open('/etc/mediamtx/mediamtx.yml')); "
+                  "print(c['apiAddress'], c['rtspAddress'], c['webrtcAddress'], c['hlsAddress'])")
+        rendered = container.run(f"python3 -c {shlex.quote(script)}").check().stdout.split()
+        assert rendered == ["127.0.0.1:9997", ":8554", ":8889", ":8888"]
+        out = container.run("systemd-analyze security --offline=true --no-pager "
+                            "/etc/systemd/system/mediamtx.service").check().stdout
+        match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
+        assert match, out
+        show(f"\nsystemd-analyze security mediamtx.service (role template): {match.group(1)}")
+        assert float(match.group(1)) <= MAX_EXPOSURE, out
+    finally:
+        container.run("rm -rf /etc/systemd/system/mediamtx.service /etc/mediamtx && "
+                      "userdel mediamtx && systemctl daemon-reload").check()
+
+
 # --- testinfra -------------------------------------------------------------------------------
 
 def test_testinfra_suite_passes_against_the_container(
