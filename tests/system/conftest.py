@@ -40,14 +40,14 @@ class Packages:
 
 @pytest.fixture(scope="session")
 def artefacts() -> Path:
+    if (reason := _missing()) is not None:
+        pytest.skip(reason)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     return ARTEFACTS
 
 
 @pytest.fixture(scope="session")
 def packages(artefacts: Path) -> Packages:
-    if (reason := _missing()) is not None:
-        pytest.skip(reason)
     out = artefacts / "debs"
     shutil.rmtree(out, ignore_errors=True)
     current = build_deb(out)
