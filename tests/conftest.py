@@ -1,16 +1,18 @@
 """Suite-wide rules: no mocks, declared markers, and a closing table of what ran.
 
-``FORBID_MOCKS=1`` (set by ``make test``) fails the run when anything imported
-``unittest.mock``. Each test's suite is its marker; the table at the end shows, per suite,
+``FORBID_MOCKS=1`` (set by ``make test``) fails the run when any of our sources imports a
+mocking library, and turns pytest's ``monkeypatch`` fixture into a failure. Each test's suite is its marker; the table at the end shows, per suite,
 how many tests passed, failed and were skipped, with each distinct skip reason, so that a
 skipped real-system suite is never mistaken for a passed one.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -20,23 +22,52 @@ _outcomes: dict[str, Counter[str]] = defaultdict(Counter)
 _skips: dict[str, Counter[str]] = defaultdict(Counter)
 
 
-def _mock_modules() -> list[str]:
-    return [m for m in ("unittest.mock", "mock", "pytest_mock") if m in sys.modules]
+MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock", "asynctest")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mock_imports(path: Path) -> list[str]:
+    """``file:line`` of every import of a mocking library in one source file."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        if any(n == m or n.startswith(m + ".") for n in names for m in MOCK_MODULES):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
 
 
 def _check_no_mocks() -> None:
-    if os.environ.get("FORBID_MOCKS") == "1" and (found := _mock_modules()):
-        pytest.exit(f"FORBID_MOCKS=1 but imported: {', '.join(found)}", returncode=3)
+    """Our own code (src/ and tests/) must not import a mocking library. Third-party
+    libraries may import ``unittest.mock`` for their own reasons (hypothesis does), so the
+    check reads our sources instead of ``sys.modules``."""
+    if os.environ.get("FORBID_MOCKS") != "1":
+        return
+    found = [hit for tree in ("src", "tests") for p in sorted((ROOT / tree).rglob("*.py"))
+             for hit in _mock_imports(p)]
+    if found:
+        pytest.exit(f"FORBID_MOCKS=1 but mocking libraries are imported at: {', '.join(found)}",
+                    returncode=3)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     _check_no_mocks()
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get("FORBID_MOCKS") == "1" and (found := _mock_modules()):
-        session.exitstatus = 3
-        print(f"\nFORBID_MOCKS=1 but imported: {', '.join(found)}", file=sys.stderr)
+@pytest.fixture
+def monkeypatch() -> None:
+    """Monkeypatching our own code is forbidden: this replaces pytest's fixture so any test
+    asking for it fails with the reason."""
+    if os.environ.get("FORBID_MOCKS") == "1":
+        pytest.fail("FORBID_MOCKS=1: the monkeypatch fixture is not allowed; test the real thing")
+    pytest.skip("monkeypatch is not used in this project")
 
 
 def _suite(item: pytest.Item) -> str:

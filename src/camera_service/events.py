@@ -29,7 +29,7 @@ class EventBus(Generic[T]):
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - one bad listener must not stop the others
+            except Exception:
                 log.exception("event listener %r failed", listener)
 
     def __len__(self) -> int:

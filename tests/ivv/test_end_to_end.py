@@ -1,0 +1,182 @@
+"""End to end, only through public interfaces: the real daemon with a network camera (a real
+GStreamer RTSP server) from its config, driven by ``camera-ctl`` over the WebSocket API, files
+downloaded over HTTP with a token and refused without one. MediaMTX is absent on this machine,
+so the network camera is read directly (degraded mode), which is what users get while MediaMTX
+is down."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.fixtures import require_rtsp_server
+from support.rtsp_server import RtspTestServer
+
+pytestmark = pytest.mark.ivv
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30.0
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Service:
+    proc: subprocess.Popen[bytes]
+    config: Path
+    port: int
+    log: Path
+    state: Path
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def ctl(self, *args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "camera_service.client.cli", "--url", self.url]
+        if token:
+            cmd += ["--token", token]
+        result = subprocess.run([*cmd, *args], env=ENV, capture_output=True, text=True,
+                                timeout=TIMEOUT * 2, check=False)
+        if check:
+            assert result.returncode == 0, f"camera-ctl {args}: {result.stderr}\n{self.log.read_text()}"
+        return result
+
+    def ctl_json(self, *args: str, token: str) -> Any:
+        return json.loads(self.ctl("--json", *args, token=token).stdout)
+
+    def token(self, role: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "camera_service.client.cli", "token", "--role", role,
+             "--config", str(self.config)], env=ENV, capture_output=True, text=True, timeout=TIMEOUT,
+            check=True,
+        )
+        return result.stdout.strip()
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # 503 while degraded is still an answer
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"service did not listen within {TIMEOUT}s\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def camera() -> Iterator[RtspTestServer]:
+    require_rtsp_server()
+    with RtspTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(camera: RtspTestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    config = tmp / "config.yaml"
+    config.write_text(
+        f"server: {{host: 127.0.0.1, port: {port}, public_host: cams.example}}\n"
+        "auth: {jwt_secret: end-to-end-secret-0123456789}\n"
+        "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
+        "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
+        f"  network:\n    - url: {camera.url}\n      name: Front door\n"
+        f"storage: {{state_dir: {tmp / 'state'}, min_free_mb: 1}}\n"
+        "logging: {target: console}\n"
+    )
+    log = tmp / "daemon.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "camera_service", "--config", str(config)],
+                                env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(port, proc, log)
+        yield Service(proc, config, port, log, tmp / "state")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_connected(service: Service, token: str) -> dict[str, Any]:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        cameras = service.ctl_json("list", token=token)["cameras"]
+        if cameras and cameras[0]["status"] == "CONNECTED":
+            return dict(cameras[0])
+        time.sleep(0.5)
+    raise AssertionError(f"camera not CONNECTED within {TIMEOUT}s\n{service.log.read_text()}")
+
+
+def download(service: Service, kind: str, name: str, token: str | None) -> bytes:
+    request = urllib.request.Request(f"http://127.0.0.1:{service.port}/files/{kind}/{name}")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
+        return bytes(r.read())
+
+
+def test_network_camera_is_listed_with_public_stream_urls(service: Service) -> None:
+    token = service.token("viewer")
+    cam = wait_connected(service, token)
+    assert cam["device"] == "camera0" and cam["name"] == "Front door"
+    assert cam["streams"]["rtsp"] == "rtsp://cams.example:8554/camera0"
+    assert "127.0.0.1" not in json.dumps(cam)  # no private source URL leaks
+
+
+def test_snapshot_is_taken_and_downloaded_with_a_token_only(service: Service) -> None:
+    token = service.token("operator")
+    wait_connected(service, token)
+    shot = service.ctl_json("snapshot", "camera0", token=token)
+    assert shot["status"] == "SUCCESS" and shot["file_size"] > 0
+    data = download(service, "snapshots", shot["filename"], token)
+    assert data[:2] == b"\xff\xd8"  # JPEG
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        download(service, "snapshots", shot["filename"], None)
+    assert refused.value.code == 401
+
+
+def test_recording_is_recorded_listed_and_downloaded(service: Service) -> None:
+    token = service.token("operator")
+    wait_connected(service, token)
+    started = service.ctl_json("record", "start", "camera0", token=token)
+    assert started["status"] == "RECORDING"
+    time.sleep(3)
+    stopped = service.ctl_json("record", "stop", "camera0", token=token)
+    assert stopped["status"] == "STOPPED" and stopped["file_size"] > 0
+    files = service.ctl_json("files", "--kind", "recordings", token=token)
+    assert stopped["filename"] in [f["filename"] for f in files["files"]]
+    data = download(service, "recordings", stopped["filename"], token)
+    assert len(data) == stopped["file_size"]
+
+
+def test_viewer_may_not_take_snapshots(service: Service) -> None:
+    result = service.ctl("snapshot", "camera0", token=service.token("viewer"), check=False)
+    assert result.returncode == 1
+    assert "32002" in result.stderr or "permission" in result.stderr.lower()
