@@ -2,9 +2,8 @@
 nesting, 2 MiB strings, binary frames) never crash or stall the server; every framed request
 gets a valid JSON-RPC reply; ``ping`` still answers afterwards.
 
-The frames come from a seeded generator (``FUZZ_SEED`` to vary it), because hypothesis
-imports ``unittest.mock`` and ``FORBID_MOCKS=1`` refuses that module; the same oracle driven
-by hypothesis is ``test_fuzz_hypothesis.py`` (runs where FORBID_MOCKS is unset).
+The frames come from a seeded generator (``FUZZ_SEED`` to vary it), so a failure replays
+exactly; the same oracle driven by hypothesis is ``test_fuzz_hypothesis.py``.
 """
 
 from __future__ import annotations
