@@ -5,6 +5,7 @@ meets them and re-raised as one of these, with the original kept as ``__cause__`
 
     CameraServiceError
     ├── ConfigError                 invalid configuration (exit code 78)
+    ├── ServiceStartError           a resource needed to start is busy (e.g. port in use)
     ├── CameraError
     │   ├── CameraNotFound          unknown camera id
     │   ├── CameraUnavailable       camera known but not CONNECTED
@@ -44,6 +45,10 @@ class ConfigError(CameraServiceError):
 
     def lines(self) -> list[str]:
         return [f"{p}: {m}" if p else m for p, m in self.problems]
+
+
+class ServiceStartError(CameraServiceError):
+    """The service cannot start now for a reason outside its configuration."""
 
 
 class CameraError(CameraServiceError):

@@ -79,7 +79,8 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
                 return
-        except urllib.error.HTTPError:
+        except urllib.error.HTTPError as e:
+            e.close()
             return  # 503 while degraded is still an answer
         except OSError:
             time.sleep(0.1)
@@ -160,6 +161,7 @@ def test_snapshot_is_taken_and_downloaded_with_a_token_only(service: Service) ->
     with pytest.raises(urllib.error.HTTPError) as refused:
         download(service, "snapshots", shot["filename"], None)
     assert refused.value.code == 401
+    refused.value.close()
 
 
 def test_recording_is_recorded_listed_and_downloaded(service: Service) -> None:

@@ -66,7 +66,8 @@ class Daemon:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
                     return
-            except urllib.error.HTTPError:
+            except urllib.error.HTTPError as e:
+                e.close()
                 return  # 503 while MediaMTX is missing is still an answer
             except OSError:
                 time.sleep(0.1)

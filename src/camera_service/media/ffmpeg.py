@@ -109,6 +109,10 @@ class FFmpegProcess:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,  # a terminal's Ctrl-C is for us, not for ffmpeg
+                # keep Python's SIG_IGN for SIGPIPE: when the daemon dies, ffmpeg's last log
+                # line hits a closed stderr pipe, and it must get EPIPE (and go on to write
+                # its trailer) rather than die of SIGPIPE with the file unfinished
+                restore_signals=False,
             )
         except OSError as e:
             raise FFmpegError(f"cannot run {self.args[0]}: {e}") from e

@@ -29,7 +29,9 @@ def recording_args(
     if duration is not None:
         args += ["-t", f"{duration:g}"]
     container, options = {
-        "fmp4": ("mp4", ["-movflags", FRAGMENT_FLAGS]),
+        # each finished fragment goes to disk at once (-flush_packets): a crash loses at most
+        # the fragment being written, never the buffered ones before it
+        "fmp4": ("mp4", ["-movflags", FRAGMENT_FLAGS, "-flush_packets", "1"]),
         "mp4": ("mp4", ["-movflags", "+faststart"]),
         "mkv": ("matroska", []),
     }[fmt]

@@ -12,6 +12,7 @@ Shutdown is a sequence: stop accepting (new upgrades get 503) → close every We
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import ssl
@@ -22,7 +23,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..config.model import AuthConfig, ServerConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, ServiceStartError
 from ..events import EventBus
 from ..models import ComponentHealth, Notification
 from ..rpc import protocol
@@ -111,9 +112,12 @@ class ApiServer:
             await site.start()
         except OSError as e:
             await self._runner.cleanup()
-            raise ConfigError(
-                [("server.port", f"cannot listen on {self.config.host}:{self.config.port}: {e.strerror}")]
-            ) from None
+            where = f"cannot listen on {self.config.host}:{self.config.port}: {e.strerror}"
+            if e.errno == errno.EADDRINUSE:
+                # another process holds the port: may pass, so not a configuration error
+                # (exit 1 and systemd's Restart=on-failure tries again)
+                raise ServiceStartError(where) from None
+            raise ConfigError([("server.port", where)]) from None
         self.port = int(self._runner.addresses[0][1])
         self._unsubscribe = self._bus.subscribe(self._on_notification)
         self._serving, self._state = True, "serving"
