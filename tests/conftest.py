@@ -1,16 +1,16 @@
 """Suite-wide rules: no mocks, declared markers, and a closing table of what ran.
 
 ``FORBID_MOCKS=1`` (set by ``make test``) fails the run when any of our sources imports a
-mocking library, and turns pytest's ``monkeypatch`` fixture into a failure. Each test's suite is its marker; the table at the end shows, per suite,
-how many tests passed, failed and were skipped, with each distinct skip reason, so that a
-skipped real-system suite is never mistaken for a passed one.
+mocking library, and turns pytest's ``monkeypatch`` fixture into a failure. Each test's
+suite is its marker; the table at the end shows, per suite, how many tests passed, failed
+and were skipped, with each distinct skip reason, so that a skipped real-system suite is
+never mistaken for a passed one.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 

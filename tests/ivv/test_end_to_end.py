@@ -50,7 +50,9 @@ class Service:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def ctl(self, *args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def ctl(
+        self, *args: str, token: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "camera_service.client.cli", "--url", self.url]
         if token:
             cmd += ["--token", token]
