@@ -39,7 +39,7 @@ check-config: deps
 	$(PYTHON) -m camera_service --config etc/dev.yaml --check-config
 
 ## test: every suite; real-system suites skip with a reason where their system is absent
-test: venv
+test: venv lint
 	FORBID_MOCKS=1 $(VPY) -m pytest $(PYTEST_ARGS)
 
 unit: venv

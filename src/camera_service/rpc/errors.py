@@ -111,5 +111,6 @@ def from_exception(exc: BaseException, method: str = "") -> RpcError:
         return invalid_params(exc.param, str(exc))
     if isinstance(exc, errors.MediaMTXError | errors.FFmpegError | errors.StorageError | errors.ProbeError):
         return _dependency(exc)
-    log.error("internal error in %s", method or "request", exc_info=exc)
+    log.error("internal error in %s", method or "request", exc_info=exc,
+              extra={"COMPONENT": "api", "RPC_METHOD": method or "-"})
     return RpcError(INTERNAL_ERROR)

@@ -5,6 +5,7 @@ Handlers speak only to ``ports`` Protocols through the context."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 from ..errors import AuthError, InvalidParams, MediaMTXError
@@ -18,17 +19,23 @@ from .session import TOPICS, Session
 Args = dict[str, Any]
 
 
+log = logging.getLogger(__name__)
+
 async def ping(ctx: RpcContext, session: Session, args: Args) -> Any:
     return "pong"
 
 
 async def authenticate(ctx: RpcContext, session: Session, args: Args) -> Any:
+    fields = {"COMPONENT": "api", "RPC_METHOD": "authenticate", "CLIENT": session.session_id}
     try:
         principal = ctx.authenticator.authenticate(args["auth_token"])
-    except AuthError:
+    except AuthError as e:
         session.principal = None
+        log.info("authentication refused: %s", e, extra=fields)
         raise
     session.principal = principal
+    log.info("authenticated %s as %s (%s)", principal.user_id, principal.role.label,
+             principal.method, extra=fields)
     return {
         "authenticated": True,
         "role": principal.role.label,

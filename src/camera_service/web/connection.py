@@ -113,7 +113,8 @@ class Connection:
         self.close_code, self.close_reason = code, reason
         if slow:
             self._metrics.dropped_clients += 1
-            log.warning("dropping client %s: %s", self.peer, reason, extra={"COMPONENT": "api"})
+            log.warning("dropping client %s: %s", self.peer, reason,
+                        extra={"COMPONENT": "api", "CLIENT": self.peer})
         self._closer = asyncio.create_task(self._close(code, reason))
 
     async def close(self, code: int, reason: str) -> None:

@@ -215,14 +215,16 @@ class ApiServer:
         self._connections.add(conn)
         self.ctx.metrics.total_connections += 1
         self.ctx.metrics.active_connections = len(self._connections)
-        log.debug("client %s connected (%d open)", conn.peer, len(self._connections))
+        log.debug("client %s connected (%d open)", conn.peer, len(self._connections),
+                  extra={"COMPONENT": "api", "CLIENT": conn.peer})
         try:
             await ws.prepare(request)
             await conn.run()
         finally:
             self._connections.discard(conn)
             self.ctx.metrics.active_connections = len(self._connections)
-            log.debug("client %s gone (%s %s)", conn.peer, ws.close_code, conn.close_reason)
+            log.debug("client %s gone (%s %s)", conn.peer, ws.close_code, conn.close_reason,
+                      extra={"COMPONENT": "api", "CLIENT": conn.peer})
         return ws
 
     def _health_body(self) -> tuple[dict[str, object], bool]:
