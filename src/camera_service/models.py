@@ -199,6 +199,18 @@ class CleanupResult:
     space_freed: int
 
 
+# the notification topics of API.md, in the order clients see them listed
+TOPICS = (
+    "camera.connected",
+    "camera.disconnected",
+    "camera.status",
+    "recording.start",
+    "recording.stop",
+    "recording.error",
+    "snapshot.taken",
+)
+
+
 @dataclass(frozen=True)
 class Notification:
     """A server → client notification: JSON-RPC ``method`` and ``params``, and the

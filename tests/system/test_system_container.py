@@ -198,7 +198,7 @@ def test_testinfra_suite_passes_against_the_container(
 ) -> None:
     args = container.netns_command([
         sys.executable, "-m", "pytest", str(ROOT / "tests" / "host"), "-v",
-        # hypothesis's plugin imports unittest.mock under -v (FORBID_MOCKS is inherited)
+        # the inner testinfra run needs no hypothesis plugin
         "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
         "--hosts=ssh://container", f"--ssh-config={ssh_config}",
         "--camera-service-address=127.0.0.1", "-o", "addopts=",

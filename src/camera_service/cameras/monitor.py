@@ -25,11 +25,11 @@ import dataclasses
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
 from urllib.parse import urlsplit
 
 from ..config.model import CamerasConfig, NetworkCameraConfig
 from ..errors import CameraError, ProbeError
+from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
 from . import network, policy, udev, v4l2
 from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
@@ -42,7 +42,7 @@ COMPONENT = "camera_monitor"
 _STOP_TIMEOUT = 5.0
 
 
-class CameraMonitor:
+class CameraMonitor(Component):
     def __init__(
         self,
         config: CamerasConfig,
@@ -70,18 +70,6 @@ class CameraMonitor:
         self._running = False
 
     # -- lifecycle -------------------------------------------------------------------------
-    async def __aenter__(self) -> CameraMonitor:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     async def start(self) -> None:
         if self._started:
             return

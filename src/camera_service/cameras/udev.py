@@ -15,11 +15,12 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 
 import pyudev
 
 from ..errors import CameraError
+from ..lifecycle import Component
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ async def enumerate_async(subsystem: str = SUBSYSTEM) -> list[UdevEvent]:
     return await asyncio.get_running_loop().run_in_executor(None, enumerate_devices, subsystem)
 
 
-class UdevWatcher:
+class UdevWatcher(Component):
     """Hotplug events of ``subsystem`` to ``callback``, read in the event loop."""
 
     def __init__(
@@ -128,18 +129,6 @@ class UdevWatcher:
             self._loop.remove_reader(self._fd)
         self._fd = None
         self._monitor = None  # pyudev closes the netlink socket when the monitor is freed
-
-    async def __aenter__(self) -> UdevWatcher:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def _on_readable(self) -> None:
         monitor = self._monitor

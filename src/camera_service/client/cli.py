@@ -15,21 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..models import TOPICS
 from . import output
 from .connection import CameraClient, ClientError, RemoteError
 
 DEFAULT_URL = "ws://127.0.0.1:8002/ws"
 TOKEN_ENV = "CAMERA_SERVICE_TOKEN"
 ROLES = ("viewer", "operator", "admin")
-TOPICS = (
-    "camera.connected",
-    "camera.disconnected",
-    "camera.status",
-    "recording.start",
-    "recording.stop",
-    "recording.error",
-    "snapshot.taken",
-)
 
 
 class Failure(Exception):

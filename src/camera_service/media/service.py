@@ -13,11 +13,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from types import TracebackType
 
 from ..config.model import StorageConfig
 from ..errors import CameraUnavailable, DiskFullError, InvalidParams, InvalidState
 from ..events import EventBus
+from ..lifecycle import Component
 from ..models import (
     Camera,
     CameraEvent,
@@ -51,7 +51,7 @@ STARTED = "STARTED"
 MAX_DURATION = 7 * 86400.0
 
 
-class MediaService:
+class MediaService(Component):
     def __init__(
         self,
         config: StorageConfig,
@@ -108,15 +108,6 @@ class MediaService:
             fut.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self._background = []
-
-    async def __aenter__(self) -> MediaService:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     def health(self) -> ComponentHealth:
         if self._low_space:

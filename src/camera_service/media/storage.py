@@ -16,10 +16,10 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from ..config.model import StorageConfig
 from ..errors import FFmpegError, FileNotFound, InvalidParams, InvalidState, StorageError
+from ..lifecycle import Component
 from ..models import (
     CleanupResult,
     Clock,
@@ -38,7 +38,7 @@ MAX_LIMIT = 1000
 MB = 1024 * 1024
 
 
-class Storage:
+class Storage(Component):
     def __init__(
         self,
         config: StorageConfig,
@@ -63,15 +63,6 @@ class Storage:
 
     async def stop(self) -> None:
         return None
-
-    async def __aenter__(self) -> Storage:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     def add_busy_check(self, check: Callable[[Path], bool]) -> None:
         self._busy_checks.append(check)

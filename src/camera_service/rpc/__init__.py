@@ -2,12 +2,13 @@
 
 Nothing here knows about WebSockets or HTTP; ``web.server`` carries it."""
 
+from ..models import TOPICS
 from .auth import Authenticator, Principal, Role
 from .context import RpcContext
 from .errors import RpcError
 from .methods import METHODS, Dispatcher
 from .metrics import ApiMetrics
-from .session import TOPICS, Session
+from .session import Session
 
 __all__ = [
     "METHODS",

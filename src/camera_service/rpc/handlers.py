@@ -9,12 +9,12 @@ import logging
 from typing import Any
 
 from ..errors import AuthError, InvalidParams, MediaMTXError
-from ..models import RetentionPolicy
+from ..models import TOPICS, RetentionPolicy
 from . import present
 from .auth import PERMISSIONS
 from .context import RpcContext
 from .metrics import process_usage
-from .session import TOPICS, Session
+from .session import Session
 
 Args = dict[str, Any]
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AuthError, PermissionDenied
+from ..models import TOPICS
 from . import handlers as h
 from .auth import Role
 from .context import RpcContext
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
-from .session import TOPICS, Session
+from .session import Session
 
 Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
 

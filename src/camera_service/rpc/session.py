@@ -9,16 +9,6 @@ from ..models import Notification
 from .auth import Principal, Role
 from .ratelimit import TokenBucket
 
-TOPICS = (
-    "camera.connected",
-    "camera.disconnected",
-    "camera.status",
-    "recording.start",
-    "recording.stop",
-    "recording.error",
-    "snapshot.taken",
-)
-
 
 @dataclass
 class Session:

@@ -17,7 +17,6 @@ import json
 import logging
 import ssl
 from collections.abc import Callable
-from types import TracebackType
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ..config.model import AuthConfig, ServerConfig
 from ..errors import ConfigError, ServiceStartError
 from ..events import EventBus
+from ..lifecycle import Component
 from ..models import ComponentHealth, Notification
 from ..rpc import protocol
 from ..rpc.context import RpcContext
@@ -51,7 +51,7 @@ def _ssl_context(s: ServerConfig) -> ssl.SSLContext | None:
     return context
 
 
-class ApiServer:
+class ApiServer(Component):
     """``async with ApiServer(server, auth, ctx, bus) as api:`` serves until exit;
     ``api.port`` is the bound port (``server.port`` may be 0). ``on_listening`` is called
     once the socket listens; ``listening`` is an ``asyncio.Event`` set then too."""
@@ -82,18 +82,6 @@ class ApiServer:
         ctx.api_health = self.health
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def __aenter__(self) -> ApiServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024)
         app.router.add_get("/ws", self._ws)
