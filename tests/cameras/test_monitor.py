@@ -257,3 +257,34 @@ def test_small_uvc_webcam_gets_mjpeg_720p(start: Any) -> None:
     assert cam["name"] == "USB 720p Webcam" and cam["status"] == "CONNECTED"
     assert cam["mode"] == {"pixel_format": "MJPG", "width": 1280, "height": 720, "fps": 30.0}
     assert cam["formats"] == ["MJPG", "YUYV"]
+
+
+def test_replugged_camera_is_known_again_without_a_full_probe(start: Any) -> None:
+    mon = start(initial=[{"name": "video0"}])
+    first = mon.snapshot()
+    [cam] = first["cameras"]
+    full_probe = first["ioctls"]["video0"]
+    assert full_probe > 400  # every format, size and rate of a C920
+    mon.send({"op": "unplug", "name": "video0"}, {"op": "plug", "name": "video2"})
+    again = mon.snapshot()
+    [back] = again["cameras"]
+    assert (back["id"], back["status"], back["device_node"]) == ("camera0", "CONNECTED", "/dev/video2")
+    assert again["ioctls"]["video2"] <= 10  # QUERYCAP and the format list only
+    for key in ("mode", "formats", "resolutions", "fps_options"):
+        assert back[key] == cam[key]
+
+
+def test_another_camera_model_on_the_same_port_is_probed_in_full(start: Any) -> None:
+    # no serial numbers: both are "the camera on port 1", the same identity
+    port = {"ID_PATH": "pci-0000:00:14.0-usb-0:1:1.0", "ID_USB_INTERFACE_NUM": "00"}
+    mon = start(initial=[{"name": "video0", "table": "uvc_720p_webcam.json", "extra": port}])
+    first = mon.snapshot()
+    [cam] = first["cameras"]
+    assert cam["mode"]["width"] == 1280
+    mon.send({"op": "unplug", "name": "video0"},
+             {"op": "plug", "name": "video0", "table": "stepwise_camera.json", "extra": port})
+    after = mon.snapshot()
+    [other] = after["cameras"]
+    assert (other["id"], other["identity"]) == (cam["id"], cam["identity"])
+    assert other["mode"] == {"pixel_format": "MJPG", "width": 1920, "height": 1080, "fps": 90.0}
+    assert after["ioctls"]["video0"] - first["ioctls"]["video0"] > 10

@@ -133,3 +133,15 @@ def test_probe_expands_stepwise_sizes_and_continuous_intervals(require_umockdev:
     assert sizes[0] == (2592, 1944) and (1920, 1080) in sizes and (640, 480) in sizes
     assert all(s["fps"] == [90.0, 60.0, 50.0, 30.0, 25.0, 24.0, 20.0, 15.0, 10.0, 5.0]
                for s in mjpg["sizes"])
+
+
+@pytest.mark.integration
+def test_a_known_camera_is_reprobed_with_a_handful_of_ioctls(require_umockdev: None) -> None:
+    result = probe_under_umockdev([{"name": "video0", "reprobe": True}])
+    node = result["/dev/video0"]
+    assert node["ioctls"] > 400  # the full walk of a C920's formats, sizes and rates
+    reprobe = node["reprobe"]
+    assert reprobe["reused"] and reprobe["same"]
+    assert reprobe["ioctls"] == 1 + 3 + 1  # QUERYCAP, ENUM_FMT x 3 formats + the end
+    stale = node["stale"]  # moved to another port: the old result is not trusted
+    assert not stale["reused"] and stale["same"] and stale["ioctls"] == node["ioctls"]

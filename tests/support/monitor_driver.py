@@ -12,7 +12,8 @@ stdin, one JSON command per line: ``{"op": "plug", ...plug kwargs}``, ``{"op": "
 "name": ...}``, ``{"op": "snapshot"}`` (report once the monitor has settled), ``{"op":
 "quit"}``. stdout, one JSON object per line: ``ready``, ``event`` (every registry event,
 with ``t`` = monotonic time), ``done`` (a testbed command, with ``t`` taken just before its
-uevent was sent), ``snapshot``, ``error``, ``stopped``. Logs go to stderr.
+uevent was sent), ``snapshot`` (with the ioctls each emulated node has answered so far),
+``error``, ``stopped``. Logs go to stderr.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ async def main(args: dict[str, Any]) -> None:
                     await monitor.settle()
                     emit({"type": "snapshot",
                           "cameras": [camera_json(c) for c in registry.cameras()],
-                          "health": asdict(registry.health())})
+                          "health": asdict(registry.health()),
+                          "ioctls": testbed.ioctl_calls() if testbed else {}})
                 elif testbed is not None and op in ("plug", "unplug"):
                     received_before = monitor.uevents_received if monitor else 0
                     t = time.monotonic()

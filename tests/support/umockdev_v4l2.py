@@ -291,6 +291,10 @@ class V4L2Testbed:
         self._testbed.remove_device(node.sys_path)
         (self.root / "dev" / name).unlink(missing_ok=True)
 
+    def ioctl_calls(self) -> dict[str, int]:
+        """How many ioctls each node's handler has answered since it was first plugged."""
+        return {name: handler.calls for name, handler in self._handlers.items()}
+
     def close(self) -> None:
         for name in list(self.nodes):
             self.unplug(name, uevent=False)

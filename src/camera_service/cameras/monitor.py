@@ -5,10 +5,14 @@ Start-up (``async with CameraMonitor(...)``): load the id file, start watching u
 if configured (``"auto"``: only when no capture device was found), then start probing the
 network cameras. Afterwards:
 
-- uevents are collected for ``config.debounce`` seconds (a camera's capture and metadata
-  nodes arrive together), then each node is handled; events of one node are handled in
-  order, the newest superseding an older one still waiting;
-- an added node is probed off the loop (``v4l2.probe``); metadata-only nodes are ignored; a
+- uevents are handled per node: the events read in one wake-up (a camera's capture and
+  metadata nodes arrive together) are taken as one batch, after ``config.debounce`` seconds
+  more when that is set (default 0: at once); while a node is being handled, its newer
+  events wait, the newest superseding an older one still waiting, so a burst of plugs and
+  unplugs of one node costs one probe and ends in the right state;
+- an added node is probed off the loop (``v4l2.probe``), reusing what the last probe of the
+  same camera found when the driver still describes it the same way (``ProbeCache``: a
+  replug costs a handful of ioctls instead of hundreds); metadata-only nodes are ignored; a
   capture node becomes a USB camera, ``CONNECTED`` with its chosen mode, or ``ERROR`` with the
   reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
   registry with ``device_node=None``, so its id and name persist);
@@ -35,6 +39,7 @@ from . import network, policy, udev, v4l2
 from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
 from .modes import choose_mode
 from .network_watch import watch_network_camera
+from .probe_cache import ProbeCache
 from .registry import CameraRegistry
 
 log = logging.getLogger(__name__)
@@ -60,7 +65,8 @@ class CameraMonitor(Component):
         self._workers: dict[str, asyncio.Task[None]] = {}  # sys_path -> its handler
         self._nodes: dict[str, str] = {}  # sys_path of a present capture node -> camera id
         self._ignored: set[str] = set()  # sys paths already logged as "not a camera"
-        self._flush: asyncio.TimerHandle | None = None
+        self._probe_cache = ProbeCache()
+        self._flush: asyncio.Handle | None = None
         self._network_tasks: list[asyncio.Task[None]] = []
         self._resync_task: asyncio.Task[None] | None = None
         self._udev_problem = ""
@@ -195,7 +201,11 @@ class CameraMonitor(Component):
         self._pending[event.sys_path] = event
         if self._flush is None:
             loop = asyncio.get_running_loop()
-            self._flush = loop.call_later(max(self.config.debounce, 0.0), self._start_workers)
+            delay = self.config.debounce
+            if delay > 0:
+                self._flush = loop.call_later(delay, self._start_workers)
+            else:  # after the rest of this wake-up's events
+                self._flush = loop.call_soon(self._start_workers)
 
     def _start_workers(self) -> None:
         self._flush = None
@@ -239,17 +249,25 @@ class CameraMonitor(Component):
             return self._ignore(event, "not a capture node (udev ID_V4L_CAPABILITIES)")
         result: v4l2.ProbeResult | None = None
         reason = ""
+        raw_identity = usb_identity(event.properties, node)
         try:
-            result = await v4l2.probe(node, self.config.probe_timeout, self._executor)
+            result = await v4l2.probe(node, self.config.probe_timeout, self._executor,
+                                      self._probe_cache.get(raw_identity))
         except ProbeError as e:
             reason = str(e)
+            self._probe_cache.forget(raw_identity)
+        else:
+            self._probe_cache.remember(raw_identity, result)
+            if result.reused:
+                log.debug("%s: the driver describes %s as before; its modes are reused", node,
+                          raw_identity, extra={"COMPONENT": COMPONENT})
         if event.sys_path in self._pending:
             return  # a newer event for this node (an unplug?) supersedes this one
         if result is not None and not result.info.is_capture:
             caps_hex = f"{result.info.device_caps:#010x}"
             return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
         self._ignored.discard(event.sys_path)
-        identity = self._unique_identity(usb_identity(event.properties, node), event)
+        identity = self._unique_identity(raw_identity, event)
         camera_id = await self.identities.assign(identity)
         if event.sys_path in self._pending:
             return

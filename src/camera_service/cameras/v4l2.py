@@ -4,6 +4,13 @@
 camera); ``probe(path, limit)`` runs it in an executor with a bound. Any failure becomes
 ``ProbeError`` with a reason a person can act on.
 
+A full probe walks every format, frame size and frame interval: hundreds of ioctls for a
+camera with many modes. When the caller already knows the camera (``known``: what an
+earlier probe of the same identity found), the probe stops after ``VIDIOC_QUERYCAP`` and
+``VIDIOC_ENUM_FMT`` if that quick look (the ``Fingerprint``: driver, card, bus, driver
+version, device caps and the format list) is unchanged, and reuses the earlier sizes and
+rates. A replugged camera is thus known again after a handful of ioctls.
+
 ``ioctl`` is called through ``ctypes.CDLL(None)`` (the process's global symbol scope) so
 that an ``LD_PRELOAD``-ed libc wrapper, such as umockdev's, sees the calls, and because a
 ctypes call releases the GIL while the driver works.
@@ -153,6 +160,7 @@ class DeviceInfo:
     bus_info: str
     capabilities: int
     device_caps: int
+    version: int = 0  # the driver's (kernel's) version, KERNEL_VERSION-encoded
 
     @property
     def buffer_type(self) -> int | None:
@@ -169,10 +177,25 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What ``VIDIOC_QUERYCAP`` and ``VIDIOC_ENUM_FMT`` say about a node: when it is
+    unchanged, so are the sizes and rates behind its formats (the bus is part of it, so a
+    camera moved to another port, maybe a slower one, is probed in full)."""
+
+    info: DeviceInfo
+    formats: tuple[tuple[int, int, str], ...]  # (fourcc, flags, description) in driver order
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     path: str
     info: DeviceInfo
     capabilities: Capabilities  # empty for a node that cannot capture
+    fingerprint: Fingerprint | None = None  # None for a node that cannot capture
+    reused: bool = False  # the capabilities came from ``known``, not from the driver
+
+
+KnownCapabilities = tuple[Fingerprint, Capabilities]
 
 
 # -- pure helpers ----------------------------------------------------------------------------
@@ -240,6 +263,7 @@ def query_capabilities(fd: int, path: str) -> DeviceInfo:
         bus_info=cap.bus_info.decode(errors="replace"),
         capabilities=cap.capabilities,
         device_caps=device_caps,
+        version=cap.version,
     )
 
 
@@ -288,26 +312,37 @@ def _sizes(fd: int, path: str, pixel_format: int) -> tuple[FrameSize, ...]:
     )
 
 
-def enumerate_formats(fd: int, path: str, buffer_type: int) -> Capabilities:
-    formats: list[FormatCaps] = []
+def list_formats(fd: int, path: str, buffer_type: int) -> tuple[tuple[int, int, str], ...]:
+    """``VIDIOC_ENUM_FMT``: (fourcc, flags, description) of each format, in driver order."""
+    formats: list[tuple[int, int, str]] = []
     for index in range(MAX_FORMATS):
         desc = v4l2_fmtdesc(index=index, type=buffer_type)
         if err := _call(fd, VIDIOC_ENUM_FMT, desc):
             if err == errno.EINVAL:
                 break
             raise _fail(path, "VIDIOC_ENUM_FMT", err)
-        formats.append(
-            FormatCaps(
-                pixel_format=fourcc_name(desc.pixelformat),
-                description=desc.description.decode(errors="replace"),
-                sizes=_sizes(fd, path, desc.pixelformat),
-            )
+        formats.append((desc.pixelformat, desc.flags, desc.description.decode(errors="replace")))
+    return tuple(formats)
+
+
+def enumerate_formats(fd: int, path: str, buffer_type: int) -> Capabilities:
+    return _capabilities(fd, path, list_formats(fd, path, buffer_type))
+
+
+def _capabilities(fd: int, path: str, formats: tuple[tuple[int, int, str], ...]) -> Capabilities:
+    return Capabilities(tuple(
+        FormatCaps(
+            pixel_format=fourcc_name(fourcc),
+            description=description,
+            sizes=_sizes(fd, path, fourcc),
         )
-    return Capabilities(tuple(formats))
+        for fourcc, _flags, description in formats
+    ))
 
 
-def probe_device(path: str) -> ProbeResult:
-    """Blocking: open ``path`` and ask the driver what it is and what it can produce."""
+def probe_device(path: str, known: KnownCapabilities | None = None) -> ProbeResult:
+    """Blocking: open ``path`` and ask the driver what it is and what it can produce.
+    ``known``: an earlier result for the same camera, reused when its fingerprint matches."""
     try:
         fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as e:
@@ -317,18 +352,26 @@ def probe_device(path: str) -> ProbeResult:
         buffer_type = info.buffer_type
         if buffer_type is None:
             return ProbeResult(path, info, Capabilities())
-        caps = enumerate_formats(fd, path, buffer_type)
-        if not caps.formats:
+        fingerprint = Fingerprint(info, list_formats(fd, path, buffer_type))
+        if not fingerprint.formats:
             raise ProbeError(f"{path}: the driver lists no capture format")
-        return ProbeResult(path, info, caps)
+        if known is not None and known[0] == fingerprint:
+            return ProbeResult(path, info, known[1], fingerprint, reused=True)
+        caps = _capabilities(fd, path, fingerprint.formats)
+        return ProbeResult(path, info, caps, fingerprint)
     finally:
         os.close(fd)
 
 
-async def probe(path: str, limit: float, executor: Executor | None = None) -> ProbeResult:
+async def probe(
+    path: str,
+    limit: float,
+    executor: Executor | None = None,
+    known: KnownCapabilities | None = None,
+) -> ProbeResult:
     """``probe_device`` off the event loop, bounded by ``limit`` seconds."""
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(executor, probe_device, path)
+    future = loop.run_in_executor(executor, probe_device, path, known)
     try:
         return await asyncio.wait_for(future, limit)
     except TimeoutError:

@@ -81,7 +81,7 @@ class CamerasConfig:
     max_height: int = 1080
     min_fps: float = 15.0
     probe_timeout: float = 5.0
-    debounce: float = 0.02
+    debounce: float = 0.0  # extra wait (s) before handling a batch of uevents; 0 = at once
     network: tuple[NetworkCameraConfig, ...] = ()
     network_probe_interval: float = 10.0
     network_probe_max_backoff: float = 60.0
