@@ -136,7 +136,8 @@ async def main(args: dict[str, Any]) -> None:
                         else:
                             sys_path, action = testbed.nodes[command["name"]].sys_path, "remove"
                             testbed.unplug(**command)
-                        if command.get("uevent", True):
+                        if action == "add" or command.get("uevent", True):
+                            # umockdev's add_device announces a node even with uevent=False
                             last_sent = (sys_path, action, received_before)
                     except (ValueError, KeyError, RuntimeError) as e:
                         emit({"type": "error", "op": op, "error": repr(e)})

@@ -233,8 +233,12 @@ class V4L2Testbed:
         extra: dict[str, str] | None = None,
         table: str | None = None,
     ) -> Node:
-        """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera) and send
-        its ``add`` uevent. ``serial=None`` gives a camera without a serial number."""
+        """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera); umockdev
+        (0.17, Debian 12) sends its ``add`` uevent from ``add_device`` itself. As with a real
+        camera (devtmpfs creates ``/dev/videoN`` before udev announces it), the node exists
+        and answers ioctls before that. ``uevent=False`` (a node present before the code
+        under test starts, or an event to be lost) cannot hold that uevent back: only code
+        not yet listening misses it. ``serial=None`` gives a camera without a serial number."""
         if name in self.nodes:
             raise ValueError(f"{name} is already plugged")
         answers = CapabilityTable.load(DATA_DIR / table) if table else self.table
@@ -262,7 +266,6 @@ class V4L2Testbed:
         attributes = ["name", answers.querycap["card"], "index", "0" if role == "capture" else "1",
                       "dev", f"81:{minor}"]
         flat_props = [x for kv in props.items() for x in kv]
-        sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
         (self.root / "dev").mkdir(exist_ok=True)
         (self.root / "dev" / name).touch()
         # A handler stays attached after an unplug (answering ENODEV): detaching it while
@@ -275,11 +278,10 @@ class V4L2Testbed:
             self._handlers[name] = handler
         else:
             handler.table, handler.role, handler.fail, handler.gone = answers, role, fail, False
+        sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
         node = Node(name, sys_path, role, handler, props)
         self.nodes[name] = node
-        if uevent:
-            self._testbed.uevent(sys_path, "add")
-            self.uevents_sent += 1
+        self.uevents_sent += 1
         return node
 
     def unplug(self, name: str, uevent: bool = True) -> None:

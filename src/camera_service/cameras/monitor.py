@@ -198,6 +198,8 @@ class CameraMonitor(Component):
     def _on_uevent(self, event: udev.UdevEvent) -> None:
         self.uevents_received += 1
         self.last_uevent = event
+        log.debug("uevent %s %s", event.action, event.device_node or event.sys_path,
+                  extra={"COMPONENT": COMPONENT})
         self._pending[event.sys_path] = event
         if self._flush is None:
             loop = asyncio.get_running_loop()
