@@ -195,8 +195,13 @@ class StorageInfo:
 
 @dataclass(frozen=True)
 class CleanupResult:
+    """One retention pass; ``executed`` is false when nothing was applied, and ``reason``
+    says why (e.g. the policy is disabled)."""
+
     files_deleted: int
     space_freed: int
+    executed: bool = True
+    reason: str | None = None
 
 
 # the notification topics of API.md, in the order clients see them listed

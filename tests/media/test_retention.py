@@ -1,7 +1,9 @@
-"""Retention selection: oldest first, down to the size limit, never a busy or fresh file."""
+"""Retention selection: oldest first, down to the size limit, never a busy or fresh file; and
+the saved policy's file format, which refuses anything it did not write."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -12,6 +14,9 @@ from camera_service.media.retention import (
     DAY,
     GIB,
     StoredFile,
+    decode_policy,
+    describe_policy,
+    encode_policy,
     select_for_deletion,
     validate_policy,
 )
@@ -93,3 +98,46 @@ def test_invalid_policies_name_the_parameter(policy: RetentionPolicy, param: str
     with pytest.raises(InvalidParams) as e:
         validate_policy(policy)
     assert e.value.param == param
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [RetentionPolicy(), RetentionPolicy(True, "size", 0.5, 2.5), RetentionPolicy(True, "age", 7, 1)],
+    ids=repr,
+)
+def test_policy_file_round_trip(policy: RetentionPolicy) -> None:
+    assert decode_policy(encode_policy(policy)) == policy
+
+
+GOOD = {"enabled": True, "policy_type": "age", "max_age_days": 7, "max_size_gb": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"version": 1, "policy": {"enabled": true', "Expecting"),  # half written
+        ("", "Expecting value"),
+        ("[]", "version"),
+        ('{"version": 2, "policy": {}}', "version"),
+        ('{"version": 1}', "'policy'"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "enabled": 1})}}}', "enabled"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "policy_type": None})}}}', "policy_type"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "policy_type": "count"})}}}', "policy_type"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "max_age_days": "7"})}}}', "max_age_days"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "max_age_days": True})}}}', "max_age_days"),
+        ('{"version": 1, "policy": {"enabled": true, "policy_type": "age", "max_age_days": 7, '
+         '"max_size_gb": Infinity}}', "max_size_gb"),
+        (f'{{"version": 1, "policy": {json.dumps({**GOOD, "max_size_gb": 0})}}}', "max_size_gb"),
+        (f'{{"version": 1, "policy": {json.dumps({k: v for k, v in GOOD.items() if k != "enabled"})}}}',
+         "enabled"),
+    ],
+)  # fmt: skip
+def test_policy_file_refuses_what_it_did_not_write(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        decode_policy(text)
+
+
+def test_policy_in_words() -> None:
+    assert describe_policy(RetentionPolicy(True, "age", 7, 1)) == "delete files older than 7 days"
+    assert describe_policy(RetentionPolicy(True, "size", 7, 2.5)) == "delete the oldest files beyond 2.5 GiB"
+    assert describe_policy(RetentionPolicy()).startswith("disabled")

@@ -74,11 +74,11 @@ async def test_retention_never_deletes_the_file_being_recorded(
     old = media.recordings / "camera0_2020-01-01_00-00-00.mp4"
     old.write_bytes(b"\0" * 1000)
     os.utime(old, (path.stat().st_mtime - OLD,) * 2)
-    media.storage.set_retention_policy(
+    await media.storage.set_retention_policy(
         RetentionPolicy(enabled=True, policy_type="size", max_size_gb=1e-9)  # a byte or so
     )
     result = await media.storage.cleanup()
-    assert result.files_deleted == 1 and not old.exists()
+    assert result.executed and result.files_deleted == 1 and not old.exists()
     assert path.exists()
     with pytest.raises(InvalidState, match="being written"):
         media.storage.delete_file("recordings", rec.filename)

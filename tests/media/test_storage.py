@@ -12,7 +12,7 @@ import pytest
 from camera_service.config.model import RetentionConfig
 from camera_service.errors import FileNotFound, InvalidParams, InvalidState
 from camera_service.media import Storage
-from camera_service.models import Clock, RetentionPolicy
+from camera_service.models import CleanupResult, Clock, RetentionPolicy
 
 from .helpers import make_clip, require_ffmpeg, storage_config
 
@@ -140,19 +140,20 @@ def test_storage_info_reports_the_file_system_and_folder_sizes(storage: Storage)
     assert (info.recordings_size, info.snapshots_size) == (3000, 200)
 
 
-def test_retention_policy_is_validated(storage: Storage) -> None:
+async def test_retention_policy_is_validated(storage: Storage) -> None:
     assert storage.retention_policy() == RetentionPolicy()
     new = RetentionPolicy(enabled=True, policy_type="size", max_size_gb=2.5)
-    assert storage.set_retention_policy(new) == new == storage.retention_policy()
+    assert await storage.set_retention_policy(new) == new == storage.retention_policy()
     with pytest.raises(InvalidParams):
-        storage.set_retention_policy(RetentionPolicy(policy_type="forever"))
+        await storage.set_retention_policy(RetentionPolicy(policy_type="forever"))
     assert storage.retention_policy() == new
 
 
-async def test_disabled_retention_deletes_nothing(storage: Storage) -> None:
-    put(storage.folder("recordings"), "old.mp4", 10, age=1e9)
+async def test_disabled_retention_deletes_nothing_and_says_it_did_not_run(storage: Storage) -> None:
+    old = put(storage.folder("recordings"), "old.mp4", 10, age=1e9)
     result = await storage.cleanup()
-    assert (result.files_deleted, result.space_freed) == (0, 0)
+    assert result == CleanupResult(0, 0, executed=False, reason="retention policy disabled")
+    assert old.exists()
 
 
 async def test_size_retention_deletes_oldest_first_and_never_a_busy_file(tmp_path: Path) -> None:
@@ -172,7 +173,7 @@ async def test_size_retention_deletes_oldest_first_and_never_a_busy_file(tmp_pat
         put(rec, "fresh.mp4", mib, age=1)  # being written by someone: too fresh to touch
         result = await storage.cleanup()
         # 6 MiB down to 3 MiB: b, c and d go (oldest first), a is busy, e and fresh remain
-        assert result.files_deleted == 3 and result.space_freed == 3 * mib
+        assert result == CleanupResult(3, 3 * mib, executed=True, reason=None)
         left = sorted(os.listdir(rec) + os.listdir(snap))
         assert left == ["a.mp4", "e.jpg", "fresh.mp4"]
 
@@ -184,5 +185,7 @@ async def test_age_retention_deletes_files_older_than_the_limit(tmp_path: Path) 
         put(config.snapshots_dir, "old.jpg", 10, age=1.5 * 86400)
         put(config.snapshots_dir, "new.jpg", 10, age=3600)
         result = await storage.cleanup()
-        assert (result.files_deleted, result.space_freed) == (2, 20)
+        assert result == CleanupResult(2, 20, executed=True)
         assert os.listdir(config.snapshots_dir) == ["new.jpg"]
+        # a pass that finds nothing due still ran
+        assert await storage.cleanup() == CleanupResult(0, 0, executed=True)

@@ -12,6 +12,7 @@ from camera_service.errors import AuthError, CameraNotFound, MediaMTXUnavailable
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
 from camera_service.rpc import Dispatcher, Role, RpcContext, Session
 from camera_service.rpc.errors import RpcError
+from camera_service.rpc.methods import WAITING
 from camera_service.rpc.params import Param, bind
 from camera_service.rpc.ratelimit import TokenBucket
 
@@ -131,6 +132,12 @@ async def test_subscriptions_accumulate_and_filter(env: Any) -> None:
     with pytest.raises(Exception) as e:
         await d.call(s, "subscribe_events", {"topics": ["camera.status"], "filters": {"device": 3}})
     assert getattr(e.value, "param", None) == "filters"
+
+
+def test_methods_that_write_or_delete_files_in_bulk_run_in_a_task_of_their_own() -> None:
+    # set_retention_policy saves the policy (fsync) and cleanup_old_files deletes files: a
+    # transport must not run them in line, where they would hold up the connection
+    assert {"set_retention_policy", "cleanup_old_files"} <= WAITING
 
 
 async def test_authenticate_result_fields(env: Any) -> None:

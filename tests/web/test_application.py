@@ -1,5 +1,6 @@
 """The API inside the whole service (``app.Application``): answers are the real state of this
-machine's components: no cameras, MediaMTX unreachable; a reload brings in new API keys."""
+machine's components: no cameras, MediaMTX unreachable; a reload brings in new API keys; a
+retention policy set over the API is still in force after a restart."""
 
 from __future__ import annotations
 
@@ -20,10 +21,9 @@ from .stack import SECRET, call, closed_port, connect
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[Application]:
+def config_file(tmp_path: Path, role: Role, key: str) -> Path:
     keys = tmp_path / "keys.yaml"
-    keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, "first-key"))
+    keys.write_text("keys:\n" + key_file_entry("dash", role, key))
     config = tmp_path / "config.yaml"
     config.write_text(
         "server: {host: 127.0.0.1, port: 0}\n"
@@ -32,7 +32,12 @@ async def app(tmp_path: Path) -> AsyncIterator[Application]:
         "cameras: {udev: false, test_pattern: false}\n"
         f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
     )
-    async with Application(load_config(config)) as application:
+    return config
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[Application]:
+    async with Application(load_config(config_file(tmp_path, Role.VIEWER, "first-key"))) as application:
         yield application
 
 
@@ -67,3 +72,25 @@ async def test_reload_replaces_api_keys(app: Application) -> None:
     assert reply["error"]["code"] == -32001 and reply["error"]["data"]["reason"] == "API key revoked"
     assert (await call(ws, "authenticate", {"auth_token": "second-key"}))["result"]["role"] == "admin"
     await ws.close()
+
+
+async def test_a_retention_policy_set_over_the_api_survives_a_restart(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path, Role.ADMIN, "admin-key"))
+    assert config.storage.retention.enabled is False
+    async with Application(config) as first:
+        ws = await connect(f"ws://127.0.0.1:{first.port}/ws")
+        assert (await call(ws, "authenticate", {"auth_token": "admin-key"}))["result"]["role"] == "admin"
+        reply = await call(ws, "cleanup_old_files")
+        assert reply["result"]["cleanup_executed"] is False
+        assert reply["result"]["reason"] == "retention policy disabled"
+        policy = {"policy_type": "age", "max_age_days": 2.0, "enabled": True}
+        assert (await call(ws, "set_retention_policy", policy))["result"]["max_age_days"] == 2.0
+        await ws.close()
+    async with Application(config) as second:  # the same configuration file: still disabled
+        assert second.storage.retention_policy().enabled
+        assert second.storage.retention_policy().max_age_days == 2.0
+        ws = await connect(f"ws://127.0.0.1:{second.port}/ws")
+        await call(ws, "authenticate", {"auth_token": "admin-key"})
+        reply = await call(ws, "cleanup_old_files")
+        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0}
+        await ws.close()

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import StorageError
+from ..statefile import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -108,25 +109,6 @@ def decode(text: str) -> dict[str, str]:
 
 
 # -- persistence -----------------------------------------------------------------------------
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 class IdentityStore:
     """Identity -> ``cameraN`` assignments, persisted at ``path`` (normally
     ``StorageConfig.state_dir / "cameras.json"``).

@@ -6,6 +6,10 @@ hidden files (our temporary ``.name.tmp`` snapshots) are invisible. ``resolve`` 
 name that is not plain and any path whose real location is outside its folder (symlinks).
 Retention never deletes a busy file: ``is_busy`` checks (the media service registers one that
 knows the running recordings) and anything modified in the last ``retention.GRACE`` seconds.
+
+The retention policy in force is kept by a ``retention_store.PolicyStore``: one set with
+``set_retention_policy`` is saved in the state folder and overrides the configuration's
+``storage.retention`` from the next start on (the module docstring there says why and how).
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from ..models import (
 )
 from . import ffmpeg
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
-from .retention import StoredFile, select_for_deletion, validate_policy
+from .retention import StoredFile, select_for_deletion
+from .retention_store import FILE_NAME, PolicyStore, config_policy
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +53,7 @@ class Storage(Component):
         self.config = config
         self._clock = clock or Clock()
         self._busy_checks: list[Callable[[Path], bool]] = [is_busy] if is_busy else []
-        r = config.retention
-        self._policy = RetentionPolicy(r.enabled, r.policy_type, r.max_age_days, r.max_size_gb)
+        self.policies = PolicyStore(config.state_dir / FILE_NAME, config_policy(config.retention))
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -60,6 +64,7 @@ class Storage(Component):
                 await loop.run_in_executor(None, _mkdir, folder)
             except OSError as e:
                 raise StorageError(f"cannot create {folder}: {e.strerror or e}") from e
+        await self.policies.load()  # once: the saved policy, else the configuration's
 
     async def stop(self) -> None:
         return None
@@ -195,18 +200,18 @@ class Storage(Component):
     # --- retention ---------------------------------------------------------------------
 
     def retention_policy(self) -> RetentionPolicy:
-        return self._policy
+        return self.policies.policy
 
-    def set_retention_policy(self, policy: RetentionPolicy) -> RetentionPolicy:
-        self._policy = validate_policy(policy)
-        log.info("retention policy now %s", self._policy, extra={"COMPONENT": "storage"})
-        return self._policy
+    async def set_retention_policy(self, policy: RetentionPolicy) -> RetentionPolicy:
+        """Validate, save (off the loop), then put in force; see ``PolicyStore.set``."""
+        return await self.policies.set(policy)
 
     async def cleanup(self) -> CleanupResult:
-        """Apply the retention policy once (nothing when it is disabled)."""
-        policy = self._policy
+        """Apply the retention policy once. A disabled policy applies nothing: the result
+        says so (``executed`` false, with the reason) instead of reporting a pass."""
+        policy = self.policies.policy
         if not policy.enabled:
-            return CleanupResult(0, 0)
+            return CleanupResult(0, 0, executed=False, reason="retention policy disabled")
         loop = asyncio.get_running_loop()
         files = await loop.run_in_executor(
             None, lambda: self._scan("recordings") + self._scan("snapshots")

@@ -160,16 +160,19 @@ async def set_retention_policy(ctx: RpcContext, session: Session, args: Args) ->
         max_age_days=args["max_age_days"] if args["max_age_days"] is not None else current.max_age_days,
         max_size_gb=args["max_size_gb"] if args["max_size_gb"] is not None else current.max_size_gb,
     )
-    return _policy(files.set_retention_policy(policy))
+    return _policy(await files.set_retention_policy(policy))
 
 
 async def cleanup_old_files(ctx: RpcContext, session: Session, args: Args) -> Any:
     result = await ctx.require_files().cleanup()
-    return {
-        "cleanup_executed": True,
+    out: dict[str, Any] = {
+        "cleanup_executed": result.executed,
         "files_deleted": result.files_deleted,
         "space_freed": result.space_freed,
     }
+    if not result.executed:
+        out["reason"] = result.reason
+    return out
 
 
 # -- streams ---------------------------------------------------------------------------------

@@ -44,7 +44,6 @@ INLINE = frozenset(
         "delete_recording",
         "delete_snapshot",
         "get_storage_info",
-        "set_retention_policy",
         "get_metrics",
         "get_status",
         "get_server_info",
@@ -107,7 +106,7 @@ _TABLE: tuple[Method, ...] = (
         "set_retention_policy",
         A,
         h.set_retention_policy,
-        "Set the retention policy.",
+        "Set the retention policy; it is saved and kept across restarts.",
         (
             Param("policy_type", "string", required=True, enum=("age", "size")),
             Param("max_age_days", "number", minimum=0, exclusive_minimum=True),
@@ -115,7 +114,13 @@ _TABLE: tuple[Method, ...] = (
             Param("enabled", "boolean", required=True),
         ),
     ),
-    _m("cleanup_old_files", A, h.cleanup_old_files, "Apply the retention policy now."),
+    _m(
+        "cleanup_old_files",
+        A,
+        h.cleanup_old_files,
+        "Apply the retention policy now; cleanup_executed is false, with a reason, when it is "
+        "disabled.",
+    ),
     _m("get_metrics", A, h.get_metrics, "Request, connection and process metrics."),
     _m("get_status", A, h.get_status, "Service status and component health."),
     _m("get_server_info", V, h.get_server_info, "Service version and component health."),
