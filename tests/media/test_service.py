@@ -81,7 +81,7 @@ async def test_retention_never_deletes_the_file_being_recorded(
     assert result.executed and result.files_deleted == 1 and not old.exists()
     assert path.exists()
     with pytest.raises(InvalidState, match="being written"):
-        media.storage.delete_file("recordings", rec.filename)
+        await media.storage.delete_file("recordings", rec.filename)
     done = await media.service.stop_recording("camera0")
     assert playable(media.recordings / done.filename)
 

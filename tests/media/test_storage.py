@@ -48,68 +48,68 @@ async def test_start_creates_both_folders(tmp_path: Path) -> None:
         assert config.snapshots_dir.is_dir() and config.recordings_dir.is_dir()
 
 
-def test_listing_is_newest_first_with_pagination(storage: Storage) -> None:
+async def test_listing_is_newest_first_with_pagination(storage: Storage) -> None:
     folder = storage.folder("snapshots")
     for i in range(5):
         put(folder, f"s{i}.jpg", 10 + i, age=100 - i)  # s4 is the newest
     put(folder, ".s9.jpg.abcd.tmp", 5, age=0)  # a snapshot being written: invisible
     os.mkdir(folder / "subdir")
-    page, total = storage.list_files("snapshots", limit=2, offset=0)
+    page, total = await storage.list_files("snapshots", limit=2, offset=0)
     assert total == 5
     assert [e.filename for e in page] == ["s4.jpg", "s3.jpg"]
     assert page[0].file_size == 14 and page[0].modified_time == NOW - 96
-    page, _ = storage.list_files("snapshots", limit=2, offset=4)
+    page, _ = await storage.list_files("snapshots", limit=2, offset=4)
     assert [e.filename for e in page] == ["s0.jpg"]
-    assert storage.list_files("recordings", 50, 0) == ([], 0)
-    assert storage.list_files("snapshots", 10, 99) == ([], 5)
+    assert await storage.list_files("recordings", 50, 0) == ([], 0)
+    assert await storage.list_files("snapshots", 10, 99) == ([], 5)
 
 
 @pytest.mark.parametrize(("limit", "offset", "param"), [(0, 0, "limit"), (1001, 0, "limit"),
                                                         (10, -1, "offset")])  # fmt: skip
-def test_listing_rejects_bad_paging(storage: Storage, limit: int, offset: int, param: str) -> None:
+async def test_listing_rejects_bad_paging(storage: Storage, limit: int, offset: int, param: str) -> None:
     with pytest.raises(InvalidParams) as e:
-        storage.list_files("snapshots", limit, offset)
+        await storage.list_files("snapshots", limit, offset)
     assert e.value.param == param
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/b", "", "..", "a\x00b", ".hidden"],
                          ids=repr)  # fmt: skip
-def test_resolve_refuses_names_that_are_not_plain(storage: Storage, name: str) -> None:
+async def test_resolve_refuses_names_that_are_not_plain(storage: Storage, name: str) -> None:
     with pytest.raises(InvalidParams):
-        storage.resolve("recordings", name)
+        await storage.resolve("recordings", name)
 
 
-def test_resolve_never_follows_a_link_out_of_the_folder(storage: Storage, tmp_path: Path) -> None:
+async def test_resolve_never_follows_a_link_out_of_the_folder(storage: Storage, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("no")
     (storage.folder("snapshots") / "link.jpg").symlink_to(secret)
     with pytest.raises(InvalidParams):
-        storage.resolve("snapshots", "link.jpg")
+        await storage.resolve("snapshots", "link.jpg")
     with pytest.raises(InvalidParams):
-        storage.delete_file("snapshots", "link.jpg")
+        await storage.delete_file("snapshots", "link.jpg")
     assert secret.exists()
 
 
-def test_resolve_and_delete(storage: Storage) -> None:
+async def test_resolve_and_delete(storage: Storage) -> None:
     path = put(storage.folder("snapshots"), "a.jpg", 3, age=50)
-    assert storage.resolve("snapshots", "a.jpg") == path.resolve()
+    assert await storage.resolve("snapshots", "a.jpg") == path.resolve()
     with pytest.raises(InvalidParams) as e:
-        storage.resolve("videos", "a.jpg")
+        await storage.resolve("videos", "a.jpg")
     assert e.value.param == "kind"
-    storage.delete_file("snapshots", "a.jpg")
+    await storage.delete_file("snapshots", "a.jpg")
     assert not path.exists()
     with pytest.raises(FileNotFound) as nf:
-        storage.delete_file("snapshots", "a.jpg")
+        await storage.delete_file("snapshots", "a.jpg")
     assert (nf.value.kind, nf.value.filename) == ("snapshot", "a.jpg")
     with pytest.raises(FileNotFound):
-        storage.resolve("recordings", "nothing.mp4")
+        await storage.resolve("recordings", "nothing.mp4")
 
 
-def test_a_busy_file_cannot_be_deleted(storage: Storage) -> None:
+async def test_a_busy_file_cannot_be_deleted(storage: Storage) -> None:
     path = put(storage.folder("recordings"), "camera0_x.mp4", 3, age=50)
     storage.add_busy_check(lambda p: p == path)
     with pytest.raises(InvalidState) as e:
-        storage.delete_file("recordings", "camera0_x.mp4")
+        await storage.delete_file("recordings", "camera0_x.mp4")
     assert e.value.state == "busy"
     assert path.exists()
 
@@ -128,10 +128,10 @@ async def test_recording_info_has_duration_device_and_start_time(storage: Storag
     assert (sinfo.device, sinfo.duration, sinfo.created_time) == (None, None, NOW - 10)
 
 
-def test_storage_info_reports_the_file_system_and_folder_sizes(storage: Storage) -> None:
+async def test_storage_info_reports_the_file_system_and_folder_sizes(storage: Storage) -> None:
     put(storage.folder("recordings"), "r.mp4", 3000, age=5)
     put(storage.folder("snapshots"), "s.jpg", 200, age=5)
-    info = storage.storage_info()
+    info = await storage.storage_info()
     st = os.statvfs(storage.folder("recordings"))
     assert info.total_space == st.f_blocks * st.f_frsize
     assert 0 < info.available_space <= info.total_space

@@ -1,6 +1,10 @@
 """The snapshot and recording folders: listing, info, delete, download paths, free space and
 retention (``ports.FileStore``).
 
+Every call that touches the disk (scandir, stat, statvfs, unlink, resolving a path) runs in
+a worker thread: a large folder or a slow disk never stalls the event loop. Busy checks run
+on the loop, where the media service's state lives.
+
 Only plain, visible, regular files directly in a folder are ever listed, resolved or deleted;
 hidden files (our temporary ``.name.tmp`` snapshots) are invisible. ``resolve`` refuses any
 name that is not plain and any path whose real location is outside its folder (symlinks).
@@ -20,6 +24,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..config.model import StorageConfig
 from ..errors import FFmpegError, FileNotFound, InvalidParams, InvalidState, StorageError
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
 MB = 1024 * 1024
+T = TypeVar("T")
 
 
 class Storage(Component):
@@ -100,17 +106,25 @@ class Storage(Component):
             raise StorageError(f"cannot list {kind}: {e.strerror or e}") from e
         return out
 
-    def list_files(self, kind: str, limit: int, offset: int) -> tuple[list[FileEntry], int]:
+    async def list_files(self, kind: str, limit: int, offset: int) -> tuple[list[FileEntry], int]:
         """One page of files, newest first, and the total count."""
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidParams("limit", f"limit must be between 1 and {MAX_LIMIT}")
         if not isinstance(offset, int) or offset < 0:
             raise InvalidParams("offset", "offset must be 0 or more")
-        files = sorted(self._scan(kind), key=lambda f: (f.mtime, f.path.name), reverse=True)
+        check_kind(kind)
+        scanned = await _in_thread(self._scan, kind)
+        files = sorted(scanned, key=lambda f: (f.mtime, f.path.name), reverse=True)
         page = files[offset : offset + limit]
         return [FileEntry(kind, f.path.name, f.size, f.mtime) for f in page], len(files)
 
-    def resolve(self, kind: str, filename: str) -> Path:
+    async def resolve(self, kind: str, filename: str) -> Path:
+        """The real path of an existing file inside the folder (see ``resolve_blocking``)."""
+        check_kind(kind)
+        check_plain_name(filename)
+        return await _in_thread(self.resolve_blocking, kind, filename)
+
+    def resolve_blocking(self, kind: str, filename: str) -> Path:
         folder = self.folder(kind)
         check_plain_name(filename)
         path = folder / filename
@@ -128,9 +142,9 @@ class Storage(Component):
         return real
 
     async def file_info(self, kind: str, filename: str) -> FileInfo:
-        path = self.resolve(kind, filename)
+        path = await self.resolve(kind, filename)
         try:
-            st = path.stat()
+            st = await _in_thread(path.stat)
         except OSError:
             raise FileNotFound(kind.removesuffix("s"), filename) from None
         duration = None
@@ -146,12 +160,12 @@ class Storage(Component):
             duration=duration,
         )
 
-    def delete_file(self, kind: str, filename: str) -> None:
-        path = self.resolve(kind, filename)
+    async def delete_file(self, kind: str, filename: str) -> None:
+        path = await self.resolve(kind, filename)
         if self.is_busy(self.folder(kind) / filename):
             raise InvalidState("busy", f"{filename} is being written")
         try:
-            path.unlink()
+            await _in_thread(path.unlink)
         except FileNotFoundError:
             raise FileNotFound(kind.removesuffix("s"), filename) from None
         except OSError as e:
@@ -174,7 +188,10 @@ class Storage(Component):
     def below_min_free(self, free: int) -> bool:
         return free < self.config.min_free_mb * MB
 
-    def storage_info(self) -> StorageInfo:
+    async def storage_info(self) -> StorageInfo:
+        return await _in_thread(self._storage_info)
+
+    def _storage_info(self) -> StorageInfo:
         try:
             st = os.statvfs(self.config.recordings_dir)
         except OSError as e:
@@ -193,9 +210,6 @@ class Storage(Component):
             low_space_warning=usage >= self.config.low_space_percent
             or self.below_min_free(available),
         )
-
-    async def storage_info_async(self) -> StorageInfo:
-        return await asyncio.get_running_loop().run_in_executor(None, self.storage_info)
 
     # --- retention ---------------------------------------------------------------------
 
@@ -229,6 +243,10 @@ class Storage(Component):
                 extra={"COMPONENT": "storage"},
             )
         return CleanupResult(deleted, freed)
+
+
+async def _in_thread(func: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
 
 def _mkdir(folder: Path) -> None:

@@ -106,7 +106,7 @@ async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 
 def _list(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
-        entries, total = ctx.require_files().list_files(kind, args["limit"], args["offset"])
+        entries, total = await ctx.require_files().list_files(kind, args["limit"], args["offset"])
         return {
             "files": [present.file_object(e) for e in entries],
             "total": total,
@@ -127,7 +127,7 @@ def _info(kind: str) -> Any:
 
 def _delete(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
-        ctx.require_files().delete_file(kind, args["filename"])
+        await ctx.require_files().delete_file(kind, args["filename"])
         return {"filename": args["filename"], "deleted": True}
 
     return handler
@@ -139,7 +139,7 @@ delete_recording, delete_snapshot = _delete("recordings"), _delete("snapshots")
 
 
 async def get_storage_info(ctx: RpcContext, session: Session, args: Args) -> Any:
-    return dataclasses.asdict(ctx.require_files().storage_info())
+    return dataclasses.asdict(await ctx.require_files().storage_info())
 
 
 def _policy(p: RetentionPolicy) -> dict[str, Any]:

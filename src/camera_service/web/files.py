@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -31,9 +32,11 @@ def _folder(storage: StorageConfig, kind: str) -> Path:
     return storage.snapshots_dir if kind == "snapshots" else storage.recordings_dir
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def _servable(path: Path, folder: Path) -> bool:
+    """Blocking: ``path`` is a regular file inside ``folder`` (a second check, after the
+    file store's, right before the file is served)."""
     try:
-        return path.resolve().is_relative_to(folder.resolve())
+        return path.resolve().is_relative_to(folder.resolve()) and path.is_file()
     except (OSError, RuntimeError):
         return False
 
@@ -67,12 +70,14 @@ class FileRoutes:
         if files is None:
             return _error(503, "file store not running")
         try:
-            path = files.resolve(kind, name)
+            path = await files.resolve(kind, name)
         except InvalidParams as e:
             return _error(400, str(e))
         except FileNotFound:
             return _error(404, f"no such {kind[:-1]}: {name}")
-        if not _inside(path, _folder(self._ctx.config.storage, kind)) or not path.is_file():
+        folder = _folder(self._ctx.config.storage, kind)
+        servable = await asyncio.get_running_loop().run_in_executor(None, _servable, path, folder)
+        if not servable:
             log.warning("refused a path outside the %s folder: %s", kind, name)
             return _error(404, f"no such {kind[:-1]}: {name}")
         return web.FileResponse(path, headers={"Cache-Control": "private, no-cache"})
