@@ -3,11 +3,16 @@ camera is probed (and an unreachable one fails with a clear, credential-free rea
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from camera_service.cameras.network import (
+    concat_script,
     ffprobe_command,
     parse_ffprobe,
     probe_rtsp,
@@ -81,7 +86,59 @@ async def test_unreachable_camera_fails_without_leaking_credentials() -> None:
 
 @pytest.mark.unit
 def test_ffprobe_uses_tcp_for_rtsp_only_and_a_socket_timeout() -> None:
-    rtsp = ffprobe_command("rtsp://h/x", 2.5)
-    assert rtsp[rtsp.index("-rtsp_transport") + 1] == "tcp"
-    assert rtsp[rtsp.index("-timeout") + 1] == "2500000" and rtsp[-1] == "rtsp://h/x"
-    assert "-rtsp_transport" not in ffprobe_command("http://h/mjpg", 2.5)
+    rtsp = concat_script("rtsp://h/x", 2.5).splitlines()
+    assert rtsp == ["ffconcat version 1.0", "file 'rtsp://h/x'", "option rtsp_transport tcp",
+                    "option timeout 2500000"]
+    assert "option rtsp_transport tcp" not in concat_script("http://h/mjpg", 2.5)
+    assert redact_text("see http://x:y@h/z") == "see http://h/z"
+
+
+@pytest.mark.unit
+def test_the_url_is_never_on_the_command_line() -> None:
+    command = ffprobe_command("/tmp/.camera-probe-x.ffconcat")
+    assert command[-1] == "/tmp/.camera-probe-x.ffconcat"
+    assert not any("rtsp://" in arg for arg in command)
+
+
+@pytest.mark.unit
+def test_quotes_in_a_password_are_escaped_and_line_breaks_refused() -> None:
+    assert "file 'rtsp://u:it'\\''s@h/x'" in concat_script("rtsp://u:it's@h/x", 1)
+    with pytest.raises(ProbeError, match="line break"):
+        concat_script("rtsp://h/x\nfile '/etc/shadow'", 1)
+
+
+@pytest.mark.integration
+async def test_a_password_with_a_quote_reaches_a_real_camera(rtsp_server: RtspTestServer) -> None:
+    url = rtsp_server.url.replace("rtsp://", "rtsp://admin:it's%20me@")
+    info = await probe_rtsp(url, 10.0)
+    assert info.codec == "H264"
+    assert not _probe_scripts()  # a script lives only while its probe runs
+
+
+def _probe_scripts() -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(".camera-probe-*"))
+
+
+def _children_cmdlines() -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+            if ppid == os.getpid():
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.integration
+async def test_the_password_is_not_in_proc_while_the_probe_runs(rtsp_server: RtspTestServer) -> None:
+    url = rtsp_server.url.replace("rtsp://", "rtsp://admin:hunter2@")
+    task = asyncio.create_task(probe_rtsp(url, 10.0))
+    seen: list[str] = []
+    while not task.done():
+        seen += [c for c in _children_cmdlines() if "ffprobe" in c]
+        await asyncio.sleep(0.005)
+    assert (await task).codec == "H264"
+    assert seen, "the ffprobe child was never seen"
+    assert not any("hunter2" in c or "rtsp://" in c for c in seen), seen

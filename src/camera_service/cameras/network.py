@@ -3,7 +3,9 @@
 ``probe_rtsp`` runs ``ffprobe`` (over TCP, with a socket timeout and an overall bound) as an
 asyncio subprocess; on timeout or cancellation the child is stopped terminate -> wait -> kill.
 Credentials never leave this module: every reason, log line and error text goes through
-``redact_url`` / ``redact_text`` first (the URL itself is needed on ffprobe's command line).
+``redact_url`` / ``redact_text`` first. Nor are they on ffprobe's command line, which every
+local user can read in ``/proc``: the URL is handed over in a private (0600) ffconcat script
+that only lives while the probe runs.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -91,21 +95,51 @@ def parse_ffprobe(output: str) -> StreamInfo:
     raise ProbeError("no video stream")
 
 
-def ffprobe_command(url: str, timeout: float, ffprobe: str = FFPROBE) -> list[str]:
-    rtsp = urlsplit(url).scheme.lower() in ("rtsp", "rtsps")
+# what the concat script may open: the script itself, then the camera
+_PROTOCOLS = "file,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto"
+
+
+def concat_script(url: str, timeout: float) -> str:
+    """An ffconcat script that opens ``url`` (over TCP for RTSP, with a socket timeout of
+    ``timeout`` seconds)."""
+    if any(c in url for c in "\r\n\0"):
+        raise ProbeError("the camera URL contains a line break")
+    quoted = "'" + url.replace("'", "'\\''") + "'"  # ' ends the quote, \' is one quote
+    lines = ["ffconcat version 1.0", f"file {quoted}"]
+    if urlsplit(url).scheme.lower() in ("rtsp", "rtsps"):
+        lines.append("option rtsp_transport tcp")
+    lines.append(f"option timeout {int(timeout * 1_000_000)}")  # microseconds
+    return "\n".join(lines) + "\n"
+
+
+def ffprobe_command(script: str, ffprobe: str = FFPROBE) -> list[str]:
+    """ffprobe reading the camera named in the concat script at path ``script``."""
     return [
         ffprobe,
         "-hide_banner",
         "-v", "error",
-        *(["-rtsp_transport", "tcp"] if rtsp else []),
-        "-timeout", str(int(timeout * 1_000_000)),  # socket I/O timeout, microseconds
+        "-f", "concat",
+        "-safe", "0",
+        "-protocol_whitelist", _PROTOCOLS,
         "-probesize", "500000",
         "-analyzeduration", "1000000",
         "-select_streams", "v:0",
         "-show_entries", "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate",
         "-of", "json",
-        url,
+        script,
     ]  # fmt: skip
+
+
+def _write_private(text: str) -> str:
+    fd, path = tempfile.mkstemp(prefix=".camera-probe-", suffix=".ffconcat")  # mode 0600
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -127,9 +161,22 @@ async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamIn
     safe = redact_url(url)
     if shutil.which(ffprobe) is None:
         raise ProbeError(f"{ffprobe} not found (install ffmpeg)")
+    loop = asyncio.get_running_loop()
+    text = concat_script(url, limit)
+    try:
+        script = await loop.run_in_executor(None, _write_private, text)
+    except OSError as e:
+        raise ProbeError(f"cannot write the probe script: {e.strerror or e}") from e
+    try:
+        return await _run_ffprobe(url, safe, script, limit, ffprobe)
+    finally:
+        await asyncio.shield(loop.run_in_executor(None, _remove, script))
+
+
+async def _run_ffprobe(url: str, safe: str, script: str, limit: float, ffprobe: str) -> StreamInfo:
     try:
         proc = await asyncio.create_subprocess_exec(
-            *ffprobe_command(url, limit, ffprobe),
+            *ffprobe_command(script, ffprobe),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -147,7 +194,7 @@ async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamIn
     if proc.returncode != 0:
         lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
         why = lines[-1].strip() if lines else f"ffprobe exited with {proc.returncode}"
-        raise ProbeError(redact_text(why, url))
+        raise ProbeError(redact_text(why.replace(script, safe), url))
     try:
         return parse_ffprobe(out.decode(errors="replace"))
     except ProbeError as e:
