@@ -1,13 +1,37 @@
 """Small files the service keeps in its state folder (camera ids, the retention policy),
 written so that a crash or power cut leaves either the old file or the new one, never a mix.
 
-Blocking: callers on the event loop run ``write_atomically`` in an executor.
+Blocking: callers on the event loop run ``write_atomically`` in an executor. The files are
+JSON objects with a ``version``; ``versioned_field`` reads one back (pure).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+
+def versioned_field(text: str, version: int, key: str, kind: type) -> Any:
+    """``data[key]`` of the JSON object in ``text`` written as version ``version``; raises
+    ``ValueError`` saying what is wrong (also when the field is not a ``kind``)."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("version") != version:
+        raise ValueError(f"expected an object with version {version}")
+    value = data.get(key)
+    if not isinstance(value, kind):
+        raise ValueError(f"'{key}' must be {'a list' if kind is list else 'an object'}")
+    return value
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -22,10 +46,6 @@ def write_atomically(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import StorageError
-from ..statefile import write_atomically
+from ..statefile import versioned_field, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,7 @@ def encode(assigned: Mapping[str, str]) -> str:
 
 def decode(text: str) -> dict[str, str]:
     """identity -> id; raises ``ValueError`` on anything malformed or contradictory."""
-    data = json.loads(text)
-    if not isinstance(data, dict) or data.get("version") != FILE_VERSION:
-        raise ValueError(f"expected an object with version {FILE_VERSION}")
-    entries = data.get("cameras")
-    if not isinstance(entries, list):
-        raise ValueError("'cameras' must be a list")
+    entries = versioned_field(text, FILE_VERSION, "cameras", list)
     assigned: dict[str, str] = {}
     seen_ids: set[str] = set()
     for i, entry in enumerate(entries):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import InvalidParams
 from ..models import RetentionPolicy
+from ..statefile import versioned_field
 
 GIB = 1024**3
 DAY = 86400.0
@@ -83,12 +84,7 @@ def encode_policy(policy: RetentionPolicy) -> str:
 def decode_policy(text: str) -> RetentionPolicy:
     """The policy in a file written by ``encode_policy``; raises ``ValueError`` saying what is
     wrong with anything else (every field is required: no half-saved policy is guessed at)."""
-    data = json.loads(text)
-    if not isinstance(data, dict) or data.get("version") != FILE_VERSION:
-        raise ValueError(f"expected an object with version {FILE_VERSION}")
-    body = data.get("policy")
-    if not isinstance(body, dict):
-        raise ValueError("'policy' must be an object")
+    body = versioned_field(text, FILE_VERSION, "policy", dict)
     enabled, policy_type = body.get("enabled"), body.get("policy_type")
     if not isinstance(enabled, bool):
         raise ValueError("policy.enabled must be true or false")

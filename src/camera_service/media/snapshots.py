@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from ..errors import FFmpegError, StorageError
+from ..statefile import fsync_dir
 from . import ffmpeg
 
 
@@ -39,11 +40,7 @@ def _fsync_and_rename(tmp: Path, final: Path) -> int:
     if size == 0:
         raise StorageError("ffmpeg wrote an empty snapshot")
     os.replace(tmp, final)
-    dfd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    fsync_dir(final.parent)
     return size
 
 
