@@ -25,10 +25,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 from ..config.model import MediaMTXConfig
 from ..errors import MediaMTXError, MediaMTXUnavailable
+from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraKind, Clock, ComponentHealth, StreamState
 from ..ports import CameraDirectory
 from .client import MediaMTXClient
@@ -62,7 +62,7 @@ async def _wait(event: asyncio.Event, seconds: float) -> bool:
     return True
 
 
-class StreamService:
+class StreamService(Component):
     def __init__(
         self,
         client: MediaMTXClient,
@@ -98,20 +98,14 @@ class StreamService:
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def __aenter__(self) -> StreamService:
+    async def start(self) -> None:
         self._unsubscribe = self._cameras.subscribe(self._on_camera_event)
         self._tasks = [
             asyncio.create_task(self._health_loop(), name="mediamtx-health"),
             asyncio.create_task(self._reconcile_loop(), name="mediamtx-reconcile"),
         ]
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from types import TracebackType
 from typing import Protocol
 
 from ..events import EventBus
@@ -47,7 +46,7 @@ class StreamUrls(Protocol):
 
 
 class CameraNotifier:
-    """Subscribes to the registry from construction until ``close()`` (or ``async with``).
+    """Subscribes to the registry from construction until ``close()``.
     ``streams`` gives the public stream URLs (``ports.Streams`` or ``RpcContext``)."""
 
     def __init__(self, cameras: CameraDirectory, streams: StreamUrls, bus: EventBus[Notification]) -> None:
@@ -62,14 +61,3 @@ class CameraNotifier:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-
-    async def __aenter__(self) -> CameraNotifier:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

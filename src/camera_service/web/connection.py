@@ -85,6 +85,14 @@ class Connection:
         ``frame`` is ``text`` already framed (shared by every client)."""
         if self._closing or self.ws.closed:
             return False
+        if (t := self._idle_transport()) is not None:
+            t.write(frame)
+            return True
+        return self.offer(text)
+
+    def _idle_transport(self) -> asyncio.Transport | None:
+        """The socket, when nothing is queued, being sent or buffered for this client (so a
+        frame written now cannot overtake another)."""
         t = self._transport
         if (
             t is not None
@@ -93,9 +101,8 @@ class Connection:
             and not t.is_closing()
             and t.get_write_buffer_size() == 0
         ):
-            t.write(frame)
-            return True
-        return self.offer(text)
+            return t
+        return None
 
     async def _writer(self) -> None:
         while True:
@@ -143,14 +150,7 @@ class Connection:
         socket, saving the writer's hop); otherwise queue it behind the rest."""
         if self._closing or self.ws.closed:
             return
-        t = self._transport
-        if (
-            t is not None
-            and self._send_started is None
-            and self._queue.empty()
-            and not t.is_closing()
-            and t.get_write_buffer_size() == 0
-        ):
+        if (t := self._idle_transport()) is not None:
             t.write(text_frame(text))
             return
         self.offer(text)
