@@ -51,6 +51,7 @@ system-test: venv
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
 
 bench: venv
 	mkdir -p bench/results

@@ -133,7 +133,10 @@ async def wait_health(port: int, proc: asyncio.subprocess.Process) -> None:
 
 
 async def connect(url: str) -> Any:
-    ws = await websockets.connect(url, compression=None, max_size=None, open_timeout=TIMEOUT)
+    # websockets exports connect lazily, which mypy cannot see
+    ws = await websockets.connect(  # type: ignore[attr-defined]
+        url, compression=None, max_size=None, open_timeout=TIMEOUT
+    )
     await ws.send(
         json.dumps({"jsonrpc": "2.0", "method": "authenticate", "params": {"auth_token": token()}, "id": 0})
     )

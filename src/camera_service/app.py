@@ -109,8 +109,7 @@ class Application:
         )
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
 
-        notifier = CameraNotifier(self.registry, self.streams, self.bus)
-        stack.callback(notifier.close)
+        await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,

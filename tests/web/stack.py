@@ -143,7 +143,7 @@ async def api_stack(
             cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock()
         )
         server = await stack.enter_async_context(ApiServer(config.server, config.auth, ctx, bus))
-        stack.callback(CameraNotifier(registry, ctx, bus).close)
+        await stack.enter_async_context(CameraNotifier(registry, ctx, bus))
         yield Stack(config, ctx, server, registry, bus, storage)
 
 

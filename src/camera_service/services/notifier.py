@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..events import EventBus
+from ..lifecycle import Component
 from ..models import CameraEvent, CameraEventKind, CameraStatus, Notification
 from ..ports import CameraDirectory
 from ..rpc.present import camera_object
@@ -45,8 +46,9 @@ class StreamUrls(Protocol):
     def stream_urls(self, camera_id: str) -> dict[str, str]: ...
 
 
-class CameraNotifier:
-    """Subscribes to the registry from construction until ``close()``.
+class CameraNotifier(Component):
+    """Subscribes to the registry from construction until ``close()`` (``stop()``, the end
+    of ``async with``).
     ``streams`` gives the public stream URLs (``ports.Streams`` or ``RpcContext``)."""
 
     def __init__(self, cameras: CameraDirectory, streams: StreamUrls, bus: EventBus[Notification]) -> None:
@@ -61,3 +63,9 @@ class CameraNotifier:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    async def start(self) -> None:
+        pass  # subscribed since construction: no change can be missed in between
+
+    async def stop(self) -> None:
+        self.close()
