@@ -52,6 +52,7 @@ lint: venv
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
+	$(VENV)/bin/mypy --explicit-package-bases tests
 
 bench: venv
 	mkdir -p bench/results

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from _pytest.terminal import TerminalReporter  # pytest 7.2 (Debian 12) does not export it
 
 SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system")
 
@@ -34,11 +35,12 @@ def _mock_imports(path: Path) -> list[str]:
         return []
     found = []
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
         if any(n == m or n.startswith(m + ".") for n in names for m in MOCK_MODULES):
             found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
@@ -85,8 +87,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.user_properties.append(("suite", _suite(item)))
 
 
+def _report_suite(report: pytest.TestReport) -> str:
+    """The suite ``pytest_collection_modifyitems`` recorded among the item's user properties."""
+    suite = dict(report.user_properties).get("suite")
+    return suite if isinstance(suite, str) else "unmarked"
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    suite = dict(report.user_properties).get("suite", "unmarked")
+    suite = _report_suite(report)
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if report.skipped:
             _outcomes[suite]["skipped"] += 1
@@ -100,7 +108,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _outcomes[suite]["errors"] += 1
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     tr = terminalreporter
     tr.section("suites")
     tr.write_line(f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")

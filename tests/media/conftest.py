@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -36,8 +37,15 @@ class MediaEnv:
         return self.config.snapshots_dir
 
 
+class ServiceOptions(TypedDict, total=False):
+    """The ``MediaService`` keywords a test may set (``watch_interval`` is always 0.2 here)."""
+
+    start_timeout: float | None
+    io_timeout: float
+
+
 @contextlib.asynccontextmanager
-async def make_env(config: StorageConfig, **service_kw: float) -> AsyncIterator[MediaEnv]:
+async def make_env(config: StorageConfig, **service_kw: Unpack[ServiceOptions]) -> AsyncIterator[MediaEnv]:
     bus: EventBus[Notification] = EventBus()
     events = Collector(bus)
     async with Storage(config) as storage:

@@ -37,6 +37,13 @@ def _ended(media: MediaEnv) -> list[dict[str, object]]:
     return [p for p in media.events.recording() if p["status"] != "STARTED"]
 
 
+def _status(params: dict[str, object]) -> str:
+    """The ``status`` of a ``recording_status_update``, which is a string."""
+    status = params["status"]
+    assert isinstance(status, str), params
+    return status
+
+
 @pytest.mark.parametrize("fmt", ["fmp4", "mp4", "mkv"])
 async def test_recording_duration_matches_wall_time(
     media: MediaEnv, rtsp_server_module: RtspTestServer, fmt: str
@@ -206,7 +213,7 @@ async def test_leaving_the_service_finalizes_every_recording(
                                 for r in recs), what="video on disk")  # fmt: skip
         events = env.events
     # the context has exited: both mp4 files were finalized (moov written) before it returned
-    assert sorted(p["status"] for p in events.recording()) == [
+    assert sorted(_status(p) for p in events.recording()) == [
         "STARTED", "STARTED", "STOPPED", "STOPPED"
     ]  # fmt: skip
     for r in recs:

@@ -78,7 +78,8 @@ def test_wrong_secret_and_wrong_algorithm_are_refused() -> None:
     a, clock = auth()
     with pytest.raises(AuthError, match="invalid token"):
         a.authenticate(mint_token("another-secret-0123456789", "x", Role.ADMIN, 60, clock.now))
-    unsigned = jwt.encode({"user_id": "x", "role": "admin", "iat": 1, "exp": 2e9}, None, algorithm="none")
+    # the "none" algorithm takes "" as no key (PyJWT types the key as str, so not None)
+    unsigned = jwt.encode({"user_id": "x", "role": "admin", "iat": 1, "exp": 2e9}, "", algorithm="none")
     with pytest.raises(AuthError):
         a.authenticate(unsigned)
 

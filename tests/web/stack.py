@@ -142,15 +142,16 @@ async def api_stack(
         ctx = RpcContext(
             cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock()
         )
-        server = await stack.enter_async_context(ApiServer(config.server, config.auth, ctx, bus))
+        api = await stack.enter_async_context(ApiServer(config.server, config.auth, ctx, bus))
         await stack.enter_async_context(CameraNotifier(registry, ctx, bus))
-        yield Stack(config, ctx, server, registry, bus, storage)
+        yield Stack(config, ctx, api, registry, bus, storage)
 
 
 async def connect(url: str, **kwargs: Any) -> Any:
     kwargs.setdefault("compression", None)
     kwargs.setdefault("open_timeout", TIMEOUT)
-    return await asyncio.wait_for(websockets.connect(url, **kwargs), TIMEOUT)
+    # websockets exports connect lazily, which mypy cannot see
+    return await asyncio.wait_for(websockets.connect(url, **kwargs), TIMEOUT)  # type: ignore[attr-defined]
 
 
 async def exchange(ws: Any, frame: str | bytes) -> Any:

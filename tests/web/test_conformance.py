@@ -5,6 +5,7 @@ spec's unknown methods stay unknown)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ async def test_mixed_batch(ws) -> None:  # type: ignore[no-untyped-def]
     )
     reply = await exchange(ws, frame)
     assert isinstance(reply, list) and len(reply) == 5
-    by_id: dict[object, list[dict[str, object]]] = {}
+    by_id: dict[object, list[dict[str, Any]]] = {}  # decoded JSON replies
     for r in reply:
         by_id.setdefault(r["id"], []).append(r)
     assert by_id["1"] == [{"jsonrpc": "2.0", "result": "pong", "id": "1"}]

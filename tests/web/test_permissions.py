@@ -65,7 +65,8 @@ PARAMS: dict[str, Any] = {
 def test_method_table_is_exactly_the_api() -> None:
     assert set(METHODS) == set(MATRIX)
     for name, role in MATRIX.items():
-        assert (METHODS[name].role.label if METHODS[name].role else None) == role, name
+        required = METHODS[name].role
+        assert (required.label if required is not None else None) == role, name
 
 
 @pytest.mark.parametrize("role", [None, "viewer", "operator", "admin"])
