@@ -1,6 +1,7 @@
 """The real daemon (``python3 -m camera_service``) recording a real RTSP camera, driven only
 through ``camera-ctl``, then stopped by a signal: SIGTERM finalizes the file and exits 0;
-SIGKILL still leaves a playable fmp4 and no ffmpeg recording on as an orphan. MediaMTX is
+SIGKILL still leaves a playable file (fmp4, and a plain mp4 whose index ffmpeg writes when
+its lifeline ends) and no ffmpeg recording on as an orphan. MediaMTX is
 absent here, so the network camera is read directly (degraded mode)."""
 
 from __future__ import annotations
@@ -146,15 +147,16 @@ def test_sigterm_mid_recording_finalizes_the_file_and_exits_0(daemon: Daemon, fm
     assert ffmpeg_writing_under(daemon.state) == []
 
 
-def test_sigkill_mid_recording_leaves_a_playable_fmp4_and_no_orphan(daemon: Daemon) -> None:
-    started = daemon.ctl("record", "start", "camera0")
-    assert started["format"] == "fmp4"
+@pytest.mark.parametrize("fmt", ["fmp4", "mp4"])
+def test_sigkill_mid_recording_leaves_a_playable_file_and_no_orphan(daemon: Daemon, fmt: str) -> None:
+    started = daemon.ctl("record", "start", "camera0", "--format", fmt)
+    assert started["format"] == fmt
     path = daemon.state / "recordings" / started["filename"]
     wait_for_bytes(path, 700_000)
     daemon.proc.kill()
     daemon.proc.wait(TIMEOUT)
     deadline = time.monotonic() + TIMEOUT
-    while ffmpeg_writing_under(daemon.state):  # told to finish by its parent's death
+    while ffmpeg_writing_under(daemon.state):  # its lifeline ended: it finishes, then exits
         assert time.monotonic() < deadline, "ffmpeg kept recording after the daemon died"
         time.sleep(0.1)
     assert playable(path, min_frames=15)

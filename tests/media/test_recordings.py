@@ -149,15 +149,28 @@ async def test_server_killed_mid_recording_fails_and_keeps_a_playable_file(
     assert media.service.active_recordings() == []
 
 
+def ffmpeg_child(wrapper: int) -> int:
+    """The ffmpeg process that the lifeline wrapper ``wrapper`` runs."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            cmd = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == wrapper and cmd[0].endswith(b"ffmpeg"):
+            return int(stat.parent.name)
+    raise AssertionError(f"no ffmpeg under pid {wrapper}")
+
+
 async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
     media: MediaEnv, rtsp_server_module: RtspTestServer
 ) -> None:
     rec = await media.service.start_recording(network_camera(rtsp_server_module.url), None, None)
     path = media.recordings / rec.filename
     await until(lambda: path.stat().st_size > 700_000, what="some video on disk")
-    pid = media.service._jobs["camera0"].proc.pid  # the real child, killed from outside
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
+    wrapper = media.service._jobs["camera0"].proc.pid
+    assert wrapper is not None
+    os.kill(ffmpeg_child(wrapper), signal.SIGKILL)  # the real ffmpeg, killed from outside
     await until(lambda: bool(_ended(media)), what="the FAILED notification")
     (end,) = _ended(media)
     assert end["status"] == "FAILED" and "signal 9" in str(end["reason"])

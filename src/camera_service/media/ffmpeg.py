@@ -3,10 +3,18 @@
 ``FFmpegProcess`` owns one ffmpeg run: it keeps the last lines of stderr in a ring buffer
 (shown only when the run fails) and stops in a fixed, bounded sequence::
 
-    "q" on stdin  -> wait(graceful)      ffmpeg finishes the file (trailer, faststart)
-    SIGINT        -> wait(step)          same, for an ffmpeg that does not read stdin
-    SIGTERM       -> wait(step)
-    SIGKILL       -> wait(step)
+    lifeline closed -> wait(graceful)    ffmpeg gets one SIGINT, finishes the file (trailer)
+    SIGINT          -> wait(step)        to the process group: ffmpeg exits at once
+    SIGTERM         -> wait(step)
+    SIGKILL         -> wait(step)
+
+The lifeline: ffmpeg runs under a small ``sh`` wrapper whose stdin is a pipe from the daemon.
+When that pipe ends, because the daemon closes it (a stop) or dies (SIGKILL, OOM: the
+kernel closes it, whatever the daemon was doing), the wrapper sends ffmpeg exactly one
+SIGINT and exits with ffmpeg's status once ffmpeg has finished its file. (The kernel's
+parent-death signal, used before, comes once for every daemon thread that exits after the
+one that started ffmpeg; ffmpeg takes a second SIGINT as "exit now, skip the trailer", which
+left about every other plain mp4 without its index.)
 
 ``ffprobe_duration`` and ``ffprobe_valid`` look at a finished file. Every foreign error
 (OSError, timeouts) leaves this module as ``FFmpegError``.
@@ -29,9 +37,23 @@ from ..errors import FFmpegError
 log = logging.getLogger(__name__)
 
 FFMPEG = os.environ.get("CAMERA_SERVICE_FFMPEG", "ffmpeg")
-# util-linux (Essential in Debian): the child gets SIGINT if the daemon dies without stopping
-# it (SIGKILL, OOM), so ffmpeg finishes its file and never records on as an orphan
-SETPRIV = shutil.which("setpriv")
+# "$@" is the ffmpeg command line. INT and TERM sent to the process group are for ffmpeg
+# (which installs its own handlers); the wrapper and its reader ignore them. fd 3 is the
+# lifeline; ffmpeg itself reads nothing (</dev/null).
+LIFELINE = r"""
+trap '' INT TERM
+exec 3<&0 </dev/null
+"$@" 3<&- &
+ffmpeg=$!
+{ while read -r _ <&3; do :; done; kill -INT "$ffmpeg"; } 2>/dev/null &
+reader=$!
+exec 3<&-
+wait "$ffmpeg"
+status=$?
+kill -KILL "$reader" 2>/dev/null
+exit "$status"
+"""
+_SIGNALLED = range(129, 129 + 64)  # sh's status for a child killed by signal N: 128 + N
 FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
 STDERR_LINES = 40
 STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
@@ -64,10 +86,8 @@ class FFmpegProcess:
         name: str,
         binary: str | None = None,
         camera_id: str = "",
-        die_with_parent: bool = True,
     ) -> None:
         self.args = [binary or FFMPEG, *args]
-        self.die_with_parent = die_with_parent and SETPRIV is not None
         self.name = name
         self.camera_id = camera_id
         self._proc: asyncio.subprocess.Process | None = None
@@ -79,11 +99,16 @@ class FFmpegProcess:
 
     @property
     def pid(self) -> int | None:
+        """The wrapper's pid, which is also the process group of ffmpeg and the wrapper."""
         return self._proc.pid if self._proc else None
 
     @property
     def returncode(self) -> int | None:
-        return self._proc.returncode if self._proc else None
+        """ffmpeg's exit code; negative: killed by that signal."""
+        rc = self._proc.returncode if self._proc else None
+        if rc is not None and rc in _SIGNALLED:
+            return -(rc - 128)
+        return rc
 
     @property
     def running(self) -> bool:
@@ -100,20 +125,20 @@ class FFmpegProcess:
     async def start(self) -> None:
         if shutil.which(self.args[0]) is None:
             raise FFmpegError(f"cannot run {self.args[0]}: not found")
-        prefix = [SETPRIV, "--pdeathsig", "INT", "--"] if self.die_with_parent and SETPRIV else []
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                *prefix,
-                *self.args,
-                stdin=asyncio.subprocess.PIPE,
+                "/bin/sh", "-c", LIFELINE, "ffmpeg-lifeline", *self.args,
+                stdin=asyncio.subprocess.PIPE,  # the lifeline: never written, closed to stop
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,  # a terminal's Ctrl-C is for us, not for ffmpeg
+                # its own process group: a terminal's Ctrl-C is for us, not for ffmpeg, and the
+                # escalating signals reach ffmpeg through the group
+                start_new_session=True,
                 # keep Python's SIG_IGN for SIGPIPE: when the daemon dies, ffmpeg's last log
                 # line hits a closed stderr pipe, and it must get EPIPE (and go on to write
                 # its trailer) rather than die of SIGPIPE with the file unfinished
                 restore_signals=False,
-            )
+            )  # fmt: skip
         except OSError as e:
             raise FFmpegError(f"cannot run {self.args[0]}: {e}") from e
         self._reader = asyncio.create_task(self._read_stderr(), name=f"stderr {self.name}")
@@ -135,11 +160,17 @@ class FFmpegProcess:
     async def wait(self, within: float | None = None) -> int:
         """The exit code; raises ``TimeoutError`` when still running after ``within`` seconds."""
         assert self._proc is not None, "not started"
-        rc = await asyncio.wait_for(self._proc.wait(), within)
+        await asyncio.wait_for(self._proc.wait(), within)
+        if self._proc.stdin is not None:
+            # normally ffmpeg is gone too; if only the wrapper was killed, the lifeline's
+            # end tells an ffmpeg left behind to finish its file and exit
+            self._proc.stdin.close()
         if self._reader is not None:
             # the pipe closes when the process exits; a grandchild holding it must not hang us
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._reader), STEP_TIMEOUT)
+        rc = self.returncode
+        assert rc is not None
         return rc
 
     async def stop(self, graceful_timeout: float, step_timeout: float = STEP_TIMEOUT) -> int:
@@ -151,7 +182,7 @@ class FFmpegProcess:
         self.stop_requested = True
         try:
             if self._proc.returncode is None:
-                await self._send_q()
+                await self._close_lifeline()
             steps = (
                 (None, graceful_timeout),
                 (signal.SIGINT, step_timeout),
@@ -163,8 +194,7 @@ class FFmpegProcess:
                     if self._proc.returncode is not None:
                         break
                     log.warning("%s: still running, sending %s", self.name, sig.name)
-                    with contextlib.suppress(ProcessLookupError):
-                        self._proc.send_signal(sig)
+                    self._signal_group(sig)
                 try:
                     return await self.wait(timeout)
                 except TimeoutError:
@@ -172,27 +202,31 @@ class FFmpegProcess:
             if self._proc.returncode is None:
                 log.error("%s: pid %s did not exit after SIGKILL", self.name, self._proc.pid)
                 return -int(signal.SIGKILL)
-            return self._proc.returncode
+            rc = self.returncode
+            assert rc is not None
+            return rc
         except asyncio.CancelledError:
             self.kill()
             raise
 
-    async def _send_q(self) -> None:
+    async def _close_lifeline(self) -> None:
         stdin = self._proc.stdin if self._proc else None
         if stdin is None:
             return
-        try:
-            stdin.write(b"q")
-            await asyncio.wait_for(stdin.drain(), STEP_TIMEOUT)
-            stdin.close()
-        except (TimeoutError, OSError):  # already gone: the signals take over
-            pass
+        stdin.close()
+        with contextlib.suppress(TimeoutError, OSError):  # already gone: signals take over
+            await asyncio.wait_for(stdin.wait_closed(), STEP_TIMEOUT)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, sig)
 
     def kill(self) -> None:
-        """SIGKILL without waiting (for cancellation paths); safe to call any time."""
+        """SIGKILL to ffmpeg and its wrapper without waiting (for cancellation paths); safe to
+        call any time."""
         if self._proc is not None and self._proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.kill()
+            self._signal_group(signal.SIGKILL)
 
     def log_failure(self, message: str) -> None:
         """Log a failed run once, with its stderr tail."""
