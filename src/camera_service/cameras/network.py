@@ -4,8 +4,8 @@
 asyncio subprocess; on timeout or cancellation the child is stopped terminate -> wait -> kill.
 Credentials never leave this module: every reason, log line and error text goes through
 ``redact_url`` / ``redact_text`` first. Nor are they on ffprobe's command line, which every
-local user can read in ``/proc``: the URL is handed over in a private (0600) ffconcat script
-that only lives while the probe runs.
+local user can read in ``/proc``, nor in any file: the URL reaches ffprobe in an ffconcat
+script written to its stdin.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -95,8 +93,9 @@ def parse_ffprobe(output: str) -> StreamInfo:
     raise ProbeError("no video stream")
 
 
-# what the concat script may open: the script itself, then the camera
-_PROTOCOLS = "file,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto"
+# what ffprobe may open: the script on its stdin, then the camera
+_PROTOCOLS = "pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto"
+_SCRIPT = "pipe:0"
 
 
 def concat_script(url: str, timeout: float) -> str:
@@ -112,8 +111,8 @@ def concat_script(url: str, timeout: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ffprobe_command(script: str, ffprobe: str = FFPROBE) -> list[str]:
-    """ffprobe reading the camera named in the concat script at path ``script``."""
+def ffprobe_command(ffprobe: str = FFPROBE) -> list[str]:
+    """ffprobe reading the camera named in the concat script on its stdin."""
     return [
         ffprobe,
         "-hide_banner",
@@ -126,20 +125,8 @@ def ffprobe_command(script: str, ffprobe: str = FFPROBE) -> list[str]:
         "-select_streams", "v:0",
         "-show_entries", "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate",
         "-of", "json",
-        script,
+        _SCRIPT,
     ]  # fmt: skip
-
-
-def _write_private(text: str) -> str:
-    fd, path = tempfile.mkstemp(prefix=".camera-probe-", suffix=".ffconcat")  # mode 0600
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -161,30 +148,18 @@ async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamIn
     safe = redact_url(url)
     if shutil.which(ffprobe) is None:
         raise ProbeError(f"{ffprobe} not found (install ffmpeg)")
-    loop = asyncio.get_running_loop()
-    text = concat_script(url, limit)
-    try:
-        script = await loop.run_in_executor(None, _write_private, text)
-    except OSError as e:
-        raise ProbeError(f"cannot write the probe script: {e.strerror or e}") from e
-    try:
-        return await _run_ffprobe(url, safe, script, limit, ffprobe)
-    finally:
-        await asyncio.shield(loop.run_in_executor(None, _remove, script))
-
-
-async def _run_ffprobe(url: str, safe: str, script: str, limit: float, ffprobe: str) -> StreamInfo:
+    script = concat_script(url, limit).encode()
     try:
         proc = await asyncio.create_subprocess_exec(
-            *ffprobe_command(script, ffprobe),
-            stdin=asyncio.subprocess.DEVNULL,
+            *ffprobe_command(ffprobe),
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
     except OSError as e:
         raise ProbeError(f"cannot run {ffprobe}: {e.strerror or e}") from e
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), limit + 1.0)
+        out, err = await asyncio.wait_for(proc.communicate(script), limit + 1.0)
     except TimeoutError:
         await _stop(proc)
         raise ProbeError(f"{safe}: no answer within {limit:g} s") from None
@@ -194,7 +169,7 @@ async def _run_ffprobe(url: str, safe: str, script: str, limit: float, ffprobe: 
     if proc.returncode != 0:
         lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
         why = lines[-1].strip() if lines else f"ffprobe exited with {proc.returncode}"
-        raise ProbeError(redact_text(why.replace(script, safe), url))
+        raise ProbeError(redact_text(why.replace(_SCRIPT, safe), url))
     try:
         return parse_ffprobe(out.decode(errors="replace"))
     except ProbeError as e:
