@@ -290,3 +290,17 @@ def test_another_camera_model_on_the_same_port_is_probed_in_full(start: Any) -> 
     assert (other["id"], other["identity"]) == (cam["id"], cam["identity"])
     assert other["mode"] == {"pixel_format": "MJPG", "width": 1920, "height": 1080, "fps": 90.0}
     assert after["ioctls"]["video0"] - first["ioctls"]["video0"] > 10
+
+
+def test_wedged_drivers_neither_stop_other_probes_nor_the_process(start: Any) -> None:
+    mon = start({"probe_timeout": 1.0})
+    for i in range(5):  # more than a pool of four threads could ever get past
+        mon.plug(f"video{2 * i}", hang=True, serial=f"WEDGED{i:02d}",
+                 id_path=f"pci-0000:00:14.0-usb-0:{i + 1}:1.0")
+    mon.wait_for(lambda cams: sum(c["status"] == "ERROR" for c in cams.values()) == 5)
+    wedged = [c for c in mon.snapshot()["cameras"] if c["status"] == "ERROR"]
+    assert all("no answer from the driver within 1 s" in c["reason"] for c in wedged)
+    mon.plug("video20", serial="GOOD0001", id_path="pci-0000:00:14.0-usb-0:9:1.0")
+    cams = mon.wait_for(lambda cams: any(c["status"] == "CONNECTED" for c in cams.values()))
+    [good] = [c for c in cams.values() if c["status"] == "CONNECTED"]
+    assert good["device_node"] == "/dev/video20" and good["mode"]["width"] == 1920

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,35 @@ def test_a_known_camera_is_reprobed_with_a_handful_of_ioctls(require_umockdev: N
     assert reprobe["ioctls"] == 1 + 3 + 1  # QUERYCAP, ENUM_FMT x 3 formats + the end
     stale = node["stale"]  # moved to another port: the old result is not trusted
     assert not stale["reused"] and stale["same"] and stale["ioctls"] == node["ioctls"]
+
+
+STUCK_FOREVER = """
+import threading
+from camera_service.cameras.v4l2 import ProbeThreads
+ProbeThreads().submit(threading.Event().wait)  # as an ioctl into a wedged driver
+print("submitted", flush=True)
+"""
+
+
+@pytest.mark.integration
+def test_a_probe_stuck_forever_does_not_keep_the_process_alive() -> None:
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    r = subprocess.run([sys.executable, "-c", STUCK_FOREVER], env=env, capture_output=True,
+                       text=True, timeout=TIMEOUT, check=False)  # fmt: skip
+    assert (r.returncode, r.stdout.strip()) == (0, "submitted"), r.stderr
+
+
+@pytest.mark.integration
+def test_probes_beyond_the_limit_fail_at_once_and_slots_come_back() -> None:
+    threads = v4l2.ProbeThreads(limit=2)
+    gate = threading.Event()
+    waiting = [threads.submit(gate.wait) for _ in range(2)]
+    refused = threads.submit(gate.wait)
+    with pytest.raises(v4l2.ProbeError, match="2 probes are still waiting for their drivers"):
+        refused.result(timeout=1)
+    gate.set()
+    assert all(f.result(timeout=TIMEOUT) for f in waiting)
+    deadline = time.monotonic() + TIMEOUT
+    while threads.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threads.submit(lambda: 42).result(timeout=TIMEOUT) == 42

@@ -154,18 +154,31 @@ def _make_handler_class() -> type:
 
     class V4L2IoctlHandler(UMockdev.IoctlBase):  # type: ignore[misc]
         """Answers V4L2 ioctls from a ``CapabilityTable``; ``fail`` makes every ioctl fail
-        with that errno (a broken device)."""
+        with that errno (a broken device); ``hang`` leaves every ioctl unanswered (a wedged
+        driver) until ``release()``."""
 
-        def __init__(self, table: CapabilityTable, role: str, fail: int = 0) -> None:
+        def __init__(self, table: CapabilityTable, role: str, fail: int = 0,
+                     hang: bool = False) -> None:
             super().__init__()
             self.table = table
             self.role = role
             self.fail = fail
+            self.hang = hang
+            self.held: list[Any] = []  # the callers left waiting by a hanging node
             self.gone = False  # unplugged: every ioctl fails with ENODEV, as the kernel does
             self.calls = 0
 
+        def release(self) -> None:
+            """Answer every held ioctl with EIO (before the handler may be detached)."""
+            held, self.held = self.held, []
+            for client in held:
+                client.complete(-1, errno.EIO)
+
         def do_handle_ioctl(self, client: Any) -> bool:
             self.calls += 1
+            if self.hang:
+                self.held.append(client)
+                return True
             request = client.get_request()
             size = _SIZES.get(request)
             if self.gone or self.fail or size is None:
@@ -228,6 +241,7 @@ class V4L2Testbed:
         serial: str | None = "8B1F2A3F",
         role: str = "capture",
         fail: int = 0,
+        hang: bool = False,
         id_path: str = "pci-0000:00:14.0-usb-0:5:1.0",
         uevent: bool = True,
         extra: dict[str, str] | None = None,
@@ -272,12 +286,14 @@ class V4L2Testbed:
         # the code under test is in an ioctl would make umockdev's preload abort that process.
         handler = self._handlers.get(name)
         if handler is None:
-            handler = self._handler_class(answers, role, fail)
+            handler = self._handler_class(answers, role, fail, hang)
             if not self._testbed.attach_ioctl(f"/dev/{name}", handler):
                 raise RuntimeError(f"umockdev refused to attach an ioctl handler to /dev/{name}")
             self._handlers[name] = handler
         else:
+            handler.release()
             handler.table, handler.role, handler.fail, handler.gone = answers, role, fail, False
+            handler.hang = hang
         sys_path = self._testbed.add_device("video4linux", name, None, attributes, flat_props)
         node = Node(name, sys_path, role, handler, props)
         self.nodes[name] = node
@@ -298,6 +314,8 @@ class V4L2Testbed:
         return {name: handler.calls for name, handler in self._handlers.items()}
 
     def close(self) -> None:
+        for handler in self._handlers.values():
+            handler.release()
         for name in list(self.nodes):
             self.unplug(name, uevent=False)
         for name in self._handlers:

@@ -28,7 +28,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from ..config.model import CamerasConfig, NetworkCameraConfig
@@ -60,7 +59,7 @@ class CameraMonitor(Component):
         self.identities = identities
         self.clock = clock or Clock()
         self._watcher: udev.UdevWatcher | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: v4l2.ProbeThreads | None = None
         self._pending: dict[str, udev.UdevEvent] = {}  # sys_path -> newest unhandled event
         self._workers: dict[str, asyncio.Task[None]] = {}  # sys_path -> its handler
         self._nodes: dict[str, str] = {}  # sys_path of a present capture node -> camera id
@@ -81,7 +80,7 @@ class CameraMonitor(Component):
             return
         self._started = True
         self.registry.set_health(False, "starting")
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="v4l2-probe")
+        self._executor = v4l2.ProbeThreads()
         try:
             if not self.identities.loaded:
                 await self.identities.load()
