@@ -14,6 +14,12 @@ class CameraStatus(str, enum.Enum):
     ERROR = "ERROR"
 
 
+# A reader "URL" that names an ffmpeg lavfi source instead of a stream: the test pattern,
+# read directly while MediaMTX (which publishes it) is away. Made by the MediaMTX adapter,
+# understood by the media adapter's ffmpeg command lines.
+LAVFI_PREFIX = "lavfi:"
+
+
 class CameraKind(str, enum.Enum):
     USB = "usb"
     NETWORK = "network"

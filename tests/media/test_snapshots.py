@@ -3,6 +3,7 @@ and never outside the snapshot folder."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Iterator
@@ -11,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from camera_service.errors import CameraUnavailable, FFmpegError, InvalidParams
-from camera_service.models import CameraStatus
+from camera_service.models import LAVFI_PREFIX, CameraStatus, RecordingStatus
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env
-from .helpers import network_camera, probe, require_ffmpeg, storage_config
+from .helpers import network_camera, playable, probe, require_ffmpeg, storage_config
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +130,16 @@ async def test_snapshot_needs_a_connected_camera(media: MediaEnv) -> None:
     cam = network_camera("rtsp://127.0.0.1:9/none", status=CameraStatus.DISCONNECTED)
     with pytest.raises(CameraUnavailable):
         await media.service.take_snapshot(cam, None)
+
+
+async def test_the_test_pattern_is_read_without_mediamtx(media: MediaEnv) -> None:
+    # while MediaMTX is away, the reader URL of a test-pattern camera is its lavfi source
+    pattern = network_camera(f"{LAVFI_PREFIX}testsrc2=size=320x240:rate=10")
+    snap = await media.service.take_snapshot(pattern, None)
+    info = probe(Path(snap.path))
+    assert (info["codec_name"], info["width"], info["height"]) == ("mjpeg", "320", "240")
+    rec = await media.service.start_recording(pattern, None, "mp4")
+    await asyncio.sleep(2.5)
+    done = await media.service.stop_recording("camera0")
+    assert done.status is RecordingStatus.STOPPED, done.reason
+    assert playable(media.recordings / rec.filename, min_frames=15)  # encoded: raw frames

@@ -97,8 +97,11 @@ async def test_stream_state_calls_raise_unavailable(rig: Rig) -> None:
 async def test_reader_url_degrades_to_the_network_camera_itself(rig: Rig) -> None:
     await until(lambda: rig.service.health().state == "unreachable", "unreachable")
     assert rig.service.reader_url(NET) == NET.source_url
-    # a local camera has no other way in than MediaMTX
-    assert rig.service.reader_url(PATTERN) == "rtsp://127.0.0.1:18554/camera1"
+    # the test pattern is generated where it is read; a USB camera has no other way in
+    assert rig.service.reader_url(PATTERN) == "lavfi:testsrc2=size=640x480:rate=15"
+    usb = Camera(id="camera2", kind=CameraKind.USB, name="Desk", status=CameraStatus.CONNECTED,
+                 mode=CameraMode("MJPG", 1280, 720, 30), device_node="/dev/video0")
+    assert rig.service.reader_url(usb) == "rtsp://127.0.0.1:18554/camera2"
 
 
 @pytest.mark.integration

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import FFmpegError
+from ..models import LAVFI_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ def input_args(url: str, io_timeout: float, fast_probe: bool = False) -> list[st
 
     ``fast_probe`` (0.1 s) suits decoding (a snapshot: the decoder learns the size from the
     first key frame); stream copy keeps 0.5 s so every stream's parameters are known before
-    the container header is written."""
+    the container header is written. A ``LAVFI_PREFIX`` source is generated at its own rate."""
+    if url.startswith(LAVFI_PREFIX):  # the test pattern, generated here in real time
+        return ["-re", "-f", "lavfi", "-i", url.removeprefix(LAVFI_PREFIX)]
     if fast_probe:
         args = ["-analyzeduration", "100000", "-probesize", "32768"]
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ..models import LAVFI_PREFIX
 from . import ffmpeg
 from .filenames import segment_pattern
 
@@ -25,7 +26,11 @@ def recording_args(
     args += ffmpeg.input_args(url, io_timeout)
     # mp4 cannot carry every camera audio codec with -c copy; mkv can
     args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
-    args += ["-c", "copy"]
+    if url.startswith(LAVFI_PREFIX):  # raw frames from a generator: encode them
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                 "-pix_fmt", "yuv420p", "-g", "30"]
+    else:
+        args += ["-c", "copy"]
     if duration is not None:
         args += ["-t", f"{duration:g}"]
     container, options = {

@@ -96,10 +96,15 @@ def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     return _command(inp, out)
 
 
+def test_pattern_source(camera: Camera) -> str:
+    """The lavfi source of a test-pattern camera (``testsrc2=size=WxH:rate=F``)."""
+    mode = _check_mode(camera)
+    return f"{TEST_PATTERN_FORMAT}=size={mode.resolution}:rate={_fps(mode.fps)}"
+
+
 def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     mode = _check_mode(camera)
-    inp = ["-re", "-f", "lavfi", "-i",
-           f"{TEST_PATTERN_FORMAT}=size={mode.resolution}:rate={_fps(mode.fps)}"]
+    inp = ["-re", "-f", "lavfi", "-i", test_pattern_source(camera)]
     return _command(inp, encoder_args(cfg.video_encoder, mode.fps))
 
 

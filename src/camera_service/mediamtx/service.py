@@ -23,17 +23,26 @@ state calls raise ``MediaMTXUnavailable``, and ``reader_url`` sends network-came
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from ..config.model import MediaMTXConfig
-from ..errors import MediaMTXError, MediaMTXUnavailable
+from ..errors import CameraUnavailable, MediaMTXError, MediaMTXUnavailable
 from ..lifecycle import Component
-from ..models import Camera, CameraEvent, CameraKind, Clock, ComponentHealth, StreamState
+from ..models import (
+    LAVFI_PREFIX,
+    Camera,
+    CameraEvent,
+    CameraKind,
+    Clock,
+    ComponentHealth,
+    StreamState,
+)
 from ..ports import CameraDirectory
 from .client import MediaMTXClient
 from .models import Info
-from .paths import desired_paths, is_camera_path
+from .paths import desired_paths, is_camera_path, test_pattern_source
 from .reconcile import Action, ActionKind, reconcile
 
 log = logging.getLogger(__name__)
@@ -138,9 +147,15 @@ class StreamService(Component):
 
     def reader_url(self, camera: Camera) -> str:
         """Where this host's own readers (ffmpeg snapshots, recordings) read ``camera``:
-        MediaMTX on loopback; a network camera's own URL while MediaMTX is unavailable."""
-        if camera.kind is CameraKind.NETWORK and not self._available and camera.source_url:
-            return camera.source_url
+        MediaMTX on loopback. While MediaMTX is unavailable: a network camera's own URL, and
+        the test pattern's lavfi source (``LAVFI_PREFIX``), so a machine without MediaMTX
+        still has snapshots and recordings of it. A USB camera has no other way in."""
+        if not self._available:
+            if camera.kind is CameraKind.NETWORK and camera.source_url:
+                return camera.source_url
+            if camera.kind is CameraKind.TEST_PATTERN and camera.mode is not None:
+                with contextlib.suppress(CameraUnavailable):
+                    return LAVFI_PREFIX + test_pattern_source(camera)
         return f"rtsp://127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
 
     async def stream_status(self, camera_id: str) -> StreamState:
