@@ -330,10 +330,6 @@ def list_formats(fd: int, path: str, buffer_type: int) -> tuple[tuple[int, int, 
     return tuple(formats)
 
 
-def enumerate_formats(fd: int, path: str, buffer_type: int) -> Capabilities:
-    return _capabilities(fd, path, list_formats(fd, path, buffer_type))
-
-
 def _capabilities(fd: int, path: str, formats: tuple[tuple[int, int, str], ...]) -> Capabilities:
     return Capabilities(tuple(
         FormatCaps(

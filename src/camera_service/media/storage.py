@@ -64,10 +64,9 @@ class Storage(Component):
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
         for folder in (self.config.snapshots_dir, self.config.recordings_dir):
             try:
-                await loop.run_in_executor(None, _mkdir, folder)
+                await _in_thread(_mkdir, folder)
             except OSError as e:
                 raise StorageError(f"cannot create {folder}: {e.strerror or e}") from e
         await self.policies.load()  # once: the saved policy, else the configuration's
@@ -112,19 +111,16 @@ class Storage(Component):
             raise InvalidParams("limit", f"limit must be between 1 and {MAX_LIMIT}")
         if not isinstance(offset, int) or offset < 0:
             raise InvalidParams("offset", "offset must be 0 or more")
-        check_kind(kind)
         scanned = await _in_thread(self._scan, kind)
         files = sorted(scanned, key=lambda f: (f.mtime, f.path.name), reverse=True)
         page = files[offset : offset + limit]
         return [FileEntry(kind, f.path.name, f.size, f.mtime) for f in page], len(files)
 
     async def resolve(self, kind: str, filename: str) -> Path:
-        """The real path of an existing file inside the folder (see ``resolve_blocking``)."""
-        check_kind(kind)
-        check_plain_name(filename)
-        return await _in_thread(self.resolve_blocking, kind, filename)
+        """The real path of an existing file inside the folder."""
+        return await _in_thread(self._resolve, kind, filename)
 
-    def resolve_blocking(self, kind: str, filename: str) -> Path:
+    def _resolve(self, kind: str, filename: str) -> Path:
         folder = self.folder(kind)
         check_plain_name(filename)
         path = folder / filename
@@ -183,7 +179,7 @@ class Storage(Component):
         return st.f_bavail * st.f_frsize
 
     async def free_bytes_async(self) -> int:
-        return await asyncio.get_running_loop().run_in_executor(None, self.free_bytes)
+        return await _in_thread(self.free_bytes)
 
     def below_min_free(self, free: int) -> bool:
         return free < self.config.min_free_mb * MB
@@ -226,14 +222,11 @@ class Storage(Component):
         policy = self.policies.policy
         if not policy.enabled:
             return CleanupResult(0, 0, executed=False, reason="retention policy disabled")
-        loop = asyncio.get_running_loop()
-        files = await loop.run_in_executor(
-            None, lambda: self._scan("recordings") + self._scan("snapshots")
-        )
+        files = await _in_thread(lambda: self._scan("recordings") + self._scan("snapshots"))
         # busy checks run here, on the loop, where the media service's state lives
         marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path)) for f in files]
         victims = select_for_deletion(marked, policy, self._clock.time())
-        deleted, freed = await loop.run_in_executor(None, _delete, victims)
+        deleted, freed = await _in_thread(_delete, victims)
         if deleted:
             log.info(
                 "retention (%s) deleted %d files, %d bytes",

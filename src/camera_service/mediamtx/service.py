@@ -153,8 +153,8 @@ class StreamService(Component):
         if not self._available:
             if camera.kind is CameraKind.NETWORK and camera.source_url:
                 return camera.source_url
-            if camera.kind is CameraKind.TEST_PATTERN and camera.mode is not None:
-                with contextlib.suppress(CameraUnavailable):
+            if camera.kind is CameraKind.TEST_PATTERN:
+                with contextlib.suppress(CameraUnavailable):  # no usable mode: the default
                     return LAVFI_PREFIX + test_pattern_source(camera)
         return f"rtsp://127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
 
