@@ -216,3 +216,21 @@ async def test_links_survive_a_restart_with_the_same_secret(tmp_path: Path) -> N
         parts = urlsplit(url)
         status, body, _ = await fetch(f"{second.http}{parts.path}?{parts.query}")
         assert status == 200 and body == CONTENT
+
+
+async def test_head_on_a_signed_link_gives_the_size(links: tuple[Stack, SteppedClock]) -> None:
+    stack, _ = links
+    status, body, headers = await fetch(await snapshot_url(stack), "HEAD")
+    assert status == 200 and body == b"" and headers["Content-Length"] == str(len(CONTENT))
+
+
+async def test_configured_public_url_is_the_base_of_links(tmp_path: Path) -> None:
+    async with api_stack(tmp_path, public_url="https://cams.example/camera/") as stack:
+        (stack.config.storage.snapshots_dir / SNAPSHOT).write_bytes(CONTENT)
+        url = await snapshot_url(stack)
+        assert url.startswith(f"https://cams.example/camera/files/snapshots/{SNAPSHOT}?expires="), url
+        # behind the proxy that strips /camera, the same path and query reach the file
+        parts = urlsplit(url)
+        path = parts.path.removeprefix("/camera")
+        status, body, _ = await fetch(f"{stack.http}{path}?{parts.query}")
+        assert status == 200 and body == CONTENT
