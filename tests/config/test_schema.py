@@ -112,7 +112,8 @@ def test_repr_never_shows_secrets() -> None:
 def test_download_link_keys() -> None:
     config = validate(SECRET)
     assert config.server.public_url is None and config.server.link_ttl == 4 * 3600
-    server = validate({**SECRET, "server": {"public_url": "https://cams.example/camera", "link_ttl": 600}}).server
+    given = {"public_url": "https://cams.example/camera", "link_ttl": 600}
+    server = validate({**SECRET, "server": given}).server
     assert server.public_url == "https://cams.example/camera" and server.link_ttl == 600
     assert validate({**SECRET, "server": {"public_url": None}}).server.public_url is None
     assert problems({**SECRET, "server": {"public_url": "ftp://cams.example", "link_ttl": 10**9}}) == [

@@ -234,3 +234,16 @@ async def test_configured_public_url_is_the_base_of_links(tmp_path: Path) -> Non
         path = parts.path.removeprefix("/camera")
         status, body, _ = await fetch(f"{stack.http}{path}?{parts.query}")
         assert status == 200 and body == CONTENT
+
+
+async def test_one_good_credential_is_enough(links: tuple[Stack, SteppedClock]) -> None:
+    stack, clock = links
+    url = await snapshot_url(stack)
+    status, body, _ = await fetch(url, Authorization="Bearer wrong-key")  # the link is good
+    assert status == 200 and body == CONTENT
+    clock.advance(TTL + STEP)
+    token = stack.token("viewer")
+    status, body, _ = await fetch(url, Authorization=f"Bearer {token}")  # the header is good
+    assert status == 200 and body == CONTENT
+    status, body, _ = await fetch(url, **{"X-API-Key": "wrong-key"})  # neither: the header's reason
+    assert status == 401 and b"invalid token or API key" in body

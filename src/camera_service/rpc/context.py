@@ -87,9 +87,12 @@ class RpcContext:
     def uptime(self) -> float:
         return max(0.0, self.clock.time() - self.started_at)
 
+    def link_signer(self) -> LinkSigner:
+        """Signs and checks download links with the key in force (it follows the JWT secret)."""
+        return LinkSigner(self.authenticator.link_key(), self.config.server.link_ttl)
+
     def file_links(self) -> FileLinks:
         """Signed download links made now (see ``links``), on the public base."""
         s = self.config.server
         base = self.public_base or public_base(s.public_url, s.public_host, s.tls_cert is not None, s.port)
-        signer = LinkSigner(self.authenticator.link_key(), s.link_ttl)
-        return FileLinks(signer, base, self.clock.time())
+        return FileLinks(self.link_signer(), base, self.clock.time())

@@ -95,7 +95,7 @@ class FileRoutes:
             return web.Response(status=204, headers={"Allow": cors.ALLOW_METHODS})
         headers = cors.preflight_headers(origin, request.host, self._origins)
         if headers is None:
-            log.info("refused a CORS preflight from origin %s", origin)
+            log.debug("refused a CORS preflight from origin %s", origin)
             return _error(403, "origin not allowed")
         return web.Response(status=204, headers=headers)
 
@@ -112,7 +112,7 @@ class FileRoutes:
         query = request.query
         if "sig" in query or "expires" in query:
             try:
-                self._ctx.file_links().signer.verify(
+                self._ctx.link_signer().verify(
                     kind, name, query.get("expires"), query.get("sig"), self._ctx.clock.time()
                 )
                 return None

@@ -114,6 +114,7 @@ class ApiServer(Component):
         self._serving, self._state = True, "serving"
         scheme = "wss" if ssl_context else "ws"
         log.info("API listening on %s://%s:%d/ws", scheme, self.config.host, self.port)
+        log.info("download links on %s/files/ (valid %d s)", self.ctx.public_base, self.config.link_ttl)
         self.listening.set()
         if self._on_listening is not None:
             self._on_listening()
