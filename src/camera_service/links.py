@@ -29,7 +29,6 @@ from .errors import LinkRefused
 KEY_LABEL = b"camera-service/file-links/v1"
 MESSAGE_VERSION = "camera-service-link/1"
 STEP = 60  # seconds; expiries are multiples of this
-KINDS = ("snapshots", "recordings")
 _MAX_EXPIRES_DIGITS = 12
 _SIG_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -103,4 +102,3 @@ class FileLinks:
 
     def url(self, kind: str, filename: str) -> str:
         return f"{self.base}{file_path(kind, filename)}?{self.signer.query(kind, filename, self.now)}"
-

@@ -200,6 +200,7 @@ async def test_get_carries_cors_headers_for_allowed_origins_only(links: tuple[St
     assert headers["Access-Control-Allow-Origin"] == CONSOLE
     exposed = {h.strip() for h in headers["Access-Control-Expose-Headers"].split(",")}
     assert {"Content-Range", "Content-Length", "Accept-Ranges"} <= exposed
+    assert headers["Vary"] == "Origin"
     status, _, headers = await fetch(url, Origin="https://evil.example")
     assert status == 200 and "Access-Control-Allow-Origin" not in headers
     # refusals carry CORS headers too, so the console can read the reason

@@ -25,14 +25,11 @@ def cors_allowed(origin: str | None, host: str | None, allowed: Iterable[str]) -
 
 
 def response_headers(origin: str | None, host: str | None, allowed: Iterable[str]) -> dict[str, str]:
-    """Headers to add to a GET/HEAD answer (empty unless the origin is allowed)."""
+    """Headers to add to a GET/HEAD answer (empty unless the origin is allowed; the
+    caller sends ``Vary: Origin`` on every answer, as they depend on it)."""
     if origin is None or not cors_allowed(origin, host, allowed):
         return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": EXPOSE_HEADERS,
-        "Vary": "Origin",
-    }
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": EXPOSE_HEADERS}
 
 
 def preflight_headers(origin: str | None, host: str | None, allowed: Iterable[str]) -> dict[str, str] | None:

@@ -79,6 +79,7 @@ class FileRoutes:
             response = await self.serve(request, kind)
             origin = request.headers.get("Origin")
             response.headers.update(cors.response_headers(origin, request.host, self._origins))
+            response.headers["Vary"] = "Origin"
             return response
 
         return handle
