@@ -68,6 +68,11 @@ CASES: list[tuple[str, str, str]] = [
     ("same folder twice", OK + "storage:\n  snapshots_dir: /tmp/x\n  recordings_dir: /tmp/x\n",
      "storage.recordings_dir: must differ"),
     ("names not a mapping", OK + "cameras:\n  names: [a, b]\n", "cameras.names: expected a mapping"),
+    ("public url without scheme", OK + "server:\n  public_url: cams.example:8002\n",
+     "server.public_url: expected a URL"),
+    ("public url with a query", OK + "server:\n  public_url: 'https://cams.example/?x=1'\n",
+     "server.public_url: expected a base URL without ?query"),
+    ("link ttl too short", OK + "server:\n  link_ttl: 5\n", "server.link_ttl: expected an integer in 60.."),
 ]
 
 
