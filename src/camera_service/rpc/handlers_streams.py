@@ -10,6 +10,7 @@ MediaMTX's answer and give -32050.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..errors import MediaMTXError
@@ -57,9 +58,20 @@ def stream_status(report: StreamReport, ctx: RpcContext) -> dict[str, Any]:
     }
     if report.kept is not None:
         out.update(_kept_fields(report.kept, ctx))
-    elif state.ready and state.ready_time:
-        out["start_time"] = state.ready_time  # MediaMTX's RFC 3339 time the stream came up
+    elif state.ready and (since := _mediamtx_time(state.ready_time)) is not None:
+        out["start_time"] = since  # when MediaMTX got the stream
     return out
+
+
+def _mediamtx_time(text: str | None) -> str | None:
+    """MediaMTX's RFC 3339 time (nanoseconds) in our timestamp form, or ``None``."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return iso_time(when.timestamp()) if when.tzinfo is not None else None
 
 
 async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
