@@ -99,7 +99,8 @@ def test_effective_config_masks_secrets_and_url_passwords() -> None:
         "cameras": {"network": [{"url": "rtsp://admin:pa55@10.0.0.9/stream"}]},
     })
     text = effective_yaml(config)
-    assert "very-secret-value-0123456789abcdef" not in text and "hunter2-pw" not in text and "pa55" not in text
+    assert "very-secret-value-0123456789abcdef" not in text
+    assert "hunter2-pw" not in text and "pa55" not in text
     assert "rtsp://admin:********@10.0.0.9/stream" in text
 
 

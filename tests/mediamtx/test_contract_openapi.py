@@ -33,8 +33,8 @@ import yaml
 from camera_service.config.model import MediaMTXConfig
 from camera_service.errors import MediaMTXError, MediaMTXUnavailable
 from camera_service.mediamtx.client import MediaMTXClient, error_from_response
-from camera_service.mediamtx.models import Info, Page, Path, PathConf, PathReader, PathSource
 from camera_service.mediamtx.keepalive import keepalive_conf
+from camera_service.mediamtx.models import Info, Page, Path, PathConf, PathReader, PathSource
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
 

@@ -4,9 +4,8 @@ interface existing clients speak), for the tests to validate our results with js
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
+from typing import Any
 
 import jsonschema
 
