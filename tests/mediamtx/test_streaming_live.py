@@ -155,19 +155,26 @@ async def test_stop_streaming_leaves_other_readers_their_stream(rig: Rig) -> Non
         assert stopped.stream_continues is True
         await asyncio.sleep(CLOSE_AFTER * 3)
         assert await rig.ready() and viewer.returncode is None  # never interrupted
-        assert (await rig.service.stream_report(PATTERN)).state.readers == 1
+
+        async def viewer_only() -> bool:
+            report = await rig.service.stream_report(PATTERN)
+            return report.state.readers == 1 and report.status == "ACTIVE"
+
+        await until(viewer_only, "only the viewer reads once the keepalive is gone")
     await until(rig.idle, "camera0 closed after the viewer left", limit=CLOSE_AFTER + T)
 
 
 async def test_auto_close_after_ends_a_kept_stream(mediamtx: MediaMTXProcess) -> None:
-    async with rig_for(mediamtx, stream_keepalive=2.0) as rig:
+    keep_for = 5.0  # long enough for ffmpeg to start publishing on a loaded machine
+    async with rig_for(mediamtx, stream_keepalive=keep_for) as rig:
         started = await rig.service.start_streaming(PATTERN)
-        assert started.ready and started.kept.keep_for == 2.0
+        assert started.ready and started.kept.keep_for == keep_for
 
         async def released() -> bool:
             return "camera0_keepalive" not in await rig.configured()
 
-        await until(released, "keepalive path removed at auto_close_after", limit=2.0 + T)
+        assert not await released()
+        await until(released, "keepalive path removed at auto_close_after", limit=keep_for + T)
         assert rig.service.keeper.kept("camera0") is None
         await until(rig.idle, "camera0 closed after auto close", limit=CLOSE_AFTER + T)
 

@@ -192,7 +192,10 @@ class StreamService(Component):
     # -- streams kept published (``streaming.StreamKeeper``) ----------------------------------
     async def start_streaming(self, camera: Camera) -> StreamStarted:
         self._raise_if_unavailable()
-        return await self.keeper.start(camera)
+        try:
+            return await self.keeper.start(camera)
+        finally:
+            self._reconcile_wanted.set()  # the loop's next wake-up now counts this deadline
 
     async def stop_streaming(self, camera_id: str) -> StreamStopped:
         return await self.keeper.stop(camera_id, self._available)

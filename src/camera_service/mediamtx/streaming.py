@@ -124,8 +124,9 @@ class StreamKeeper:
         continues = False
         if mediamtx_available:
             try:
-                await self._reconcile()
+                # counted before the keepalive goes: MediaMTX drops its reader a moment later
                 continues = other_readers(await self._view(camera_id)) > 0
+                await self._reconcile()
             except MediaMTXError as e:  # stopped all the same: the path goes when it can
                 log.info("camera %s: keepalive path not deleted yet: %s", camera_id, e,
                          extra={"CAMERA_ID": camera_id, "COMPONENT": "mediamtx"})
@@ -160,11 +161,12 @@ class StreamKeeper:
                         keepalive_reading=keep is not None and keep.ready)
 
     async def _wait_ready(self, camera_id: str, limit: float) -> bool:
+        """Until the camera's path has the stream and the keepalive pull reads it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         while True:
-            path = await self._client.path_get(camera_id)
-            if path is not None and path.ready:
+            view = await self._view(camera_id)
+            if view.ready and view.keepalive_reading:
                 return True
             if loop.time() >= deadline:
                 return False
