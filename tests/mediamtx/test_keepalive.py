@@ -20,6 +20,7 @@ from camera_service.mediamtx.keepalive import (
     stream_status,
 )
 from camera_service.mediamtx.paths import is_camera_path
+from camera_service.mediamtx.reconcile import ActionKind, reconcile
 
 pytestmark = pytest.mark.unit
 
@@ -109,3 +110,20 @@ def _status(view: PathView, kept_since: float | None = None, *, now: float = 100
 def test_stream_status(view: PathView, kept_since: float | None, stopped_at: float | None,
                        camera_error: bool, want: str) -> None:
     assert _status(view, kept_since, stopped_at=stopped_at, camera_error=camera_error) == want
+
+
+def _owned(name: str) -> bool:  # what StreamService owns after a restart of the service
+    return is_camera_path(name) or is_keepalive_path(name)
+
+
+def test_a_keepalive_path_as_mediamtx_reports_it_needs_no_change() -> None:
+    want = keepalive_conf("rtsp://127.0.0.1:8554/camera0")
+    have = {**want, "name": "camera0_keepalive", "sourceOnDemandCloseAfter": "10s",
+            "maxReaders": 0, "record": False}  # MediaMTX answers with every setting
+    assert reconcile({"camera0_keepalive": want}, {"camera0_keepalive": have}, _owned) == []
+
+
+def test_a_keepalive_path_nobody_keeps_is_deleted_and_foreign_ones_stay() -> None:
+    stale = keepalive_conf("rtsp://127.0.0.1:8554/camera0")
+    actions = reconcile({}, {"camera0_keepalive": stale, "visitor_keepalive": stale}, _owned)
+    assert [(a.kind, a.name) for a in actions] == [(ActionKind.DELETE, "camera0_keepalive")]
