@@ -9,6 +9,7 @@ MediaMTX restarts, and removed with its camera.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -134,31 +135,28 @@ class StreamKeeper:
 
     async def report(self, camera: Camera) -> StreamReport:
         """Raises ``MediaMTXUnavailable`` / ``MediaMTXError``."""
-        path = await self._client.path_get(camera.id)
+        state, view = await self._look(camera.id)
         kept = self.kept(camera.id)
-        view = await self._view(camera.id, path_state=path.to_stream_state() if path else None,
-                                exists=path is not None)
-        mono = self._clock.monotonic()
-        stopped = self._stopped_at.get(camera.id)
-        status = stream_status(view, kept, camera.status is CameraStatus.ERROR, mono,
-                               self._config.start_timeout, stopped, self._config.close_after)
-        state = path.to_stream_state() if path else StreamState(camera.id, False, 0, 0)
-        state = StreamState(state.name, state.ready, other_readers(view), state.bytes_sent,
-                            state.bytes_received, state.source, state.ready_time)
-        return StreamReport(camera.id, status, path is not None, state, kept)
+        status = stream_status(view, kept, camera.status is CameraStatus.ERROR,
+                               self._clock.monotonic(), self._config.start_timeout,
+                               self._stopped_at.get(camera.id), self._config.close_after)
+        state = dataclasses.replace(state, readers=other_readers(view))
+        return StreamReport(camera.id, status, view.exists, state, kept)
 
     # -- internals ---------------------------------------------------------------------------
-    async def _view(self, camera_id: str, path_state: StreamState | None = None,
-                    exists: bool | None = None) -> PathView:
-        if exists is None:
-            path = await self._client.path_get(camera_id)
-            exists = path is not None
-            path_state = path.to_stream_state() if path else None
-        if not exists or path_state is None:
-            return PathView(False)
+    async def _look(self, camera_id: str) -> tuple[StreamState, PathView]:
+        """The camera path's state (an idle one when MediaMTX has no such path) and the
+        view of it and its keepalive path."""
+        path = await self._client.path_get(camera_id)
+        if path is None:
+            return StreamState(camera_id, False, 0, 0), PathView(False)
         keep = await self._client.path_get(keepalive_name(camera_id))
-        return PathView(True, path_state.ready, path_state.readers,
-                        keepalive_reading=keep is not None and keep.ready)
+        state = path.to_stream_state()
+        return state, PathView(True, state.ready, state.readers,
+                               keepalive_reading=keep is not None and keep.ready)
+
+    async def _view(self, camera_id: str) -> PathView:
+        return (await self._look(camera_id))[1]
 
     async def _wait_ready(self, camera_id: str, limit: float) -> bool:
         """Until the camera's path has the stream and the keepalive pull reads it."""
