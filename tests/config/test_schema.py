@@ -94,18 +94,19 @@ def test_relative_paths_are_relative_to_the_config_folder() -> None:
 
 def test_effective_config_masks_secrets_and_url_passwords() -> None:
     config = validate({
-        "auth": {"jwt_secret": "very-secret-value-123"},
+        "auth": {"jwt_secret": "very-secret-value-0123456789abcdef"},
         "mediamtx": {"api_user": "u", "api_password": "hunter2-pw"},
         "cameras": {"network": [{"url": "rtsp://admin:pa55@10.0.0.9/stream"}]},
     })
     text = effective_yaml(config)
-    assert "very-secret-value-123" not in text and "hunter2-pw" not in text and "pa55" not in text
+    assert "very-secret-value-0123456789abcdef" not in text
+    assert "hunter2-pw" not in text and "pa55" not in text
     assert "rtsp://admin:********@10.0.0.9/stream" in text
 
 
 def test_repr_never_shows_secrets() -> None:
-    config = validate({"auth": {"jwt_secret": "very-secret-value-123"}})
-    assert "very-secret-value-123" not in repr(config)
+    config = validate({"auth": {"jwt_secret": "very-secret-value-0123456789abcdef"}})
+    assert "very-secret-value-0123456789abcdef" not in repr(config)
     assert isinstance(config, Config)
 
 

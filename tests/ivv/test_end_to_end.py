@@ -104,7 +104,7 @@ def service(camera: RtspTestServer, tmp_path_factory: pytest.TempPathFactory) ->
     config = tmp / "config.yaml"
     config.write_text(
         f"server: {{host: 127.0.0.1, port: {port}, public_host: cams.example}}\n"
-        "auth: {jwt_secret: end-to-end-secret-0123456789}\n"
+        "auth: {jwt_secret: end-to-end-secret-0123456789abcdefgh}\n"
         "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
         "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
         f"  network:\n    - url: {camera.url}\n      name: Front door\n"

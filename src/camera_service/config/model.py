@@ -55,6 +55,7 @@ class MediaMTXConfig:
     video_encoder: str = "libx264"
     start_timeout: float = 10.0
     close_after: float = 10.0
+    stream_keepalive: float = 3600.0  # start_streaming keeps a stream this long (auto_close_after)
 
 
 @dataclass(frozen=True)

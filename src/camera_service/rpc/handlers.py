@@ -179,36 +179,6 @@ async def cleanup_old_files(ctx: RpcContext, session: Session, args: Args) -> An
     return out
 
 
-# -- streams ---------------------------------------------------------------------------------
-
-
-async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
-    camera = ctx.cameras.get(args["device"])
-    available = False
-    if ctx.streams is not None and camera.connected:
-        try:
-            available = (await ctx.streams.stream_status(camera.id)).ready
-        except MediaMTXError:
-            available = False
-    urls = ctx.stream_urls(camera.id)
-    return {
-        "device": camera.id,
-        "stream_name": ctx.stream_name(camera.id),
-        "stream_url": urls.get("rtsp"),
-        "available": available,
-        "streams": urls,
-    }
-
-
-async def get_stream_status(ctx: RpcContext, session: Session, args: Args) -> Any:
-    camera = ctx.cameras.get(args["device"])
-    return present.stream_object(await ctx.require_streams().stream_status(camera.id))
-
-
-async def get_streams(ctx: RpcContext, session: Session, args: Args) -> Any:
-    return [present.stream_object(s) for s in await ctx.require_streams().streams()]
-
-
 # -- service ---------------------------------------------------------------------------------
 
 

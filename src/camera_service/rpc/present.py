@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from ..config.model import Config
 from ..links import FileLinks
-from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot, StreamState
+from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot
 
 FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
 
@@ -64,16 +64,6 @@ def capabilities_object(camera: Camera) -> dict[str, Any]:
         "resolutions": resolutions,
         "fps_options": fps,
         "validation_status": validation,
-    }
-
-
-def stream_object(state: StreamState) -> dict[str, Any]:
-    return {
-        "name": state.name,
-        "ready": state.ready,
-        "readers": state.readers,
-        "bytes_sent": state.bytes_sent,
-        "source": state.source,
     }
 
 
