@@ -107,3 +107,10 @@ def test_repr_never_shows_secrets() -> None:
     config = validate({"auth": {"jwt_secret": "very-secret-value-123"}})
     assert "very-secret-value-123" not in repr(config)
     assert isinstance(config, Config)
+
+
+def test_rate_limit_zero_is_accepted_and_means_no_limit() -> None:
+    assert validate({**SECRET, "server": {"rate_limit": 0}}).server.rate_limit == 0.0
+    assert problems({**SECRET, "server": {"rate_limit": -1}}) == [
+        "server.rate_limit: expected a number >= 0, got -1"
+    ]

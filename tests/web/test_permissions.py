@@ -41,6 +41,8 @@ MATRIX: dict[str, str | None] = {
     "get_server_info": "viewer",
     "subscribe_events": "viewer",
     "unsubscribe_events": "viewer",
+    "get_system_status": "admin",
+    "get_subscription_stats": "viewer",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 

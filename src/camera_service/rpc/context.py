@@ -13,6 +13,7 @@ from ..ports import CameraDirectory, FileStore, Media, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
+from .session import Session
 
 HealthCheck = Callable[[], ComponentHealth]
 
@@ -34,6 +35,7 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

@@ -11,11 +11,14 @@ from typing import Any
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
+from . import handlers_service as hs
 from .auth import Role
 from .context import RpcContext
+from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
 from .session import Session
+from .topics import ALIASES
 
 Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
 
@@ -39,20 +42,31 @@ INLINE = frozenset(
         "rpc.discover",
         "get_camera_list",
         "get_camera_capabilities",
-        "get_metrics",
         "get_status",
         "get_server_info",
+        "get_system_status",
+        "get_subscription_stats",
         "subscribe_events",
         "unsubscribe_events",
     }
 )
 
 
-DEVICE = Param("device", "string", required=True, description="camera id, e.g. camera0", max_length=64)
+DEVICE = Param(
+    "device", "string", required=True, max_length=64,
+    description="camera id, e.g. camera0 (or the device node of a USB camera, e.g. /dev/video0)",
+)  # fmt: skip
 FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
 LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
-TOPICS_PARAM = Param("topics", "array", required=True, items="string", description=", ".join(TOPICS))
+TOPICS_PARAM = Param(
+    "topics",
+    "array",
+    required=True,
+    items="string",
+    description=", ".join(TOPICS) + "; or notification names, each selecting its group: "
+    + ", ".join(f"{k} = {' '.join(v)}" for k, v in ALIASES.items()),
+)
 
 V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
@@ -62,8 +76,19 @@ _TABLE: tuple[Method, ...] = (
         "authenticate",
         None,
         h.authenticate,
-        "Authenticate this connection with a JWT or API key.",
-        (Param("auth_token", "string", required=True, max_length=8192),),
+        "Authenticate this connection with a JWT or API key (auth_token, or token as older "
+        "clients send it; one of them is required).",
+        (
+            Param("auth_token", "string", max_length=8192, description="JWT or API key"),
+            Param("token", "string", max_length=8192, description="the same, as older clients name it"),
+            Param(
+                "auth_type",
+                "string",
+                default="auto",
+                enum=("jwt", "api_key", "auto"),
+                description="jwt tries only JWT, api_key only the key file, auto picks by shape",
+            ),
+        ),
     ),
     _m("get_camera_list", V, h.get_camera_list, "All known cameras."),
     _m("get_camera_status", V, h.get_camera_status, "One camera with stream metrics.", (DEVICE,)),
@@ -116,9 +141,9 @@ _TABLE: tuple[Method, ...] = (
         "Apply the retention policy now; cleanup_executed is false, with a reason, when it is "
         "disabled.",
     ),
-    _m("get_metrics", A, h.get_metrics, "Request, connection and process metrics."),
-    _m("get_status", A, h.get_status, "Service status and component health."),
-    _m("get_server_info", V, h.get_server_info, "Service version and component health."),
+    _m("get_metrics", A, hs.get_metrics, "Request, connection and process metrics."),
+    _m("get_status", A, hs.get_status, "Service status and component health."),
+    _m("get_server_info", V, hs.get_server_info, "Service version and component health."),
     _m(
         "subscribe_events",
         V,
@@ -132,6 +157,13 @@ _TABLE: tuple[Method, ...] = (
         h.unsubscribe_events,
         "Stop receiving topics (all when omitted).",
         (Param("topics", "array", items="string"),),
+    ),
+    _m("get_system_status", A, hs.get_system_status, "The same as get_status."),
+    _m(
+        "get_subscription_stats",
+        V,
+        hs.get_subscription_stats,
+        "Subscriptions of every live connection, and this connection's own topics.",
     ),
 )
 
@@ -184,7 +216,8 @@ class Dispatcher:
             if method is None:
                 raise RpcError(METHOD_NOT_FOUND, data={"method": name[:100]})
             self.authorize(session, method)
-            result = await method.handler(self.ctx, session, bind(method.params, params))
+            args = resolve_device(self.ctx.cameras, bind(method.params, params))
+            result = await method.handler(self.ctx, session, args)
             ok = True
             return result
         finally:

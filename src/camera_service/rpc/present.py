@@ -22,6 +22,15 @@ def iso_time(timestamp: float | None) -> str | None:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def seconds(value: float | None) -> int | None:
+    """Whole seconds (compat.json: durations are integers), or ``None``."""
+    return None if value is None else round(value)
+
+
+def whole_fps(fps: float | None) -> int | None:
+    return None if fps is None else round(fps)
+
+
 def config_stream_urls(config: Config, camera_id: str) -> dict[str, str]:
     """MediaMTX's URLs for a path, on the configured public host (used when no stream
     service is running to ask)."""
@@ -41,7 +50,7 @@ def camera_object(camera: Camera, urls: Mapping[str, str], removed: bool = False
         "status": status.value,
         "name": camera.name,
         "resolution": mode.resolution if mode else None,
-        "fps": mode.fps if mode else None,
+        "fps": whole_fps(mode.fps) if mode else None,
         "streams": {k: urls.get(k) for k in ("rtsp", "webrtc", "hls")},
     }
 
@@ -49,14 +58,15 @@ def camera_object(camera: Camera, urls: Mapping[str, str], removed: bool = False
 def capabilities_object(camera: Camera) -> dict[str, Any]:
     caps = camera.capabilities
     if not camera.connected:
-        validation = "disconnected"
+        validation = "DISCONNECTED"
     elif caps.formats:
-        validation = "confirmed"
+        validation = "CONFIRMED"
     else:
-        validation = "none"
+        validation = "NONE"
     formats = caps.format_names or ([camera.mode.pixel_format] if camera.mode else [])
     resolutions = caps.resolutions or ([camera.mode.resolution] if camera.mode else [])
-    fps = caps.fps_options or ([camera.mode.fps] if camera.mode else [])
+    rates = caps.fps_options or ([camera.mode.fps] if camera.mode else [])
+    fps = list(dict.fromkeys(round(r) for r in rates))  # whole rates, highest first
     return {
         "device": camera.id,
         "formats": formats,
@@ -91,8 +101,8 @@ def file_object(entry: FileEntry) -> dict[str, Any]:
 
 def file_info_object(info: FileInfo) -> dict[str, Any]:
     out = file_object(info.entry)
-    if info.entry.kind == "recordings":
-        out["duration"] = info.duration
+    if info.entry.kind == "recordings" and info.duration is not None:
+        out["duration"] = seconds(info.duration)
     out["device"] = info.device
     out["created_time"] = iso_time(info.created_time)
     return out
@@ -126,7 +136,7 @@ def recording_stopped(rec: Recording) -> dict[str, Any]:
         "status": "STOPPED",
         "start_time": iso_time(rec.start_time),
         "end_time": iso_time(rec.end_time),
-        "duration": rec.duration,
+        "duration": seconds(rec.duration) if rec.duration is not None else 0,
         "file_size": rec.file_size,
         "format": rec.format,
     }
