@@ -3,6 +3,7 @@ checking and the OpenRPC document (``rpc.discover``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from .context import RpcContext
 from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
+from .schemas import result_schema
 from .session import Session
 from .topics import ALIASES
 
@@ -31,6 +33,7 @@ class Method:
     summary: str
     params: tuple[Param, ...] = ()
     result: str = "object"  # JSON type of the result, for OpenRPC
+    result_schema: dict[str, Any] | None = None  # compat.json's (rpc.schemas), when not given
 
 
 # Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
@@ -174,8 +177,17 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
     return document(METHODS.values(), ctx.version)
 
 
-METHODS: dict[str, Method] = {m.name: m for m in _TABLE}
-METHODS["rpc.discover"] = Method("rpc.discover", None, _discover, "The OpenRPC document of this API.")
+def _with_schema(m: Method) -> Method:
+    if m.result_schema is not None:
+        return m
+    return dataclasses.replace(m, result_schema=result_schema(m.name) or {"type": m.result})
+
+
+METHODS: dict[str, Method] = {m.name: _with_schema(m) for m in _TABLE}
+METHODS["rpc.discover"] = Method(
+    "rpc.discover", None, _discover, "The OpenRPC document of this API.",
+    result_schema={"type": "object", "required": ["openrpc", "methods"]},
+)  # fmt: skip
 
 UNKNOWN = "(unknown)"
 WAITING = frozenset(METHODS) - INLINE  # methods that may wait for MediaMTX, ffmpeg or disk
