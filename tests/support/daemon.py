@@ -40,14 +40,16 @@ def closed_port() -> int:
 
 class Daemon:
     def __init__(self, tmp: Path, extra: str = "", mediamtx: str | None = None) -> None:
+        """``extra``: more lines of the ``cameras:`` section; ``mediamtx``: the body of the
+        ``mediamtx:`` flow mapping (default: an API URL where nothing listens)."""
         self.tmp = tmp
         self.state = tmp / "state"
         self.config = tmp / "config.yaml"
-        api_url = mediamtx or f"http://127.0.0.1:{closed_port()}"
+        mtx = mediamtx or f"api_url: 'http://127.0.0.1:{closed_port()}'"
         self.config.write_text(
             "server: {host: 127.0.0.1, port: 0, public_host: 127.0.0.1}\n"
             f"auth: {{jwt_secret: {SECRET}}}\n"
-            f"mediamtx: {{api_url: '{api_url}'}}\n"
+            f"mediamtx: {{{mtx}}}\n"
             "cameras:\n  udev: false\n  test_pattern: true\n  network_probe_interval: 1\n"
             f"{extra}"
             f"storage: {{state_dir: {self.state}, min_free_mb: 1}}\n"

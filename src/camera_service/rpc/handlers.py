@@ -45,7 +45,7 @@ async def authenticate(ctx: RpcContext, session: Session, args: Args) -> Any:
         "authenticated": True,
         "role": principal.role.label,
         "permissions": list(PERMISSIONS[principal.role]),
-        "expires_at": present.iso_time(principal.expires_at),
+        **({"expires_at": present.iso_time(principal.expires_at)} if principal.expires_at else {}),
         "session_id": session.session_id,
     }
 
@@ -150,7 +150,7 @@ async def get_storage_info(ctx: RpcContext, session: Session, args: Args) -> Any
 def _policy(p: RetentionPolicy) -> dict[str, Any]:
     return {
         "policy_type": p.policy_type,
-        "max_age_days": p.max_age_days,
+        "max_age_days": round(p.max_age_days) if float(p.max_age_days).is_integer() else p.max_age_days,
         "max_size_gb": p.max_size_gb,
         "enabled": p.enabled,
     }

@@ -43,16 +43,16 @@ def config_stream_urls(config: Config, camera_id: str) -> dict[str, str]:
 
 
 def camera_object(camera: Camera, urls: Mapping[str, str], removed: bool = False) -> dict[str, Any]:
+    """compat.json's Camera: ``resolution`` and ``fps`` only once a mode is known, stream
+    URLs only those that exist (the schema has no nulls)."""
     status = CameraStatus.DISCONNECTED if removed else camera.status
     mode = camera.mode
-    return {
-        "device": camera.id,
-        "status": status.value,
-        "name": camera.name,
-        "resolution": mode.resolution if mode else None,
-        "fps": whole_fps(mode.fps) if mode else None,
-        "streams": {k: urls.get(k) for k in ("rtsp", "webrtc", "hls")},
-    }
+    out: dict[str, Any] = {"device": camera.id, "status": status.value, "name": camera.name}
+    if mode is not None:
+        out["resolution"] = mode.resolution
+        out["fps"] = whole_fps(mode.fps)
+    out["streams"] = {k: urls[k] for k in ("rtsp", "webrtc", "hls") if urls.get(k) is not None}
+    return out
 
 
 def capabilities_object(camera: Camera) -> dict[str, Any]:
