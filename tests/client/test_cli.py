@@ -134,3 +134,38 @@ async def test_watch_prints_notifications(stack: Stack) -> None:
     assert out.decode().strip() == (
         "camera_status_update device=camera3 status=CONNECTED name=USB camera 3 resolution=1280x720"
     )
+
+
+async def test_health_prints_status_and_string_components(stack: Stack) -> None:
+    stack.registry.set_health(True, "running")  # the camera monitor's report (no monitor here)
+    code, out, err = await ctl("health", url=stack.url, token=stack.token("admin"))
+    assert code == 0, err
+    assert out.startswith("status: DEGRADED") and "websocket_server: running" in out
+    assert "mediamtx: unreachable" in out
+
+
+async def test_watch_takes_a_notification_name_as_topic(stack: Stack) -> None:
+    cmd = [sys.executable, "-m", "camera_service.client.cli", "--url", stack.url, "--token",
+           stack.token("viewer"), "--json", "watch", "--topic", "camera_status_update", "--count", "1"]
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )  # fmt: skip
+    assert proc.stderr is not None
+    await asyncio.wait_for(proc.stderr.readline(), TIMEOUT * 4)  # "watching ..." once subscribed
+    stack.registry.upsert(usb_camera(0))
+    out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT * 4)
+    assert proc.returncode == 0
+    assert json.loads(out)["method"] == "camera_status_update"
+
+
+async def test_checkout_script_runs_the_client(stack: Stack) -> None:
+    script = SRC.parent / "camera-ctl"
+    environ = {k: v for k, v in os.environ.items() if k not in ("CAMERA_SERVICE_TOKEN", "PYTHONPATH")}
+    proc = await asyncio.create_subprocess_exec(
+        str(script), "--url", stack.url, "--token", stack.token("viewer"), "--json", "list",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environ, cwd="/",
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT * 4)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["total"] == 0
