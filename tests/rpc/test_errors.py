@@ -71,7 +71,7 @@ def test_anything_else_is_internal_without_detail() -> None:
         (errors.InvalidState("not_recording", "camera0 is not recording"), "",
          "Invalid state: camera0 is not recording"),
         (errors.MediaMTXUnavailable("refused"), "", "Dependency failed: mediamtx: refused"),
-        (errors.CameraUnavailable("camera0", "DISCONNECTED"), "", "Camera unavailable: camera0: DISCONNECTED"),
+        (errors.CameraUnavailable("camera0", "lost"), "", "Camera unavailable: camera0: lost"),
         (errors.Unsupported("media"), "", "Unsupported: media is not available on this server"),
     ],
 )
