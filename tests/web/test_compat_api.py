@@ -243,3 +243,15 @@ async def test_rate_limit_zero_means_no_limit(tmp_path: Path) -> None:
         assert all(r.get("result") == "pong" for r in replies)
         assert stack.ctx.metrics.rate_limited == 0
         await ws.close()
+
+
+async def test_discover_over_the_socket_carries_schemas_and_notifications(stack: Stack) -> None:
+    ws = await connect(stack.url)
+    doc = (await call(ws, "rpc.discover"))["result"]
+    by_name = {m["name"]: m for m in doc["methods"]}
+    assert by_name["get_subscription_stats"]["result"]["schema"] == {
+        "$ref": "#/components/schemas/SubscriptionStats"
+    }
+    assert {n["name"] for n in doc["x-notifications"]} == {"camera_status_update", "recording_status_update"}
+    assert "StatusResult" in doc["components"]["schemas"]
+    await ws.close()
