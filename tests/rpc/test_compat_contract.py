@@ -12,6 +12,7 @@ below asks them again with a real MediaMTX and then requires results.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import shutil
 from collections.abc import Iterator
@@ -136,7 +137,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     extra = f"  network:\n    - url: {rtsp.url}\n      name: Door\n" if rtsp is not None else ""
     daemon = Daemon(tmp_path_factory.mktemp("contract"), extra)
     try:
-        result = asyncio.run(_exercise(daemon, rtsp))
+        # a loop of its own in a thread of its own: asyncio.run here would unset (and leak)
+        # the loop pytest-asyncio keeps current in the main thread between tests
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(asyncio.run, _exercise(daemon, rtsp)).result()
     finally:
         daemon.stop()
         if rtsp is not None:
