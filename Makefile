@@ -34,6 +34,9 @@ venv: deps $(VENV)/.stamp
 
 ## run: the service with the development config (127.0.0.1, console logs, test pattern when no camera)
 run: deps
+	@echo "camera-ctl from this checkout (in another shell):"
+	@echo "  export CAMERA_SERVICE_TOKEN=\$$(./camera-ctl token --role operator --config etc/dev.yaml)"
+	@echo "  ./camera-ctl list; ./camera-ctl watch; ./camera-ctl snapshot camera0"
 	$(PYTHON) -m camera_service --config etc/dev.yaml
 
 check-config: deps

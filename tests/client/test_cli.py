@@ -57,13 +57,13 @@ async def test_token_from_environment(stack: Stack) -> None:
         "--json", "info", url=stack.url, env={"CAMERA_SERVICE_TOKEN": stack.token("viewer")}
     )
     assert code == 0, err
-    assert json.loads(out)["components"]["api"]["healthy"] is True
+    assert json.loads(out)["components"]["websocket_server"] == "running"
 
 
 async def test_rpc_errors_exit_1_with_the_message(stack: Stack) -> None:
     code, out, err = await ctl("status", "camera9", url=stack.url, token=stack.token("viewer"))
     assert code == 1 and out == ""
-    assert "Camera not found (-32010)" in err
+    assert "Camera not found: camera9" in err and "(-32010)" in err
     code, _, err = await ctl("list", url=stack.url)
     assert code == 1 and "-32001" in err
     code, _, err = await ctl("record", "stop", "camera0", url=stack.url, token=stack.token("viewer"))
@@ -135,3 +135,38 @@ async def test_watch_prints_notifications(stack: Stack) -> None:
     assert out.decode().strip() == (
         "camera_status_update device=camera3 status=CONNECTED name=USB camera 3 resolution=1280x720"
     )
+
+
+async def test_health_prints_status_and_string_components(stack: Stack) -> None:
+    stack.registry.set_health(True, "running")  # the camera monitor's report (no monitor here)
+    code, out, err = await ctl("health", url=stack.url, token=stack.token("admin"))
+    assert code == 0, err
+    assert out.startswith("status: DEGRADED") and "websocket_server: running" in out
+    assert "mediamtx: unreachable" in out
+
+
+async def test_watch_takes_a_notification_name_as_topic(stack: Stack) -> None:
+    cmd = [sys.executable, "-m", "camera_service.client.cli", "--url", stack.url, "--token",
+           stack.token("viewer"), "--json", "watch", "--topic", "camera_status_update", "--count", "1"]
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )  # fmt: skip
+    assert proc.stderr is not None
+    await asyncio.wait_for(proc.stderr.readline(), TIMEOUT * 4)  # "watching ..." once subscribed
+    stack.registry.upsert(usb_camera(0))
+    out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT * 4)
+    assert proc.returncode == 0
+    assert json.loads(out)["method"] == "camera_status_update"
+
+
+async def test_checkout_script_runs_the_client(stack: Stack) -> None:
+    script = SRC.parent / "camera-ctl"
+    environ = {k: v for k, v in os.environ.items() if k not in ("CAMERA_SERVICE_TOKEN", "PYTHONPATH")}
+    proc = await asyncio.create_subprocess_exec(
+        str(script), "--url", stack.url, "--token", stack.token("viewer"), "--json", "list",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environ, cwd="/",
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT * 4)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["total"] == 0

@@ -121,3 +121,10 @@ def test_download_link_keys() -> None:
         "server.link_ttl: expected an integer in 60..604800, got 1000000000",
         "server.public_url: expected a URL (http:///https://HOST...), got 'ftp://cams.example'",
     ]
+
+
+def test_rate_limit_zero_is_accepted_and_means_no_limit() -> None:
+    assert validate({**SECRET, "server": {"rate_limit": 0}}).server.rate_limit == 0.0
+    assert problems({**SECRET, "server": {"rate_limit": -1}}) == [
+        "server.rate_limit: expected a number >= 0, got -1"
+    ]

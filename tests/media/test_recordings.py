@@ -70,7 +70,8 @@ async def test_recording_duration_matches_wall_time(
     started, stopped = media.events.recording()
     assert (started["status"], stopped["status"]) == ("STARTED", "STOPPED")
     assert started["filename"] == stopped["filename"] == done.filename
-    assert stopped["duration"] == pytest.approx(probed, abs=0.01)
+    # whole seconds in the notification (compat.json)
+    assert isinstance(stopped["duration"], int) and abs(stopped["duration"] - probed) <= 0.51
     topics = [n.topic for n in media.events.items]
     assert topics == ["recording.start", "recording.stop"]
 
@@ -211,7 +212,7 @@ async def test_segments_are_all_listed_and_playable(
         assert all(playable(env.recordings / s) for s in segments)
         total = sum(float(probe(env.recordings / s)["duration"]) for s in segments)
         assert total == pytest.approx(3, abs=0.5)
-        assert end["duration"] == pytest.approx(total, abs=0.3)
+        assert isinstance(end["duration"], int) and abs(end["duration"] - total) <= 0.8
 
 
 async def test_leaving_the_service_finalizes_every_recording(

@@ -50,3 +50,30 @@ def test_error_class_maps_to_code_and_data(exc: Exception, code: int, data: dict
 def test_anything_else_is_internal_without_detail() -> None:
     err = from_exception(KeyError("secret"))
     assert err.to_json() == {"code": -32603, "message": "Internal error"}
+
+
+@pytest.mark.parametrize(
+    "exc,method,message",
+    [
+        (errors.AuthError("token expired"), "", "Authentication failed: token expired"),
+        (
+            errors.AuthError("authentication required"),
+            "",
+            "Authentication required: call authenticate first",
+        ),
+        (
+            errors.PermissionDenied("operator", "viewer"),
+            "start_recording",
+            "Permission denied: start_recording needs the operator role (you have viewer)",
+        ),
+        (errors.CameraNotFound("/dev/video3"), "", "Camera not found: no camera is at /dev/video3"),
+        (errors.FileNotFound("snapshots", "a.jpg"), "", "Snapshot not found: a.jpg"),
+        (errors.InvalidState("not_recording", "camera0 is not recording"), "",
+         "Invalid state: camera0 is not recording"),
+        (errors.MediaMTXUnavailable("refused"), "", "Dependency failed: mediamtx: refused"),
+        (errors.CameraUnavailable("camera0", "lost"), "", "Camera unavailable: camera0: lost"),
+        (errors.Unsupported("media"), "", "Unsupported: media is not available on this server"),
+    ],
+)
+def test_messages_say_the_reason_in_words(exc: Exception, method: str, message: str) -> None:
+    assert from_exception(exc, method).message == message

@@ -185,3 +185,4 @@ def test_bind_defaults_required_and_positional() -> None:
     with pytest.raises(RpcError) as e:
         bind(params, ["a", 1, 2])
     assert e.value.data == {"param": "params"}
+

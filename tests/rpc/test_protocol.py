@@ -118,7 +118,7 @@ async def test_domain_errors_map_to_api_codes() -> None:
     reply = await handle('{"jsonrpc":"2.0","method":"camera","id":1}')
     assert reply["error"] == {
         "code": -32010,
-        "message": "Camera not found",
+        "message": "Camera not found: camera9 (get_camera_list lists the known cameras)",
         "data": {"resource": "camera", "id": "camera9"},
     }
     reply = await handle('{"jsonrpc":"2.0","method":"mtx","id":1}')

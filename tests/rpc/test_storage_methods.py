@@ -80,7 +80,7 @@ async def test_a_policy_that_cannot_be_saved_is_a_disk_error_and_changes_nothing
         reply = await call(env, "set_retention_policy", {"policy_type": "age", "enabled": True})
         assert reply["error"] == {
             "code": -32050,
-            "message": "Dependency failed: disk",
+            "message": "Dependency failed: disk: cannot save the retention policy: Is a directory",
             "data": {"dependency": "disk", "detail": "cannot save the retention policy: Is a directory"},
         }
         old = put(tmp_path / "recordings", "old.mp4", 10, age=400 * DAY)

@@ -54,7 +54,9 @@ async def test_real_state_without_cameras_or_mediamtx(app: Application) -> None:
     assert reply["error"]["code"] == -32050 and reply["error"]["data"]["dependency"] == "mediamtx"
     assert (await call(ws, "list_recordings"))["result"]["files"] == []
     info = (await call(ws, "get_server_info"))["result"]
-    assert info["components"]["api"]["healthy"] is True
+    assert info["components"]["websocket_server"] == "running"
+    assert info["component_health"]["api"]["healthy"] is True
+    assert info["status"] == "DEGRADED" and info["components"]["mediamtx"].startswith("unreachable")
     await ws.close()
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.port}/health") as r:
         body = json.loads(await r.text())

@@ -17,8 +17,8 @@ CAPS = {
     "device": "camera0",
     "formats": ["MJPG"],
     "resolutions": ["1280x720"],
-    "fps_options": [30.0],
-    "validation_status": "none",
+    "fps_options": [30],
+    "validation_status": "NONE",
 }
 
 

@@ -65,7 +65,9 @@ async def test_topics_and_device_filters_select_notifications(stack: Stack) -> N
     reply = await call(ws, "unsubscribe_events", {"topics": ["recording.stop"]})
     assert reply["result"]["topics"] == ["camera.disconnected"]
     reply = await call(ws, "unsubscribe_events")
-    assert reply["result"] == {"subscribed": False, "topics": [], "filters": {"device": ["camera1"]}}
+    assert reply["result"] == {
+        "unsubscribed": True, "subscribed": False, "topics": [], "filters": {"device": ["camera1"]}
+    }
     await ws.close()
 
 

@@ -43,6 +43,8 @@ MATRIX: dict[str, str | None] = {
     "unsubscribe_events": "viewer",
     "start_streaming": "operator",
     "stop_streaming": "operator",
+    "get_system_status": "admin",
+    "get_subscription_stats": "viewer",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 

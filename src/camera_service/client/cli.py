@@ -22,6 +22,8 @@ from .connection import CameraClient, ClientError, RemoteError
 DEFAULT_URL = "ws://127.0.0.1:8002/ws"
 TOKEN_ENV = "CAMERA_SERVICE_TOKEN"
 ROLES = ("viewer", "operator", "admin")
+# notification names the server also takes as topics, each selecting its group
+NOTIFICATION_TOPICS = ("camera_status_update", "recording_status_update", "snapshot_taken")
 
 
 class Failure(Exception):
@@ -42,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list cameras")
     sub.add_parser("info", help="server version and component health")
+    sub.add_parser("health", help="service status (HEALTHY/DEGRADED/UNHEALTHY) and components (admin)")
     for name, text in (("status", "one camera's status"), ("capabilities", "a camera's modes")):
         sub.add_parser(name, help=text).add_argument("device", metavar="ID")
     s = sub.add_parser("snapshot", help="take a snapshot")
@@ -56,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--kind", choices=("recordings", "snapshots", "all"), default="all")
     f.add_argument("--limit", type=int, default=50)
     w = sub.add_parser("watch", help="print notifications as they come")
-    w.add_argument("--topic", action="append", choices=TOPICS, help="only these (repeatable)")
+    w.add_argument("--topic", action="append", choices=(*TOPICS, *NOTIFICATION_TOPICS),
+                   help="only these (repeatable); a notification name selects its group")
     w.add_argument("--device", action="append", help="only these cameras (repeatable)")
     w.add_argument("--count", type=int, default=0, help="exit after this many (0: never)")
     c = sub.add_parser("call", help="call any method: call METHOD ['{json params}']")
@@ -160,6 +164,9 @@ async def _remote(args: argparse.Namespace) -> None:
         elif cmd == "info":
             r = await client.call("get_server_info")
             _emit(args, r, output.mapping(r))
+        elif cmd == "health":
+            r = await client.call("get_status")
+            _emit(args, r, output.status(r))
         elif cmd == "status":
             r = await client.call("get_camera_status", {"device": args.device})
             _emit(args, r, output.mapping(r))

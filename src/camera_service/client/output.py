@@ -73,3 +73,12 @@ def notification(note: dict[str, Any]) -> str:
         if params.get(key) is not None:
             bits.append(f"{key}={params[key]}")
     return " ".join(bits)
+
+
+def status(result: dict[str, Any]) -> str:
+    """``get_status``: the overall status, then each component's one-line state."""
+    lines = [f"status: {result.get('status', '-')}  (version {result.get('version', '-')}, "
+             f"up {result.get('uptime', 0):.0f} s)"]  # fmt: skip
+    for name, text in (result.get("components") or {}).items():
+        lines.append(f"  {name}: {text}")
+    return "\n".join(lines)

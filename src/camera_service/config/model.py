@@ -22,7 +22,7 @@ class ServerConfig:
     max_connections: int = 100
     max_message_size: int = 1024 * 1024
     allowed_origins: tuple[str, ...] = ()
-    rate_limit: float = 200.0  # requests per second per connection (token bucket rate)
+    rate_limit: float = 200.0  # requests per second per connection (token bucket rate); 0: no limit
     rate_burst: int = 400
     send_queue_size: int = 256
     ping_interval: float = 20.0

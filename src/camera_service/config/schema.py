@@ -177,7 +177,7 @@ SERVER = {
     vol.Optional("max_connections"): integer(1, 100_000),
     vol.Optional("max_message_size"): integer(1024, 64 * 1024 * 1024),
     vol.Optional("allowed_origins"): string_list(string),
-    vol.Optional("rate_limit"): number(0),
+    vol.Optional("rate_limit"): number(0, strict=False),  # 0: no limit
     vol.Optional("rate_burst"): integer(1),
     vol.Optional("send_queue_size"): integer(1, 100_000),
     vol.Optional("ping_interval"): number(0),

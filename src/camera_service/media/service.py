@@ -223,7 +223,7 @@ class MediaService(Component):
             "device": rec.camera_id,
             "status": status,
             "filename": rec.filename,
-            "duration": round(rec.duration or 0.0, 3) if status != STARTED else 0.0,
+            "duration": round(rec.duration or 0.0) if status != STARTED else 0,  # seconds
             "format": rec.format,
         }
         if status != STARTED:

@@ -183,10 +183,16 @@ class Authenticator:
         ttl = self._config.token_expiry if expires_in is None else expires_in
         return mint_token(self._secret, user_id, role, ttl, self._clock.time())
 
-    def authenticate(self, token: object) -> Principal:
-        """The principal a token stands for; raises ``AuthError(reason)``."""
+    def authenticate(self, token: object, kind: str = "auto") -> Principal:
+        """The principal a token stands for; raises ``AuthError(reason)``. ``kind`` is
+        ``jwt`` (only a JWT is tried), ``api_key`` (only the key file) or ``auto`` (a token
+        shaped like a JWT is one, anything else a key)."""
         if not isinstance(token, str) or not token:
             raise AuthError("missing token")
+        if kind == "jwt":
+            return self._jwt(token)
+        if kind == "api_key":
+            return self._api_key(token, "invalid API key")
         if token.count(".") == 2:
             return self._jwt(token)
         return self._api_key(token)
@@ -234,12 +240,12 @@ class Authenticator:
             raise AuthError("invalid token: claim user_id must be a string")
         return Principal(str(user), role, "jwt", float(exp), float(iat))
 
-    def _api_key(self, key: str) -> Principal:
+    def _api_key(self, key: str, unknown: str = "invalid token or API key") -> Principal:
         digest = hash_key(key)
         for known, entry in self._keys.items():
             if hmac.compare_digest(known, digest):
                 return Principal(entry.name, entry.role, "api_key", key_hash=known)
-        raise AuthError("invalid token or API key")
+        raise AuthError(unknown)
 
     def link_key(self) -> bytes:
         """The key of signed download links: derived from the JWT secret (so links survive a

@@ -14,6 +14,7 @@ from ..ports import CameraDirectory, FileStore, Media, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
+from .session import Session
 
 HealthCheck = Callable[[], ComponentHealth]
 
@@ -36,6 +37,7 @@ class RpcContext:
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
     public_base: str | None = None  # absolute base of download links, set once the API listens
+    sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

@@ -61,12 +61,28 @@ def invalid_params(param: str, message: str) -> RpcError:
 
 
 def auth_failed(reason: str) -> RpcError:
-    return RpcError(AUTH_FAILED, "Authentication failed", {"reason": reason})
+    if reason == "authentication required":
+        message = "Authentication required: call authenticate first"
+    else:
+        message = f"Authentication failed: {reason}"
+    return RpcError(AUTH_FAILED, message, {"reason": reason})
 
 
 def rate_limited(retry_after: float) -> RpcError:
     ms = max(1, int(retry_after * 1000 + 0.999))
-    return RpcError(RATE_LIMITED, "Rate limit exceeded", {"retry_after_ms": ms})
+    return RpcError(
+        RATE_LIMITED, f"Rate limit exceeded: retry in {ms} ms", {"retry_after_ms": ms}
+    )
+
+
+def permission_denied(method: str, required: str, have: str | None) -> RpcError:
+    what = f"{method} needs" if method else "this call needs"
+    you = f"you have {have}" if have else "you are not authenticated"
+    return RpcError(
+        PERMISSION_DENIED,
+        f"Permission denied: {what} the {required} role ({you})",
+        {"required_role": required, "have_role": have},
+    )
 
 
 def _dependency(exc: errors.CameraServiceError) -> RpcError:
@@ -79,8 +95,16 @@ def _dependency(exc: errors.CameraServiceError) -> RpcError:
     else:  # StorageError, DiskFullError
         dependency, detail = "disk", str(exc)
     return RpcError(
-        DEPENDENCY_FAILED, f"Dependency failed: {dependency}", {"dependency": dependency, "detail": detail}
+        DEPENDENCY_FAILED,
+        f"Dependency failed: {dependency}: {detail}" if detail else f"Dependency failed: {dependency}",
+        {"dependency": dependency, "detail": detail},
     )
+
+
+def _not_found(camera_id: str) -> str:
+    if camera_id.startswith("/dev/"):
+        return f"no camera is at {camera_id}"
+    return f"{camera_id} (get_camera_list lists the known cameras)"
 
 
 def from_exception(exc: BaseException, method: str = "") -> RpcError:
@@ -89,24 +113,33 @@ def from_exception(exc: BaseException, method: str = "") -> RpcError:
     if isinstance(exc, RpcError):
         return exc
     if isinstance(exc, errors.PermissionDenied):
-        return RpcError(
-            PERMISSION_DENIED,
-            "Permission denied",
-            {"required_role": exc.required_role, "have_role": exc.have_role},
-        )
+        return permission_denied(method, exc.required_role, exc.have_role)
     if isinstance(exc, errors.AuthError):
         return auth_failed(str(exc) or "authentication required")
     if isinstance(exc, errors.CameraNotFound):
-        return RpcError(NOT_FOUND, "Camera not found", {"resource": "camera", "id": exc.camera_id})
+        return RpcError(
+            NOT_FOUND, f"Camera not found: {_not_found(exc.camera_id)}",
+            {"resource": "camera", "id": exc.camera_id},
+        )  # fmt: skip
     if isinstance(exc, errors.FileNotFound):
         resource = {"snapshots": "snapshot", "recordings": "recording"}.get(exc.kind, exc.kind)
-        return RpcError(NOT_FOUND, "File not found", {"resource": resource, "id": exc.filename})
+        return RpcError(
+            NOT_FOUND, f"{resource.capitalize()} not found: {exc.filename}",
+            {"resource": resource, "id": exc.filename},
+        )  # fmt: skip
     if isinstance(exc, errors.CameraUnavailable):
-        return RpcError(INVALID_STATE, f"Camera unavailable: {exc.reason}", {"state": "camera_unavailable"})
+        return RpcError(
+            INVALID_STATE, f"Camera unavailable: {exc.camera_id}: {exc.reason}",
+            {"state": "camera_unavailable"},
+        )  # fmt: skip
     if isinstance(exc, errors.InvalidState):
-        return RpcError(INVALID_STATE, str(exc) or "Invalid state", {"state": exc.state})
+        message = f"Invalid state: {exc}" if str(exc) else "Invalid state"
+        return RpcError(INVALID_STATE, message, {"state": exc.state})
     if isinstance(exc, errors.Unsupported):
-        return RpcError(UNSUPPORTED, "Unsupported", {"feature": exc.feature})
+        return RpcError(
+            UNSUPPORTED, f"Unsupported: {exc.feature} is not available on this server",
+            {"feature": exc.feature},
+        )  # fmt: skip
     if isinstance(exc, errors.InvalidParams):
         return invalid_params(exc.param, str(exc))
     if isinstance(exc, errors.MediaMTXError | errors.FFmpegError | errors.StorageError | errors.ProbeError):

@@ -13,8 +13,8 @@ from ..models import TOPICS, RetentionPolicy
 from . import present
 from .auth import PERMISSIONS
 from .context import RpcContext
-from .metrics import process_usage
 from .session import Session
+from .topics import canonical, ordered
 
 Args = dict[str, Any]
 
@@ -27,8 +27,13 @@ async def ping(ctx: RpcContext, session: Session, args: Args) -> Any:
 
 async def authenticate(ctx: RpcContext, session: Session, args: Args) -> Any:
     fields = {"COMPONENT": "api", "RPC_METHOD": "authenticate", "CLIENT": session.session_id}
+    token = args["auth_token"] if args["auth_token"] is not None else args["token"]
+    if token is None:
+        raise InvalidParams(
+            "auth_token", "missing required parameter 'auth_token' (or 'token'): a JWT or an API key"
+        )
     try:
-        principal = ctx.authenticator.authenticate(args["auth_token"])
+        principal = ctx.authenticator.authenticate(token, args["auth_type"])
     except AuthError as e:
         session.principal = None
         log.info("authentication refused: %s", e, extra=fields)
@@ -40,7 +45,7 @@ async def authenticate(ctx: RpcContext, session: Session, args: Args) -> Any:
         "authenticated": True,
         "role": principal.role.label,
         "permissions": list(PERMISSIONS[principal.role]),
-        "expires_at": present.iso_time(principal.expires_at),
+        **({"expires_at": present.iso_time(principal.expires_at)} if principal.expires_at else {}),
         "session_id": session.session_id,
     }
 
@@ -149,7 +154,7 @@ async def get_storage_info(ctx: RpcContext, session: Session, args: Args) -> Any
 def _policy(p: RetentionPolicy) -> dict[str, Any]:
     return {
         "policy_type": p.policy_type,
-        "max_age_days": p.max_age_days,
+        "max_age_days": round(p.max_age_days) if float(p.max_age_days).is_integer() else p.max_age_days,
         "max_size_gb": p.max_size_gb,
         "enabled": p.enabled,
     }
@@ -179,81 +184,6 @@ async def cleanup_old_files(ctx: RpcContext, session: Session, args: Args) -> An
     return out
 
 
-# -- service ---------------------------------------------------------------------------------
-
-
-def _components(ctx: RpcContext) -> dict[str, Any]:
-    return {
-        name: {"healthy": h.healthy, "state": h.state, "detail": h.detail}
-        for name, h in ctx.components().items()
-    }
-
-
-def _overall(components: dict[str, Any]) -> str:
-    return "healthy" if all(c["healthy"] for c in components.values()) else "degraded"
-
-
-def _camera_counts(ctx: RpcContext) -> dict[str, int]:
-    cams = ctx.cameras.cameras()
-    return {"total": len(cams), "connected": sum(1 for c in cams if c.connected)}
-
-
-def _active_recordings(ctx: RpcContext) -> int:
-    return len(ctx.media.active_recordings()) if ctx.media is not None else 0
-
-
-async def get_metrics(ctx: RpcContext, session: Session, args: Args) -> Any:
-    m = ctx.metrics
-    totals = m.totals()
-    usage = process_usage()
-    cpu_percent = m.cpu_percent()
-    return {
-        "active_connections": m.active_connections,
-        "total_connections": m.total_connections,
-        "total_requests": totals.count,
-        "average_response_time": round(totals.total_seconds / totals.count * 1000, 3)
-        if totals.count
-        else 0.0,
-        "error_rate": round(totals.errors / totals.count, 4) if totals.count else 0.0,
-        "memory_usage": round(usage["rss_bytes"] / 1048576, 2),
-        "cpu_usage": cpu_percent,
-        "methods": {name: s.as_json() for name, s in sorted(m.methods.items())},
-        "cameras": _camera_counts(ctx),
-        "recordings": {"active": _active_recordings(ctx)},
-        "notifications_sent": m.notifications_sent,
-        "dropped_clients": m.dropped_clients,
-        "process": {
-            "rss_bytes": usage["rss_bytes"],
-            "cpu_seconds": round(usage["cpu_seconds"], 3),
-            "cpu_percent": cpu_percent,
-        },
-    }
-
-
-async def get_status(ctx: RpcContext, session: Session, args: Args) -> Any:
-    components = _components(ctx)
-    return {
-        "status": _overall(components),
-        "version": ctx.version,
-        "uptime": round(ctx.uptime(), 3),
-        "components": components,
-        "connections": ctx.metrics.active_connections,
-        "cameras": _camera_counts(ctx),
-        "recordings": {"active": _active_recordings(ctx)},
-    }
-
-
-async def get_server_info(ctx: RpcContext, session: Session, args: Args) -> Any:
-    components = _components(ctx)
-    return {
-        "name": "camera-service",
-        "version": ctx.version,
-        "uptime": round(ctx.uptime(), 3),
-        "status": _overall(components),
-        "components": components,
-        "capabilities": ["snapshots", "recordings", "streaming", "notifications"],
-        "supported_formats": ["fmp4", "mp4", "mkv"],
-    }
 
 
 # -- notifications ---------------------------------------------------------------------------
@@ -271,20 +201,13 @@ def _devices(filters: dict[str, Any] | None) -> frozenset[str] | None:
 
 
 def _subscription(session: Session) -> dict[str, Any]:
-    topics = sorted(session.topics) if session.topics is not None else list(TOPICS)
+    topics = ordered(session.topics) if session.topics is not None else list(TOPICS)
     filters = {"device": sorted(session.devices)} if session.devices is not None else {}
     return {"subscribed": bool(topics), "topics": topics, "filters": filters}
 
 
-def _topics(value: list[str]) -> frozenset[str]:
-    unknown = [t for t in value if t not in TOPICS]
-    if unknown:
-        raise InvalidParams("topics", f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}")
-    return frozenset(value)
-
-
 async def subscribe_events(ctx: RpcContext, session: Session, args: Args) -> Any:
-    topics = _topics(args["topics"]) or frozenset(TOPICS)  # [] means every topic
+    topics = canonical(args["topics"]) or frozenset(TOPICS)  # [] means every topic
     if args["filters"] is not None:
         session.devices = _devices(args["filters"])
     session.topics = (session.topics or frozenset()) | topics
@@ -296,5 +219,5 @@ async def unsubscribe_events(ctx: RpcContext, session: Session, args: Args) -> A
         session.topics = frozenset()
     else:
         current = session.topics if session.topics is not None else frozenset(TOPICS)
-        session.topics = current - _topics(args["topics"])
-    return _subscription(session)
+        session.topics = current - canonical(args["topics"])
+    return {"unsubscribed": True, **_subscription(session)}

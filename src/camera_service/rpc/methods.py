@@ -3,6 +3,7 @@ checking and the OpenRPC document (``rpc.discover``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,12 +12,16 @@ from typing import Any
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
-from . import handlers_streams as hs
+from . import handlers_service as hs
+from . import handlers_streams as hstr
 from .auth import Role
 from .context import RpcContext
+from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
+from .schemas import result_schema
 from .session import Session
+from .topics import ALIASES
 
 Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
 
@@ -29,6 +34,7 @@ class Method:
     summary: str
     params: tuple[Param, ...] = ()
     result: str = "object"  # JSON type of the result, for OpenRPC
+    result_schema: dict[str, Any] | None = None  # compat.json's (rpc.schemas), when not given
 
 
 # Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
@@ -40,20 +46,31 @@ INLINE = frozenset(
         "rpc.discover",
         "get_camera_list",
         "get_camera_capabilities",
-        "get_metrics",
         "get_status",
         "get_server_info",
+        "get_system_status",
+        "get_subscription_stats",
         "subscribe_events",
         "unsubscribe_events",
     }
 )
 
 
-DEVICE = Param("device", "string", required=True, description="camera id, e.g. camera0", max_length=64)
+DEVICE = Param(
+    "device", "string", required=True, max_length=64,
+    description="camera id, e.g. camera0 (or the device node of a USB camera, e.g. /dev/video0)",
+)  # fmt: skip
 FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
 LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
-TOPICS_PARAM = Param("topics", "array", required=True, items="string", description=", ".join(TOPICS))
+TOPICS_PARAM = Param(
+    "topics",
+    "array",
+    required=True,
+    items="string",
+    description=", ".join(TOPICS) + "; or notification names, each selecting its group: "
+    + ", ".join(f"{k} = {' '.join(v)}" for k, v in ALIASES.items()),
+)
 
 V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
@@ -63,8 +80,19 @@ _TABLE: tuple[Method, ...] = (
         "authenticate",
         None,
         h.authenticate,
-        "Authenticate this connection with a JWT or API key.",
-        (Param("auth_token", "string", required=True, max_length=8192),),
+        "Authenticate this connection with a JWT or API key (auth_token, or token as older "
+        "clients send it; one of them is required).",
+        (
+            Param("auth_token", "string", max_length=8192, description="JWT or API key"),
+            Param("token", "string", max_length=8192, description="the same, as older clients name it"),
+            Param(
+                "auth_type",
+                "string",
+                default="auto",
+                enum=("jwt", "api_key", "auto"),
+                description="jwt tries only JWT, api_key only the key file, auto picks by shape",
+            ),
+        ),
     ),
     _m("get_camera_list", V, h.get_camera_list, "All known cameras."),
     _m("get_camera_status", V, h.get_camera_status, "One camera with stream metrics.", (DEVICE,)),
@@ -94,10 +122,10 @@ _TABLE: tuple[Method, ...] = (
     _m("get_snapshot_info", V, h.get_snapshot_info, "One snapshot.", (FILENAME,)),
     _m("delete_recording", A, h.delete_recording, "Delete a recording.", (FILENAME,)),
     _m("delete_snapshot", A, h.delete_snapshot, "Delete a snapshot.", (FILENAME,)),
-    _m("get_stream_url", V, hs.get_stream_url, "A camera's stream URL and readiness.", (DEVICE,)),
-    _m("get_stream_status", V, hs.get_stream_status, "A camera's stream: status, MediaMTX path.",
+    _m("get_stream_url", V, hstr.get_stream_url, "A camera's stream URL and readiness.", (DEVICE,)),
+    _m("get_stream_status", V, hstr.get_stream_status, "A camera's stream: status, MediaMTX path.",
        (DEVICE,)),
-    _m("get_streams", V, hs.get_streams, "Every camera path's MediaMTX state.", result="array"),
+    _m("get_streams", V, hstr.get_streams, "Every camera path's MediaMTX state.", result="array"),
     _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),
     _m(
         "set_retention_policy",
@@ -118,9 +146,9 @@ _TABLE: tuple[Method, ...] = (
         "Apply the retention policy now; cleanup_executed is false, with a reason, when it is "
         "disabled.",
     ),
-    _m("get_metrics", A, h.get_metrics, "Request, connection and process metrics."),
-    _m("get_status", A, h.get_status, "Service status and component health."),
-    _m("get_server_info", V, h.get_server_info, "Service version and component health."),
+    _m("get_metrics", A, hs.get_metrics, "Request, connection and process metrics."),
+    _m("get_status", A, hs.get_status, "Service status and component health."),
+    _m("get_server_info", V, hs.get_server_info, "Service version and component health."),
     _m(
         "subscribe_events",
         V,
@@ -138,12 +166,19 @@ _TABLE: tuple[Method, ...] = (
     _m(
         "start_streaming",
         OP,
-        hs.start_streaming,
+        hstr.start_streaming,
         "Keep a camera's stream published (not only on demand) until stop_streaming or "
         "auto_close_after (mediamtx.stream_keepalive).",
         (DEVICE,),
     ),
-    _m("stop_streaming", OP, hs.stop_streaming, "End a stream kept by start_streaming.", (DEVICE,)),
+    _m("stop_streaming", OP, hstr.stop_streaming, "End a stream kept by start_streaming.", (DEVICE,)),
+    _m("get_system_status", A, hs.get_system_status, "The same as get_status."),
+    _m(
+        "get_subscription_stats",
+        V,
+        hs.get_subscription_stats,
+        "Subscriptions of every live connection, and this connection's own topics.",
+    ),
 )
 
 
@@ -153,8 +188,17 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
     return document(METHODS.values(), ctx.version)
 
 
-METHODS: dict[str, Method] = {m.name: m for m in _TABLE}
-METHODS["rpc.discover"] = Method("rpc.discover", None, _discover, "The OpenRPC document of this API.")
+def _with_schema(m: Method) -> Method:
+    if m.result_schema is not None:
+        return m
+    return dataclasses.replace(m, result_schema=result_schema(m.name) or {"type": m.result})
+
+
+METHODS: dict[str, Method] = {m.name: _with_schema(m) for m in _TABLE}
+METHODS["rpc.discover"] = Method(
+    "rpc.discover", None, _discover, "The OpenRPC document of this API.",
+    result_schema={"type": "object", "required": ["openrpc", "methods"]},
+)  # fmt: skip
 
 UNKNOWN = "(unknown)"
 WAITING = frozenset(METHODS) - INLINE  # methods that may wait for MediaMTX, ffmpeg or disk
@@ -195,7 +239,8 @@ class Dispatcher:
             if method is None:
                 raise RpcError(METHOD_NOT_FOUND, data={"method": name[:100]})
             self.authorize(session, method)
-            result = await method.handler(self.ctx, session, bind(method.params, params))
+            args = resolve_device(self.ctx.cameras, bind(method.params, params))
+            result = await method.handler(self.ctx, session, args)
             ok = True
             return result
         finally:

@@ -4,13 +4,26 @@
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass, field
 
 # seconds; upper bounds of the latency histogram buckets (Prometheus style, +Inf implied)
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+WINDOW = 512  # latest durations kept per method for exact percentiles
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank q-quantile of ``samples`` (0.0 when empty): always one of the samples,
+    so never above their maximum."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
 
 
 @dataclass
@@ -20,24 +33,19 @@ class MethodStats:
     total_seconds: float = 0.0
     max_seconds: float = 0.0
     buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
 
     def observe(self, seconds: float, ok: bool) -> None:
         self.count += 1
         self.errors += 0 if ok else 1
         self.total_seconds += seconds
         self.max_seconds = max(self.max_seconds, seconds)
-        self.buckets[bisect_left(BUCKETS, seconds)] += 1
+        self.buckets[bisect_left(BUCKETS, seconds)] += 1  # for Prometheus' histogram
+        self.recent.append(seconds)
 
     def quantile(self, q: float) -> float:
-        """Upper bucket bound holding the q-quantile (an over-estimate, like Prometheus)."""
-        if not self.count:
-            return 0.0
-        want, seen = q * self.count, 0
-        for i, n in enumerate(self.buckets):
-            seen += n
-            if seen >= want:
-                return BUCKETS[i] if i < len(BUCKETS) else self.max_seconds
-        return self.max_seconds
+        """The q-quantile of the latest ``WINDOW`` calls (exact, nearest rank)."""
+        return percentile(list(self.recent), q)
 
     def as_json(self) -> dict[str, float | int]:
         avg = self.total_seconds / self.count if self.count else 0.0
@@ -103,3 +111,18 @@ def process_usage() -> dict[str, float]:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     t = os.times()
     return {"rss_bytes": rss, "cpu_seconds": t.user + t.system}
+
+
+def memory_percent() -> float:
+    """The host's memory in use (MemTotal - MemAvailable), percent; 0.0 where unknown."""
+    fields: dict[str, int] = {}
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name in ("MemTotal", "MemAvailable"):
+                    fields[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total, available = fields.get("MemTotal", 0), fields.get("MemAvailable", 0)
+    return round(100.0 * (total - available) / total, 2) if total else 0.0

@@ -14,9 +14,12 @@ from .errors import (
     RATE_LIMITED,
     UNSUPPORTED,
 )
+from .schemas import NOTIFICATIONS, SCHEMAS, rebase_refs
 
 if TYPE_CHECKING:
     from .methods import Method
+
+REFS = "#/components/schemas/"
 
 VENDOR_ERRORS = {
     "AuthFailed": (AUTH_FAILED, "authentication failed or token expired", ["reason"]),
@@ -43,7 +46,7 @@ def _method(m: Method) -> dict[str, Any]:
             }
             for p in m.params
         ],
-        "result": {"name": "result", "schema": {"type": m.result}},
+        "result": {"name": "result", "schema": rebase_refs(m.result_schema or {"type": m.result}, REFS)},
         "x-required-role": m.role.label if m.role else None,
     }
     errors = ["RateLimited"]
@@ -67,7 +70,13 @@ def document(methods: Iterable[Method], version: str) -> dict[str, Any]:
         },
         "servers": [{"name": "websocket", "url": "/ws"}],
         "methods": [_method(m) for m in methods],
+        # OpenRPC has no notifications: what the server sends unasked, in the shape of a method
+        "x-notifications": [
+            {"name": name, "params": rebase_refs(n["params"], REFS), "result": n["result"]}
+            for name, n in NOTIFICATIONS.items()
+        ],
         "components": {
+            "schemas": rebase_refs(SCHEMAS, REFS),
             "errors": {
                 name: {
                     "code": code,

@@ -23,6 +23,15 @@ def iso_time(timestamp: float | None) -> str | None:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def seconds(value: float | None) -> int | None:
+    """Whole seconds (compat.json: durations are integers), or ``None``."""
+    return None if value is None else round(value)
+
+
+def whole_fps(fps: float | None) -> int | None:
+    return None if fps is None else round(fps)
+
+
 def config_stream_urls(config: Config, camera_id: str) -> dict[str, str]:
     """MediaMTX's URLs for a path, on the configured public host (used when no stream
     service is running to ask)."""
@@ -35,29 +44,30 @@ def config_stream_urls(config: Config, camera_id: str) -> dict[str, str]:
 
 
 def camera_object(camera: Camera, urls: Mapping[str, str], removed: bool = False) -> dict[str, Any]:
+    """compat.json's Camera: ``resolution`` and ``fps`` only once a mode is known, stream
+    URLs only those that exist (the schema has no nulls)."""
     status = CameraStatus.DISCONNECTED if removed else camera.status
     mode = camera.mode
-    return {
-        "device": camera.id,
-        "status": status.value,
-        "name": camera.name,
-        "resolution": mode.resolution if mode else None,
-        "fps": mode.fps if mode else None,
-        "streams": {k: urls.get(k) for k in ("rtsp", "webrtc", "hls")},
-    }
+    out: dict[str, Any] = {"device": camera.id, "status": status.value, "name": camera.name}
+    if mode is not None:
+        out["resolution"] = mode.resolution
+        out["fps"] = whole_fps(mode.fps)
+    out["streams"] = {k: urls[k] for k in ("rtsp", "webrtc", "hls") if urls.get(k) is not None}
+    return out
 
 
 def capabilities_object(camera: Camera) -> dict[str, Any]:
     caps = camera.capabilities
     if not camera.connected:
-        validation = "disconnected"
+        validation = "DISCONNECTED"
     elif caps.formats:
-        validation = "confirmed"
+        validation = "CONFIRMED"
     else:
-        validation = "none"
+        validation = "NONE"
     formats = caps.format_names or ([camera.mode.pixel_format] if camera.mode else [])
     resolutions = caps.resolutions or ([camera.mode.resolution] if camera.mode else [])
-    fps = caps.fps_options or ([camera.mode.fps] if camera.mode else [])
+    rates = caps.fps_options or ([camera.mode.fps] if camera.mode else [])
+    fps = list(dict.fromkeys(round(r) for r in rates))  # whole rates, highest first
     return {
         "device": camera.id,
         "formats": formats,
@@ -85,8 +95,8 @@ def file_object(entry: FileEntry, links: FileLinks | None = None) -> dict[str, A
 
 def file_info_object(info: FileInfo, links: FileLinks | None = None) -> dict[str, Any]:
     out = file_object(info.entry, links)
-    if info.entry.kind == "recordings":
-        out["duration"] = info.duration
+    if info.entry.kind == "recordings" and info.duration is not None:
+        out["duration"] = seconds(info.duration)
     out["device"] = info.device
     out["created_time"] = iso_time(info.created_time)
     return out
@@ -123,7 +133,7 @@ def recording_stopped(rec: Recording) -> dict[str, Any]:
         "status": "STOPPED",
         "start_time": iso_time(rec.start_time),
         "end_time": iso_time(rec.end_time),
-        "duration": rec.duration,
+        "duration": seconds(rec.duration) if rec.duration is not None else 0,
         "file_size": rec.file_size,
         "format": rec.format,
     }

@@ -4,6 +4,14 @@ Replies and notifications share one bounded queue drained by a writer task, so a
 does not read fills only its own queue; when it is full the client is dropped (1008) and no
 one else waits. A send that stays blocked longer than ``ping_timeout``, or a ping left
 unanswered that long, drops the client with 1011.
+
+A reply goes out before any notification its request caused. The bus does not say which
+request caused a notification (a recording's end is published from the recorder's own task),
+so the connection holds back every notification published while one of its requests is in
+flight: each held notification waits for the requests that were in flight when it was
+published, and is sent right after the last of their replies, in publishing order. A request
+therefore delays only the notifications published during it; held notifications count
+against the send queue's bound like queued ones.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -62,6 +71,9 @@ class Connection:
         self._send_started: float | None = None
         self.close_code: int | None = None
         self.close_reason = ""
+        self._in_flight: set[int] = set()  # requests being handled, by number
+        self._next_request = 0
+        self._held: deque[tuple[str, set[int]]] = deque()  # notification, requests it waits for
 
     @property
     def closing(self) -> bool:
@@ -85,10 +97,34 @@ class Connection:
         ``frame`` is ``text`` already framed (shared by every client)."""
         if self._closing or self.ws.closed:
             return False
+        if self._in_flight or self._held:
+            if len(self._held) + self._queue.qsize() >= self._queue.maxsize:
+                self.drop(1008, "send queue full: client too slow", slow=True)
+                return False
+            self._held.append((text, set(self._in_flight)))
+            return True
         if (t := self._idle_transport()) is not None:
             t.write(frame)
             return True
         return self.offer(text)
+
+    # -- replies before the notifications they caused ----------------------------------------
+    def _begin(self) -> int:
+        number = self._next_request
+        self._next_request += 1
+        self._in_flight.add(number)
+        return number
+
+    def _end(self, number: int, reply: str | None) -> None:
+        """Send ``reply`` (if any), then every held notification no longer waiting for a
+        request in flight."""
+        if reply is not None:
+            self._reply(reply)
+        self._in_flight.discard(number)
+        for _, waiting in self._held:
+            waiting.discard(number)
+        while self._held and not self._held[0][1]:
+            self._reply(self._held.popleft()[0])
 
     def _idle_transport(self) -> asyncio.Transport | None:
         """The socket, when nothing is queued, being sent or buffered for this client (so a
@@ -156,12 +192,12 @@ class Connection:
         self.offer(text)
 
     # -- receiving --------------------------------------------------------------------------
-    async def _handle(self, message: Any) -> None:
+    async def _handle(self, message: Any, number: int) -> None:
+        reply: str | None = None
         try:
             reply = await protocol.handle_message(message, self._dispatch)
-            if reply is not None:
-                self.offer(reply)
         finally:
+            self._end(number, reply)
             self._slots.release()
 
     def _dispatch(self, method: str, params: Any) -> Any:
@@ -177,13 +213,16 @@ class Connection:
             return
         if protocol.method_names(message) & WAITING:
             await self._slots.acquire()
-            task = asyncio.create_task(self._handle(message))
+            task = asyncio.create_task(self._handle(message, self._begin()))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
-        reply = await protocol.handle_message(message, self._dispatch)
-        if reply is not None:
-            self._reply(reply)
+        number = self._begin()
+        reply: str | None = None
+        try:
+            reply = await protocol.handle_message(message, self._dispatch)
+        finally:
+            self._end(number, reply)
 
     async def _keepalive(self) -> None:
         interval, timeout = self._config.ping_interval, self._config.ping_timeout

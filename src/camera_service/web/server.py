@@ -81,6 +81,7 @@ class ApiServer(Component):
         self.port = 0
         self._registry = make_registry(ctx, lambda: len(self._connections))
         ctx.api_health = self.health
+        ctx.sessions = lambda: [c.session for c in self._connections]
 
     # -- lifecycle --------------------------------------------------------------------------
     def _app(self) -> web.Application:
@@ -202,7 +203,9 @@ class ApiServer(Component):
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="expected a WebSocket upgrade")
         clock = self.ctx.clock
-        session = Session(TokenBucket(self.config.rate_limit, self.config.rate_burst, clock.monotonic()))
+        rate = self.config.rate_limit  # 0: no limit, so no bucket at all
+        bucket = TokenBucket(rate, self.config.rate_burst, clock.monotonic()) if rate > 0 else None
+        session = Session(bucket)
         conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics)
         self._connections.add(conn)
         self.ctx.metrics.total_connections += 1
