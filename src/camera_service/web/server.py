@@ -1,4 +1,5 @@
-"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``.
+"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``, and the
+web console at ``/`` (``console.py``).
 
 ``/health`` answers 200 while the API serves (liveness) and 503 while it is starting or
 stopping; its body tells readiness: ``status`` is ``ok`` when every component is healthy,
@@ -32,6 +33,7 @@ from ..rpc.methods import Dispatcher
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
 from .connection import Connection
+from .console import ConsoleRoutes
 from .files import FileRoutes
 from .frames import text_frame
 from .metrics import make_registry
@@ -89,6 +91,7 @@ class ApiServer(Component):
         app.router.add_get("/health/ready", self._ready)
         app.router.add_get("/metrics", self._metrics)
         FileRoutes(self.ctx).add_to(app)
+        ConsoleRoutes(self.ctx).add_to(app)
         return app
 
     async def start(self) -> None:
