@@ -53,14 +53,14 @@ class App extends EventTarget {
     else this.showSignIn(null);
   }
 
-  showSignIn(reason) {
+  showSignIn(reason, prefix = "Signed out") {
     if (this.unmount) { this.unmount(); this.unmount = null; }
     $("view").replaceChildren();
     $("nav").hidden = $("who").hidden = $("signout").hidden = true;
     $("signin").hidden = false;
     const error = $("signin-error");
     error.hidden = !reason;
-    error.textContent = reason ? `Signed out: ${reason}.` : "";
+    error.textContent = reason ? `${prefix}: ${reason}.` : "";
     $("token").value = "";
     $("token").focus();
     this.setBanner(null);
@@ -92,7 +92,7 @@ class App extends EventTarget {
       auth = await this.connect(token);
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
-      this.showSignIn(err.code === AUTH_FAILED ? err.reason : `cannot sign in: ${reasonOf(err)}`);
+      this.showSignIn(err.code === AUTH_FAILED ? err.reason : reasonOf(err), "Sign-in refused");
       return;
     }
     sessionStorage.setItem(TOKEN_KEY, token);

@@ -86,7 +86,8 @@ export function mount(container, app) {
     gallery.replaceChildren();
     for (const f of r.files) {
       const img = h("img", { alt: f.filename, loading: "lazy", width: 320, height: 180 });
-      const row = h("li", { dataset: { filename: f.filename } }, h("figure", {}, img,
+      const row = h("li", { dataset: { filename: f.filename } });
+      row.append(h("figure", {}, img,
         h("figcaption", {}, h("span.name", {}, f.filename), h("span.meta", {}, `${bytes(f.file_size)} · ${when(f.modified_time)}`),
           h("span.actions", {}, ...buttons("snapshots", f, row)))));
       gallery.append(row);
