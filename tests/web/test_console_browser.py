@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / ".artifacts" / "browser"))
 T = 30.0  # one bound for every wait (a loaded machine)
+TILE0 = ".tile[data-device='camera0']"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ class Page:
         from selenium.common.exceptions import JavascriptException
 
         deadline = time.monotonic() + timeout
-        last = ""
+        last: str | None = ""
         while True:
             try:
                 value = self.js(script, *args)
@@ -91,8 +92,9 @@ class Page:
             time.sleep(0.05)
 
     def click(self, selector: str) -> None:
-        self.wait("const e = document.querySelector(arguments[0]); return e && !e.disabled && e.offsetParent !== null",
-                  selector, what=f"{selector} clickable")
+        self.wait("const e = document.querySelector(arguments[0]);"
+                  "return e && !e.disabled && e.offsetParent !== null", selector,
+                  what=f"{selector} clickable")
         self.driver.find_element("css selector", selector).click()
 
     def sign_in(self, token: str) -> None:
@@ -137,7 +139,7 @@ def test_served_page_has_a_csp_and_loads_modules_only(page: Page) -> None:
 def test_admin_signs_in_and_sees_camera0_connected_with_its_snapshot(page: Page) -> None:
     page.sign_in(page.d.token("admin"))
     page.wait("return document.querySelector(\".tile[data-device='camera0'] .state\")", what="camera0 tile")
-    page.wait("return document.querySelector(\".tile[data-device='camera0']\").dataset.status === 'CONNECTED'",
+    page.wait(f"return document.querySelector(\"{TILE0}\").dataset.status === 'CONNECTED'",
               what="camera0 CONNECTED")
     text = page.js("return document.querySelector(\".tile[data-device='camera0']\").innerText")
     assert "1280x720" in text and "15 fps" in text
@@ -169,7 +171,8 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.wait("return document.querySelector('.timer').textContent.startsWith('0:0')", what="running timer")
     page.shot("04-recording")
     status = page.wait("const s = document.querySelector('.status[data-state]');"
-                       "return s && s.dataset.state === 'idle' && s.textContent.startsWith('Saved') && s.textContent",
+                       "return s && s.dataset.state === 'idle' && s.textContent.startsWith('Saved')"
+                       " && s.textContent",
                        what="timed recording stopped")
     name = status.split()[1]
     path = page.d.state / "recordings" / name
@@ -181,8 +184,8 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.shot("05-recording-listed")
 
     page.click(f"{row} button[data-action=play]")
-    page.wait("const v = document.getElementById('player'); return v.videoWidth === 1280 && v.currentTime > 0.3",
-              what="recording plays")
+    page.wait("const v = document.getElementById('player');"
+              "return v.videoWidth === 1280 && v.currentTime > 0.3", what="recording plays")
     first = page.js("return document.getElementById('player').currentTime")
     page.wait("return document.getElementById('player').currentTime > arguments[0] + 0.3", first,
               what="playback advances")
@@ -206,8 +209,8 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     assert not path.exists()
     page.go("#/cameras")
     page.go("#/files")  # listed again from the service: still gone
-    page.wait("return document.querySelector('#recordings').parentElement.querySelector('.muted').textContent",
-              what="recordings listed again")
+    page.wait("return document.querySelector('#recordings').parentElement"
+              ".querySelector('.muted').textContent", what="recordings listed again")
     assert not page.js("return document.querySelector(arguments[0])", row)
     page.shot("08-recording-deleted")
 
@@ -224,7 +227,7 @@ def test_system_page_shows_mediamtx_state_storage_and_version(page: Page) -> Non
 
 def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
     page.sign_in(page.d.token("viewer"))
-    page.wait("return document.querySelector(\".tile[data-device='camera0'] .caption\").textContent.includes('Viewers')",
+    page.wait(f"return document.querySelector(\"{TILE0} .caption\").textContent.includes('Viewers')",
               what="viewer caption")
     assert page.js("return document.querySelectorAll('.tile button').length") == 0
     assert page.js("return document.getElementById('auto-snapshots')") is None
@@ -249,8 +252,9 @@ def test_expired_token_shows_the_sign_in_again_with_the_reason(page: Page) -> No
     # the same token pasted again: the service's own reason
     page.driver.find_element("id", "token").send_keys(token)
     page.driver.find_element("css selector", "#signin-form button").click()
-    message = page.wait("return document.getElementById('signin-error').textContent.startsWith('Sign-in refused')"
-                        " && document.getElementById('signin-error').textContent", what="refused again")
+    message = page.wait("const e = document.getElementById('signin-error');"
+                        "return e.textContent.startsWith('Sign-in refused') && e.textContent",
+                        what="refused again")
     assert "expired" in message, message
     assert page.js("return sessionStorage.length") == 0
 
@@ -262,8 +266,8 @@ def test_unplugged_camera_turns_disconnected_within_1s_without_reload(page: Page
     page.d.plug("video0")
     page.wait("return [...document.querySelectorAll('.tile')].some(t => t.dataset.device !== 'camera0'"
               " && t.dataset.status === 'CONNECTED') ", what="USB camera tile CONNECTED")
-    device = page.js("return [...document.querySelectorAll('.tile')].find(t => t.dataset.device !== 'camera0')"
-                     ".dataset.device")
+    device = page.js("return [...document.querySelectorAll('.tile')]"
+                     ".find(t => t.dataset.device !== 'camera0').dataset.device")
     page.shot("13-usb-camera-plugged")
     # the page notes the wall time at which the tile changes, so the browser's own round trips
     # do not count
