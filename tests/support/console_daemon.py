@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -135,3 +136,69 @@ class ConsoleDaemon:
         if self.testbed is not None:
             self.testbed.stop()
             self.testbed = None
+
+
+HOW = "run `make mediamtx` or set MEDIAMTX_BIN=/path/to/mediamtx"
+MEDIAMTX_CONFIG = """\
+logLevel: info
+logDestinations: [stdout]
+api: yes
+apiAddress: 127.0.0.1:{api}
+metrics: no
+pprof: no
+playback: no
+rtsp: yes
+rtspAddress: 127.0.0.1:{rtsp}
+rtmp: no
+srt: no
+hls: yes
+hlsAddress: 127.0.0.1:{hls}
+webrtc: yes
+webrtcAddress: 127.0.0.1:{webrtc}
+webrtcLocalUDPAddress: 127.0.0.1:{udp}
+webrtcIPsFromInterfaces: no
+webrtcAdditionalHosts: [127.0.0.1]
+paths: {{}}
+"""
+
+
+def find_mediamtx() -> str | None:
+    for candidate in (os.environ.get("MEDIAMTX_BIN"), shutil.which("mediamtx"),
+                      str(ROOT / ".cache" / "mediamtx" / "mediamtx")):
+        if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+class WebRtcMediaMTX:
+    """A real MediaMTX with WebRTC on loopback (free ports), for the live view."""
+
+    def __init__(self, binary: str, tmp: Path) -> None:
+        self.binary = binary
+        self.tmp = tmp
+        self.ports = {k: free_port() for k in ("api", "rtsp", "hls", "webrtc", "udp")}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def daemon_config(self) -> dict[str, Any]:
+        p = self.ports
+        return {"api_url": f"http://127.0.0.1:{p['api']}", "rtsp_port": p["rtsp"],
+                "hls_port": p["hls"], "webrtc_port": p["webrtc"]}
+
+    def start(self) -> WebRtcMediaMTX:
+        (self.tmp / "mediamtx.yml").write_text(MEDIAMTX_CONFIG.format(**self.ports))
+        with open(self.tmp / "mediamtx.log", "wb") as log:
+            self.proc = subprocess.Popen([self.binary, str(self.tmp / "mediamtx.yml")], cwd=self.tmp,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(TIMEOUT)
