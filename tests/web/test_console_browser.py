@@ -285,3 +285,38 @@ def test_unplugged_camera_turns_disconnected_within_1s_without_reload(page: Page
     assert page.tile_status(device) == "DISCONNECTED"
     assert page.js("return window.__loads") == 1  # no reload happened
     page.shot("14-usb-camera-unplugged")
+
+
+SHAPES = """
+const done = arguments[arguments.length - 1];
+Promise.all([import('/console/js/health.js'), import('/console/js/links.js')]).then(([health, links]) => {
+  const old = {status: 'degraded', components: {
+    mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
+    api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
+  const now = {status: 'DEGRADED', components: {mediamtx: 'UNHEALTHY', api: 'HEALTHY'},
+    component_health: {mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
+                       api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
+  const plain = {status: 'HEALTHY', components: {mediamtx: 'HEALTHY', api: 'HEALTHY'}};
+  done({
+    old: [health.overall(old), health.components(old), health.mediamtxProblem(old)],
+    now: [health.overall(now), health.components(now), health.mediamtxProblem(now)],
+    plain: [health.overall(plain), health.mediamtxProblem(plain), health.components(plain)[0].healthy],
+    ok: health.overall({status: 'ok'}),
+    upper: [health.upper('confirmed'), health.upper('CONFIRMED')],
+    signed: [links.isSigned('http://h:8002/files/recordings/a.mp4?expires=1&sig=x'),
+             links.isSigned('/files/recordings/a.mp4')],
+  });
+}).catch((e) => done(String(e)));
+"""
+
+
+def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
+    page.driver.get(page.d.base + "/")
+    r = page.driver.execute_async_script(SHAPES)
+    assert isinstance(r, dict), r
+    assert r["old"][0] == r["now"][0] == "DEGRADED" and r["ok"] == "HEALTHY"
+    assert r["old"][1] == r["now"][1]  # the rich health wins over the plain strings
+    assert r["old"][2] == r["now"][2] and "unreachable" in r["now"][2]
+    assert r["plain"] == ["HEALTHY", None, True]
+    assert r["upper"] == ["CONFIRMED", "CONFIRMED"]
+    assert r["signed"] == [True, False]

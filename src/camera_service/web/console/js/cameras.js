@@ -30,7 +30,7 @@ function tile(app, camera, auto) {
         } catch (err) {
           app.report(err, "Snapshot");
         } finally {
-          button.disabled = false;
+          button.disabled = t.camera.status !== "CONNECTED";
         }
       },
     }, "Snapshot");
@@ -45,6 +45,7 @@ function tile(app, camera, auto) {
       state.textContent = cam.status;
       state.dataset.status = cam.status;
       el.dataset.status = cam.status;
+      for (const b of actions.querySelectorAll("button")) b.disabled = cam.status !== "CONNECTED";
       res.textContent = cam.resolution || "—";
       rate.textContent = fps(cam.fps);
     },
