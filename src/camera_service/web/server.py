@@ -114,7 +114,8 @@ class ApiServer(Component):
         self._serving, self._state = True, "serving"
         scheme = "wss" if ssl_context else "ws"
         log.info("API listening on %s://%s:%d/ws", scheme, self.config.host, self.port)
-        log.info("web console on %s://%s:%d/", "https" if ssl_context else "http", self.config.host, self.port)
+        log.info("web console on %s://%s:%d/", "https" if ssl_context else "http", self.config.host,
+                 self.port)
         self.listening.set()
         if self._on_listening is not None:
             self._on_listening()
