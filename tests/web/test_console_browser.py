@@ -305,6 +305,8 @@ Promise.all([import('/console/js/health.js'), import('/console/js/links.js')]).t
     upper: [health.upper('confirmed'), health.upper('CONFIRMED')],
     signed: [links.isSigned('http://h:8002/files/recordings/a.mp4?expires=1&sig=x'),
              links.isSigned('/files/recordings/a.mp4')],
+    local: links.local('http://cams.example:8002/files/snapshots/a.jpg?expires=1&sig=x')
+      === `${location.origin}/files/snapshots/a.jpg?expires=1&sig=x`,
   });
 }).catch((e) => done(String(e)));
 """
@@ -320,3 +322,4 @@ def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
     assert r["plain"] == ["HEALTHY", None, True]
     assert r["upper"] == ["CONFIRMED", "CONFIRMED"]
     assert r["signed"] == [True, False]
+    assert r["local"] is True  # a link naming the public host is loaded from this origin

@@ -23,10 +23,26 @@ export function mount(container, app) {
     h("section", { "aria-labelledby": "shot-h" }, h("h2", { id: "shot-h" }, "Snapshots"), shotNote, gallery),
   );
 
+  // a link fresh from the service (signed links are short-lived; the page may be old)
+  const fresh = async (kind, f) => {
+    try {
+      const info = await app.call(kind === "recordings" ? "get_recording_info" : "get_snapshot_info", { filename: f.filename });
+      return info.download_url || f.download_url;
+    } catch {
+      return f.download_url;
+    }
+  };
+
   const buttons = (kind, f, row) => {
     const out = [h("button", {
       type: "button", "aria-label": `Download ${f.filename}`, dataset: { action: "download" },
-      onclick: () => download(f.download_url, app.token, f.filename).catch((err) => app.report(err, "Download")),
+      onclick: async () => {
+        try {
+          await download(await fresh(kind, f), app.token, f.filename);
+        } catch (err) {
+          app.report(err, "Download");
+        }
+      },
     }, "Download")];
     if (app.can("admin")) {
       out.push(h("button.danger", {
@@ -52,7 +68,7 @@ export function mount(container, app) {
       if (releasePlayer) releasePlayer();
       releasePlayer = null;
       player.hidden = false;
-      releasePlayer = await showFile(player, f.download_url, app.token);
+      releasePlayer = await showFile(player, await fresh("recordings", f), app.token);
       player.dataset.filename = f.filename;
       playing.textContent = `Playing ${f.filename}`;
       await player.play().catch(() => { /* the controls still work */ });

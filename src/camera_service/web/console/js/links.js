@@ -6,6 +6,18 @@
 // that is refused (401: expired) falls back to the same Bearer fetch. Deciding up front
 // keeps the browser log free of the 401 a blind first try would print.
 
+// The console is served by the same server as /files, so a file link is always loaded from
+// this page's origin: an absolute link names the configured public host, which may not be
+// the address this browser used (and a cross-origin <a download> would navigate instead).
+export function local(url) {
+  try {
+    const u = new URL(url, window.location.href);
+    return u.pathname.startsWith("/files/") ? `${window.location.origin}${u.pathname}${u.search}` : u.href;
+  } catch {
+    return url;
+  }
+}
+
 export function isSigned(url) {
   try {
     const u = new URL(url, window.location.href);
@@ -25,6 +37,7 @@ export function fileName(url) {
 
 // the bytes of a file as a blob: URL; the caller revokes it
 export async function blobUrl(url, token) {
+  url = local(url);
   const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
   if (!res.ok) {
     let why = `${res.status} ${res.statusText}`;
@@ -37,6 +50,7 @@ export async function blobUrl(url, token) {
 // Shows a file in an <img> or <video>: the signed link directly, else a blob. Returns a
 // function that releases what it made.
 export async function showFile(el, url, token) {
+  url = local(url);
   if (isSigned(url)) {
     let fallback = null;
     const onError = async () => {
@@ -55,6 +69,7 @@ export async function showFile(el, url, token) {
 
 // Saves a file as a download (the browser's own download, with the file's name).
 export async function download(url, token, name = fileName(url)) {
+  url = local(url);
   let href = url;
   let made = null;
   if (!isSigned(url)) href = made = await blobUrl(url, token);
