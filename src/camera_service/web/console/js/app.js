@@ -2,6 +2,7 @@
 // mount(container, app, arg) returning an unmount function.
 
 import { announce, reasonOf } from "./dom.js";
+import { mediamtxProblem } from "./health.js";
 import { AUTH_FAILED, RpcClient, RpcError } from "./rpc.js";
 import * as camerasView from "./cameras.js";
 import * as cameraView from "./camera.js";
@@ -9,6 +10,7 @@ import * as filesView from "./files.js";
 import * as systemView from "./system.js";
 
 const TOKEN_KEY = "camera-console-token";
+const INFO_INTERVAL_MS = 15000;
 const ROLES = { viewer: 0, operator: 1, admin: 2 };
 const ROUTES = { cameras: camerasView, camera: cameraView, files: filesView, system: systemView };
 
@@ -24,6 +26,7 @@ class App extends EventTarget {
     this.unmount = null;
     this.expiryTimer = null;
     this.retry = 0;
+    this.infoTimer = null;
   }
 
   can(role) {
@@ -68,6 +71,7 @@ class App extends EventTarget {
 
   signOut(reason) {
     clearTimeout(this.expiryTimer);
+    clearInterval(this.infoTimer);
     sessionStorage.removeItem(TOKEN_KEY);
     this.token = this.role = null;
     const rpc = this.rpc;
@@ -106,6 +110,7 @@ class App extends EventTarget {
     $("who").title = auth.expires_at ? `session until ${new Date(auth.expires_at).toLocaleString()}` : "";
     document.body.dataset.role = auth.role;
     await this.refreshInfo();
+    this.watchInfo();
     this.route();
   }
 
@@ -123,6 +128,20 @@ class App extends EventTarget {
     } catch {
       this.serverInfo = null;
     }
+  }
+
+  // MediaMTX coming or going changes how every picture is shown: re-read the service's
+  // health now and then (there is no notification for it) and tell the views on a change
+  watchInfo() {
+    clearInterval(this.infoTimer);
+    this.infoTimer = setInterval(async () => {
+      if (!this.rpc) return;
+      const before = mediamtxProblem(this.serverInfo) === null;
+      await this.refreshInfo();
+      if (this.serverInfo && before !== (mediamtxProblem(this.serverInfo) === null)) {
+        this.dispatchEvent(new Event("mediamtx"));
+      }
+    }, INFO_INTERVAL_MS);
   }
 
   // the socket closed under us: reconnect with backoff and re-authenticate

@@ -20,7 +20,8 @@ function streamRow(kind, url) {
       setTimeout(() => { button.textContent = "Copy"; }, 2000);
     },
   }, "Copy");
-  return h("div.stream", {}, h("label", { for: id }, kind.toUpperCase()), input, button);
+  const label = { webrtc: "WebRTC", hls: "HLS", rtsp: "RTSP" }[kind] || kind;
+  return h("div.stream", {}, h("label", { for: id }, label), input, button);
 }
 
 export function mount(container, app, device) {
@@ -153,6 +154,8 @@ export function mount(container, app, device) {
     }
   };
   app.addEventListener("notification", onNote);
+  const onMediamtx = () => { if (live) live.start(); };
+  app.addEventListener("mediamtx", onMediamtx);
 
   app.call("get_camera_status", { device }).then(render).catch((err) => {
     heading.textContent = `${device}: ${reasonOf(err)}`;
@@ -166,6 +169,7 @@ export function mount(container, app, device) {
 
   return () => {
     app.removeEventListener("notification", onNote);
+    app.removeEventListener("mediamtx", onMediamtx);
     clearInterval(timer);
     if (live) live.stop();
     if (releaseShot) releaseShot();

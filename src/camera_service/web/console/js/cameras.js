@@ -104,6 +104,8 @@ export function mount(container, app) {
     }
   };
   app.addEventListener("notification", onNote);
+  const onMediamtx = () => { for (const t of tiles.values()) t.live.start(); };
+  app.addEventListener("mediamtx", onMediamtx);
 
   app.call("get_camera_list", {}).then((list) => {
     const cams = list.cameras || [];
@@ -113,6 +115,7 @@ export function mount(container, app) {
 
   return () => {
     app.removeEventListener("notification", onNote);
+    app.removeEventListener("mediamtx", onMediamtx);
     for (const t of tiles.values()) t.live.stop();
   };
 }

@@ -118,6 +118,10 @@ export class LiveView {
     this.pc = pc;
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
+    pc.addEventListener("connectionstatechange", () => {
+      // the stream went away (MediaMTX stopped, camera gone): try again, or fall back
+      if (this.pc === pc && pc.connectionState === "failed" && gen === this.generation) this.start();
+    });
     pc.addEventListener("track", (e) => {
       if (e.track.kind === "video") this.video.srcObject = e.streams[0] || new MediaStream([e.track]);
     });
