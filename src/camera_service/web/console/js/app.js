@@ -83,7 +83,13 @@ class App extends EventTarget {
   async connect(token) {
     const rpc = new RpcClient();
     await rpc.connect();
-    const auth = await rpc.call("authenticate", { auth_token: token });
+    let auth;
+    try {
+      auth = await rpc.call("authenticate", { auth_token: token });
+    } catch (err) {
+      rpc.close();
+      throw err;
+    }
     rpc.addEventListener("notification", (e) => this.dispatchEvent(new CustomEvent("notification", { detail: e.detail })));
     rpc.addEventListener("close", () => this.lost());
     this.rpc = rpc;
