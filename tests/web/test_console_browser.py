@@ -247,6 +247,21 @@ def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: s
     assert page.js(UNLABELLED) == []
 
 
+def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) -> None:
+    page.driver.set_window_size(390, 844)
+    try:
+        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/system"):
+            page.go(route)
+            page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
+                      what=f"{route} shown")
+            time.sleep(0.5)
+            wide = page.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert wide <= 0, f"{route} is {wide}px wider than the phone screen"
+            page.shot(f"phone-{route.strip('#/').replace('/', '-')}")
+    finally:
+        page.driver.set_window_size(1280, 900)
+
+
 def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
     page.sign_in(page.d.token("viewer"))
     page.wait(f"return document.querySelector(\"{TILE0} .caption\").textContent.includes('Viewers')",
