@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from _pytest.terminal import TerminalReporter  # pytest 7.2 (Debian 12) does not export it
 
-SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system")
+SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system", "browser")
 
 _outcomes: dict[str, Counter[str]] = defaultdict(Counter)
 _skips: dict[str, Counter[str]] = defaultdict(Counter)
@@ -76,7 +76,7 @@ def _suite(item: pytest.Item) -> str:
     # the most specific real-system marker wins: a `mediamtx` test that is also `integration`
     # counts as `mediamtx`, so its skip shows under that suite
     names = {m.name for m in item.iter_markers()}
-    for suite in ("system", "hardware", "mediamtx", "ivv", "contract", "integration", "unit"):
+    for suite in ("system", "hardware", "mediamtx", "browser", "ivv", "contract", "integration", "unit"):
         if suite in names:
             return suite
     return "unmarked"

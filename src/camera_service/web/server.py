@@ -1,4 +1,5 @@
-"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``.
+"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``, and the
+web console at ``/`` (``console.py``).
 
 ``/health`` answers 200 while the API serves (liveness) and 503 while it is starting or
 stopping; its body tells readiness: ``status`` is ``ok`` when every component is healthy,
@@ -33,6 +34,7 @@ from ..rpc.methods import Dispatcher
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
 from .connection import Connection
+from .console import ConsoleRoutes
 from .files import FileRoutes
 from .frames import text_frame
 from .metrics import make_registry
@@ -91,6 +93,7 @@ class ApiServer(Component):
         app.router.add_get("/health/ready", self._ready)
         app.router.add_get("/metrics", self._metrics)
         FileRoutes(self.ctx, lambda: self.config.allowed_origins).add_to(app)
+        ConsoleRoutes(self.ctx).add_to(app)
         return app
 
     async def start(self) -> None:
@@ -116,6 +119,8 @@ class ApiServer(Component):
         scheme = "wss" if ssl_context else "ws"
         log.info("API listening on %s://%s:%d/ws", scheme, self.config.host, self.port)
         log.info("download links on %s/files/ (valid %d s)", self.ctx.public_base, self.config.link_ttl)
+        log.info("web console on %s://%s:%d/", "https" if ssl_context else "http", self.config.host,
+                 self.port)
         self.listening.set()
         if self._on_listening is not None:
             self._on_listening()

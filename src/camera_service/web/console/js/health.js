@@ -1,0 +1,42 @@
+// Reading get_server_info / get_status in both shapes the service has had:
+//   old: status "ok"/"degraded", components {name: {healthy, state, detail}}
+//   new: status HEALTHY/DEGRADED/UNHEALTHY, components {name: "HEALTHY"…} (strings) and the
+//        rich health under component_health {name: {healthy, state, detail}}
+
+const GOOD = /^(healthy|ok|running|serving|ready|connected|up)$/i;
+
+export function overall(info) {
+  const s = String((info && info.status) || "").toUpperCase();
+  if (s === "OK") return "HEALTHY";
+  return s || "UNKNOWN";
+}
+
+export function components(info) {
+  const plain = (info && info.components) || {};
+  const rich = (info && info.component_health) || {};
+  const names = [...new Set([...Object.keys(rich), ...Object.keys(plain)])];
+  return names.map((name) => {
+    const v = rich[name] !== undefined ? rich[name] : plain[name];
+    if (v && typeof v === "object") {
+      const healthy = v.healthy !== undefined ? Boolean(v.healthy) : GOOD.test(String(v.state || v.status));
+      return { name, healthy, state: String(v.state || v.status || (healthy ? "healthy" : "unhealthy")), detail: v.detail || v.reason || "" };
+    }
+    return { name, healthy: GOOD.test(String(v)), state: String(v), detail: "" };
+  });
+}
+
+export function component(info, name) {
+  return components(info).find((c) => c.name === name) || null;
+}
+
+// null when MediaMTX serves streams, else why not (for the tiles' caption)
+export function mediamtxProblem(info) {
+  const m = component(info, "mediamtx");
+  if (!m) return "the service reports no MediaMTX";
+  if (m.healthy) return null;
+  return `MediaMTX is ${m.state.toLowerCase()} (details under System)`;
+}
+
+export function upper(v) {
+  return v === undefined || v === null ? "—" : String(v).toUpperCase();
+}

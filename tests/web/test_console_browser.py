@@ -1,0 +1,363 @@
+"""The web console in headless Chromium against the real daemon and its test-pattern camera
+(camera0), run inside a umockdev testbed so a USB camera can be unplugged under it.
+
+One daemon and one browser serve the whole module; the tests run in order (sign in, watch,
+snapshot, record, play, download, delete, then the viewer, expiry and hotplug cases) and
+each ends with no console error in the browser log. Screenshots of every step go to
+``$BROWSER_ARTIFACTS`` (default ``.artifacts/browser/``). MediaMTX is absent here, so the
+tiles show snapshots; the live WebRTC case is in ``test_console_live.py`` (``mediamtx``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.browser import Browser, unavailable
+from support.console_daemon import ConsoleDaemon
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / ".artifacts" / "browser"))
+T = 30.0  # one bound for every wait (a loaded machine)
+TILE0 = ".tile[data-device='camera0']"
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleDaemon]:
+    if reason := unavailable():
+        pytest.skip(reason)
+    d = ConsoleDaemon(tmp_path_factory.mktemp("console")).start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(daemon: ConsoleDaemon, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    b = Browser(tmp_path_factory.mktemp("downloads"))
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(browser: Browser, daemon: ConsoleDaemon) -> Iterator[None]:
+    browser.errors()  # forget what earlier tests left
+    yield
+    errors = browser.errors()
+    assert not errors, f"console errors: {errors}\n{daemon.log_text()}"
+
+
+class Page:
+    """The console as a user drives it, through the DOM only."""
+
+    def __init__(self, browser: Browser, daemon: ConsoleDaemon) -> None:
+        self.b = browser
+        self.d = daemon
+        self.driver = browser.driver
+
+    def shot(self, name: str) -> None:
+        self.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+    def js(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, script: str, *args: Any, what: str, timeout: float = T) -> Any:
+        """Until the JS expression (``return …``) is truthy; its value."""
+        from selenium.common.exceptions import JavascriptException
+
+        deadline = time.monotonic() + timeout
+        last: str | None = ""
+        while True:
+            try:
+                value = self.js(script, *args)
+            except JavascriptException as e:  # an element not there yet
+                value, last = None, e.msg
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                self.shot(f"timeout-{what.replace(' ', '-')}")
+                raise AssertionError(f"{what}: not within {timeout}s ({last})\n{self.d.log_text()}")
+            time.sleep(0.05)
+
+    def click(self, selector: str) -> None:
+        self.wait("const e = document.querySelector(arguments[0]);"
+                  "return e && !e.disabled && e.offsetParent !== null", selector,
+                  what=f"{selector} clickable")
+        self.driver.find_element("css selector", selector).click()
+
+    def sign_in(self, token: str) -> None:
+        if not self.driver.current_url.startswith(self.d.base):
+            self.driver.get(self.d.base + "/#/cameras")
+        elif self.js("return !document.getElementById('signout').hidden"):
+            self.click("#signout")
+        self.wait("return !document.getElementById('signin').hidden", what="sign-in form")
+        self.go("#/cameras")
+        self.driver.find_element("id", "token").send_keys(token)
+        self.driver.find_element("css selector", "#signin-form button").click()
+        self.wait("return document.body.dataset.role && !document.getElementById('nav').hidden",
+                  what="signed in")
+
+    def go(self, route: str) -> None:
+        self.js("location.hash = arguments[0]", route)
+
+    def tile_status(self, device: str) -> str | None:
+        status: str | None = self.js(
+            "const t = document.querySelector(`.tile[data-device='${arguments[0]}']`);"
+            "return t && t.querySelector('.state').textContent", device)
+        return status
+
+
+@pytest.fixture
+def page(browser: Browser, daemon: ConsoleDaemon) -> Page:
+    return Page(browser, daemon)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_served_page_has_a_csp_and_loads_modules_only(page: Page) -> None:
+    page.driver.get(page.d.base + "/")
+    page.wait("return document.readyState === 'complete'", what="page loaded")
+    assert page.js("return document.querySelectorAll('script:not([type=module])').length") == 0
+    assert page.js("return document.querySelectorAll('[onclick],[onload],[onerror],[onsubmit]').length") == 0
+    page.shot("00-sign-in")
+
+
+def test_admin_signs_in_and_sees_camera0_connected_with_its_snapshot(page: Page) -> None:
+    page.sign_in(page.d.token("admin"))
+    page.wait("return document.querySelector(\".tile[data-device='camera0'] .state\")", what="camera0 tile")
+    page.wait(f"return document.querySelector(\"{TILE0}\").dataset.status === 'CONNECTED'",
+              what="camera0 CONNECTED")
+    text = page.js("return document.querySelector(\".tile[data-device='camera0']\").innerText")
+    assert "1280x720" in text and "15 fps" in text
+    page.shot("01-camera0-connected")
+    # no MediaMTX here: the tile says so and shows a fresh snapshot, loaded as an image
+    page.wait("const i = document.querySelector(\".tile[data-device='camera0'] img\");"
+              "return i && !i.hidden && i.complete && i.naturalWidth === 1280", what="snapshot in the tile")
+    caption = page.js("return document.querySelector(\".tile[data-device='camera0'] .caption\").textContent")
+    assert "MediaMTX" in caption and "snapshot" in caption.lower()
+    page.shot("02-snapshot-in-tile")
+
+
+def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
+    page.go("#/camera/camera0")
+    page.click("#snapshot")
+    name = page.wait("const i = document.querySelector('img.shot');"
+                     "return i && !i.hidden && i.complete && i.naturalWidth === 1280 && i.dataset.filename",
+                     what="snapshot on the camera page")
+    assert (page.d.state / "snapshots" / name).is_file()
+    assert page.js("return document.querySelectorAll('.stream button').length") == 3  # copy buttons
+    page.shot("03-camera-page-snapshot")
+
+
+def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None:
+    page.go("#/camera/camera0")
+    page.wait("return document.getElementById('rec-duration')", what="record controls")
+    page.driver.find_element("id", "rec-duration").send_keys("3")
+    page.click("#rec-start")
+    page.wait("return document.querySelector('.timer').textContent.startsWith('0:0')", what="running timer")
+    page.shot("04-recording")
+    status = page.wait("const s = document.querySelector('.status[data-state]');"
+                       "return s && s.dataset.state === 'idle' && s.textContent.startsWith('Saved')"
+                       " && s.textContent",
+                       what="timed recording stopped")
+    name = status.split()[1]
+    path = page.d.state / "recordings" / name
+    assert path.is_file(), status
+
+    page.go("#/files")
+    row = f"#recordings li[data-filename='{name}']"
+    page.wait("return document.querySelector(arguments[0])", row, what="recording listed")
+    page.shot("05-recording-listed")
+
+    page.click(f"{row} button[data-action=play]")
+    page.wait("const v = document.getElementById('player');"
+              "return v.videoWidth === 1280 && v.currentTime > 0.3", what="recording plays")
+    first = page.js("return document.getElementById('player').currentTime")
+    page.wait("return document.getElementById('player').currentTime > arguments[0] + 0.3", first,
+              what="playback advances")
+    assert page.js("return document.getElementById('player').videoHeight") == 720
+    page.shot("06-recording-plays")
+    page.js("document.getElementById('player').pause()")
+
+    page.click(f"{row} button[data-action=download]")
+    target = page.b.downloads / name
+    deadline = time.monotonic() + T
+    while not (target.is_file() and target.stat().st_size == path.stat().st_size):
+        assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
+        time.sleep(0.1)
+    assert sha256(target.read_bytes()) == sha256(path.read_bytes())
+
+    page.click(f"{row} button[data-action=delete]")
+    page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
+    page.shot("07-delete-confirm")
+    page.click("#confirm-ok")
+    page.wait("return !document.querySelector(arguments[0])", row, what="recording removed from the list")
+    assert not path.exists()
+    page.go("#/cameras")
+    page.go("#/files")  # listed again from the service: still gone
+    page.wait("return document.querySelector('#recordings').parentElement"
+              ".querySelector('.muted').textContent", what="recordings listed again")
+    assert not page.js("return document.querySelector(arguments[0])", row)
+    page.shot("08-recording-deleted")
+
+
+def test_system_page_shows_mediamtx_state_storage_and_version(page: Page) -> None:
+    page.go("#/system")
+    page.wait("return document.querySelector(\"tr[data-component='mediamtx']\")", what="health table")
+    mediamtx = page.js("return document.querySelector(\"tr[data-component='mediamtx']\").innerText")
+    assert "unreachable" in mediamtx.lower() or "127.0.0.1:9" in mediamtx
+    page.wait("return document.querySelector('[role=progressbar]')", what="storage bar")
+    assert page.js("return document.getElementById('version').textContent") not in ("", "—")
+    page.shot("09-system")
+
+
+UNLABELLED = """
+const bad = [];
+for (const e of document.querySelectorAll('input, select, textarea')) {
+  if (!e.labels.length && !e.getAttribute('aria-label') && e.type !== 'hidden') bad.push(e.outerHTML);
+}
+for (const b of document.querySelectorAll('button, a[href]')) {
+  if (!b.textContent.trim() && !b.getAttribute('aria-label')) bad.push(b.outerHTML);
+}
+for (const i of document.querySelectorAll('img')) if (!i.hasAttribute('alt')) bad.push(i.outerHTML);
+return bad;
+"""
+
+
+@pytest.mark.parametrize("route", ["#/cameras", "#/camera/camera0", "#/files", "#/system"])
+def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: str) -> None:
+    page.go(route)
+    page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
+              what=f"focus on the heading of {route}")
+    time.sleep(0.5)  # the view's data arrived
+    assert page.js(UNLABELLED) == []
+
+
+def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) -> None:
+    page.driver.set_window_size(390, 844)
+    try:
+        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/system"):
+            page.go(route)
+            page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
+                      what=f"{route} shown")
+            time.sleep(0.5)
+            wide = page.js("const d = document.documentElement; return d.scrollWidth - d.clientWidth")
+            assert wide <= 0, f"{route} is {wide}px wider than the phone screen"
+            page.shot(f"phone-{route.strip('#/').replace('/', '-')}")
+    finally:
+        page.driver.set_window_size(1280, 900)
+
+
+def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
+    page.sign_in(page.d.token("viewer"))
+    page.wait(f"return document.querySelector(\"{TILE0} .caption\").textContent.includes('Viewers')",
+              what="viewer caption")
+    assert page.js("return document.querySelectorAll('.tile button').length") == 0
+    assert page.js("return document.getElementById('auto-snapshots')") is None
+    page.shot("10-viewer-grid")
+    page.go("#/camera/camera0")
+    page.wait("return document.querySelector('.streams input')", what="camera page")
+    assert page.js("return document.querySelector('#rec-start, #rec-stop, #snapshot')") is None
+    page.go("#/files")
+    page.wait("return document.querySelector('#snapshots li')", what="snapshots listed")
+    assert page.js("return document.querySelectorAll('[data-action=delete]').length") == 0
+    assert page.js("return document.querySelectorAll('[data-action=download]').length") > 0
+    page.shot("11-viewer-files")
+
+
+def test_expired_token_shows_the_sign_in_again_with_the_reason(page: Page) -> None:
+    token = page.d.token("viewer", expires=3)
+    page.sign_in(token)
+    page.wait("return !document.getElementById('signin').hidden", what="signed out at expiry", timeout=15)
+    message = page.js("return document.getElementById('signin-error').textContent")
+    assert "expired" in message, message
+    page.shot("12-expired")
+    # the same token pasted again: the service's own reason
+    page.driver.find_element("id", "token").send_keys(token)
+    page.driver.find_element("css selector", "#signin-form button").click()
+    message = page.wait("const e = document.getElementById('signin-error');"
+                        "return e.textContent.startsWith('Sign-in refused') && e.textContent",
+                        what="refused again")
+    assert "expired" in message, message
+    assert page.js("return sessionStorage.length") == 0
+
+
+def test_unplugged_camera_turns_disconnected_within_1s_without_reload(page: Page) -> None:
+    if page.d.testbed is None:
+        pytest.skip(f"no umockdev: {page.d.umockdev_reason}")
+    page.sign_in(page.d.token("viewer"))
+    page.d.plug("video0")
+    page.wait("return [...document.querySelectorAll('.tile')].some(t => t.dataset.device !== 'camera0'"
+              " && t.dataset.status === 'CONNECTED') ", what="USB camera tile CONNECTED")
+    device = page.js("return [...document.querySelectorAll('.tile')]"
+                     ".find(t => t.dataset.device !== 'camera0').dataset.device")
+    page.shot("13-usb-camera-plugged")
+    # the page notes the wall time at which the tile changes, so the browser's own round trips
+    # do not count
+    page.js("""
+        const tile = document.querySelector(`.tile[data-device='${arguments[0]}']`);
+        window.__loads = performance.getEntriesByType('navigation').length;
+        new MutationObserver(() => {
+          if (tile.dataset.status === 'DISCONNECTED' && !window.__gone) window.__gone = Date.now();
+        }).observe(tile, {attributes: true});
+    """, device)
+    sent = page.d.unplug("video0")
+    gone = page.wait("return window.__gone", what="tile DISCONNECTED", timeout=10)
+    elapsed = gone / 1000 - sent
+    print(f"unplug -> tile DISCONNECTED in {elapsed * 1000:.0f} ms")
+    assert elapsed < 1.0, f"tile changed {elapsed:.3f}s after the unplug"
+    assert page.tile_status(device) == "DISCONNECTED"
+    assert page.js("return window.__loads") == 1  # no reload happened
+    page.shot("14-usb-camera-unplugged")
+
+
+SHAPES = """
+const done = arguments[arguments.length - 1];
+Promise.all([import('/console/js/health.js'), import('/console/js/links.js')]).then(([health, links]) => {
+  const old = {status: 'degraded', components: {
+    mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
+    api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
+  const now = {status: 'DEGRADED', components: {mediamtx: 'UNHEALTHY', api: 'HEALTHY'},
+    component_health: {mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
+                       api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
+  const plain = {status: 'HEALTHY', components: {mediamtx: 'HEALTHY', api: 'HEALTHY'}};
+  done({
+    old: [health.overall(old), health.components(old), health.mediamtxProblem(old)],
+    now: [health.overall(now), health.components(now), health.mediamtxProblem(now)],
+    plain: [health.overall(plain), health.mediamtxProblem(plain), health.components(plain)[0].healthy],
+    ok: health.overall({status: 'ok'}),
+    upper: [health.upper('confirmed'), health.upper('CONFIRMED')],
+    signed: [links.isSigned('http://h:8002/files/recordings/a.mp4?expires=1&sig=x'),
+             links.isSigned('/files/recordings/a.mp4')],
+    local: links.local('http://cams.example:8002/files/snapshots/a.jpg?expires=1&sig=x')
+      === `${location.origin}/files/snapshots/a.jpg?expires=1&sig=x`,
+  });
+}).catch((e) => done(String(e)));
+"""
+
+
+def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
+    page.driver.get(page.d.base + "/")
+    r = page.driver.execute_async_script(SHAPES)
+    assert isinstance(r, dict), r
+    assert r["old"][0] == r["now"][0] == "DEGRADED" and r["ok"] == "HEALTHY"
+    assert r["old"][1] == r["now"][1]  # the rich health wins over the plain strings
+    assert r["old"][2] == r["now"][2] and "unreachable" in r["now"][2]
+    assert r["plain"] == ["HEALTHY", None, True]
+    assert r["upper"] == ["CONFIRMED", "CONFIRMED"]
+    assert r["signed"] == [True, False]
+    assert r["local"] is True  # a link naming the public host is loaded from this origin
