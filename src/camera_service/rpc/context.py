@@ -9,7 +9,7 @@ from .. import __version__
 from ..config.model import Config
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..models import Clock, ComponentHealth
-from ..ports import CameraDirectory, FileStore, Media, Streams
+from ..ports import CameraDirectory, ExternalStreams, FileStore, Media, StreamDiscovery, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
@@ -34,6 +34,8 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    external: ExternalStreams | None = None  # add/remove network cameras at run time
+    discovery: StreamDiscovery | None = None  # RTSP discovery
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

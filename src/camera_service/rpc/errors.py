@@ -96,6 +96,9 @@ def from_exception(exc: BaseException, method: str = "") -> RpcError:
         )
     if isinstance(exc, errors.AuthError):
         return auth_failed(str(exc) or "authentication required")
+    if isinstance(exc, errors.ExternalStreamNotFound):
+        return RpcError(NOT_FOUND, f"No external stream has the URL {exc.camera_id}",
+                        {"resource": "external_stream", "id": exc.camera_id})
     if isinstance(exc, errors.CameraNotFound):
         return RpcError(NOT_FOUND, "Camera not found", {"resource": "camera", "id": exc.camera_id})
     if isinstance(exc, errors.FileNotFound):
