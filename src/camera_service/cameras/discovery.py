@@ -93,8 +93,9 @@ class StreamDiscovery(Component):
             if interval <= 0:
                 await self._changed.wait()
                 continue
-            try:
-                await asyncio.wait_for(self._changed.wait(), interval)
+            try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
+                async with asyncio.timeout(interval):
+                    await self._changed.wait()
                 continue  # the interval changed: start counting again
             except TimeoutError:
                 pass

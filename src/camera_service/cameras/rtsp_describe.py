@@ -37,14 +37,15 @@ async def describe(host: str, port: int, url: str, limit: float) -> Answer:
     reading the reply within ``limit`` more. Raises ``Unreachable`` when the connection
     fails or times out, ``ProbeError`` when what answers is not RTSP."""
     request = describe_request(url)
+    # asyncio.timeout rather than wait_for: Python 3.11's wait_for can swallow a cancel
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, limit=MAX_HEADER_BYTES), limit
-        )
+        async with asyncio.timeout(limit):
+            reader, writer = await asyncio.open_connection(host, port, limit=MAX_HEADER_BYTES)
     except (OSError, TimeoutError) as e:
         raise Unreachable(f"{host}:{port}: {_why(e)}") from None
     try:
-        return await asyncio.wait_for(_exchange(reader, writer, request), limit)
+        async with asyncio.timeout(limit):
+            return await _exchange(reader, writer, request)
     except TimeoutError:
         raise Unreachable(f"{host}:{port}: no RTSP reply within {limit:g} s") from None
     except OSError as e:
@@ -54,7 +55,8 @@ async def describe(host: str, port: int, url: str, limit: float) -> Answer:
     finally:
         writer.close()
         with contextlib.suppress(OSError, TimeoutError):
-            await asyncio.wait_for(writer.wait_closed(), _CLOSE_TIMEOUT)
+            async with asyncio.timeout(_CLOSE_TIMEOUT):
+                await writer.wait_closed()
 
 
 async def _exchange(
