@@ -68,6 +68,12 @@ CASES: list[tuple[str, str, str]] = [
     ("same folder twice", OK + "storage:\n  snapshots_dir: /tmp/x\n  recordings_dir: /tmp/x\n",
      "storage.recordings_dir: must differ"),
     ("names not a mapping", OK + "cameras:\n  names: [a, b]\n", "cameras.names: expected a mapping"),
+    ("discovery bad range", OK + "cameras:\n  discovery:\n    hosts: [10.0.0.0/40]\n",
+     "cameras.discovery.hosts[0]: expected a CIDR range"),
+    ("discovery without hosts", OK + "cameras:\n  discovery:\n    enabled: true\n",
+     "cameras.discovery.hosts: required when discovery is enabled"),
+    ("discovery interval too short", OK + "cameras:\n  discovery:\n    scan_interval: 1\n",
+     "cameras.discovery.scan_interval: must be 0"),
 ]
 
 
