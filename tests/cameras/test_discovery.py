@@ -129,7 +129,7 @@ async def test_a_silent_server_costs_one_reply_timeout_and_a_closed_port_fails_a
     server, port = await serve(never_answer)
     async with server:
         started = time.monotonic()
-        with pytest.raises(Unreachable, match="no RTSP reply within 0.5 s"):
+        with pytest.raises(Unreachable, match=r"no RTSP reply within 0\.5 s"):
             await describe("127.0.0.1", port, f"rtsp://127.0.0.1:{port}/x", 0.5)
         assert time.monotonic() - started < TIMEOUT
     closed = free_port()
@@ -169,8 +169,8 @@ async def test_the_schedule_scans_on_its_own_and_stops_when_set_to_zero(
         discovery.set_interval(2)
     discovery.set_interval(5)
     async with asyncio.timeout(5 * 3 + TIMEOUT):
-        while discovery.last_scan is None:
-            await asyncio.sleep(0.1)
+        await discovery.scanned.wait()
+    assert discovery.last_scan is not None
     assert [s.url for s in discovery.last_scan.streams] == [rtsp_server.url]
     discovery.set_interval(0)
     assert discovery.scan_interval == 0

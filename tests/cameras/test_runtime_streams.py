@@ -41,9 +41,17 @@ async def test_an_added_stream_connects_and_a_removed_one_leaves_the_registry(
     async with monitor(tmp_path, config, registry, tmp_path / FILE_NAME) as m:
         stream = await runtime(m).add_stream(rtsp_server.url.replace("//", "//a:pw@"), None, None)
         assert stream.name == "Network camera 127.0.0.1" and stream.type == "generic_rtsp"
-        async with asyncio.timeout(TIMEOUT * 2):
-            while not (cam := registry.get(stream.camera_id)).connected:
-                await asyncio.sleep(0.1)
+        connected = asyncio.Event()
+        unsubscribe = registry.subscribe(
+            lambda e: connected.set() if e.camera.id == stream.camera_id and e.camera.connected
+            else None)
+        try:
+            async with asyncio.timeout(TIMEOUT * 2):
+                if not registry.get(stream.camera_id).connected:
+                    await connected.wait()
+        finally:
+            unsubscribe()
+        cam = registry.get(stream.camera_id)
         assert cam.kind.value == "network" and cam.source_url == stream.url
         assert stat.S_IMODE((tmp_path / FILE_NAME).stat().st_mode) == 0o600
         await runtime(m).remove_stream(rtsp_server.url)  # matched without the credentials
@@ -77,4 +85,5 @@ async def test_a_corrupt_list_is_moved_aside_and_the_monitor_starts_without_it(t
     registry = CameraRegistry()
     async with monitor(tmp_path, CamerasConfig(udev=False), registry, path) as m:
         assert runtime(m).external_streams() == [] and registry.cameras() == []
-    assert not path.exists() and len(list(tmp_path.glob(f"{FILE_NAME}.corrupt-*"))) == 1
+    moved = await asyncio.to_thread(lambda: list(tmp_path.glob(f"{FILE_NAME}.corrupt-*")))
+    assert len(moved) == 1 and not await asyncio.to_thread(path.exists)

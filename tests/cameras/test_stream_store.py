@@ -20,7 +20,8 @@ from camera_service.models import ExternalStream
 pytestmark = pytest.mark.unit
 
 
-def stream(url: str, safe: str | None = None, name: str = "Gate", kind: str = "generic_rtsp") -> ExternalStream:
+def stream(url: str, safe: str | None = None, name: str = "Gate",
+           kind: str = "generic_rtsp") -> ExternalStream:
     return ExternalStream(url=url, safe_url=safe or url, name=name, type=kind, added_at=1700000000.5)
 
 

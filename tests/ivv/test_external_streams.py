@@ -146,10 +146,19 @@ async def camera_entry(d: Daemon, device: str) -> dict[str, Any] | None:
 
 
 async def wait_connected(d: Daemon, device: str) -> dict[str, Any]:
-    async with asyncio.timeout(TIMEOUT):
-        while (cam := await camera_entry(d, device)) is None or cam["status"] != "CONNECTED":
-            await asyncio.sleep(0.3)
-    return cam
+    """The camera's entry once it is CONNECTED: now, or at its ``camera_status_update``
+    (the client is connected before the list is read, so no change falls in between)."""
+    async with CameraClient(d.url, d.token, timeout=TIMEOUT) as c, asyncio.timeout(TIMEOUT):
+        cams = (await c.call("get_camera_list"))["cameras"]
+        cam = next((x for x in cams if x["device"] == device), None)
+        if cam is not None and cam["status"] == "CONNECTED":
+            return dict(cam)
+        async for note in c.notifications():
+            params = note.get("params") or {}
+            if note.get("method") == "camera_status_update" and params.get("device") == device \
+                    and params.get("status") == "CONNECTED":
+                return dict(params)
+    raise AssertionError(f"{device} not CONNECTED\n{d.log.read_text()}")
 
 
 async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed(

@@ -52,6 +52,7 @@ class StreamDiscovery(Component):
         self._running: asyncio.Task[DiscoveryScan] | None = None
         self._schedule: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self.scanned = asyncio.Event()  # set once a scan has finished
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -146,6 +147,7 @@ class StreamDiscovery(Component):
         scan = DiscoveryScan(tuple(self._remember(hits)), started,
                              self.clock.monotonic() - t0, asked[0], tuple(errors))
         self.last_scan = scan
+        self.scanned.set()
         log.info("discovery scan: %d stream(s) found at %d candidate URL(s) in %.1f s",
                  len(scan.streams), scan.probed, scan.duration, extra=LOG)
         return scan
