@@ -41,6 +41,11 @@ MATRIX: dict[str, str | None] = {
     "get_server_info": "viewer",
     "subscribe_events": "viewer",
     "unsubscribe_events": "viewer",
+    "add_external_stream": "operator",
+    "remove_external_stream": "operator",
+    "get_external_streams": "viewer",
+    "discover_external_streams": "operator",
+    "set_discovery_interval": "admin",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -59,6 +64,9 @@ PARAMS: dict[str, Any] = {
     "get_stream_status": {"device": "camera0"},
     "set_retention_policy": {"policy_type": "age", "max_age_days": 7, "enabled": False},
     "subscribe_events": {"topics": ["camera.connected"]},
+    "add_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
+    "remove_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
+    "set_discovery_interval": {"scan_interval": 0},
 }
 
 
