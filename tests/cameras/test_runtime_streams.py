@@ -87,3 +87,15 @@ async def test_a_corrupt_list_is_moved_aside_and_the_monitor_starts_without_it(t
         assert runtime(m).external_streams() == [] and registry.cameras() == []
     moved = await asyncio.to_thread(lambda: list(tmp_path.glob(f"{FILE_NAME}.corrupt-*")))
     assert len(moved) == 1 and not await asyncio.to_thread(path.exists)
+
+
+async def test_a_saved_stream_that_is_now_configured_is_dropped_not_watched_twice(tmp_path: Path) -> None:
+    url = "rtsp://127.0.0.1:9/door"
+    registry = CameraRegistry()
+    async with monitor(tmp_path, CamerasConfig(udev=False), registry, tmp_path / FILE_NAME) as m:
+        added = await runtime(m).add_stream(url, "Door", None)
+    config = CamerasConfig(udev=False, network=(NetworkCameraConfig(url=url, name="Door"),))
+    registry = CameraRegistry()
+    async with monitor(tmp_path, config, registry, tmp_path / FILE_NAME) as m:
+        assert [c.id for c in registry.cameras()] == [added.camera_id]  # the same id, once
+        assert runtime(m).external_streams() == []

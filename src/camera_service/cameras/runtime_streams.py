@@ -21,7 +21,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from ..config.model import CamerasConfig
-from ..errors import ExternalStreamNotFound, InvalidParams
+from ..errors import ExternalStreamNotFound, InvalidParams, InvalidState
 from ..models import Camera, CameraKind, CameraStatus, Clock, ExternalStream
 from . import policy
 from .identity import IdentityStore, network_identity
@@ -33,6 +33,7 @@ from .stream_store import StreamFile, check_stream_type, check_stream_url
 log = logging.getLogger(__name__)
 LOG = {"COMPONENT": "camera_monitor"}
 _STOP_TIMEOUT = 5.0
+MAX_STREAMS = 64  # each is probed every network_probe_interval by its own ffprobe
 
 Upsert = Callable[[Camera], object]
 
@@ -62,10 +63,14 @@ class RuntimeStreams:
     async def start(self) -> None:
         saved = await self.file.load()
         for stream in saved:
+            if (configured := self._configured(stream.safe_url)) is not None:
+                log.warning("external stream %s is now configured (cameras.network, %s): the "
+                            "saved copy is dropped", stream.safe_url, configured, extra=LOG)
+                continue
             await self._start_camera(stream)
-        if saved:
-            log.info("%d external stream(s) restored from %s", len(saved), self.file.path,
-                     extra=LOG)
+        if self._streams:
+            log.info("%d external stream(s) restored from %s", len(self._streams),
+                     self.file.path, extra=LOG)
 
     async def stop(self) -> None:
         tasks = list(self._tasks.values())
@@ -81,8 +86,9 @@ class RuntimeStreams:
                 for s in self._streams.values()]
 
     async def add_stream(self, url: str, name: str | None, stream_type: str | None) -> ExternalStream:
-        """Raises ``InvalidParams`` for a bad or duplicate URL, ``StorageError`` when the
-        list cannot be saved (nothing is added then)."""
+        """Raises ``InvalidParams`` for a bad or duplicate URL, ``InvalidState`` beyond
+        ``MAX_STREAMS``, ``StorageError`` when the list cannot be saved (nothing is added
+        then)."""
         check_stream_url(url)
         kind = check_stream_type(stream_type)
         safe = redact_url(url)
@@ -126,10 +132,19 @@ class RuntimeStreams:
         known = self._streams.get(safe)
         if known is not None:
             raise InvalidParams("stream_url", f"'stream_url' is already added, as {known.camera_id}")
+        if (configured := self._configured(safe)) is not None:
+            raise InvalidParams("stream_url", f"'stream_url' is already a configured camera, {configured}")
+        if len(self._streams) >= MAX_STREAMS:
+            raise InvalidState("limit_reached", f"at most {MAX_STREAMS} external streams; remove "
+                               "one first")
+
+    def _configured(self, safe: str) -> str | None:
+        """The id of a camera (not one of ours) already reading ``safe``."""
+        ours = {s.camera_id for s in self._streams.values()}
         for camera in self.registry.cameras():
-            if camera.source_url and redact_url(camera.source_url) == safe:
-                raise InvalidParams(
-                    "stream_url", f"'stream_url' is already a configured camera, {camera.id}")
+            if camera.id not in ours and camera.source_url and redact_url(camera.source_url) == safe:
+                return camera.id
+        return None
 
     async def _start_camera(self, stream: ExternalStream) -> None:
         if not stream.camera_id:

@@ -89,7 +89,7 @@ class DiscoveryConfig:
     skydio_paths: tuple[str, ...] = ("/subject", "/infrared")
     concurrency: int = 32  # DESCRIBEs in flight at once
     timeout: float = 2.0  # per connection and per reply (s)
-    scan_timeout: float = 30.0  # the whole scan (s)
+    scan_timeout: float = 20.0  # the whole scan (s), below a client's usual 30 s wait
     scan_interval: int = 0  # seconds between scheduled scans; 0 = only on request
     max_hosts: int = 1024  # cap on the addresses of all ranges together
 
