@@ -53,6 +53,7 @@ class StreamDiscovery(Component):
         self._schedule: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self.scanned = asyncio.Event()  # set once a scan has finished
+        self._found_before: set[str] | None = None  # URLs the previous scan found
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -148,8 +149,12 @@ class StreamDiscovery(Component):
                              self.clock.monotonic() - t0, asked[0], tuple(errors))
         self.last_scan = scan
         self.scanned.set()
-        log.info("discovery scan: %d stream(s) found at %d candidate URL(s) in %.1f s",
-                 len(scan.streams), scan.probed, scan.duration, extra=LOG)
+        found_now = {st.url for st in scan.streams}
+        changed = found_now != self._found_before
+        self._found_before = found_now
+        log.log(logging.INFO if changed else logging.DEBUG,  # changes of state, not repetitions
+                "discovery scan: %d stream(s) found at %d candidate URL(s) in %.1f s",
+                len(scan.streams), scan.probed, scan.duration, extra=LOG)
         return scan
 
     async def _endpoint(self, group: list[Candidate], gate: asyncio.Semaphore,
