@@ -74,6 +74,11 @@ CASES: list[tuple[str, str, str]] = [
      "cameras.discovery.hosts: required when discovery is enabled"),
     ("discovery interval too short", OK + "cameras:\n  discovery:\n    scan_interval: 1\n",
      "cameras.discovery.scan_interval: must be 0"),
+    ("public url without scheme", OK + "server:\n  public_url: cams.example:8002\n",
+     "server.public_url: expected a URL"),
+    ("public url with a query", OK + "server:\n  public_url: 'https://cams.example/?x=1'\n",
+     "server.public_url: expected a base URL without ?query"),
+    ("link ttl too short", OK + "server:\n  link_ttl: 5\n", "server.link_ttl: expected an integer in 60.."),
 ]
 
 

@@ -112,3 +112,15 @@ def test_key_file_parses_hashes_and_roles() -> None:
 def test_broken_key_file_names_the_problem(text: str, where: str) -> None:
     with pytest.raises(ConfigError, match=where):
         parse_key_file(text, "keys.yaml")
+
+
+def test_link_key_follows_the_jwt_secret() -> None:
+    auth = Authenticator(AuthConfig(jwt_secret="first-secret-of-32-bytes-or-more!!"), Clock())
+    first = auth.link_key()
+    assert auth.link_key() == first and len(first) == 32
+    assert Authenticator(AuthConfig(jwt_secret="first-secret-of-32-bytes-or-more!!")).link_key() == first
+    auth.reload(AuthConfig(jwt_secret="second-secret-of-32-bytes-or-more!"))
+    assert auth.link_key() != first  # a new secret revokes every link
+    keyless = Authenticator(AuthConfig(), Clock())
+    assert keyless.link_key() == keyless.link_key()  # random, but stable for the run
+    assert keyless.link_key() != Authenticator(AuthConfig(), Clock()).link_key()

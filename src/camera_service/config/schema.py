@@ -143,6 +143,17 @@ def camera_id(value: Any) -> str:
     return value
 
 
+def _base_url(value: Any) -> str | None:
+    """A base URL for download links (or null): http(s), no ``?query`` or ``#fragment``."""
+    if value is None:
+        return None
+    url("http", "https")(value)
+    parts = urlsplit(value)
+    if parts.query or parts.fragment:
+        raise vol.Invalid(f"expected a base URL without ?query or #fragment, got {_got(value)}")
+    return value
+
+
 SERVER = {
     vol.Optional("host"): host,
     vol.Optional("port"): integer(0, 65535),
@@ -158,6 +169,8 @@ SERVER = {
     vol.Optional("ping_interval"): number(0),
     vol.Optional("ping_timeout"): number(0),
     vol.Optional("shutdown_timeout"): number(0),
+    vol.Optional("public_url"): _base_url,
+    vol.Optional("link_ttl"): integer(60, 7 * 86400),
 }
 
 AUTH = {

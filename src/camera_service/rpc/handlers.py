@@ -86,7 +86,7 @@ async def get_camera_capabilities(ctx: RpcContext, session: Session, args: Args)
 async def take_snapshot(ctx: RpcContext, session: Session, args: Args) -> Any:
     camera = ctx.cameras.get(args["device"])
     snap = await ctx.require_media().take_snapshot(camera, args["filename"])
-    return present.snapshot_object(snap)
+    return present.snapshot_object(snap, ctx.file_links())
 
 
 async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
@@ -98,7 +98,10 @@ async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
     camera = ctx.cameras.get(args["device"])
     rec = await ctx.require_media().stop_recording(camera.id)
-    return present.recording_stopped(rec)
+    out = present.recording_stopped(rec)
+    if not rec.segments:  # one file: hand out its link (segments are listed one by one)
+        out["download_url"] = ctx.file_links().url("recordings", rec.filename)
+    return out
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -107,8 +110,9 @@ async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 def _list(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
         entries, total = await ctx.require_files().list_files(kind, args["limit"], args["offset"])
+        links = ctx.file_links()
         return {
-            "files": [present.file_object(e) for e in entries],
+            "files": [present.file_object(e, links) for e in entries],
             "total": total,
             "limit": args["limit"],
             "offset": args["offset"],
@@ -120,7 +124,7 @@ def _list(kind: str) -> Any:
 def _info(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
         info = await ctx.require_files().file_info(kind, args["filename"])
-        return present.file_info_object(info)
+        return present.file_info_object(info, ctx.file_links())
 
     return handler
 
