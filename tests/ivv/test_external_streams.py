@@ -199,7 +199,14 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
     assert cam["name"] == "Gate"
     assert [s["device"] for s in (await call(daemon, "get_external_streams"))["external_streams"]] == [device]
 
-    removed = await call(daemon, "remove_external_stream", {"stream_url": url})
+    async with CameraClient(daemon.url, daemon.token, timeout=TIMEOUT) as c:
+        removed = await c.call("remove_external_stream", {"stream_url": url})
+        async with asyncio.timeout(TIMEOUT):  # clients see it go: DISCONNECTED, then it is gone
+            async for note in c.notifications():
+                params = note.get("params") or {}
+                if note.get("method") == "camera_status_update" and params.get("device") == device:
+                    assert params["status"] == "DISCONNECTED"
+                    break
     check("remove_external_stream", removed)
     assert removed == {**removed, "status": "REMOVED", "stream_url": camera.url}
     assert await camera_entry(daemon, device) is None
