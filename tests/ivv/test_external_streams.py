@@ -122,6 +122,15 @@ def daemon(camera: RtspTestServer, tmp_path: Path) -> Iterator[Daemon]:
         d.stop()
 
 
+def wait_growing(path: Path, size: int = 64 * 1024) -> None:
+    """Until ``path`` holds ``size`` bytes (a couple of seconds of the test camera), bounded
+    by TIMEOUT: a loaded machine starts ffmpeg late, so a fixed sleep would not do."""
+    deadline = time.monotonic() + TIMEOUT
+    while not (path.exists() and path.stat().st_size >= size):
+        assert time.monotonic() < deadline, f"{path} did not grow to {size} bytes in {TIMEOUT}s"
+        time.sleep(0.2)
+
+
 def video_codec(path: Path) -> str:
     r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                         "stream=codec_name", "-of", "csv=p=0", str(path)],
@@ -187,7 +196,7 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
     snap = await call(daemon, "take_snapshot", {"device": device})
     assert (daemon.state / "snapshots" / snap["filename"]).stat().st_size > 0
     rec = await call(daemon, "start_recording", {"device": device, "format": "mkv"})
-    await asyncio.sleep(3)
+    await asyncio.to_thread(wait_growing, daemon.state / "recordings" / rec["filename"])
     done = await call(daemon, "stop_recording", {"device": device})
     assert done["filename"] == rec["filename"]
     assert video_codec(daemon.state / "recordings" / rec["filename"]) == "h264"
