@@ -25,10 +25,10 @@ from ..errors import ExternalStreamNotFound, InvalidParams, InvalidState
 from ..models import Camera, CameraKind, CameraStatus, Clock, ExternalStream
 from . import policy
 from .identity import IdentityStore, network_identity
-from .network import redact_url
 from .network_watch import watch_network_camera
 from .registry import CameraRegistry
 from .stream_store import StreamFile, check_stream_type, check_stream_url
+from .urls import redact_url
 
 log = logging.getLogger(__name__)
 LOG = {"COMPONENT": "camera_monitor"}

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from ..errors import InvalidParams, StorageError
 from ..models import ExternalStream
 from ..statefile import versioned_field, write_atomically
-from .network import redact_text, redact_url
+from .urls import redact_text, redact_url
 
 log = logging.getLogger(__name__)
 
