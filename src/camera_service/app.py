@@ -4,7 +4,8 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
 
 1. HTTP client session (for MediaMTX's API)
 2. event bus and camera registry (pure state)
-3. camera monitor (udev, V4L2, network probes, test pattern)
+3. camera monitor (udev, V4L2, network probes, test pattern, network cameras added at run
+   time), then RTSP discovery (its schedule)
 4. MediaMTX stream service (health + reconcile loops)
 5. storage and media service (snapshots, recordings; finalizes recordings on stop)
 6. notifier (camera events → client notifications)
@@ -27,9 +28,11 @@ from types import TracebackType
 import aiohttp
 
 from . import __version__
+from .cameras.discovery import StreamDiscovery
 from .cameras.identity import IdentityStore
 from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
+from .cameras.stream_store import FILE_NAME as STREAMS_FILE
 from .config import Config, load_config
 from .errors import ConfigError
 from .events import EventBus
@@ -89,7 +92,11 @@ class Application:
 
         identities = IdentityStore(cfg.storage.state_dir / "cameras.json")
         self.monitor = await stack.enter_async_context(
-            CameraMonitor(cfg.cameras, self.registry, identities, self.clock)
+            CameraMonitor(cfg.cameras, self.registry, identities, self.clock,
+                          streams_file=cfg.storage.state_dir / STREAMS_FILE)
+        )
+        self.discovery = await stack.enter_async_context(
+            StreamDiscovery(cfg.cameras.discovery, self.clock)
         )
 
         mediamtx = MediaMTXClient(
@@ -114,6 +121,7 @@ class Application:
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
+            external=self.monitor.runtime, discovery=self.discovery,
         )
         self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
         log.info(

@@ -8,6 +8,7 @@ meets them and re-raised as one of these, with the original kept as ``__cause__`
     ├── ServiceStartError           a resource needed to start is busy (e.g. port in use)
     ├── CameraError
     │   ├── CameraNotFound          unknown camera id
+    │   │   └── ExternalStreamNotFound  no external stream with that URL
     │   ├── CameraUnavailable       camera known but not CONNECTED
     │   └── ProbeError              V4L2/ffprobe probing failed
     ├── MediaMTXError               MediaMTX answered with an error (its text kept)
@@ -60,6 +61,10 @@ class CameraNotFound(CameraError):
     def __init__(self, camera_id: str) -> None:
         self.camera_id = camera_id
         super().__init__(f"camera not found: {camera_id}")
+
+
+class ExternalStreamNotFound(CameraNotFound):
+    """No external stream has this URL (``camera_id`` holds the URL without credentials)."""
 
 
 class CameraUnavailable(CameraError):

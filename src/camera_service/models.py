@@ -284,3 +284,45 @@ class StreamReport:
     path_exists: bool
     state: StreamState
     kept: KeptStream | None = None
+
+
+# -- external streams (network cameras added at run time) and RTSP discovery --------------
+@dataclass(frozen=True)
+class ExternalStream:
+    """A network camera added with ``add_external_stream``. ``url`` is private (it may
+    carry credentials); ``safe_url`` is the same URL without them."""
+
+    url: str = field(repr=False)
+    safe_url: str
+    name: str
+    type: str
+    added_at: float
+    camera_id: str = ""
+    last_seen: float | None = None  # last time it answered a probe
+
+
+@dataclass(frozen=True)
+class DiscoveredStream:
+    """One RTSP URL that answered a DESCRIBE during a discovery scan (never with
+    credentials). ``needs_auth``: it answered 401."""
+
+    url: str
+    type: str  # "skydio" or "generic_rtsp"
+    name: str
+    discovered_at: float
+    last_seen: float
+    online: bool = True
+    needs_auth: bool = False
+    server: str = ""
+    codecs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscoveryScan:
+    """What one discovery scan found, and how it went."""
+
+    streams: tuple[DiscoveredStream, ...]
+    started_at: float
+    duration: float
+    probed: int  # candidate URLs asked
+    errors: tuple[str, ...] = ()

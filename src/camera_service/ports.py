@@ -16,6 +16,9 @@ from .models import (
     CameraEvent,
     CleanupResult,
     ComponentHealth,
+    DiscoveredStream,
+    DiscoveryScan,
+    ExternalStream,
     FileEntry,
     FileInfo,
     Recording,
@@ -117,4 +120,33 @@ class FileStore(Protocol):
 
     async def cleanup(self) -> CleanupResult:
         """``executed`` is false, with a ``reason``, when the policy is disabled."""
+        ...
+
+
+class ExternalStreams(Protocol):
+    """Network cameras added at run time (``cameras.runtime_streams.RuntimeStreams``)."""
+
+    def external_streams(self) -> list[ExternalStream]: ...
+
+    async def add_stream(self, url: str, name: str | None, stream_type: str | None) -> ExternalStream:
+        """Raises ``InvalidParams`` (bad or duplicate URL) and ``StorageError`` (not saved,
+        not added)."""
+        ...
+
+    async def remove_stream(self, url: str) -> ExternalStream:
+        """Raises ``ExternalStreamNotFound`` and ``StorageError`` (not saved, not removed)."""
+        ...
+
+
+class StreamDiscovery(Protocol):
+    """RTSP discovery (``cameras.discovery.StreamDiscovery``)."""
+
+    scan_interval: int
+
+    async def discover(self, force: bool = False) -> DiscoveryScan: ...
+
+    def known(self) -> list[DiscoveredStream]: ...
+
+    def set_interval(self, seconds: int) -> int:
+        """Raises ``InvalidParams`` outside 0 or the allowed range."""
         ...

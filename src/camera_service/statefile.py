@@ -34,14 +34,17 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
     """Write ``text`` to ``path`` so that a crash leaves either the old or the new file:
-    a temporary file beside it, fsync, ``os.replace``, fsync of the folder. Raises
-    ``OSError``; the temporary file never outlives the call."""
+    a temporary file beside it, fsync, ``os.replace``, fsync of the folder. ``mode`` (less
+    the umask) is the new file's permissions, e.g. ``0o600`` for one holding credentials.
+    Raises ``OSError``; the temporary file never outlives the call."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        tmp.unlink(missing_ok=True)  # a leftover would keep its old permissions
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

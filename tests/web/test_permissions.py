@@ -45,6 +45,11 @@ MATRIX: dict[str, str | None] = {
     "stop_streaming": "operator",
     "get_system_status": "admin",
     "get_subscription_stats": "viewer",
+    "add_external_stream": "operator",
+    "remove_external_stream": "operator",
+    "get_external_streams": "viewer",
+    "discover_external_streams": "operator",
+    "set_discovery_interval": "admin",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -65,6 +70,9 @@ PARAMS: dict[str, Any] = {
     "subscribe_events": {"topics": ["camera.connected"]},
     "start_streaming": {"device": "camera0"},
     "stop_streaming": {"device": "camera0"},
+    "add_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
+    "remove_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
+    "set_discovery_interval": {"scan_interval": 0},
 }
 
 

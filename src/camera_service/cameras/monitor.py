@@ -17,7 +17,9 @@ network cameras. Afterwards:
   reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
   registry with ``device_node=None``, so its id and name persist);
 - each network camera is probed every ``network_probe_interval``, backing off exponentially
-  up to ``network_probe_max_backoff`` while it fails.
+  up to ``network_probe_max_backoff`` while it fails;
+- network cameras added at run time come from ``RuntimeStreams`` (given ``streams_file``),
+  started after the configured ones and watched the same way.
 
 Nothing a device does can crash the monitor: every failure becomes a camera status.
 """
@@ -28,6 +30,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config.model import CamerasConfig, NetworkCameraConfig
@@ -40,6 +43,8 @@ from .modes import choose_mode
 from .network_watch import watch_network_camera
 from .probe_cache import ProbeCache
 from .registry import CameraRegistry
+from .runtime_streams import RuntimeStreams
+from .stream_store import StreamFile
 
 log = logging.getLogger(__name__)
 COMPONENT = "camera_monitor"
@@ -53,6 +58,7 @@ class CameraMonitor(Component):
         registry: CameraRegistry,
         identities: IdentityStore,
         clock: Clock | None = None,
+        streams_file: Path | None = None,
     ) -> None:
         self.config = config
         self.registry = registry
@@ -73,6 +79,11 @@ class CameraMonitor(Component):
         self.last_uevent: udev.UdevEvent | None = None
         self._started = False
         self._running = False
+        # network cameras added at run time (add_external_stream), when a file keeps them
+        self.runtime: RuntimeStreams | None = None
+        if streams_file is not None:
+            self.runtime = RuntimeStreams(config, registry, identities, self._upsert,
+                                          StreamFile(streams_file), self.clock)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -96,6 +107,8 @@ class CameraMonitor(Component):
             await self._add_test_pattern()
             for cfg in self.config.network:
                 await self._start_network(cfg)
+            if self.runtime is not None:
+                await self.runtime.start()
         except BaseException:
             await self.stop()
             raise
@@ -109,6 +122,8 @@ class CameraMonitor(Component):
         if self._watcher is not None:
             await self._watcher.stop()
             self._watcher = None
+        if self.runtime is not None:
+            await self.runtime.stop()
         tasks = [*self._workers.values(), *self._network_tasks]
         if self._resync_task is not None:
             tasks.append(self._resync_task)

@@ -16,9 +16,11 @@ import yaml
 from ..errors import ConfigError
 from . import schema
 from .model import (
+    DISCOVERY_MIN_INTERVAL,
     AuthConfig,
     CamerasConfig,
     Config,
+    DiscoveryConfig,
     LoggingConfig,
     MediaMTXConfig,
     NetworkCameraConfig,
@@ -180,6 +182,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["test_pattern"] = TestPatternConfig(**cams_d["test_pattern"])
     if "names" in cams_d:
         cams_d["names"] = MappingProxyType(dict(cams_d["names"]))
+    if "discovery" in cams_d:
+        cams_d["discovery"] = _discovery(cams_d["discovery"], problems)
     cameras = CamerasConfig(**cams_d)
 
     st_d = dict(c.get("storage") or {})
@@ -195,6 +199,18 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
 
     logging_ = LoggingConfig(**(c.get("logging") or {}))
     return Config(server, auth, mediamtx, cameras, storage, logging_)
+
+
+def _discovery(d: dict[str, Any], problems: Problems) -> DiscoveryConfig:
+    d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    discovery = DiscoveryConfig(**d)
+    interval = discovery.scan_interval
+    if 0 < interval < DISCOVERY_MIN_INTERVAL:
+        problems.append(("cameras.discovery.scan_interval",
+                         f"must be 0 (no schedule) or at least {DISCOVERY_MIN_INTERVAL} s"))
+    if discovery.enabled and not discovery.hosts:
+        problems.append(("cameras.discovery.hosts", "required when discovery is enabled"))
+    return discovery
 
 
 # -- showing the effective config -----------------------------------------------------------

@@ -75,6 +75,28 @@ class TestPatternConfig:
     fps: int = 15
 
 
+DISCOVERY_MIN_INTERVAL = 5  # seconds between scheduled discovery scans (0 = no schedule)
+DISCOVERY_MAX_INTERVAL = 7 * 86400
+
+
+@dataclass(frozen=True)
+class DiscoveryConfig:
+    """RTSP discovery (``discover_external_streams``): which hosts, ports and paths are
+    asked with a DESCRIBE; it never adds cameras by itself."""
+
+    enabled: bool = False
+    hosts: tuple[str, ...] = ()  # names, addresses or CIDR ranges
+    ports: tuple[int, ...] = (554, 8554)
+    paths: tuple[str, ...] = ("/", "/live", "/stream")
+    skydio_ports: tuple[int, ...] = (5554,)
+    skydio_paths: tuple[str, ...] = ("/subject", "/infrared")
+    concurrency: int = 32  # DESCRIBEs in flight at once
+    timeout: float = 2.0  # per connection and per reply (s)
+    scan_timeout: float = 20.0  # the whole scan (s), below a client's usual 30 s wait
+    scan_interval: int = 0  # seconds between scheduled scans; 0 = only on request
+    max_hosts: int = 1024  # cap on the addresses of all ranges together
+
+
 @dataclass(frozen=True)
 class CamerasConfig:
     udev: bool = True
@@ -90,6 +112,7 @@ class CamerasConfig:
     network_probe_max_backoff: float = 60.0
     test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
 
 
 @dataclass(frozen=True)

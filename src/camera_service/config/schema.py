@@ -262,6 +262,43 @@ def _network(value: Any) -> list[Any]:
     return out
 
 
+def host_or_cidr(value: Any) -> str:
+    import ipaddress
+
+    if isinstance(value, str) and "/" in value:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as e:
+            raise vol.Invalid(f"expected a CIDR range like 192.168.1.0/24, got {_got(value)} ({e})") from None
+        return value
+    return host(value)
+
+
+def rtsp_path(value: Any) -> str:
+    if not isinstance(value, str) or any(c in value for c in " \t\r\n\0?#"):
+        raise vol.Invalid(f"expected an RTSP path like /live, got {_got(value)}")
+    return value
+
+
+def _ports(value: Any) -> Any:
+    return vol.All(string_list(PORT), vol.Length(min=1, msg="expected at least one port"))(value)
+
+
+DISCOVERY = {
+    vol.Optional("enabled"): boolean,
+    vol.Optional("hosts"): string_list(host_or_cidr),
+    vol.Optional("ports"): _ports,
+    vol.Optional("paths"): string_list(rtsp_path),
+    vol.Optional("skydio_ports"): _ports,
+    vol.Optional("skydio_paths"): string_list(rtsp_path),
+    vol.Optional("concurrency"): integer(1, 1024),
+    vol.Optional("timeout"): number(0),
+    vol.Optional("scan_timeout"): number(0),
+    vol.Optional("scan_interval"): integer(0, 7 * 86400),
+    vol.Optional("max_hosts"): integer(1, 65536),
+}
+
+
 CAMERAS = {
     vol.Optional("udev"): boolean,
     vol.Optional("include"): string_list(string),
@@ -276,6 +313,7 @@ CAMERAS = {
     vol.Optional("network_probe_max_backoff"): number(0),
     vol.Optional("test_pattern"): _test_pattern,
     vol.Optional("names"): _names,
+    vol.Optional("discovery"): _section(DISCOVERY),
 }
 
 RETENTION = {
@@ -319,6 +357,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "network"): NETWORK_CAMERA,
     ("cameras", "test_pattern"): TEST_PATTERN,
     ("storage", "retention"): RETENTION,
+    ("cameras", "discovery"): DISCOVERY,
 }
 
 SECTION_VALIDATORS = {name: _section(section) for name, section in SECTIONS.items()}

@@ -10,7 +10,7 @@ from ..config.model import Config
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..links import FileLinks, LinkSigner, public_base
 from ..models import Clock, ComponentHealth
-from ..ports import CameraDirectory, FileStore, Media, Streams
+from ..ports import CameraDirectory, ExternalStreams, FileStore, Media, StreamDiscovery, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
@@ -36,6 +36,8 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    external: ExternalStreams | None = None  # add/remove network cameras at run time
+    discovery: StreamDiscovery | None = None  # RTSP discovery
     public_base: str | None = None  # absolute base of download links, set once the API listens
     sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
 

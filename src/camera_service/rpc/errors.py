@@ -116,6 +116,9 @@ def from_exception(exc: BaseException, method: str = "") -> RpcError:
         return permission_denied(method, exc.required_role, exc.have_role)
     if isinstance(exc, errors.AuthError):
         return auth_failed(str(exc) or "authentication required")
+    if isinstance(exc, errors.ExternalStreamNotFound):
+        return RpcError(NOT_FOUND, f"No external stream has the URL {exc.camera_id}",
+                        {"resource": "external_stream", "id": exc.camera_id})
     if isinstance(exc, errors.CameraNotFound):
         return RpcError(
             NOT_FOUND, f"Camera not found: {_not_found(exc.camera_id)}",

@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
+from . import handlers_external as hx
 from . import handlers_service as hs
 from . import handlers_streams as hstr
 from .auth import Role
@@ -178,6 +179,47 @@ _TABLE: tuple[Method, ...] = (
         V,
         hs.get_subscription_stats,
         "Subscriptions of every live connection, and this connection's own topics.",
+    ),
+    # -- external streams and RTSP discovery (rpc/handlers_external.py) --
+    _m(
+        "add_external_stream",
+        OP,
+        hx.add_external_stream,
+        "Add a network camera (RTSP URL) at run time; it is kept across restarts.",
+        (
+            Param("stream_url", "string", required=True, max_length=2048,
+                  description="rtsp://[user:password@]host[:port]/path"),
+            Param("stream_name", "string", max_length=200),
+            Param("stream_type", "string", default="generic_rtsp", max_length=64),
+        ),
+    ),
+    _m(
+        "remove_external_stream",
+        OP,
+        hx.remove_external_stream,
+        "Remove a network camera added with add_external_stream.",
+        (Param("stream_url", "string", required=True, max_length=2048),),
+    ),
+    _m("get_external_streams", V, hx.get_external_streams, "The network cameras added at run time."),
+    _m(
+        "discover_external_streams",
+        OP,
+        hx.discover_external_streams,
+        "RTSP streams answering a DESCRIBE at the candidates of cameras.discovery (cached; "
+        "force_rescan scans again). Nothing is added.",
+        (
+            Param("skydio_enabled", "boolean", default=True),
+            Param("generic_enabled", "boolean", default=False),
+            Param("force_rescan", "boolean", default=False),
+            Param("include_offline", "boolean", default=False),
+        ),
+    ),
+    _m(
+        "set_discovery_interval",
+        A,
+        hx.set_discovery_interval,
+        "Scan for RTSP streams every scan_interval seconds; 0 stops the schedule.",
+        (Param("scan_interval", "integer", required=True, minimum=0, description="seconds"),),
     ),
 )
 
