@@ -24,6 +24,7 @@ class CameraKind(str, enum.Enum):
     USB = "usb"
     NETWORK = "network"
     TEST_PATTERN = "test_pattern"
+    CSI = "csi"  # a Raspberry Pi camera sensor, driven by libcamera through MediaMTX's rpiCamera
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class CsiSettings:
+    """What MediaMTX's ``rpiCamera`` source needs beyond the mode: the sensor's index in
+    libcamera's camera list (``rpiCameraCamID``), its model, HDR and rotation (0 or 180)."""
+
+    cam_index: int
+    sensor: str
+    hdr: bool = False
+    rotation: int = 0
+
+
+@dataclass(frozen=True)
 class Camera:
     """One camera as the registry knows it.
 
@@ -95,6 +107,7 @@ class Camera:
     device_node: str | None = None
     source_url: str | None = None
     changed_at: float = field(default_factory=time.time)
+    csi: CsiSettings | None = None  # CSI cameras only
 
     @property
     def connected(self) -> bool:

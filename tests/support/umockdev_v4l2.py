@@ -300,6 +300,23 @@ class V4L2Testbed:
         self.uevents_sent += 1
         return node
 
+    def add_record(self, path: Path) -> list[str]:
+        """Add the devices of a ``umockdev-record`` file (``tests/data/*.umockdev``: the
+        sysfs/udev view of a whole machine, such as a Raspberry Pi's camera pipeline) without
+        ioctl answers; returns their sys paths. For devices present before the code under
+        test starts."""
+        text = Path(path).read_text()
+        record = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        if not self._testbed.add_from_string(record + "\n"):
+            raise RuntimeError(f"umockdev refused {path}")
+        return [f"/sys{line[3:]}" for line in text.splitlines() if line.startswith("P: ")]
+
+    def remove_record_device(self, sys_path: str) -> None:
+        """Unplug one device added by ``add_record`` (with its ``remove`` uevent)."""
+        self._testbed.uevent(sys_path, "remove")
+        self.uevents_sent += 1
+        self._testbed.remove_device(sys_path)
+
     def unplug(self, name: str, uevent: bool = True) -> None:
         node = self.nodes.pop(name)
         node.handler.gone = True

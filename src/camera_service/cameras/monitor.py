@@ -35,6 +35,7 @@ from ..errors import CameraError, ProbeError
 from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
 from . import network, policy, udev, v4l2
+from .csi import CsiSource
 from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
 from .modes import choose_mode
 from .network_watch import watch_network_camera
@@ -73,6 +74,7 @@ class CameraMonitor(Component):
         self.last_uevent: udev.UdevEvent | None = None
         self._started = False
         self._running = False
+        self._csi = CsiSource(config, identities, registry.find, self._upsert)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -155,17 +157,24 @@ class CameraMonitor(Component):
             log.error("re-enumerating cameras failed: %s", e or "timeout",
                       extra={"COMPONENT": COMPONENT})
             return
-        seen = {e.sys_path for e in present}
+        self._vanished({e.sys_path for e in present})
+        held = set(self._nodes) | self._csi.sys_paths()
+        for event in present:
+            if event.sys_path not in held:
+                self._pending.setdefault(event.sys_path, event)
+        self._start_workers()
+        log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
+
+    def _vanished(self, seen: set[str]) -> None:
+        """Queue a remove event for each node we hold that is not among ``seen``."""
         for sys_path in [p for p in self._nodes if p not in seen and p not in self._pending]:
             camera = self.registry.find(self._nodes[sys_path])
             self._pending[sys_path] = udev.UdevEvent(
                 "remove", sys_path, camera.device_node if camera else None
             )
-        for event in present:
-            if event.sys_path not in self._nodes:
-                self._pending.setdefault(event.sys_path, event)
-        self._start_workers()
-        log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
+        for sys_path in self._csi.sys_paths() - seen - set(self._pending):
+            self._pending[sys_path] = udev.UdevEvent("remove", sys_path,
+                                                     self._csi.device_node(sys_path))
 
     async def _enumerate(self) -> None:
         try:
@@ -229,10 +238,14 @@ class CameraMonitor(Component):
             self._workers.pop(sys_path, None)
 
     async def _handle(self, event: udev.UdevEvent) -> None:
+        """A Raspberry Pi camera-pipeline node goes to the CSI source, anything else is
+        a USB camera node."""
         if event.action == "remove":
-            self._on_removed(event)
+            if not await self._csi.removed(event):
+                self._on_removed(event)
         elif event.action in ("add", "change", "bind", "online"):
-            await self._on_present(event)
+            if not await self._csi.offer(event):
+                await self._on_present(event)
 
     def _ignore(self, event: udev.UdevEvent, why: str) -> None:
         if event.sys_path not in self._ignored:
@@ -264,9 +277,16 @@ class CameraMonitor(Component):
                           raw_identity, extra={"COMPONENT": COMPONENT})
         if event.sys_path in self._pending:
             return  # a newer event for this node (an unplug?) supersedes this one
+        if result is not None and await self._csi.offer_probed(event, result.info.driver,
+                                                               result.info.card):
+            return
         if result is not None and not result.info.is_capture:
             caps_hex = f"{result.info.device_caps:#010x}"
             return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
+        await self._publish_usb(event, node, raw_identity, result, reason)
+
+    async def _publish_usb(self, event: udev.UdevEvent, node: str, raw_identity: str,
+                           result: v4l2.ProbeResult | None, reason: str) -> None:
         self._ignored.discard(event.sys_path)
         identity = self._unique_identity(raw_identity, event)
         camera_id = await self.identities.assign(identity)
@@ -348,7 +368,8 @@ class CameraMonitor(Component):
         if tp.enabled is True:
             pass
         elif tp.enabled == "auto":
-            if any(c.kind is CameraKind.USB for c in self.registry.cameras() if c.device_node):
+            if any(c.kind in (CameraKind.USB, CameraKind.CSI)
+                   for c in self.registry.cameras() if c.device_node):
                 return
         else:
             return

@@ -19,6 +19,7 @@ from .model import (
     AuthConfig,
     CamerasConfig,
     Config,
+    CsiCameraConfig,
     LoggingConfig,
     MediaMTXConfig,
     NetworkCameraConfig,
@@ -178,6 +179,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["test_pattern"] = TestPatternConfig(**cams_d["test_pattern"])
     if "names" in cams_d:
         cams_d["names"] = MappingProxyType(dict(cams_d["names"]))
+    if "csi" in cams_d:
+        cams_d["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in cams_d["csi"].items()})
     cameras = CamerasConfig(**cams_d)
 
     st_d = dict(c.get("storage") or {})

@@ -50,7 +50,7 @@ class MediaMTXConfig:
     health_interval: float = 2.0
     reconcile_interval: float = 5.0
     unit: str = "mediamtx.service"
-    video_encoder: str = "libx264"
+    video_encoder: str = "auto"  # auto: h264_v4l2m2m, h264_vaapi or libx264, as the host has
     start_timeout: float = 10.0
     close_after: float = 10.0
 
@@ -73,6 +73,19 @@ class TestPatternConfig:
 
 
 @dataclass(frozen=True)
+class CsiCameraConfig:
+    """``cameras.csi.<cameraN>``: the mode of one CSI (Raspberry Pi) camera; ``None`` takes
+    the sensor's default."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    hdr: bool = False
+    rotation: int = 0  # 0 or 180: libcamera flips, it cannot turn by 90
+    index: int | None = None  # rpiCameraCamID, where libcamera's order differs from the guess
+
+
+@dataclass(frozen=True)
 class CamerasConfig:
     udev: bool = True
     include: tuple[str, ...] = ("/dev/video*",)
@@ -87,6 +100,7 @@ class CamerasConfig:
     network_probe_max_backoff: float = 60.0
     test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

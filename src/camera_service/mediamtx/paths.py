@@ -8,6 +8,9 @@
 * network camera → ``source: rtsp://…`` with ``sourceOnDemand`` (MediaMTX pulls it only
   while someone reads).
 * test pattern → an ffmpeg ``lavfi testsrc2`` publisher, on demand like a USB camera.
+* CSI camera (Raspberry Pi) → ``source: rpiCamera``: MediaMTX drives the sensor through
+  libcamera and encodes H.264 on the Pi itself (``csi_conf``); such a source runs while
+  its path exists, so the path exists only while the camera is CONNECTED.
 
 MediaMTX expands ``$RTSP_PORT`` and ``$MTX_PATH`` in ``runOnDemand`` and splits it like a
 POSIX shell (no shell runs), so arguments are quoted with ``shlex.quote``.
@@ -108,6 +111,28 @@ def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     return _command(inp, encoder_args(cfg.video_encoder, mode.fps))
 
 
+def csi_conf(camera: Camera) -> dict[str, Any]:
+    """``rpiCamera`` settings of a CSI camera: libcamera's camera index, the mode, HDR (only
+    sent when asked: MediaMTX refuses it on sensors without it), and a rotation of 180 as
+    both flips."""
+    mode = _check_mode(camera)
+    if camera.csi is None:
+        raise CameraUnavailable(camera.id, "no CSI sensor settings")
+    conf: dict[str, Any] = {
+        "source": "rpiCamera",
+        "rpiCameraCamID": camera.csi.cam_index,
+        "rpiCameraWidth": mode.width,
+        "rpiCameraHeight": mode.height,
+        "rpiCameraFPS": float(mode.fps),
+        "rpiCameraHFlip": camera.csi.rotation == 180,
+        "rpiCameraVFlip": camera.csi.rotation == 180,
+        "rpiCameraIDRPeriod": max(1, round(mode.fps)),  # a key frame a second, as for USB
+    }
+    if camera.csi.hdr:
+        conf["rpiCameraHDR"] = True
+    return conf
+
+
 def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
     """The ``PathConf`` body for one camera. Raises ``CameraUnavailable`` when the camera
     lacks what its kind needs (a probed mode, a device node, a source URL)."""
@@ -120,6 +145,8 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
             "sourceOnDemandStartTimeout": format_duration(cfg.start_timeout),
             "sourceOnDemandCloseAfter": format_duration(cfg.close_after),
         }
+    if camera.kind is CameraKind.CSI:
+        return csi_conf(camera)
     if camera.kind is CameraKind.USB:
         command = usb_command(camera, cfg)
     elif camera.kind is CameraKind.TEST_PATTERN:
@@ -137,7 +164,7 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
 
 def wants_path(camera: Camera) -> bool:
     """Network cameras always have a path (MediaMTX pulls them on demand, so a camera that
-    is down costs nothing); USB and test-pattern cameras only while CONNECTED."""
+    is down costs nothing); USB, CSI and test-pattern cameras only while CONNECTED."""
     return camera.kind is CameraKind.NETWORK or camera.connected
 
 
