@@ -257,3 +257,30 @@ class Clock:
 
 
 Listener = Callable[[Notification], None]
+
+
+# -- H.264 encoders of the host (what ``mediamtx.video_encoder: auto`` chooses from) ---------
+@dataclass(frozen=True)
+class HostEncoders:
+    """What the encoder probe found: V4L2 memory-to-memory nodes whose capture queue offers
+    H.264 (a hardware encoder such as the Pi 4's ``bcm2835-codec-encode``), DRI render nodes
+    whose VA-API driver encodes H.264, the encoders this ffmpeg has (``None``: not known),
+    and notes on what could not be probed."""
+
+    m2m_h264: tuple[str, ...] = ()
+    vaapi_h264: tuple[str, ...] = ()
+    ffmpeg_encoders: frozenset[str] | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncoderChoice:
+    """The ffmpeg encoder used for cameras that do not deliver H.264, and why."""
+
+    encoder: str
+    reason: str
+    device: str | None = None  # the VA-API render node, for h264_vaapi
+
+    @property
+    def hardware(self) -> bool:
+        return self.encoder != "libx264"

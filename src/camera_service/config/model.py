@@ -53,6 +53,7 @@ class MediaMTXConfig:
     video_encoder: str = "auto"  # auto: h264_v4l2m2m, h264_vaapi or libx264, as the host has
     start_timeout: float = 10.0
     close_after: float = 10.0
+    vaapi_device: str = ""  # h264_vaapi's render node ("": the first that encodes H.264)
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ MEDIAMTX = {
     vol.Optional("video_encoder"): string,
     vol.Optional("start_timeout"): number(0),
     vol.Optional("close_after"): number(0),
+    vol.Optional("vaapi_device"): path,
 }
 
 NETWORK_CAMERA = {

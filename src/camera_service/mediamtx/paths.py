@@ -68,11 +68,15 @@ def _check_mode(camera: Camera) -> CameraMode:
     return mode
 
 
-def encoder_args(encoder: str, fps: float) -> list[str]:
+def encoder_args(encoder: str, fps: float, vaapi_device: str = "") -> list[str]:
     """ffmpeg output options that make browser-friendly H.264 (yuv420p, a key frame every
-    second so WebRTC/HLS readers start quickly)."""
+    second so WebRTC/HLS readers start quickly). ``auto`` not yet resolved to the host's
+    encoder (``encoders.choose_encoder``, done by the app at start) means libx264."""
     gop = str(max(1, round(fps)))
-    if encoder == "libx264":
+    if encoder == "h264_vaapi":  # frames go up to the GPU as NV12
+        return ["-vaapi_device", vaapi_device or "/dev/dri/renderD128", "-vf",
+                "format=nv12,hwupload", "-c:v", "h264_vaapi", "-g", gop, "-b:v", "2M"]
+    if encoder in ("libx264", "auto"):
         return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                 "-pix_fmt", "yuv420p", "-g", gop]
     # hardware encoders (h264_v4l2m2m, h264_omx, …) need a bit rate; their defaults are tiny
@@ -95,7 +99,7 @@ def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     inp = ["-f", "v4l2", "-input_format", input_format, "-video_size", mode.resolution,
            "-framerate", _fps(mode.fps), "-i", camera.device_node]
     out = ["-c:v", "copy"] if input_format in COPY_FORMATS else encoder_args(
-        cfg.video_encoder, mode.fps)
+        cfg.video_encoder, mode.fps, cfg.vaapi_device)
     return _command(inp, out)
 
 
@@ -108,7 +112,7 @@ def test_pattern_source(camera: Camera) -> str:
 def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     mode = _check_mode(camera)
     inp = ["-re", "-f", "lavfi", "-i", test_pattern_source(camera)]
-    return _command(inp, encoder_args(cfg.video_encoder, mode.fps))
+    return _command(inp, encoder_args(cfg.video_encoder, mode.fps, cfg.vaapi_device))
 
 
 def csi_conf(camera: Camera) -> dict[str, Any]:

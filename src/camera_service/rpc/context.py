@@ -34,6 +34,7 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    video_encoder: Mapping[str, object] | None = None  # the H.264 encoder chosen, and why
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

@@ -279,6 +279,7 @@ async def get_server_info(ctx: RpcContext, session: Session, args: Args) -> Any:
         "components": components,
         "capabilities": ["snapshots", "recordings", "streaming", "notifications"],
         "supported_formats": ["fmp4", "mp4", "mkv"],
+        "video_encoder": dict(ctx.video_encoder) if ctx.video_encoder else None,
     }
 
 
