@@ -123,7 +123,7 @@ async def test_auto_encoder_resolved_on_this_host_publishes(tmp_path: Path) -> N
     """``video_encoder: auto`` with the real host probe; where the host has no hardware H.264
     encoder (this machine: no /dev/video*, no /dev/dri) it is libx264, and real ffmpeg
     publishes the test pattern with it."""
-    resolved, choice = await video_encoder.resolve(MediaMTXConfig(), timeout=10)
+    resolved, choice = await video_encoder.resolve(MediaMTXConfig(), limit=10)
     assert resolved.video_encoder == choice.encoder and choice.reason
     if not glob.glob("/dev/video*") and not glob.glob("/dev/dri/renderD*"):
         assert choice.encoder == "libx264" and not choice.hardware

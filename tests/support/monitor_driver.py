@@ -40,6 +40,8 @@ from camera_service.config.model import (
 )
 from camera_service.models import Camera, CameraEvent
 
+DATA = Path(__file__).resolve().parent.parent / "data"
+
 
 def camera_json(camera: Camera) -> dict[str, Any]:
     data = asdict(camera)
@@ -96,7 +98,7 @@ async def main(args: dict[str, Any]) -> None:
             raise SystemExit("run me under umockdev-wrapper")
         testbed = V4L2Testbed()
         for record in args.get("records", []):  # whole machines (tests/data/*.umockdev)
-            testbed.add_record(Path(__file__).resolve().parent.parent / "data" / record)
+            testbed.add_record(DATA / record)
         for node in args.get("initial", []):
             testbed.plug(uevent=False, **node)
 

@@ -9,7 +9,7 @@ among them is ``mediamtx.encoders.choose_encoder`` (pure).
 * ffmpeg's own list of encoders (``ffmpeg -encoders``), so an encoder ffmpeg lacks is not
   chosen.
 
-Every step is bounded by ``timeout``; a child process that overruns is killed. Nothing here
+Every step is bounded by ``limit``; a child process that overruns is killed. Nothing here
 raises: what cannot be probed becomes a note.
 """
 
@@ -61,7 +61,7 @@ def m2m_h264_nodes(pattern: str = "/dev/video*") -> list[str]:
     return found
 
 
-async def _run(argv: list[str], timeout: float) -> tuple[int, str] | None:
+async def _run(argv: list[str], limit: float) -> tuple[int, str] | None:
     """``(exit code, stdout + stderr)``, or ``None`` when it cannot run or overruns."""
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -70,7 +70,7 @@ async def _run(argv: list[str], timeout: float) -> tuple[int, str] | None:
     except OSError:
         return None
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        out, _ = await asyncio.wait_for(proc.communicate(), limit)
     except (TimeoutError, asyncio.CancelledError) as e:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
@@ -82,8 +82,8 @@ async def _run(argv: list[str], timeout: float) -> tuple[int, str] | None:
     return proc.returncode or 0, out.decode(errors="replace")
 
 
-async def ffmpeg_encoders(timeout: float) -> frozenset[str] | None:
-    result = await _run([FFMPEG, "-hide_banner", "-encoders"], timeout)
+async def ffmpeg_encoders(limit: float) -> frozenset[str] | None:
+    result = await _run([FFMPEG, "-hide_banner", "-encoders"], limit)
     if result is None or result[0] != 0:
         return None
     names = set()
@@ -94,38 +94,38 @@ async def ffmpeg_encoders(timeout: float) -> frozenset[str] | None:
     return frozenset(names)
 
 
-async def vaapi_encodes_h264(device: str, timeout: float) -> tuple[bool, str]:
+async def vaapi_encodes_h264(device: str, limit: float) -> tuple[bool, str]:
     """Whether the VA-API driver of ``device`` encodes H.264, and how that was found."""
     if shutil.which("vainfo"):
-        result = await _run(["vainfo", "--display", "drm", "--device", device], timeout)
+        result = await _run(["vainfo", "--display", "drm", "--device", device], limit)
         if result is not None:
             return vainfo_encodes_h264(result[1]), "vainfo"
     result = await _run([FFMPEG, "-hide_banner", "-loglevel", "error", "-init_hw_device",
                          f"vaapi=va:{device}", "-filter_hw_device", "va", "-f", "lavfi", "-i",
                          "testsrc2=size=256x144:rate=1", "-frames:v", "1", "-vf",
-                         "format=nv12,hwupload", "-c:v", "h264_vaapi", "-f", "null", "-"], timeout)
+                         "format=nv12,hwupload", "-c:v", "h264_vaapi", "-f", "null", "-"], limit)
     return (result is not None and result[0] == 0), "a one-frame ffmpeg encode"
 
 
-async def probe(timeout: float = 10.0) -> HostEncoders:
-    """What this host offers (see the module docstring), in at most about ``3 * timeout``."""
+async def probe(limit: float = 10.0) -> HostEncoders:
+    """What this host offers (see the module docstring), in at most about ``3 * limit`` seconds."""
     notes: list[str] = []
     loop = asyncio.get_running_loop()
     threads = v4l2.ProbeThreads()
     try:
-        m2m = await asyncio.wait_for(loop.run_in_executor(threads, m2m_h264_nodes), timeout)
+        m2m = await asyncio.wait_for(loop.run_in_executor(threads, m2m_h264_nodes), limit)
     except TimeoutError:
         m2m = []
-        notes.append(f"V4L2 M2M probe took more than {timeout:g} s")
+        notes.append(f"V4L2 M2M probe took more than {limit:g} s")
     renders = sorted(glob.glob("/dev/dri/renderD*"))
     encoders = None  # asked only when there is a hardware encoder to choose
     if m2m or renders:
-        encoders = await ffmpeg_encoders(timeout)
+        encoders = await ffmpeg_encoders(limit)
         if encoders is None:
             notes.append("ffmpeg -encoders failed")
     vaapi = []
     for device in renders:
-        ok, how = await vaapi_encodes_h264(device, timeout)
+        ok, how = await vaapi_encodes_h264(device, limit)
         if ok:
             vaapi.append(device)
         else:

@@ -16,11 +16,11 @@ log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 5.0
 
 
-async def resolve(cfg: MediaMTXConfig, timeout: float = PROBE_TIMEOUT
+async def resolve(cfg: MediaMTXConfig, limit: float = PROBE_TIMEOUT
                   ) -> tuple[MediaMTXConfig, EncoderChoice]:
     wants_probe = cfg.video_encoder == AUTO or (cfg.video_encoder == "h264_vaapi"
                                                and not cfg.vaapi_device)
-    host = await hw_encoders.probe(timeout) if wants_probe else HostEncoders()
+    host = await hw_encoders.probe(limit) if wants_probe else HostEncoders()
     choice = choose_encoder(cfg.video_encoder, host, cfg.vaapi_device)
     log.info("video encoder %s: %s", choice.encoder, choice.reason,
              extra={"COMPONENT": "encoders"})
