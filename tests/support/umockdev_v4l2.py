@@ -78,11 +78,13 @@ class CapabilityTable:
     formats: list[dict[str, Any]]
     udev: dict[str, Any]
     source: str = ""
+    buffer_type: int = 1  # the queue ENUM_FMT lists: 1 capture, 9 capture-mplane (M2M nodes)
 
     @classmethod
     def load(cls, path: Path = C920) -> CapabilityTable:
         data = json.loads(Path(path).read_text())
-        return cls(data["querycap"], data["formats"], data.get("udev", {}), data.get("source", ""))
+        return cls(data["querycap"], data["formats"], data.get("udev", {}), data.get("source", ""),
+                   data.get("buffer_type", 1))
 
     # -- answers: (errno, bytes) --------------------------------------------------------
     def answer_querycap(self, role: str) -> bytes:
@@ -98,7 +100,7 @@ class CapabilityTable:
 
     def enum_fmt(self, request: bytes) -> tuple[int, bytes]:
         index, buf_type = struct.unpack_from("II", request)
-        if buf_type != 1 or index >= len(self.formats):
+        if buf_type != self.buffer_type or index >= len(self.formats):
             return errno.EINVAL, request
         f = self.formats[index]
         out = bytearray(64)

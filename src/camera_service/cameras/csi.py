@@ -6,7 +6,8 @@ nodes for what they are) and to ``offer_probed`` after (``VIDIOC_QUERYCAP`` show
 What ``csi_classify`` recognises stays here:
 
 * a **sensor** subdevice (``imx708 10-001a``) becomes a camera of kind ``csi`` once a CSI-2
-  receiver (``unicam``, ``rp1-cfe``) is present: identity ``csi:<model>@<bus>-<address>``
+  receiver (``unicam``, ``rp1-cfe``) is present (a sensor on another board, a Jetson say,
+  is not one MediaMTX's rpiCamera can open, and is never listed): identity ``csi:<model>@<bus>-<address>``
   (the I2C bus and address of its connector, so a camera keeps its ``cameraN`` across
   reboots and knows its port), the mode from ``cameras.csi.<cameraN>`` or the sensor's
   default, the index MediaMTX's ``rpiCamera`` source knows it by (``csi_sensors``);
@@ -131,6 +132,8 @@ class CsiSource:
         async with self._lock:
             order = csi_sensors.camera_order(s.sort_key for s in self._sensors.values())
             for sys_path, sensor in sorted(self._sensors.items()):
+                if not self._receivers and sys_path not in self._published:
+                    continue  # no Pi receiver (yet): a sensor elsewhere is not ours to list
                 camera_id = await self.identities.assign(sensor.identity)
                 self._published[sys_path] = camera_id
                 self._upsert(self._camera(camera_id, sensor, order[sensor.sort_key]))
