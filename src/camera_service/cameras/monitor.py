@@ -16,8 +16,11 @@ network cameras. Afterwards:
   capture node becomes a USB camera, ``CONNECTED`` with its chosen mode, or ``ERROR`` with the
   reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
   registry with ``device_node=None``, so its id and name persist);
+- a Raspberry Pi's camera-pipeline nodes go to the CSI source (``csi.CsiSource``): its
+  sensors become ``csi`` cameras, its receiver, ISP and codec nodes are never cameras;
 - each network camera is probed every ``network_probe_interval``, backing off exponentially
-  up to ``network_probe_max_backoff`` while it fails.
+  up to ``network_probe_max_backoff`` while it fails (``fixed_sources``, with the test
+  pattern).
 
 Nothing a device does can crash the monitor: every failure becomes a camera status.
 """
@@ -28,17 +31,15 @@ import asyncio
 import dataclasses
 import logging
 import os
-from urllib.parse import urlsplit
 
-from ..config.model import CamerasConfig, NetworkCameraConfig
+from ..config.model import CamerasConfig
 from ..errors import CameraError, ProbeError
 from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
-from . import network, policy, udev, v4l2
+from . import fixed_sources, network, policy, udev, v4l2
 from .csi import CsiSource
-from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
+from .identity import IdentityStore, usb_identity
 from .modes import choose_mode
-from .network_watch import watch_network_camera
 from .probe_cache import ProbeCache
 from .registry import CameraRegistry
 
@@ -95,9 +96,11 @@ class CameraMonitor(Component):
                     self._udev_problem = str(e)
                     log.error("%s: hotplug not watched", e, extra={"COMPONENT": COMPONENT})
             await self._enumerate()
-            await self._add_test_pattern()
+            await fixed_sources.add_test_pattern(self.config, self.identities, self.registry,
+                                                 self._upsert)
             for cfg in self.config.network:
-                await self._start_network(cfg)
+                self._network_tasks.append(await fixed_sources.start_network(
+                    cfg, self.config, self.identities, self.registry, self._upsert))
         except BaseException:
             await self.stop()
             raise
@@ -361,50 +364,6 @@ class CameraMonitor(Component):
         self._upsert(dataclasses.replace(
             camera, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
         ))
-
-    # -- test pattern ----------------------------------------------------------------------
-    async def _add_test_pattern(self) -> None:
-        tp = self.config.test_pattern
-        if tp.enabled is True:
-            pass
-        elif tp.enabled == "auto":
-            if any(c.kind in (CameraKind.USB, CameraKind.CSI)
-                   for c in self.registry.cameras() if c.device_node):
-                return
-        else:
-            return
-        camera_id = await self.identities.assign(TEST_PATTERN_IDENTITY)
-        mode, caps = policy.pattern_mode(tp.width, tp.height, tp.fps)
-        self._upsert(Camera(
-            id=camera_id,
-            kind=CameraKind.TEST_PATTERN,
-            name=self.config.names.get(camera_id, "Test pattern"),
-            status=CameraStatus.CONNECTED,
-            mode=mode,
-            capabilities=caps,
-            identity=TEST_PATTERN_IDENTITY,
-        ))
-
-    # -- network ---------------------------------------------------------------------------
-    async def _start_network(self, cfg: NetworkCameraConfig) -> None:
-        safe_url = network.redact_url(cfg.url)
-        identity = network_identity(safe_url, cfg.id)
-        camera_id = await self.identities.assign(identity)
-        host = urlsplit(safe_url).hostname or ""
-        camera = self.registry.find(camera_id) or Camera(
-            id=camera_id,
-            kind=CameraKind.NETWORK,
-            name=policy.network_name(camera_id, self.config.names, cfg.name, host),
-            status=CameraStatus.DISCONNECTED,
-            reason="not probed yet",
-            identity=identity,
-            source_url=cfg.url,
-        )
-        self._upsert(camera)
-        task = asyncio.get_running_loop().create_task(
-            watch_network_camera(camera_id, cfg.url, self.config, self.registry, self._upsert)
-        )
-        self._network_tasks.append(task)
 
     # -- registry --------------------------------------------------------------------------
     def _upsert(self, camera: Camera) -> CameraEvent | None:
