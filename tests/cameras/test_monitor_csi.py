@@ -112,3 +112,14 @@ def test_removed_sensor_disconnects_and_keeps_its_id(start: Any) -> None:
 def test_excluded_sensor_is_not_listed(start: Any) -> None:
     mon = start([PI4], {"exclude": ["csi:imx708"]})
     assert mon.snapshot()["cameras"] == []
+
+
+def test_receiver_node_udev_says_nothing_about_is_recognised_by_querycap(start: Any) -> None:
+    mon = start([])
+    mon.plug("video0", table="pi4_unicam.json", sysfs_name="")
+    mon.plug("video2")  # a C920 beside it
+    cams = mon.wait_for(lambda c: "camera0" in c)
+    snap = mon.snapshot()
+    assert [c["device_node"] for c in snap["cameras"]] == ["/dev/video2"]
+    assert cams["camera0"]["kind"] == "usb"
+    assert "/dev/video0 ignored: unicam capture node" in mon.stderr(0)

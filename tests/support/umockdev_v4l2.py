@@ -248,13 +248,16 @@ class V4L2Testbed:
         uevent: bool = True,
         extra: dict[str, str] | None = None,
         table: str | None = None,
+        sysfs_name: str | None = None,
     ) -> Node:
         """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera); umockdev
         (0.17, Debian 12) sends its ``add`` uevent from ``add_device`` itself. As with a real
         camera (devtmpfs creates ``/dev/videoN`` before udev announces it), the node exists
         and answers ioctls before that. ``uevent=False`` (a node present before the code
         under test starts, or an event to be lost) cannot hold that uevent back: only code
-        not yet listening misses it. ``serial=None`` gives a camera without a serial number."""
+        not yet listening misses it. ``serial=None`` gives a camera without a serial number;
+        ``sysfs_name`` replaces the ``name`` attribute (default: the QUERYCAP card; ``""``:
+        none)."""
         if name in self.nodes:
             raise ValueError(f"{name} is already plugged")
         answers = CapabilityTable.load(DATA_DIR / table) if table else self.table
@@ -279,8 +282,10 @@ class V4L2Testbed:
         props.update(extra or {})
         index = name.removeprefix("video")
         minor = int(index) if index.isdigit() else 200
-        attributes = ["name", answers.querycap["card"], "index", "0" if role == "capture" else "1",
-                      "dev", f"81:{minor}"]
+        attributes = ["index", "0" if role == "capture" else "1", "dev", f"81:{minor}"]
+        name_attr = answers.querycap["card"] if sysfs_name is None else sysfs_name
+        if name_attr:  # "": a node whose sysfs says nothing about it
+            attributes += ["name", name_attr]
         flat_props = [x for kv in props.items() for x in kv]
         (self.root / "dev").mkdir(exist_ok=True)
         (self.root / "dev" / name).touch()
