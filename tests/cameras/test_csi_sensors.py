@@ -54,3 +54,13 @@ def test_capabilities_list_the_sensor_modes_and_common_sizes() -> None:
     assert caps.format_names == ["H264"]
     assert {"4608x2592", "2304x1296", "1536x864", "1920x1080", "1280x720"} <= set(caps.resolutions)
     assert 120.13 in caps.fps_options and 30.0 in caps.fps_options
+
+
+def test_hdr_mode_is_kept_within_the_sensors_hdr_size_and_rate() -> None:
+    mode, note = csi_sensors.choose("imx708", CsiCameraConfig(width=4608, height=2592, fps=14,
+                                                              hdr=True))
+    assert (mode.width, mode.height, mode.fps) == (2304, 1296, 14.0) and "HDR works up to" in note
+    mode, _ = csi_sensors.choose("imx708", CsiCameraConfig(width=1536, height=864, fps=120, hdr=True))
+    assert (mode.width, mode.height, mode.fps) == (1536, 864, 30.0)  # the ISP scales down
+    mode, note = csi_sensors.choose("imx708", CsiCameraConfig(hdr=True))
+    assert (mode.width, mode.height, mode.fps, note) == (1920, 1080, 30.0, "")

@@ -114,7 +114,7 @@ class CsiSource:
                 return
             self._sensors[event.sys_path] = sensor
         elif verdict.kind is NodeKind.RECEIVER:
-            self._receivers[event.sys_path] = verdict.reason.split(" ", 1)[0]
+            self._receivers[event.sys_path] = verdict.model
             self._debug(event, verdict.reason)
         else:
             self._debug(event, verdict.reason)

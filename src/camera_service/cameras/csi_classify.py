@@ -69,7 +69,7 @@ class NodeView:
 class Verdict:
     kind: NodeKind
     reason: str
-    model: str = ""  # sensors: imx708, ...
+    model: str = ""  # sensors: imx708, ...; receivers and platform nodes: their driver
     port: str = ""  # sensors: the I2C bus and address of its connector (10-001a)
 
 
@@ -85,9 +85,10 @@ def _driver_verdict(*values: str) -> Verdict | None:
         if d := _matches(value, RECEIVER_DRIVERS):
             return Verdict(NodeKind.RECEIVER,
                            f"{d} capture node: raw sensor frames only libcamera can use; "
-                           "its sensor is published as a csi camera")
+                           "its sensor is published as a csi camera", model=d)
         if d := _matches(value, PLATFORM_DRIVERS):
-            return Verdict(NodeKind.PLATFORM, f"{d}: an ISP/codec memory-to-memory node, not a camera")
+            return Verdict(NodeKind.PLATFORM, f"{d}: an ISP/codec memory-to-memory node, not a camera",
+                           model=d)
     return None
 
 

@@ -61,6 +61,7 @@ SENSORS: dict[str, SensorModel] = {
 }
 GENERIC = SensorModel("CSI camera", ((1920, 1080, 30.0),), (1920, 1080, 30.0))
 STREAM_SIZES = ((1920, 1080), (1280, 720), (640, 480))  # offered beside the sensor's own
+HDR_MAX = (2304, 1296, 30.0)  # the imx708's HDR mode: its binned size, at most 30 fps
 
 
 def sensor(model: str) -> SensorModel:
@@ -100,6 +101,11 @@ def choose(model: str, wanted: CsiCameraConfig | None) -> tuple[CameraMode, str]
         elif fps > top + 0.01:
             note = f"{model} reaches {top:g} fps at {width}x{height}, not {fps:g}"
             fps = float(int(top))
+        if wanted.hdr and spec.hdr and (width > HDR_MAX[0] or height > HDR_MAX[1] or fps > HDR_MAX[2]):
+            note = f"{model} HDR works up to {HDR_MAX[0]}x{HDR_MAX[1]}@{HDR_MAX[2]:g}"
+            if width > HDR_MAX[0] or height > HDR_MAX[1]:
+                width, height = HDR_MAX[0], HDR_MAX[1]
+            fps = min(fps, HDR_MAX[2])
     return CameraMode(CSI_FORMAT, width, height, float(fps)), note
 
 
