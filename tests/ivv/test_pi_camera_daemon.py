@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 
+from ivv.test_end_to_end import ENV, ROOT, TIMEOUT, Service, free_port, wait_listening
 from support.monitor_process import MonitorProcess
 from support.umockdev_v4l2 import available
-
-from ivv.test_end_to_end import ENV, ROOT, TIMEOUT, Service, free_port, wait_listening
 
 pytestmark = pytest.mark.ivv
 
