@@ -38,7 +38,7 @@ def test_receiver_capture_nodes_are_not_cameras(view: NodeView) -> None:
     video("bcm2835-isp0-capture1", "bcm2835-isp", "bcm2835-isp"),
     video("bcm2835-codec-encode", "bcm2835-codec", "bcm2835-codec-encode"),
     video("rpi-hevc-dec", "rpi-hevc-dec"), video("pispbe-output0", "pispbe", "pispbe"),
-    video("rpivid"),
+    video("rpivid"), video("bcm2835-isp0-capture1"), video("bcm2835-codec-decode"),
 ])
 def test_isp_codec_and_m2m_nodes_are_never_cameras(view: NodeView) -> None:
     verdict = classify(view)
@@ -48,6 +48,7 @@ def test_isp_codec_and_m2m_nodes_are_never_cameras(view: NodeView) -> None:
 
 def test_usb_camera_is_not_a_pi_node() -> None:
     assert classify(video("HD Pro Webcam C920", "uvcvideo", "HD Pro Webcam C920")) is None
+    assert classify(video("unicamera 3000", "uvcvideo")) is None  # a name that only starts alike
     assert classify_querycap("uvcvideo", "HD Pro Webcam C920") is None
 
 

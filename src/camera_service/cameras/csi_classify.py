@@ -74,8 +74,10 @@ class Verdict:
 
 
 def _matches(value: str, drivers: tuple[str, ...]) -> str | None:
+    """The driver ``value`` names: the driver itself, or a node name made from it
+    (``unicam-image``, ``bcm2835-isp0-capture1``, ``pispbe-output0``)."""
     value = value.strip().lower()
-    return next((d for d in drivers if value == d or value.startswith(f"{d}-")), None)
+    return next((d for d in drivers if re.match(rf"^{re.escape(d)}\d*(-|$)", value)), None)
 
 
 def _driver_verdict(*values: str) -> Verdict | None:
