@@ -30,7 +30,7 @@ from ..config.model import CamerasConfig
 from ..models import Camera, CameraKind, CameraStatus
 from . import csi_sensors, policy
 from .csi_classify import NodeKind, Verdict, classify, classify_querycap, view_of
-from .identity import IdentityStore
+from .identity import IdentityStore, csi_identity
 from .udev import UdevEvent
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class _Sensor:
 
     @property
     def identity(self) -> str:
-        return f"csi:{self.model}@{self.port}"
+        return csi_identity(self.model, self.port)
 
 
 class CsiSource:
