@@ -123,3 +123,16 @@ def test_receiver_node_udev_says_nothing_about_is_recognised_by_querycap(start: 
     assert [c["device_node"] for c in snap["cameras"]] == ["/dev/video2"]
     assert cams["camera0"]["kind"] == "usb"
     assert "/dev/video0 ignored: unicam capture node" in mon.stderr(0)
+
+
+def test_resync_notices_a_sensor_whose_remove_uevent_was_lost(start: Any) -> None:
+    mon = start([PI5])
+    before = {c["csi"]["sensor"]: c["id"] for c in csi(mon.snapshot()).values()}
+    mon.remove_device(PI5_IMX219, uevent=False)
+    mon.send({"op": "resync"})
+    mon.next_message("done")
+    mon.next_message("done")
+    cams = {c["id"]: c for c in mon.snapshot()["cameras"]}
+    assert cams[before["imx219"]]["status"] == "DISCONNECTED"
+    assert cams[before["imx708"]]["status"] == "CONNECTED"
+    assert len(cams) == 2  # the receivers and ISP nodes resync saw again are still no cameras

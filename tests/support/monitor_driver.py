@@ -138,9 +138,10 @@ async def main(args: dict[str, Any]) -> None:
                           "health": asdict(registry.health()),
                           "ioctls": testbed.ioctl_calls() if testbed else {}})
                 elif testbed is not None and op == "remove_device":
-                    testbed.remove_record_device(command["sys_path"])
-                    last_sent = (command["sys_path"], "remove",
-                                 monitor.uevents_received if monitor else 0)
+                    testbed.remove_record_device(command["sys_path"], command.get("uevent", True))
+                    if command.get("uevent", True):
+                        last_sent = (command["sys_path"], "remove",
+                                     monitor.uevents_received if monitor else 0)
                     emit({"type": "done", "op": op, "t": time.monotonic(), **command})
                     await asyncio.sleep(0)
                 elif testbed is not None and op in ("plug", "unplug"):

@@ -165,9 +165,9 @@ class MonitorProcess:
     def unplug(self, name: str) -> None:
         self.send({"op": "unplug", "name": name})
 
-    def remove_device(self, sys_path: str) -> None:
+    def remove_device(self, sys_path: str, uevent: bool = True) -> None:
         """Unplug a device of a ``records`` machine (a sensor, a receiver)."""
-        self.send({"op": "remove_device", "sys_path": sys_path})
+        self.send({"op": "remove_device", "sys_path": sys_path, "uevent": uevent})
 
     def snapshot(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The registry once the monitor has handled everything it has received."""

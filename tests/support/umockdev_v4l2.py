@@ -318,10 +318,12 @@ class V4L2Testbed:
             raise RuntimeError(f"umockdev refused {path}")
         return [f"/sys{line[3:]}" for line in text.splitlines() if line.startswith("P: ")]
 
-    def remove_record_device(self, sys_path: str) -> None:
-        """Unplug one device added by ``add_record`` (with its ``remove`` uevent)."""
-        self._testbed.uevent(sys_path, "remove")
-        self.uevents_sent += 1
+    def remove_record_device(self, sys_path: str, uevent: bool = True) -> None:
+        """Unplug one device added by ``add_record`` (``uevent=False``: its ``remove``
+        uevent is lost)."""
+        if uevent:
+            self._testbed.uevent(sys_path, "remove")
+            self.uevents_sent += 1
         self._testbed.remove_device(sys_path)
 
     def unplug(self, name: str, uevent: bool = True) -> None:
