@@ -44,6 +44,7 @@ from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
 from .rpc.methods import RpcContext
+from .services import video_encoder
 from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
@@ -99,13 +100,14 @@ class Application:
             StreamDiscovery(cfg.cameras.discovery, self.clock)
         )
 
+        mtx_config, self.video_encoder = await video_encoder.resolve(cfg.mediamtx)
         mediamtx = MediaMTXClient(
             session, cfg.mediamtx.api_url, user=cfg.mediamtx.api_user,
             password=cfg.mediamtx.api_password, timeout=cfg.mediamtx.request_timeout,
         )
         self.streams = await stack.enter_async_context(
             StreamService(
-                mediamtx, self.registry, cfg.mediamtx, cfg.server.public_host, self.clock,
+                mediamtx, self.registry, mtx_config, cfg.server.public_host, self.clock,
                 unit_state=lambda: unit_state(cfg.mediamtx.unit),
             )
         )
@@ -122,6 +124,7 @@ class Application:
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
+            video_encoder=video_encoder.describe(self.video_encoder),
         )
         self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
         log.info(

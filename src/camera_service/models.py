@@ -24,6 +24,7 @@ class CameraKind(str, enum.Enum):
     USB = "usb"
     NETWORK = "network"
     TEST_PATTERN = "test_pattern"
+    CSI = "csi"  # a Raspberry Pi camera sensor, driven by libcamera through MediaMTX's rpiCamera
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class CsiSettings:
+    """What MediaMTX's ``rpiCamera`` source needs beyond the mode: the sensor's index in
+    libcamera's camera list (``rpiCameraCamID``), its model, HDR and rotation (0 or 180)."""
+
+    cam_index: int
+    sensor: str
+    hdr: bool = False
+    rotation: int = 0
+
+
+@dataclass(frozen=True)
 class Camera:
     """One camera as the registry knows it.
 
@@ -95,6 +107,7 @@ class Camera:
     device_node: str | None = None
     source_url: str | None = None
     changed_at: float = field(default_factory=time.time)
+    csi: CsiSettings | None = None  # CSI cameras only
 
     @property
     def connected(self) -> bool:
@@ -326,3 +339,30 @@ class DiscoveryScan:
     duration: float
     probed: int  # candidate URLs asked
     errors: tuple[str, ...] = ()
+
+
+# -- H.264 encoders of the host (what ``mediamtx.video_encoder: auto`` chooses from) ---------
+@dataclass(frozen=True)
+class HostEncoders:
+    """What the encoder probe found: V4L2 memory-to-memory nodes whose capture queue offers
+    H.264 (a hardware encoder such as the Pi 4's ``bcm2835-codec-encode``), DRI render nodes
+    whose VA-API driver encodes H.264, the encoders this ffmpeg has (``None``: not known),
+    and notes on what could not be probed."""
+
+    m2m_h264: tuple[str, ...] = ()
+    vaapi_h264: tuple[str, ...] = ()
+    ffmpeg_encoders: frozenset[str] | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncoderChoice:
+    """The ffmpeg encoder used for cameras that do not deliver H.264, and why."""
+
+    encoder: str
+    reason: str
+    device: str | None = None  # the VA-API render node, for h264_vaapi
+
+    @property
+    def hardware(self) -> bool:
+        return self.encoder != "libx264"

@@ -12,6 +12,7 @@ import pytest
 from camera_service.cameras.identity import (
     IdentityStore,
     allocate,
+    csi_identity,
     decode,
     encode,
     network_identity,
@@ -126,3 +127,9 @@ async def test_unwritable_state_dir_keeps_ids_in_memory(tmp_path: Path) -> None:
     assert await store.assign("serial:A") == "camera0"
     assert await store.assign("serial:A") == "camera0"
     assert await store.assign("serial:B") == "camera1"
+
+
+@pytest.mark.unit
+def test_csi_identity_is_the_sensor_and_its_connector() -> None:
+    assert csi_identity("imx708", "10-001a") == "csi:imx708@10-001a"
+    assert csi_identity("imx708", "10-001a") != csi_identity("imx708", "6-001a")

@@ -128,3 +128,21 @@ def test_rate_limit_zero_is_accepted_and_means_no_limit() -> None:
     assert problems({**SECRET, "server": {"rate_limit": -1}}) == [
         "server.rate_limit: expected a number >= 0, got -1"
     ]
+
+
+def test_csi_modes_are_read_per_camera_id() -> None:
+    config = validate({**SECRET, "cameras": {"csi": {"camera2": {
+        "width": 2304, "height": 1296, "fps": 30, "hdr": True, "rotation": 180, "index": 1}}}})
+    mode = config.cameras.csi["camera2"]
+    assert (mode.width, mode.height, mode.fps, mode.hdr, mode.rotation, mode.index) == (
+        2304, 1296, 30.0, True, 180, 1)
+    assert config.mediamtx.video_encoder == "auto"
+
+
+def test_bad_csi_modes_name_the_key() -> None:
+    lines = problems({**SECRET, "cameras": {"csi": {
+        "camera0": {"rotation": 90, "widht": 5}, "front": {"fps": 30}}}})
+    assert any(line.startswith("cameras.csi.camera0.rotation: expected 0 or 180") for line in lines), lines
+    assert any("cameras.csi.camera0.widht: unknown key; did you mean 'width'?" in line
+               for line in lines), lines
+    assert any(line.startswith("cameras.csi.front: expected an id like camera0") for line in lines), lines

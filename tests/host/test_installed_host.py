@@ -35,6 +35,7 @@ def test_service_user_is_a_system_user_in_group_video(host: Any) -> None:
     assert user.exists
     assert user.uid < 1000
     assert "video" in user.groups
+    assert "render" in user.groups  # the VA-API encoder probe (/dev/dri/renderD*)
     assert user.shell in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false")
 
 

@@ -36,7 +36,7 @@ from camera_service.mediamtx.client import MediaMTXClient, error_from_response
 from camera_service.mediamtx.keepalive import keepalive_conf
 from camera_service.mediamtx.models import Info, Page, Path, PathConf, PathReader, PathSource
 from camera_service.mediamtx.paths import path_conf_for
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, CsiSettings
 
 pytestmark = pytest.mark.contract
 
@@ -90,7 +90,7 @@ def request_schema(method: str, template: str) -> dict[str, Any]:
 
 
 # -- every request body the service sends ----------------------------------------------------
-ENCODERS = ("libx264", "h264_v4l2m2m", "h264_omx")
+ENCODERS = ("libx264", "h264_v4l2m2m", "h264_omx", "h264_vaapi", "auto")
 
 
 def _bodies() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -110,6 +110,11 @@ def _bodies() -> Iterator[tuple[str, dict[str, Any]]]:
     # start_streaming: the keepalive path (the camera paths above stay as they are)
     yield "keepalive", keepalive_conf("rtsp://127.0.0.1:8554/camera0")
     yield "keepalive-credential", keepalive_conf("rtsp://svc:p%40ss@127.0.0.1:8554/camera0")
+    for hdr, rotation in ((False, 0), (True, 180)):
+        cam = Camera(id="camera3", kind=CameraKind.CSI, name="csi", status=CameraStatus.CONNECTED,
+                     mode=CameraMode("H264", 2304, 1296, 30), device_node="/dev/v4l-subdev0",
+                     csi=CsiSettings(cam_index=1, sensor="imx708", hdr=hdr, rotation=rotation))
+        yield f"csi-hdr{hdr}-rot{rotation}", path_conf_for(cam, MediaMTXConfig())
 
 
 BODIES = dict(_bodies())

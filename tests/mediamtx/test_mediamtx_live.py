@@ -22,7 +22,7 @@ from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.mediamtx.reconcile import drift
 from camera_service.mediamtx.service import StreamService
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, CsiSettings
 from support.rtsp_server import RtspTestServer
 
 pytestmark = pytest.mark.mediamtx
@@ -205,3 +205,28 @@ async def test_mode_change_reconfigures_the_path(live: Live) -> None:
     await until(lambda: has(PATTERN), "first mode configured")
     live.registry.upsert(faster)
     await until(lambda: has(faster), "new mode configured")
+
+
+async def test_csi_camera_path_is_configured_and_kept(live: Live) -> None:
+    """A real MediaMTX takes the rpiCamera configuration (off a Pi its source cannot start,
+    but the path and its settings exist) and reports it back without drift, so the
+    reconciler leaves it alone; a changed camera index replaces it."""
+    csi = Camera(id="camera4", kind=CameraKind.CSI, name="Camera Module 3",
+                 status=CameraStatus.CONNECTED, mode=CameraMode("H264", 1920, 1080, 30),
+                 device_node="/dev/v4l-subdev0", csi=CsiSettings(0, "imx708", rotation=180))
+    live.registry.upsert(csi)
+
+    async def has(camera: Camera) -> bool:
+        conf = await live.client.config_path_get("camera4")
+        return conf is not None and not drift(path_conf_for(camera, live.config), conf.raw)
+
+    await until(lambda: has(csi), "csi path configured")
+    moved = dataclasses.replace(csi, csi=CsiSettings(1, "imx708"))
+    live.registry.upsert(moved)
+    await until(lambda: has(moved), "csi path reconfigured")
+    live.registry.set_status("camera4", CameraStatus.DISCONNECTED, "unplugged")
+
+    async def gone() -> bool:
+        return "camera4" not in await live.path_names()
+
+    await until(gone, "csi path removed")

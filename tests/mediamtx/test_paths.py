@@ -16,7 +16,7 @@ from camera_service.mediamtx.paths import (
     is_camera_path,
     path_conf_for,
 )
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, CsiSettings
 
 pytestmark = pytest.mark.unit
 
@@ -150,3 +150,32 @@ def test_desired_paths_are_connected_local_cameras_and_every_network_camera() ->
                                              ("mycamera1", False), ("~^camera\\d+$", False)])
 def test_camera_path_names(name: str, owned: bool) -> None:
     assert is_camera_path(name) is owned
+
+
+# -- CSI cameras (Raspberry Pi, MediaMTX's rpiCamera source) ---------------------------------
+def _csi(**kw: Any) -> Camera:
+    settings = CsiSettings(cam_index=kw.pop("index", 1), sensor="imx708",
+                           hdr=kw.pop("hdr", False), rotation=kw.pop("rotation", 0))
+    return Camera(id="camera2", kind=CameraKind.CSI, name="Camera Module 3",
+                  status=kw.pop("status", CameraStatus.CONNECTED),
+                  mode=CameraMode("H264", 1920, 1080, 30), device_node="/dev/v4l-subdev0",
+                  csi=settings, **kw)
+
+
+def test_csi_camera_is_an_rpicamera_source_with_its_index_and_mode() -> None:
+    assert path_conf_for(_csi(), CFG) == {
+        "source": "rpiCamera", "rpiCameraCamID": 1, "rpiCameraWidth": 1920,
+        "rpiCameraHeight": 1080, "rpiCameraFPS": 30.0, "rpiCameraHFlip": False,
+        "rpiCameraVFlip": False, "rpiCameraIDRPeriod": 30,
+    }
+
+
+def test_csi_rotation_180_flips_both_ways_and_hdr_is_sent_only_when_asked() -> None:
+    conf = path_conf_for(_csi(hdr=True, rotation=180), CFG)
+    assert conf["rpiCameraHFlip"] and conf["rpiCameraVFlip"] and conf["rpiCameraHDR"] is True
+    assert "rpiCameraHDR" not in path_conf_for(_csi(), CFG)
+
+
+def test_disconnected_csi_camera_has_no_path() -> None:
+    desired, problems = desired_paths([_csi(status=CameraStatus.DISCONNECTED)], CFG)
+    assert desired == {} and problems == {}

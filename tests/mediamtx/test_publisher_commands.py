@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import glob
 import re
 import shlex
 import shutil
@@ -22,6 +23,7 @@ from mediamtx_support import T, closed_port
 from camera_service.config.model import MediaMTXConfig
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.services import video_encoder
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +117,17 @@ def test_mediamtx_style_expansion_and_splitting() -> None:
     argv = mediamtx_argv("ffmpeg -i '/dev/v4l/by-id/a b' rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH",
                          {"RTSP_PORT": "8554", "MTX_PATH": "camera3"})
     assert argv == ["ffmpeg", "-i", "/dev/v4l/by-id/a b", "rtsp://127.0.0.1:8554/camera3"]
+
+
+async def test_auto_encoder_resolved_on_this_host_publishes(tmp_path: Path) -> None:
+    """``video_encoder: auto`` with the real host probe; where the host has no hardware H.264
+    encoder (this machine: no /dev/video*, no /dev/dri) it is libx264, and real ffmpeg
+    publishes the test pattern with it."""
+    resolved, choice = await video_encoder.resolve(MediaMTXConfig(), limit=10)
+    assert resolved.video_encoder == choice.encoder and choice.reason
+    if not glob.glob("/dev/video*") and not glob.glob("/dev/dri/renderD*"):
+        assert choice.encoder == "libx264" and not choice.hardware
+    command = path_conf_for(PATTERN, resolved)["runOnDemand"]
+    assert f"-c:v {choice.encoder}" in command
+    jpeg = await publish_and_receive(command, tmp_path / "frame.jpg")
+    assert jpeg[:2] == b"\xff\xd8"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from camera_service.config.model import MediaMTXConfig
 from camera_service.mediamtx.paths import desired_paths, is_camera_path
 from camera_service.mediamtx.reconcile import Action, ActionKind, drift, reconcile
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, CsiSettings
 
 pytestmark = pytest.mark.unit
 
@@ -173,3 +174,16 @@ def test_ownership_can_include_names_outside_the_camera_prefix() -> None:
     assert reconcile({}, actual, is_camera_path) == []
     actions = reconcile({}, actual, lambda n: is_camera_path(n) or n == "frontdoor")
     assert [(a.kind, a.name) for a in actions] == [(ActionKind.DELETE, "frontdoor")]
+
+
+def test_csi_path_is_kept_like_the_others() -> None:
+    cam = _camera("camera3", CameraKind.CSI, mode=CameraMode("H264", 1920, 1080, 30),
+                  device_node="/dev/v4l-subdev0", csi=CsiSettings(0, "imx708"))
+    desired = _desired(cam)
+    actual = _apply({}, reconcile(desired, {}, is_camera_path))
+    # MediaMTX reports FPS as a plain number and every other rpiCamera setting too
+    actual["camera3"] = {**actual["camera3"], "rpiCameraFPS": 30, "rpiCameraBrightness": 0}
+    assert reconcile(desired, actual, is_camera_path) == []
+    moved = _desired(dataclasses.replace(cam, csi=CsiSettings(1, "imx708")))
+    assert [(a.kind, a.name) for a in reconcile(moved, actual, is_camera_path)] == [
+        (ActionKind.REPLACE, "camera3")]

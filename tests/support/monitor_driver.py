@@ -32,8 +32,15 @@ from typing import Any
 from camera_service.cameras.identity import IdentityStore
 from camera_service.cameras.monitor import CameraMonitor
 from camera_service.cameras.registry import CameraRegistry
-from camera_service.config.model import CamerasConfig, NetworkCameraConfig, TestPatternConfig
+from camera_service.config.model import (
+    CamerasConfig,
+    CsiCameraConfig,
+    NetworkCameraConfig,
+    TestPatternConfig,
+)
 from camera_service.models import Camera, CameraEvent
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def camera_json(camera: Camera) -> dict[str, Any]:
@@ -58,6 +65,8 @@ def build_config(raw: dict[str, Any]) -> CamerasConfig:
             raw[key] = tuple(raw[key])
     if "names" in raw:
         raw["names"] = MappingProxyType(dict(raw["names"]))
+    if "csi" in raw:
+        raw["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in raw["csi"].items()})
     return CamerasConfig(**raw)
 
 
@@ -88,6 +97,8 @@ async def main(args: dict[str, Any]) -> None:
         if not preloaded():
             raise SystemExit("run me under umockdev-wrapper")
         testbed = V4L2Testbed()
+        for record in args.get("records", []):  # whole machines (tests/data/*.umockdev)
+            testbed.add_record(DATA / record)
         for node in args.get("initial", []):
             testbed.plug(uevent=False, **node)
 
@@ -126,6 +137,13 @@ async def main(args: dict[str, Any]) -> None:
                           "cameras": [camera_json(c) for c in registry.cameras()],
                           "health": asdict(registry.health()),
                           "ioctls": testbed.ioctl_calls() if testbed else {}})
+                elif testbed is not None and op == "remove_device":
+                    testbed.remove_record_device(command["sys_path"], command.get("uevent", True))
+                    if command.get("uevent", True):
+                        last_sent = (command["sys_path"], "remove",
+                                     monitor.uevents_received if monitor else 0)
+                    emit({"type": "done", "op": op, "t": time.monotonic(), **command})
+                    await asyncio.sleep(0)
                 elif testbed is not None and op in ("plug", "unplug"):
                     received_before = monitor.uevents_received if monitor else 0
                     t = time.monotonic()
@@ -155,6 +173,7 @@ async def main(args: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    ARGS = json.loads(sys.argv[1])
+    logging.basicConfig(level=ARGS.get("log_level", "INFO"), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(main(json.loads(sys.argv[1])))
+    asyncio.run(main(ARGS))

@@ -37,9 +37,12 @@ class MonitorProcess:
         umockdev: bool = True,
         initial: list[dict[str, Any]] | None = None,
         monitor: bool = True,
+        records: list[str] | None = None,
+        log_level: str = "INFO",
     ) -> None:
         args = json.dumps({"cameras": cameras, "state_dir": str(state_dir),
-                           "umockdev": umockdev, "initial": initial or [], "monitor": monitor})
+                           "umockdev": umockdev, "initial": initial or [], "monitor": monitor,
+                           "records": records or [], "log_level": log_level})
         argv = [sys.executable, str(DRIVER), args]
         self.argv = [WRAPPER, *argv] if umockdev else argv
         self.env = dict(os.environ)
@@ -92,11 +95,12 @@ class MonitorProcess:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def stderr(self) -> str:
+    def stderr(self, limit: int = 4000) -> str:
+        """The end (``limit`` characters, 0 = all) of what the process logged so far."""
         if self._stderr is None or self._stderr.closed:
             return ""
         self._stderr.seek(0)
-        return self._stderr.read()[-4000:].decode(errors="replace")
+        return self._stderr.read()[-limit:].decode(errors="replace")
 
     # -- reading --------------------------------------------------------------------------
     def _read_line(self, deadline: float) -> dict[str, Any]:
@@ -160,6 +164,10 @@ class MonitorProcess:
 
     def unplug(self, name: str) -> None:
         self.send({"op": "unplug", "name": name})
+
+    def remove_device(self, sys_path: str, uevent: bool = True) -> None:
+        """Unplug a device of a ``records`` machine (a sensor, a receiver)."""
+        self.send({"op": "remove_device", "sys_path": sys_path, "uevent": uevent})
 
     def snapshot(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The registry once the monitor has handled everything it has received."""

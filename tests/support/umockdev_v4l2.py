@@ -78,11 +78,13 @@ class CapabilityTable:
     formats: list[dict[str, Any]]
     udev: dict[str, Any]
     source: str = ""
+    buffer_type: int = 1  # the queue ENUM_FMT lists: 1 capture, 9 capture-mplane (M2M nodes)
 
     @classmethod
     def load(cls, path: Path = C920) -> CapabilityTable:
         data = json.loads(Path(path).read_text())
-        return cls(data["querycap"], data["formats"], data.get("udev", {}), data.get("source", ""))
+        return cls(data["querycap"], data["formats"], data.get("udev", {}), data.get("source", ""),
+                   data.get("buffer_type", 1))
 
     # -- answers: (errno, bytes) --------------------------------------------------------
     def answer_querycap(self, role: str) -> bytes:
@@ -98,7 +100,7 @@ class CapabilityTable:
 
     def enum_fmt(self, request: bytes) -> tuple[int, bytes]:
         index, buf_type = struct.unpack_from("II", request)
-        if buf_type != 1 or index >= len(self.formats):
+        if buf_type != self.buffer_type or index >= len(self.formats):
             return errno.EINVAL, request
         f = self.formats[index]
         out = bytearray(64)
@@ -246,13 +248,16 @@ class V4L2Testbed:
         uevent: bool = True,
         extra: dict[str, str] | None = None,
         table: str | None = None,
+        sysfs_name: str | None = None,
     ) -> Node:
         """Add ``/dev/<name>`` (a capture or metadata node of a C920-like camera); umockdev
         (0.17, Debian 12) sends its ``add`` uevent from ``add_device`` itself. As with a real
         camera (devtmpfs creates ``/dev/videoN`` before udev announces it), the node exists
         and answers ioctls before that. ``uevent=False`` (a node present before the code
         under test starts, or an event to be lost) cannot hold that uevent back: only code
-        not yet listening misses it. ``serial=None`` gives a camera without a serial number."""
+        not yet listening misses it. ``serial=None`` gives a camera without a serial number;
+        ``sysfs_name`` replaces the ``name`` attribute (default: the QUERYCAP card; ``""``:
+        none)."""
         if name in self.nodes:
             raise ValueError(f"{name} is already plugged")
         answers = CapabilityTable.load(DATA_DIR / table) if table else self.table
@@ -277,8 +282,10 @@ class V4L2Testbed:
         props.update(extra or {})
         index = name.removeprefix("video")
         minor = int(index) if index.isdigit() else 200
-        attributes = ["name", answers.querycap["card"], "index", "0" if role == "capture" else "1",
-                      "dev", f"81:{minor}"]
+        attributes = ["index", "0" if role == "capture" else "1", "dev", f"81:{minor}"]
+        name_attr = answers.querycap["card"] if sysfs_name is None else sysfs_name
+        if name_attr:  # "": a node whose sysfs says nothing about it
+            attributes += ["name", name_attr]
         flat_props = [x for kv in props.items() for x in kv]
         (self.root / "dev").mkdir(exist_ok=True)
         (self.root / "dev" / name).touch()
@@ -299,6 +306,25 @@ class V4L2Testbed:
         self.nodes[name] = node
         self.uevents_sent += 1
         return node
+
+    def add_record(self, path: Path) -> list[str]:
+        """Add the devices of a ``umockdev-record`` file (``tests/data/*.umockdev``: the
+        sysfs/udev view of a whole machine, such as a Raspberry Pi's camera pipeline) without
+        ioctl answers; returns their sys paths. For devices present before the code under
+        test starts."""
+        text = Path(path).read_text()
+        record = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        if not self._testbed.add_from_string(record + "\n"):
+            raise RuntimeError(f"umockdev refused {path}")
+        return [f"/sys{line[3:]}" for line in text.splitlines() if line.startswith("P: ")]
+
+    def remove_record_device(self, sys_path: str, uevent: bool = True) -> None:
+        """Unplug one device added by ``add_record`` (``uevent=False``: its ``remove``
+        uevent is lost)."""
+        if uevent:
+            self._testbed.uevent(sys_path, "remove")
+            self.uevents_sent += 1
+        self._testbed.remove_device(sys_path)
 
     def unplug(self, name: str, uevent: bool = True) -> None:
         node = self.nodes.pop(name)

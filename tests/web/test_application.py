@@ -5,6 +5,7 @@ retention policy set over the API is still in force after a restart."""
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,10 +58,15 @@ async def test_real_state_without_cameras_or_mediamtx(app: Application) -> None:
     assert info["components"]["websocket_server"] == "running"
     assert info["component_health"]["api"]["healthy"] is True
     assert info["status"] == "DEGRADED" and info["components"]["mediamtx"].startswith("unreachable")
+    assert info["video_encoder"]["encoder"] and info["video_encoder"]["reason"]
+    if not glob.glob("/dev/video*") and not glob.glob("/dev/dri/renderD*"):
+        assert info["video_encoder"]["encoder"] == "libx264", info  # software, and says why
+        assert "no hardware H.264 encoder" in info["video_encoder"]["reason"]
     await ws.close()
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.port}/health") as r:
         body = json.loads(await r.text())
     assert r.status == 200 and body["components"]["mediamtx"]["healthy"] is False
+    assert body["video_encoder"] == info["video_encoder"]
 
 
 async def test_reload_replaces_api_keys(app: Application) -> None:

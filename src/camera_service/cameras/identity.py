@@ -7,6 +7,9 @@ A camera's *identity* is what stays true about it:
   real serial number (``ID_SERIAL_SHORT``); without one, two identical cameras would share
   ``ID_SERIAL``, so the port (``ID_PATH``, as in ``/dev/v4l/by-path``) is used instead. The USB
   interface number is appended so a device with two capture interfaces gives two cameras.
+- CSI (Raspberry Pi camera module): the sensor model and the I2C bus and address of its
+  connector, from the sensor subdevice's name (``imx708 10-001a`` → ``csi:imx708@10-001a``):
+  a sensor has no serial number, and each camera connector has its own I2C bus;
 - network: the config's ``id`` if given, else the URL without credentials;
 - the test pattern: ``test-pattern``.
 
@@ -52,6 +55,10 @@ def usb_identity(properties: Mapping[str, str], device_node: str | None = None) 
     if device_node:
         return f"node:{device_node}"
     raise ValueError("a V4L2 device without ID_SERIAL, ID_PATH or device node has no identity")
+
+
+def csi_identity(model: str, port: str) -> str:
+    return f"csi:{model}@{port}"
 
 
 def network_identity(url_without_credentials: str, config_id: str | None = None) -> str:

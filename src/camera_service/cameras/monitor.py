@@ -16,8 +16,11 @@ network cameras. Afterwards:
   capture node becomes a USB camera, ``CONNECTED`` with its chosen mode, or ``ERROR`` with the
   reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
   registry with ``device_node=None``, so its id and name persist);
+- a Raspberry Pi's camera-pipeline nodes go to the CSI source (``csi.CsiSource``): its
+  sensors become ``csi`` cameras, its receiver, ISP and codec nodes are never cameras;
 - each network camera is probed every ``network_probe_interval``, backing off exponentially
-  up to ``network_probe_max_backoff`` while it fails;
+  up to ``network_probe_max_backoff`` while it fails (``fixed_sources``, with the test
+  pattern);
 - network cameras added at run time come from ``RuntimeStreams`` (given ``streams_file``),
   started after the configured ones and watched the same way.
 
@@ -31,16 +34,15 @@ import dataclasses
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from ..config.model import CamerasConfig, NetworkCameraConfig
+from ..config.model import CamerasConfig
 from ..errors import CameraError, ProbeError
 from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
-from . import network, policy, udev, v4l2
-from .identity import TEST_PATTERN_IDENTITY, IdentityStore, network_identity, usb_identity
+from . import fixed_sources, network, policy, udev, v4l2
+from .csi import CsiSource
+from .identity import IdentityStore, usb_identity
 from .modes import choose_mode
-from .network_watch import watch_network_camera
 from .probe_cache import ProbeCache
 from .registry import CameraRegistry
 from .runtime_streams import RuntimeStreams
@@ -84,6 +86,7 @@ class CameraMonitor(Component):
         if streams_file is not None:
             self.runtime = RuntimeStreams(config, registry, identities, self._upsert,
                                           StreamFile(streams_file), self.clock)
+        self._csi = CsiSource(config, identities, registry.find, self._upsert)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -104,9 +107,11 @@ class CameraMonitor(Component):
                     self._udev_problem = str(e)
                     log.error("%s: hotplug not watched", e, extra={"COMPONENT": COMPONENT})
             await self._enumerate()
-            await self._add_test_pattern()
+            await fixed_sources.add_test_pattern(self.config, self.identities, self.registry,
+                                                 self._upsert)
             for cfg in self.config.network:
-                await self._start_network(cfg)
+                self._network_tasks.append(await fixed_sources.start_network(
+                    cfg, self.config, self.identities, self.registry, self._upsert))
             if self.runtime is not None:
                 await self.runtime.start()
         except BaseException:
@@ -170,17 +175,24 @@ class CameraMonitor(Component):
             log.error("re-enumerating cameras failed: %s", e or "timeout",
                       extra={"COMPONENT": COMPONENT})
             return
-        seen = {e.sys_path for e in present}
+        self._vanished({e.sys_path for e in present})
+        held = set(self._nodes) | self._csi.sys_paths()
+        for event in present:
+            if event.sys_path not in held:
+                self._pending.setdefault(event.sys_path, event)
+        self._start_workers()
+        log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
+
+    def _vanished(self, seen: set[str]) -> None:
+        """Queue a remove event for each node we hold that is not among ``seen``."""
         for sys_path in [p for p in self._nodes if p not in seen and p not in self._pending]:
             camera = self.registry.find(self._nodes[sys_path])
             self._pending[sys_path] = udev.UdevEvent(
                 "remove", sys_path, camera.device_node if camera else None
             )
-        for event in present:
-            if event.sys_path not in self._nodes:
-                self._pending.setdefault(event.sys_path, event)
-        self._start_workers()
-        log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
+        for sys_path in self._csi.sys_paths() - seen - set(self._pending):
+            self._pending[sys_path] = udev.UdevEvent("remove", sys_path,
+                                                     self._csi.device_node(sys_path))
 
     async def _enumerate(self) -> None:
         try:
@@ -244,10 +256,14 @@ class CameraMonitor(Component):
             self._workers.pop(sys_path, None)
 
     async def _handle(self, event: udev.UdevEvent) -> None:
+        """A Raspberry Pi camera-pipeline node goes to the CSI source, anything else is
+        a USB camera node."""
         if event.action == "remove":
-            self._on_removed(event)
+            if not await self._csi.removed(event):
+                self._on_removed(event)
         elif event.action in ("add", "change", "bind", "online"):
-            await self._on_present(event)
+            if not await self._csi.offer(event):
+                await self._on_present(event)
 
     def _ignore(self, event: udev.UdevEvent, why: str) -> None:
         if event.sys_path not in self._ignored:
@@ -279,9 +295,16 @@ class CameraMonitor(Component):
                           raw_identity, extra={"COMPONENT": COMPONENT})
         if event.sys_path in self._pending:
             return  # a newer event for this node (an unplug?) supersedes this one
+        if result is not None and await self._csi.offer_probed(event, result.info.driver,
+                                                               result.info.card):
+            return
         if result is not None and not result.info.is_capture:
             caps_hex = f"{result.info.device_caps:#010x}"
             return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
+        await self._publish_usb(event, node, raw_identity, result, reason)
+
+    async def _publish_usb(self, event: udev.UdevEvent, node: str, raw_identity: str,
+                           result: v4l2.ProbeResult | None, reason: str) -> None:
         self._ignored.discard(event.sys_path)
         identity = self._unique_identity(raw_identity, event)
         camera_id = await self.identities.assign(identity)
@@ -356,49 +379,6 @@ class CameraMonitor(Component):
         self._upsert(dataclasses.replace(
             camera, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
         ))
-
-    # -- test pattern ----------------------------------------------------------------------
-    async def _add_test_pattern(self) -> None:
-        tp = self.config.test_pattern
-        if tp.enabled is True:
-            pass
-        elif tp.enabled == "auto":
-            if any(c.kind is CameraKind.USB for c in self.registry.cameras() if c.device_node):
-                return
-        else:
-            return
-        camera_id = await self.identities.assign(TEST_PATTERN_IDENTITY)
-        mode, caps = policy.pattern_mode(tp.width, tp.height, tp.fps)
-        self._upsert(Camera(
-            id=camera_id,
-            kind=CameraKind.TEST_PATTERN,
-            name=self.config.names.get(camera_id, "Test pattern"),
-            status=CameraStatus.CONNECTED,
-            mode=mode,
-            capabilities=caps,
-            identity=TEST_PATTERN_IDENTITY,
-        ))
-
-    # -- network ---------------------------------------------------------------------------
-    async def _start_network(self, cfg: NetworkCameraConfig) -> None:
-        safe_url = network.redact_url(cfg.url)
-        identity = network_identity(safe_url, cfg.id)
-        camera_id = await self.identities.assign(identity)
-        host = urlsplit(safe_url).hostname or ""
-        camera = self.registry.find(camera_id) or Camera(
-            id=camera_id,
-            kind=CameraKind.NETWORK,
-            name=policy.network_name(camera_id, self.config.names, cfg.name, host),
-            status=CameraStatus.DISCONNECTED,
-            reason="not probed yet",
-            identity=identity,
-            source_url=cfg.url,
-        )
-        self._upsert(camera)
-        task = asyncio.get_running_loop().create_task(
-            watch_network_camera(camera_id, cfg.url, self.config, self.registry, self._upsert)
-        )
-        self._network_tasks.append(task)
 
     # -- registry --------------------------------------------------------------------------
     def _upsert(self, camera: Camera) -> CameraEvent | None:

@@ -9,6 +9,7 @@ and schedules work). pyudev errors are wrapped in ``CameraError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -38,6 +39,9 @@ class UdevEvent:
     device_node: str | None
     properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     received: float = 0.0
+    # sysfs: the node's ``name``, its parent device's ``driver`` and ``of_node`` (device-tree
+    # path); what tells a Raspberry Pi's camera-pipeline nodes apart (see csi_classify)
+    attributes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def processed(self) -> bool:
@@ -54,6 +58,28 @@ class UdevEvent:
         return ":capture:" in caps
 
 
+def _sysfs(device: pyudev.Device, action: str) -> dict[str, str]:
+    """The few sysfs facts ``UdevEvent.attributes`` carries (nothing for a removed node)."""
+    if action == "remove":
+        return {}
+    out: dict[str, str] = {}
+    try:
+        name = device.attributes.get("name")
+        if name:
+            out["name"] = name.decode(errors="replace").strip()
+        parent = device.parent
+        if parent is not None:
+            if parent.driver:
+                out["driver"] = str(parent.driver)
+            with contextlib.suppress(OSError):
+                link = os.path.realpath(os.path.join(parent.sys_path, "of_node"))
+                if "/devicetree/" in link:
+                    out["of_node"] = link.split("/devicetree", 1)[1]
+    except (OSError, pyudev.DeviceNotFoundError):
+        pass
+    return out
+
+
 def _event(device: pyudev.Device, action: str) -> UdevEvent:
     try:
         props = {str(k): str(v) for k, v in device.properties.items()}
@@ -65,6 +91,7 @@ def _event(device: pyudev.Device, action: str) -> UdevEvent:
         device_node=device.device_node,
         properties=MappingProxyType(props),
         received=time.monotonic(),
+        attributes=MappingProxyType(_sysfs(device, action)),
     )
 
 

@@ -20,6 +20,7 @@ from .model import (
     AuthConfig,
     CamerasConfig,
     Config,
+    CsiCameraConfig,
     DiscoveryConfig,
     LoggingConfig,
     MediaMTXConfig,
@@ -184,6 +185,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["names"] = MappingProxyType(dict(cams_d["names"]))
     if "discovery" in cams_d:
         cams_d["discovery"] = _discovery(cams_d["discovery"], problems)
+    if "csi" in cams_d:
+        cams_d["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in cams_d["csi"].items()})
     cameras = CamerasConfig(**cams_d)
 
     st_d = dict(c.get("storage") or {})

@@ -52,10 +52,11 @@ class MediaMTXConfig:
     health_interval: float = 2.0
     reconcile_interval: float = 5.0
     unit: str = "mediamtx.service"
-    video_encoder: str = "libx264"
+    video_encoder: str = "auto"  # auto: h264_v4l2m2m, h264_vaapi or libx264, as the host has
     start_timeout: float = 10.0
     close_after: float = 10.0
     stream_keepalive: float = 3600.0  # start_streaming keeps a stream this long (auto_close_after)
+    vaapi_device: str = ""  # h264_vaapi's render node ("": the first that encodes H.264)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,19 @@ class DiscoveryConfig:
 
 
 @dataclass(frozen=True)
+class CsiCameraConfig:
+    """``cameras.csi.<cameraN>``: the mode of one CSI (Raspberry Pi) camera; ``None`` takes
+    the sensor's default."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    hdr: bool = False
+    rotation: int = 0  # 0 or 180: libcamera flips, it cannot turn by 90
+    index: int | None = None  # rpiCameraCamID, where libcamera's order differs from the guess
+
+
+@dataclass(frozen=True)
 class CamerasConfig:
     udev: bool = True
     include: tuple[str, ...] = ("/dev/video*",)
@@ -113,6 +127,7 @@ class CamerasConfig:
     test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

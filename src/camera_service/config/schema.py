@@ -209,6 +209,7 @@ MEDIAMTX = {
     vol.Optional("start_timeout"): number(0),
     vol.Optional("close_after"): number(0),
     vol.Optional("stream_keepalive"): number(0),
+    vol.Optional("vaapi_device"): path,
 }
 
 NETWORK_CAMERA = {
@@ -299,6 +300,36 @@ DISCOVERY = {
 }
 
 
+CSI_CAMERA = {
+    vol.Optional("width"): integer(16, 9248),
+    vol.Optional("height"): integer(16, 6944),
+    vol.Optional("fps"): number(0),
+    vol.Optional("hdr"): boolean,
+    vol.Optional("rotation"): vol.All(integer(0, 180), vol.Any(0, 180, msg="expected 0 or 180 "
+                                      "(libcamera flips the image; it cannot turn it by 90)")),
+    vol.Optional("index"): integer(0, 15),
+}
+
+
+def _csi(value: Any) -> dict[str, Any]:
+    """``cameras.csi``: camera id → its CSI mode."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise vol.Invalid(f"expected a mapping of camera id to CSI mode, got {_kind(value)}")
+    out, errors = {}, []
+    for key, item in value.items():
+        try:
+            out[camera_id(key)] = _section(CSI_CAMERA)(item)
+        except vol.MultipleInvalid as e:
+            errors += [vol.Invalid(err.msg, [key, *err.path]) for err in e.errors]
+        except vol.Invalid as e:
+            errors.append(vol.Invalid(e.msg, [key, *e.path]))
+    if errors:
+        raise vol.MultipleInvalid(errors)
+    return out
+
+
 CAMERAS = {
     vol.Optional("udev"): boolean,
     vol.Optional("include"): string_list(string),
@@ -314,6 +345,7 @@ CAMERAS = {
     vol.Optional("test_pattern"): _test_pattern,
     vol.Optional("names"): _names,
     vol.Optional("discovery"): _section(DISCOVERY),
+    vol.Optional("csi"): _csi,
 }
 
 RETENTION = {
@@ -358,6 +390,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "test_pattern"): TEST_PATTERN,
     ("storage", "retention"): RETENTION,
     ("cameras", "discovery"): DISCOVERY,
+    ("cameras", "csi"): CSI_CAMERA,
 }
 
 SECTION_VALIDATORS = {name: _section(section) for name, section in SECTIONS.items()}

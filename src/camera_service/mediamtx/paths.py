@@ -8,6 +8,9 @@
 * network camera → ``source: rtsp://…`` with ``sourceOnDemand`` (MediaMTX pulls it only
   while someone reads).
 * test pattern → an ffmpeg ``lavfi testsrc2`` publisher, on demand like a USB camera.
+* CSI camera (Raspberry Pi) → ``source: rpiCamera``: MediaMTX drives the sensor through
+  libcamera and encodes H.264 on the Pi itself (``csi_conf``); such a source runs while
+  its path exists, so the path exists only while the camera is CONNECTED.
 
 MediaMTX expands ``$RTSP_PORT`` and ``$MTX_PATH`` in ``runOnDemand`` and splits it like a
 POSIX shell (no shell runs), so arguments are quoted with ``shlex.quote``.
@@ -65,11 +68,15 @@ def _check_mode(camera: Camera) -> CameraMode:
     return mode
 
 
-def encoder_args(encoder: str, fps: float) -> list[str]:
+def encoder_args(encoder: str, fps: float, vaapi_device: str = "") -> list[str]:
     """ffmpeg output options that make browser-friendly H.264 (yuv420p, a key frame every
-    second so WebRTC/HLS readers start quickly)."""
+    second so WebRTC/HLS readers start quickly). ``auto`` not yet resolved to the host's
+    encoder (``encoders.choose_encoder``, done by the app at start) means libx264."""
     gop = str(max(1, round(fps)))
-    if encoder == "libx264":
+    if encoder == "h264_vaapi":  # frames go up to the GPU as NV12
+        return ["-vaapi_device", vaapi_device or "/dev/dri/renderD128", "-vf",
+                "format=nv12,hwupload", "-c:v", "h264_vaapi", "-g", gop, "-b:v", "2M"]
+    if encoder in ("libx264", "auto"):
         return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                 "-pix_fmt", "yuv420p", "-g", gop]
     # hardware encoders (h264_v4l2m2m, h264_omx, …) need a bit rate; their defaults are tiny
@@ -92,7 +99,7 @@ def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     inp = ["-f", "v4l2", "-input_format", input_format, "-video_size", mode.resolution,
            "-framerate", _fps(mode.fps), "-i", camera.device_node]
     out = ["-c:v", "copy"] if input_format in COPY_FORMATS else encoder_args(
-        cfg.video_encoder, mode.fps)
+        cfg.video_encoder, mode.fps, cfg.vaapi_device)
     return _command(inp, out)
 
 
@@ -105,7 +112,29 @@ def test_pattern_source(camera: Camera) -> str:
 def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
     mode = _check_mode(camera)
     inp = ["-re", "-f", "lavfi", "-i", test_pattern_source(camera)]
-    return _command(inp, encoder_args(cfg.video_encoder, mode.fps))
+    return _command(inp, encoder_args(cfg.video_encoder, mode.fps, cfg.vaapi_device))
+
+
+def csi_conf(camera: Camera) -> dict[str, Any]:
+    """``rpiCamera`` settings of a CSI camera: libcamera's camera index, the mode, HDR (only
+    sent when asked: MediaMTX refuses it on sensors without it), and a rotation of 180 as
+    both flips."""
+    mode = _check_mode(camera)
+    if camera.csi is None:
+        raise CameraUnavailable(camera.id, "no CSI sensor settings")
+    conf: dict[str, Any] = {
+        "source": "rpiCamera",
+        "rpiCameraCamID": camera.csi.cam_index,
+        "rpiCameraWidth": mode.width,
+        "rpiCameraHeight": mode.height,
+        "rpiCameraFPS": float(mode.fps),
+        "rpiCameraHFlip": camera.csi.rotation == 180,
+        "rpiCameraVFlip": camera.csi.rotation == 180,
+        "rpiCameraIDRPeriod": max(1, round(mode.fps)),  # a key frame a second, as for USB
+    }
+    if camera.csi.hdr:
+        conf["rpiCameraHDR"] = True
+    return conf
 
 
 def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
@@ -120,6 +149,8 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
             "sourceOnDemandStartTimeout": format_duration(cfg.start_timeout),
             "sourceOnDemandCloseAfter": format_duration(cfg.close_after),
         }
+    if camera.kind is CameraKind.CSI:
+        return csi_conf(camera)
     if camera.kind is CameraKind.USB:
         command = usb_command(camera, cfg)
     elif camera.kind is CameraKind.TEST_PATTERN:
@@ -137,7 +168,7 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
 
 def wants_path(camera: Camera) -> bool:
     """Network cameras always have a path (MediaMTX pulls them on demand, so a camera that
-    is down costs nothing); USB and test-pattern cameras only while CONNECTED."""
+    is down costs nothing); USB, CSI and test-pattern cameras only while CONNECTED."""
     return camera.kind is CameraKind.NETWORK or camera.connected
 
 

@@ -40,6 +40,7 @@ class RpcContext:
     discovery: StreamDiscovery | None = None  # RTSP discovery
     public_base: str | None = None  # absolute base of download links, set once the API listens
     sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
+    video_encoder: Mapping[str, object] | None = None  # the H.264 encoder chosen, and why
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

@@ -78,6 +78,7 @@ async def get_server_info(ctx: RpcContext, session: Session, args: Args) -> Any:
         "capabilities": ["snapshots", "recordings", "streaming", "notifications"],
         "supported_formats": ["fmp4", "mp4", "mkv"],
         "max_cameras": MAX_CAMERAS,
+        **({"video_encoder": dict(ctx.video_encoder)} if ctx.video_encoder else {}),
     }
 
 

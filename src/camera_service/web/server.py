@@ -242,6 +242,8 @@ class ApiServer(Component):
             "uptime": round(self.ctx.uptime(), 3),
             "components": components,
         }
+        if self.ctx.video_encoder:
+            body["video_encoder"] = dict(self.ctx.video_encoder)
         return body, ready
 
     async def _health(self, request: web.Request) -> web.Response:

@@ -1,0 +1,107 @@
+"""The real daemon on an emulated Raspberry Pi 4 with a Camera Module 3 (umockdev: the
+machine's sysfs/udev view from tests/data/pi4_camera_module3.umockdev), only through public
+interfaces (``camera-ctl``, ``/health``): the sensor is the one camera, with its default mode
+and capabilities, and the daemon says which H.264 encoder it chose and why."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivv.test_end_to_end import ENV, ROOT, TIMEOUT, Service, free_port, wait_listening
+from support.monitor_process import MonitorProcess
+from support.umockdev_v4l2 import available
+
+pytestmark = pytest.mark.ivv
+
+
+@pytest.fixture(scope="module")
+def pi4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    if reason := available():
+        pytest.skip(f"no umockdev: {reason}")
+    tmp = tmp_path_factory.mktemp("pi4")
+    port = free_port()
+    config = tmp / "config.yaml"
+    config.write_text(
+        f"server: {{host: 127.0.0.1, port: {port}, public_host: pi.example}}\n"
+        "auth: {jwt_secret: pi-camera-secret-0123456789}\n"
+        "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
+        "cameras: {test_pattern: auto}\n"
+        f"storage: {{state_dir: {tmp / 'state'}, min_free_mb: 1}}\n"
+        "logging: {target: console, level: DEBUG}\n"
+    )
+    testbed = MonitorProcess({}, tmp, umockdev=True, monitor=False,
+                             records=["pi4_camera_module3.umockdev"])
+    ready = testbed.start()
+    log = tmp / "daemon.log"
+    env = dict(ENV, UMOCKDEV_DIR=ready["root"], PYTHONPATH=str(ROOT / "src"))
+    env.pop("NOTIFY_SOCKET", None)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["umockdev-wrapper", sys.executable, "-m", "camera_service", "--config", str(config)],
+            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(port, proc, log)
+        yield Service(proc, config, port, log, tmp / "state")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        testbed.stop()
+
+
+def cameras(service: Service, token: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        listed: list[dict[str, Any]] = service.ctl_json("list", token=token)["cameras"]
+        if listed:
+            return listed
+        time.sleep(0.2)
+    raise AssertionError(f"no camera within {TIMEOUT}s\n{service.log.read_text()}")
+
+
+def test_the_camera_module_is_the_only_camera_with_its_default_mode(pi4: Service) -> None:
+    token = pi4.token("viewer")
+    listed = cameras(pi4, token)
+    assert [c["device"] for c in listed] == ["camera0"], listed  # no test pattern either
+    cam = listed[0]
+    assert cam["status"] == "CONNECTED" and cam["name"] == "Camera Module 3 (imx708)"
+    assert (cam["resolution"], cam["fps"]) == ("1920x1080", 30.0)
+    assert cam["streams"]["rtsp"] == "rtsp://pi.example:8554/camera0"
+    caps = pi4.ctl_json("call", "get_camera_capabilities", json.dumps({"device": "camera0"}),
+                        token=token)
+    assert caps["formats"] == ["H264"] and caps["validation_status"] == "confirmed"
+    assert "4608x2592" in caps["resolutions"]
+    text = pi4.log.read_text()
+    assert "/dev/video14 ignored: bcm2835-isp" in text and "/dev/video0 ignored: unicam" in text
+
+
+def test_the_chosen_encoder_and_why_are_public(pi4: Service) -> None:
+    token = pi4.token("viewer")
+    info = pi4.ctl_json("call", "get_server_info", token=token)
+    with urllib.request.urlopen(f"http://127.0.0.1:{pi4.port}/health", timeout=TIMEOUT) as r:
+        health = json.loads(r.read())
+    assert info["video_encoder"] == health["video_encoder"]
+    assert info["video_encoder"]["encoder"] and info["video_encoder"]["reason"]
+    assert os.path.exists(pi4.log)
+    assert f"video encoder {info['video_encoder']['encoder']}: " in pi4.log.read_text()
+
+
+def test_paths_are_not_leaked(pi4: Service) -> None:
+    listed = cameras(pi4, pi4.token("viewer"))
+    assert "v4l-subdev" not in json.dumps(listed) and "/sys/" not in json.dumps(listed)
+    assert Path(pi4.state / "cameras.json").exists()
