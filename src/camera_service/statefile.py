@@ -42,8 +42,9 @@ def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.unlink(missing_ok=True)  # a leftover would keep its old permissions
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        if mode != 0o666:
+            os.fchmod(fd, mode)  # a leftover temporary file keeps its old permissions otherwise
         with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

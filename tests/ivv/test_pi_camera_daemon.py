@@ -34,7 +34,7 @@ def pi4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     config = tmp / "config.yaml"
     config.write_text(
         f"server: {{host: 127.0.0.1, port: {port}, public_host: pi.example}}\n"
-        "auth: {jwt_secret: pi-camera-secret-0123456789}\n"
+        "auth: {jwt_secret: pi-camera-secret-0123456789abcdefghijkl}\n"
         "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
         "cameras: {test_pattern: auto}\n"
         f"storage: {{state_dir: {tmp / 'state'}, min_free_mb: 1}}\n"
@@ -84,7 +84,7 @@ def test_the_camera_module_is_the_only_camera_with_its_default_mode(pi4: Service
     assert cam["streams"]["rtsp"] == "rtsp://pi.example:8554/camera0"
     caps = pi4.ctl_json("call", "get_camera_capabilities", json.dumps({"device": "camera0"}),
                         token=token)
-    assert caps["formats"] == ["H264"] and caps["validation_status"] == "confirmed"
+    assert caps["formats"] == ["H264"] and caps["validation_status"] == "CONFIRMED"
     assert "4608x2592" in caps["resolutions"]
     text = pi4.log.read_text()
     assert "/dev/video14 ignored: bcm2835-isp" in text and "/dev/video0 ignored: unicam" in text
