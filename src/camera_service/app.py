@@ -31,6 +31,7 @@ from .cameras.identity import IdentityStore
 from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
 from .config import Config, load_config
+from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
@@ -92,14 +93,16 @@ class Application:
             CameraMonitor(cfg.cameras, self.registry, identities, self.clock)
         )
 
+        internal = internal_credentials(cfg)
+        api = internal.api
         mediamtx = MediaMTXClient(
-            session, cfg.mediamtx.api_url, user=cfg.mediamtx.api_user,
-            password=cfg.mediamtx.api_password, timeout=cfg.mediamtx.request_timeout,
+            session, cfg.mediamtx.api_url, user=api.user if api else None,
+            password=api.password if api else None, timeout=cfg.mediamtx.request_timeout,
         )
         self.streams = await stack.enter_async_context(
             StreamService(
                 mediamtx, self.registry, cfg.mediamtx, cfg.server.public_host, self.clock,
-                unit_state=lambda: unit_state(cfg.mediamtx.unit),
+                unit_state=lambda: unit_state(cfg.mediamtx.unit), credentials=internal,
             )
         )
 
@@ -114,6 +117,7 @@ class Application:
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
+            internal=internal,
         )
         self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
         log.info(
@@ -148,6 +152,15 @@ class Application:
                     extra={"COMPONENT": "app"},
                 )
         log.info("configuration reloaded", extra={"COMPONENT": "app"})
+
+
+def internal_credentials(cfg: Config) -> InternalCredentials:
+    """Fresh publisher/reader credentials for a MediaMTX that asks us (``stream_auth:
+    service``); the configured MediaMTX API credential, generated when none is given."""
+    m = cfg.mediamtx
+    if m.stream_auth == "service":
+        return InternalCredentials.generate(m.api_user, m.api_password)
+    return InternalCredentials.unmanaged(m.api_user, m.api_password)
 
 
 async def run(config: Config, notifier: Notifier) -> int:

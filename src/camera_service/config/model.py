@@ -53,6 +53,7 @@ class MediaMTXConfig:
     video_encoder: str = "libx264"
     start_timeout: float = 10.0
     close_after: float = 10.0
+    stream_auth: str = "service"  # service: MediaMTX asks us (web/stream_auth.py); none
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ..config.model import MediaMTXConfig
+from ..credentials import InternalCredentials
 from ..errors import CameraUnavailable, MediaMTXError, MediaMTXUnavailable
 from ..lifecycle import Component
 from ..models import (
@@ -81,8 +82,10 @@ class StreamService(Component):
         clock: Clock | None = None,
         unit_state: UnitStateReader | None = None,
         on_health_change: HealthHook | None = None,
+        credentials: InternalCredentials | None = None,
     ) -> None:
         self._client = client
+        self._credentials = credentials or InternalCredentials()
         self._cameras = cameras
         self._config = config
         self._public_host = _host(public_host)
@@ -149,14 +152,18 @@ class StreamService(Component):
         """Where this host's own readers (ffmpeg snapshots, recordings) read ``camera``:
         MediaMTX on loopback. While MediaMTX is unavailable: a network camera's own URL, and
         the test pattern's lavfi source (``LAVFI_PREFIX``), so a machine without MediaMTX
-        still has snapshots and recordings of it. A USB camera has no other way in."""
+        still has snapshots and recordings of it. A USB camera has no other way in.
+        With stream auth the URL carries the internal reader credential (never shown to
+        clients: only our ffmpeg gets it)."""
         if not self._available:
             if camera.kind is CameraKind.NETWORK and camera.source_url:
                 return camera.source_url
             if camera.kind is CameraKind.TEST_PATTERN:
                 with contextlib.suppress(CameraUnavailable):  # no usable mode: the default
                     return LAVFI_PREFIX + test_pattern_source(camera)
-        return f"rtsp://127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
+        reader = self._credentials.reader
+        userinfo = reader.userinfo if reader is not None else ""
+        return f"rtsp://{userinfo}127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
 
     async def stream_status(self, camera_id: str) -> StreamState:
         name = self.stream_name(camera_id)
@@ -194,7 +201,8 @@ class StreamService(Component):
         """One reconcile pass; returns the actions that were applied. Raises
         ``MediaMTXUnavailable`` / ``MediaMTXError`` when the path list cannot be read."""
         async with self._lock:
-            desired, problems = desired_paths(self._cameras.cameras(), self._config)
+            desired, problems = desired_paths(self._cameras.cameras(), self._config,
+                                              self._credentials.publisher)
             self._note_problems(problems)
             self._managed.update(desired)
             confs = await self._client.config_paths_list()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..config.model import Config
+from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..models import Clock, ComponentHealth
 from ..ports import CameraDirectory, FileStore, Media, Streams
@@ -34,6 +35,7 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    internal: InternalCredentials | None = None  # MediaMTX stream auth (credentials.py)
 
     def __post_init__(self) -> None:
         if self.started_at < 0:

@@ -11,10 +11,11 @@ from typing import Any
 from ..errors import AuthError, InvalidParams, MediaMTXError
 from ..models import TOPICS, RetentionPolicy
 from . import present
-from .auth import PERMISSIONS
+from .auth import PERMISSIONS, Role
 from .context import RpcContext
 from .metrics import process_usage
 from .session import Session
+from .stream_tokens import STREAM_TOKEN_TTL, urls_with_token
 
 Args = dict[str, Any]
 
@@ -187,13 +188,28 @@ async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
         except MediaMTXError:
             available = False
     urls = ctx.stream_urls(camera.id)
-    return {
+    out = {
         "device": camera.id,
         "stream_name": ctx.stream_name(camera.id),
         "stream_url": urls.get("rtsp"),
         "available": available,
         "streams": urls,
     }
+    if args.get("with_token"):
+        out.update(stream_url_token_fields(ctx, session, urls))
+    return out
+
+
+def stream_url_token_fields(ctx: RpcContext, session: Session, urls: dict[str, str]) -> dict[str, Any]:
+    """``stream_url_with_token`` (RTSP) and ``streams_with_token``: the caller's identity as
+    a short-lived viewer JWT (see ``stream_tokens.py``)."""
+    auth = ctx.authenticator
+    ttl = min(STREAM_TOKEN_TTL, auth.token_expiry)
+    user = session.principal.user_id if session.principal is not None else "viewer"
+    token = auth.mint(user, Role.VIEWER, ttl)
+    with_token = urls_with_token(urls, token)
+    return {"stream_url_with_token": with_token.get("rtsp"), "streams_with_token": with_token,
+            "token_expires_in": ttl}
 
 
 async def get_stream_status(ctx: RpcContext, session: Session, args: Args) -> Any:

@@ -54,6 +54,9 @@ LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
 TOPICS_PARAM = Param("topics", "array", required=True, items="string", description=", ".join(TOPICS))
 
+WITH_TOKEN = Param("with_token", "boolean", default=False,
+                   description="also stream URLs with a short-lived viewer token in them")
+
 V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
 _TABLE: tuple[Method, ...] = (
@@ -93,7 +96,7 @@ _TABLE: tuple[Method, ...] = (
     _m("get_snapshot_info", V, h.get_snapshot_info, "One snapshot.", (FILENAME,)),
     _m("delete_recording", A, h.delete_recording, "Delete a recording.", (FILENAME,)),
     _m("delete_snapshot", A, h.delete_snapshot, "Delete a snapshot.", (FILENAME,)),
-    _m("get_stream_url", V, h.get_stream_url, "A camera's stream URL.", (DEVICE,)),
+    _m("get_stream_url", V, h.get_stream_url, "A camera's stream URL.", (DEVICE, WITH_TOKEN)),
     _m("get_stream_status", V, h.get_stream_status, "A camera's MediaMTX path state.", (DEVICE,)),
     _m("get_streams", V, h.get_streams, "Every MediaMTX path's state.", result="array"),
     _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),

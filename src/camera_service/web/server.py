@@ -1,4 +1,5 @@
-"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``.
+"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``,
+``/mediamtx/auth`` (MediaMTX's stream authentication, loopback only: ``stream_auth_route``).
 
 ``/health`` answers 200 while the API serves (liveness) and 503 while it is starting or
 stopping; its body tells readiness: ``status`` is ``ok`` when every component is healthy,
@@ -36,6 +37,7 @@ from .files import FileRoutes
 from .frames import text_frame
 from .metrics import make_registry
 from .security import origin_allowed
+from .stream_auth_route import StreamAuthCollector, StreamAuthRoute
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class ApiServer(Component):
         self.listening = asyncio.Event()
         self.port = 0
         self._registry = make_registry(ctx, lambda: len(self._connections))
+        self.stream_auth = StreamAuthRoute(ctx)
+        self._registry.register(StreamAuthCollector(self.stream_auth.metrics))  # type: ignore[arg-type]
         ctx.api_health = self.health
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -89,6 +93,7 @@ class ApiServer(Component):
         app.router.add_get("/health/ready", self._ready)
         app.router.add_get("/metrics", self._metrics)
         FileRoutes(self.ctx).add_to(app)
+        self.stream_auth.add_to(app)
         return app
 
     async def start(self) -> None:
