@@ -63,7 +63,7 @@ def find_mediamtx() -> tuple[str | None, str]:
     return None, f"no MediaMTX binary: {HOW}"
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
     socks = []
     try:
         for _ in range(n):
@@ -77,11 +77,14 @@ def _free_ports(n: int) -> list[int]:
 
 
 class MediaMTXProcess:
-    def __init__(self, binary: str, workdir: Path, ready_timeout: float = 10.0) -> None:
+    def __init__(self, binary: str, workdir: Path, ready_timeout: float = 10.0,
+                 env: dict[str, str] | None = None) -> None:
+        """``env``: further ``MTX_*`` settings (e.g. ``MTX_AUTHMETHOD=http``)."""
         self.binary = binary
+        self.env = dict(env or {})
         self.workdir = workdir
         self.ready_timeout = ready_timeout
-        self.api_port, self.rtsp_port, self.hls_port, self.webrtc_port = _free_ports(4)
+        self.api_port, self.rtsp_port, self.hls_port, self.webrtc_port = free_ports(4)
         self.config_file = workdir / "mediamtx.yml"
         self.log_file = workdir / "mediamtx.log"
         self._proc: asyncio.subprocess.Process | None = None
@@ -107,7 +110,7 @@ class MediaMTXProcess:
         with self.log_file.open("ab") as log:
             self._proc = await asyncio.create_subprocess_exec(
                 self.binary, str(self.config_file),
-                cwd=self.workdir, env={**os.environ, **ENV},
+                cwd=self.workdir, env={**os.environ, **ENV, **self.env},
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True,
             )
@@ -121,7 +124,7 @@ class MediaMTXProcess:
                 try:
                     async with session.get(self.api_url + "/v3/info",
                                            timeout=aiohttp.ClientTimeout(total=1)) as r:
-                        if r.status == 200:
+                        if r.status in (200, 401):  # 401: up, and asking for credentials
                             return
                 except (aiohttp.ClientError, TimeoutError):
                     pass
