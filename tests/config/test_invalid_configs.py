@@ -68,6 +68,8 @@ CASES: list[tuple[str, str, str]] = [
     ("same folder twice", OK + "storage:\n  snapshots_dir: /tmp/x\n  recordings_dir: /tmp/x\n",
      "storage.recordings_dir: must differ"),
     ("names not a mapping", OK + "cameras:\n  names: [a, b]\n", "cameras.names: expected a mapping"),
+    ("stream auth unknown", OK + "mediamtx:\n  stream_auth: open\n",
+     "mediamtx.stream_auth: expected one of service, none"),
 ]
 
 
