@@ -78,3 +78,11 @@ def test_reader_url_carries_the_reader_credential_only_with_stream_auth() -> Non
 
 def test_stream_auth_defaults_to_service() -> None:
     assert Config().mediamtx.stream_auth == "service"
+
+
+def test_ffmpeg_error_lines_lose_the_credentials_of_reader_urls() -> None:
+    from camera_service.media.ffmpeg import redact_userinfo
+
+    line = "rtsp://camera-service-reader:s3cr3t-_x@127.0.0.1:8554/camera0: Server returned 401"
+    assert redact_userinfo(line) == "rtsp://127.0.0.1:8554/camera0: Server returned 401"
+    assert redact_userinfo("frame=1 fps=0.0 q=3.0") == "frame=1 fps=0.0 q=3.0"
