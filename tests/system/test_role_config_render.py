@@ -147,12 +147,19 @@ def test_api_credential_is_generated_once_kept_and_handed_to_camera_service(
 
 
 def test_a_vault_password_wins_and_nothing_is_generated(render: Any) -> None:
-    r = render("mediamtx_api_password=from-the-vault-0123", "mediamtx_api_user=ops",
-               "camera_service_mediamtx_api_user=ops",
-               "camera_service_mediamtx_api_password=from-the-vault-0123")
+    # group_vars give both roles the same variables
+    r = render("mediamtx_api_password=from-the-vault-0123", "mediamtx_api_user=ops")
     assert not render.credential.exists()
     assert (r.config["mediamtx"]["api_user"], r.config["mediamtx"]["api_password"]) == (
         "ops", "from-the-vault-0123")
+
+
+def test_without_any_credential_camera_service_gets_none_and_makes_its_own(render: Any) -> None:
+    # MediaMTX elsewhere (no credential file here) and nothing in the vault
+    r = render("mediamtx_api_password=from-the-vault-0123",
+               '{"camera_service_mediamtx_api_password": ""}')
+    assert not render.credential.exists()
+    assert "api_user" not in r.config["mediamtx"] and "api_password" not in r.config["mediamtx"]
 
 
 @pytest.mark.parametrize("value", ["true", "True", "yes"])
