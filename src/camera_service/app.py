@@ -95,6 +95,8 @@ class Application:
 
         internal = internal_credentials(cfg)
         api = internal.api
+        # MediaMTX asks our API server about our own API calls: talk to it once that listens
+        api_listening = asyncio.Event()
         mediamtx = MediaMTXClient(
             session, cfg.mediamtx.api_url, user=api.user if api else None,
             password=api.password if api else None, timeout=cfg.mediamtx.request_timeout,
@@ -103,6 +105,7 @@ class Application:
             StreamService(
                 mediamtx, self.registry, cfg.mediamtx, cfg.server.public_host, self.clock,
                 unit_state=lambda: unit_state(cfg.mediamtx.unit), credentials=internal,
+                not_before=api_listening if cfg.mediamtx.stream_auth == "service" else None,
             )
         )
 
@@ -119,7 +122,9 @@ class Application:
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             internal=internal,
         )
-        self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
+        self.api = await stack.enter_async_context(
+            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
+        )
         log.info(
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
             extra={"COMPONENT": "app"},

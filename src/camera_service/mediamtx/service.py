@@ -54,6 +54,7 @@ COALESCE = 0.05  # camera events this close together give one reconcile (s)
 UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
 UNIT_STATE_TIMEOUT = 3.0
 STOP_TIMEOUT = 5.0
+NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
 
 UnitStateReader = Callable[[], Awaitable[str | None]]
 HealthHook = Callable[[ComponentHealth], None]
@@ -83,9 +84,14 @@ class StreamService(Component):
         unit_state: UnitStateReader | None = None,
         on_health_change: HealthHook | None = None,
         credentials: InternalCredentials | None = None,
+        not_before: asyncio.Event | None = None,
     ) -> None:
+        """``not_before``: the first health check waits for it (at most ``NOT_BEFORE_LIMIT``):
+        with stream auth MediaMTX asks our API server about our own API calls, so asking
+        before it listens would only be refused."""
         self._client = client
         self._credentials = credentials or InternalCredentials()
+        self._not_before = not_before
         self._cameras = cameras
         self._config = config
         self._public_host = _host(public_host)
@@ -288,6 +294,9 @@ class StreamService(Component):
 
     # -- health ------------------------------------------------------------------------------
     async def _health_loop(self) -> None:
+        if self._not_before is not None and not await _wait(self._not_before, NOT_BEFORE_LIMIT):
+            log.warning("API server not listening after %.0f s; asking MediaMTX anyway",
+                        NOT_BEFORE_LIMIT, extra={"COMPONENT": COMPONENT})
         retry = FIRST_RETRY
         cap = max(FIRST_RETRY, self._config.health_interval / 2)
         while True:
