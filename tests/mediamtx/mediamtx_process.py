@@ -39,7 +39,7 @@ hls: yes
 hlsAddress: 127.0.0.1:{hls}
 webrtc: no
 srt: no
-paths: {{}}
+{extra}paths: {{}}
 """
 ENV = {
     "MTX_RTSPTRANSPORTS": "tcp",  # v1.x: no UDP listeners to collide with
@@ -78,10 +78,12 @@ def free_ports(n: int) -> list[int]:
 
 class MediaMTXProcess:
     def __init__(self, binary: str, workdir: Path, ready_timeout: float = 10.0,
-                 env: dict[str, str] | None = None) -> None:
-        """``env``: further ``MTX_*`` settings (e.g. ``MTX_AUTHMETHOD=http``)."""
+                 env: dict[str, str] | None = None, extra_config: str = "") -> None:
+        """``env``: further ``MTX_*`` settings (override the file); ``extra_config``: YAML
+        lines for keys the file does not set (e.g. ``authMethod: http``)."""
         self.binary = binary
         self.env = dict(env or {})
+        self.extra_config = extra_config
         self.workdir = workdir
         self.ready_timeout = ready_timeout
         self.api_port, self.rtsp_port, self.hls_port, self.webrtc_port = free_ports(4)
@@ -105,8 +107,9 @@ class MediaMTXProcess:
 
     async def start(self) -> None:
         """Start (same ports every time) and wait, bounded, until its API answers."""
+        extra = self.extra_config.rstrip("\n") + "\n" if self.extra_config else ""
         self.config_file.write_text(CONFIG.format(api=self.api_port, rtsp=self.rtsp_port,
-                                                  hls=self.hls_port))
+                                                  hls=self.hls_port, extra=extra))
         with self.log_file.open("ab") as log:
             self._proc = await asyncio.create_subprocess_exec(
                 self.binary, str(self.config_file),
