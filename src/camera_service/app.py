@@ -45,6 +45,7 @@ from .rpc.methods import RpcContext
 from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
+from .web.stream_auth import reachable_from_loopback
 
 log = logging.getLogger(__name__)
 STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
@@ -129,6 +130,10 @@ class Application:
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
             extra={"COMPONENT": "app"},
         )
+        if cfg.mediamtx.stream_auth == "service" and not reachable_from_loopback(cfg.server.host):
+            log.warning("server.host %s is not reachable over loopback: MediaMTX cannot ask "
+                        "/mediamtx/auth and refuses every stream", cfg.server.host,
+                        extra={"COMPONENT": "app"})
 
     @property
     def port(self) -> int:

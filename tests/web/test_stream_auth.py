@@ -15,6 +15,7 @@ from camera_service.web.stream_auth import (
     is_loopback,
     payload,
     query_tokens,
+    reachable_from_loopback,
 )
 
 from .stream_auth_cases import (
@@ -167,6 +168,11 @@ def test_null_and_missing_fields_are_empty_and_unknown_fields_ignored() -> None:
 ])
 def test_loopback_addresses(ip: str | None, loop: bool) -> None:
     assert is_loopback(ip) is loop
+
+
+def test_servers_mediamtx_can_ask_over_loopback() -> None:
+    assert all(reachable_from_loopback(h) for h in ("0.0.0.0", "::", "127.0.0.1", "::1", "localhost"))
+    assert not reachable_from_loopback("192.0.2.5")
 
 
 def test_query_tokens_take_jwt_and_token_only() -> None:

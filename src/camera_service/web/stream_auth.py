@@ -98,6 +98,11 @@ def is_loopback(ip: str | None) -> bool:
     return address.is_loopback
 
 
+def reachable_from_loopback(host: str) -> bool:
+    """Whether a server bound to ``host`` can be asked over loopback (where MediaMTX asks)."""
+    return host in ("0.0.0.0", "::", "", "localhost") or is_loopback(host)
+
+
 def query_tokens(query: str) -> list[str]:
     """``jwt`` and ``token`` values of a query string (with or without its ``?``)."""
     if not query:
