@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps venv run test unit lint deb bench mediamtx system-test check-config clean
+.PHONY: all deps venv run test unit lint deb bench mediamtx system-test check-config clean \
+	test-newest venv-newest
 
 all: test
 
@@ -42,6 +43,24 @@ check-config: deps
 test: venv lint
 	FORBID_MOCKS=1 $(VPY) -m pytest $(PYTEST_ARGS)
 
+## test-newest: the suite (without `system`) against the newest PyPI releases of the runtime
+## libraries (tools/requirements-newest.txt, nothing pinned), in a second venv over Debian's
+## python3 whose pytest & co. stay Debian's; re-run `make venv-newest` to pick up new releases
+NEWEST := .venv-newest
+venv-newest: deps
+	$(PYTHON) -m venv --system-site-packages $(NEWEST)
+	$(NEWEST)/bin/python -m pip install -q --disable-pip-version-check --upgrade \
+	  -r tools/requirements-newest.txt
+	@$(NEWEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null | \
+	  grep -i -E '^(aiohttp|websockets|pyjwt|voluptuous|pyyaml|prometheus.client|pyudev) '
+	touch $(NEWEST)/.stamp
+
+$(NEWEST)/.stamp: tools/requirements-newest.txt
+	$(MAKE) venv-newest
+
+test-newest: deps $(NEWEST)/.stamp
+	FORBID_MOCKS=1 $(NEWEST)/bin/python -m pytest -m 'not system' $(PYTEST_ARGS)
+
 unit: venv
 	FORBID_MOCKS=1 $(VPY) -m pytest -m unit $(PYTEST_ARGS)
 
@@ -67,4 +86,4 @@ deb: deps
 	tools/build-deb.sh dist
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .run src/*.egg-info
+	rm -rf $(VENV) $(NEWEST) dist build .pytest_cache .mypy_cache .run src/*.egg-info

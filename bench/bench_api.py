@@ -48,7 +48,7 @@ import jwt  # noqa: E402
 import websockets  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "api.json"
-SECRET = "bench-api-secret-0123456789abcdef"
+SECRET = "bench-api-secret-0123456789abcdef-0123"
 TIMEOUT = 30.0  # the one patience unit: any single wait
 PINGS = 5000
 THROUGHPUT_CLIENTS = 50

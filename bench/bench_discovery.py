@@ -64,7 +64,7 @@ PLUGS = 100
 TABLES = ("logitech_c920.json", "uvc_720p_webcam.json")  # tests/data: many modes, few modes
 TIMEOUT = 20.0  # the one patience unit: any single wait
 level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")  # the service's; its log is kept in /tmp
-SECRET = "bench-discovery-secret-0123456789"
+SECRET = "bench-discovery-secret-0123456789abcdef"
 
 
 def percentile(values: list[float], p: float) -> float:

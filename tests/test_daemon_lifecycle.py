@@ -33,7 +33,7 @@ def free_port() -> int:
 def write_config(path: Path, port: int, extra: str = "") -> None:
     path.write_text(
         f"server: {{host: 127.0.0.1, port: {port}}}\n"
-        "auth: {jwt_secret: lifecycle-test-secret-0123456789}\n"
+        "auth: {jwt_secret: lifecycle-test-secret-0123456789abcdef}\n"
         "mediamtx: {api_url: 'http://127.0.0.1:9', health_interval: 0.5}\n"
         "cameras: {udev: false, test_pattern: false}\n"
         f"storage: {{state_dir: {path.parent / 'state'}, min_free_mb: 1}}\n"

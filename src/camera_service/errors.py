@@ -21,7 +21,8 @@ meets them and re-raised as one of these, with the original kept as ``__cause__`
     ├── InvalidParams               a request parameter is invalid (names the parameter)
     ├── Unsupported                 feature not available here
     └── AuthError
-        └── PermissionDenied
+        ├── PermissionDenied
+        └── LinkRefused             a signed file link is expired, tampered or for another file
 
 The JSON-RPC layer maps each class to one error code (see ``rpc.errors``); nothing else
 needs to know about codes.
@@ -140,3 +141,7 @@ class PermissionDenied(AuthError):
         self.required_role = required_role
         self.have_role = have_role
         super().__init__(f"requires role {required_role}, have {have_role or 'none'}")
+
+
+class LinkRefused(AuthError):
+    """A signed download link did not verify; the message says why."""

@@ -244,3 +244,43 @@ class Clock:
 
 
 Listener = Callable[[Notification], None]
+
+
+# -- streams kept published (start_streaming / stop_streaming) --------------------------------
+
+
+@dataclass(frozen=True)
+class KeptStream:
+    """A camera's stream kept published by ``start_streaming``: since ``started_at`` (wall
+    time), until ``deadline`` (monotonic), ``keep_for`` s after the last start."""
+
+    camera_id: str
+    started_at: float
+    keep_for: float
+    deadline: float
+
+
+@dataclass(frozen=True)
+class StreamStarted:
+    kept: KeptStream
+    ready: bool  # MediaMTX has the stream (within start_timeout)
+    reason: str = ""  # why not, when not
+
+
+@dataclass(frozen=True)
+class StreamStopped:
+    kept: KeptStream
+    ended_at: float  # wall time
+    stream_continues: bool  # other readers (viewers, recordings) keep it published
+
+
+@dataclass(frozen=True)
+class StreamReport:
+    """A camera's stream as ``get_stream_status`` reports it. ``state.readers`` counts
+    readers other than the service's own keepalive pull."""
+
+    camera_id: str
+    status: str  # ACTIVE / INACTIVE / ERROR / STARTING / STOPPING
+    path_exists: bool
+    state: StreamState
+    kept: KeptStream | None = None

@@ -22,7 +22,10 @@ from .models import (
     RetentionPolicy,
     Snapshot,
     StorageInfo,
+    StreamReport,
+    StreamStarted,
     StreamState,
+    StreamStopped,
 )
 
 
@@ -57,6 +60,19 @@ class Streams(Protocol):
         ...
 
     async def streams(self) -> list[StreamState]: ...
+
+    async def start_streaming(self, camera: Camera) -> StreamStarted:
+        """Keep the camera's stream published until ``stop_streaming`` or its auto close;
+        raises ``MediaMTXUnavailable``, ``CameraUnavailable``."""
+        ...
+
+    async def stop_streaming(self, camera_id: str) -> StreamStopped:
+        """Raises ``InvalidState("not_streaming")`` when the stream is not kept."""
+        ...
+
+    async def stream_report(self, camera: Camera) -> StreamReport:
+        """Raises ``MediaMTXUnavailable`` / ``MediaMTXError``."""
+        ...
 
 
 class Media(Protocol):

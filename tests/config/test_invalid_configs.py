@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.ivv
 
 ROOT = Path(__file__).resolve().parents[2]
-OK = "auth:\n  jwt_secret: 0123456789abcdef0123\n"
+OK = "auth:\n  jwt_secret: 0123456789abcdef0123456789abcdef\n"
 
 # (name, file text, text the message must contain)
 CASES: list[tuple[str, str, str]] = [
@@ -54,10 +54,10 @@ CASES: list[tuple[str, str, str]] = [
     ("udev not boolean", OK + "cameras:\n  udev: 'yes'\n", "cameras.udev: expected true or false"),
     ("test pattern word", OK + "cameras:\n  test_pattern: sometimes\n", "cameras.test_pattern"),
     ("no secret", "server:\n  port: 8002\n", "auth.jwt_secret: required"),
-    ("short secret", "auth:\n  jwt_secret: abc\n", "auth.jwt_secret: must be at least 16"),
+    ("short secret", "auth:\n  jwt_secret: abc\n", "auth.jwt_secret: must be at least 32 bytes, got 3"),
     ("unreadable secret file", "auth:\n  jwt_secret_file: /nonexistent/secret\n",
      "auth.jwt_secret_file: cannot read '/nonexistent/secret'"),
-    ("secret and secret file", "auth:\n  jwt_secret: 0123456789abcdef0123\n"
+    ("secret and secret file", "auth:\n  jwt_secret: 0123456789abcdef0123456789abcdef\n"
      "  jwt_secret_file: /etc/hostname\n", "auth.jwt_secret: give jwt_secret or jwt_secret_file"),
     ("missing api key file", OK + "  api_key_file: /nonexistent/keys\n",
      "auth.api_key_file: '/nonexistent/keys' does not exist"),
@@ -70,6 +70,15 @@ CASES: list[tuple[str, str, str]] = [
     ("names not a mapping", OK + "cameras:\n  names: [a, b]\n", "cameras.names: expected a mapping"),
     ("stream auth unknown", OK + "mediamtx:\n  stream_auth: open\n",
      "mediamtx.stream_auth: expected one of service, none"),
+    ("public url without scheme", OK + "server:\n  public_url: cams.example:8002\n",
+     "server.public_url: expected a URL"),
+    ("public url with a query", OK + "server:\n  public_url: 'https://cams.example/?x=1'\n",
+     "server.public_url: expected a base URL without ?query"),
+    ("link ttl too short", OK + "server:\n  link_ttl: 5\n", "server.link_ttl: expected an integer in 60.."),
+    ("secret of 31 bytes", "auth:\n  jwt_secret: 0123456789abcdef0123456789abcde\n",
+     "auth.jwt_secret: must be at least 32 bytes, got 31"),
+    ("api user with a colon", OK + "mediamtx:\n  api_user: 'a:b'\n  api_password: pw\n",
+     "mediamtx.api_user: cannot contain ':'"),
 ]
 
 
@@ -103,7 +112,7 @@ def test_missing_config_file_exits_78(tmp_path: Path) -> None:
 
 def test_unreadable_secret_file_exits_78_without_traceback(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
-    secret.write_text("0123456789abcdef0123")
+    secret.write_text("0123456789abcdef0123456789abcdef")
     secret.chmod(0)
     path = tmp_path / "config.yaml"
     path.write_text(f"auth:\n  jwt_secret_file: {secret}\n")
@@ -112,6 +121,17 @@ def test_unreadable_secret_file_exits_78_without_traceback(tmp_path: Path) -> No
         assert result.returncode == 0
     else:
         assert result.returncode == 78 and "auth.jwt_secret_file" in result.stderr
+
+
+def test_a_secret_file_shorter_than_32_bytes_is_refused_naming_the_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("0123456789abcdef0123456789\n")  # 26 bytes: PyJWT warns below 32
+    path = tmp_path / "config.yaml"
+    path.write_text(f"auth:\n  jwt_secret_file: {secret}\n")
+    result = run_cli("--config", str(path), "--check-config")
+    assert result.returncode == 78
+    assert f"auth.jwt_secret_file: the secret in '{secret}' is 26 bytes, shorter than 32" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_check_config_prints_the_effective_config_with_secrets_masked() -> None:

@@ -94,16 +94,30 @@ def test_relative_paths_are_relative_to_the_config_folder() -> None:
 
 def test_effective_config_masks_secrets_and_url_passwords() -> None:
     config = validate({
-        "auth": {"jwt_secret": "very-secret-value-123"},
+        "auth": {"jwt_secret": "very-secret-value-0123456789abcdef"},
         "mediamtx": {"api_user": "u", "api_password": "hunter2-pw"},
         "cameras": {"network": [{"url": "rtsp://admin:pa55@10.0.0.9/stream"}]},
     })
     text = effective_yaml(config)
-    assert "very-secret-value-123" not in text and "hunter2-pw" not in text and "pa55" not in text
+    assert "very-secret-value-0123456789abcdef" not in text
+    assert "hunter2-pw" not in text and "pa55" not in text
     assert "rtsp://admin:********@10.0.0.9/stream" in text
 
 
 def test_repr_never_shows_secrets() -> None:
-    config = validate({"auth": {"jwt_secret": "very-secret-value-123"}})
-    assert "very-secret-value-123" not in repr(config)
+    config = validate({"auth": {"jwt_secret": "very-secret-value-0123456789abcdef"}})
+    assert "very-secret-value-0123456789abcdef" not in repr(config)
     assert isinstance(config, Config)
+
+
+def test_download_link_keys() -> None:
+    config = validate(SECRET)
+    assert config.server.public_url is None and config.server.link_ttl == 4 * 3600
+    given = {"public_url": "https://cams.example/camera", "link_ttl": 600}
+    server = validate({**SECRET, "server": given}).server
+    assert server.public_url == "https://cams.example/camera" and server.link_ttl == 600
+    assert validate({**SECRET, "server": {"public_url": None}}).server.public_url is None
+    assert problems({**SECRET, "server": {"public_url": "ftp://cams.example", "link_ttl": 10**9}}) == [
+        "server.link_ttl: expected an integer in 60..604800, got 1000000000",
+        "server.public_url: expected a URL (http:///https://HOST...), got 'ftp://cams.example'",
+    ]

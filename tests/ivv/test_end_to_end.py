@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,7 +104,7 @@ def service(camera: RtspTestServer, tmp_path_factory: pytest.TempPathFactory) ->
     config = tmp / "config.yaml"
     config.write_text(
         f"server: {{host: 127.0.0.1, port: {port}, public_host: cams.example}}\n"
-        "auth: {jwt_secret: end-to-end-secret-0123456789}\n"
+        "auth: {jwt_secret: end-to-end-secret-0123456789abcdefgh}\n"
         "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
         "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
         f"  network:\n    - url: {camera.url}\n      name: Front door\n"
@@ -138,11 +139,24 @@ def wait_connected(service: Service, token: str) -> dict[str, Any]:
 
 
 def download(service: Service, kind: str, name: str, token: str | None) -> bytes:
-    request = urllib.request.Request(f"http://127.0.0.1:{service.port}/files/{kind}/{name}")
+    return fetch(service, f"/files/{kind}/{name}", token)
+
+
+def fetch(service: Service, path: str, token: str | None) -> bytes:
+    request = urllib.request.Request(f"http://127.0.0.1:{service.port}{path}")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
         return bytes(r.read())
+
+
+def signed_download(service: Service, url: str) -> bytes:
+    """Fetch a result's ``download_url`` with no header. Its base is the configured public
+    host (``cams.example``, not resolvable here), so the path and query go to 127.0.0.1."""
+    parts = urllib.parse.urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == f"http://cams.example:{service.port}", url
+    assert "expires=" in parts.query and "sig=" in parts.query, url
+    return fetch(service, f"{parts.path}?{parts.query}", None)
 
 
 def test_network_camera_is_listed_with_public_stream_urls(service: Service) -> None:
@@ -164,6 +178,7 @@ def test_snapshot_is_taken_and_downloaded_with_a_token_only(service: Service) ->
         download(service, "snapshots", shot["filename"], None)
     assert refused.value.code == 401
     refused.value.close()
+    assert signed_download(service, shot["download_url"]) == data  # a plain link, no header
 
 
 def test_recording_is_recorded_listed_and_downloaded(service: Service) -> None:
@@ -178,6 +193,7 @@ def test_recording_is_recorded_listed_and_downloaded(service: Service) -> None:
     assert stopped["filename"] in [f["filename"] for f in files["files"]]
     data = download(service, "recordings", stopped["filename"], token)
     assert len(data) == stopped["file_size"]
+    assert signed_download(service, stopped["download_url"]) == data
 
 
 def test_viewer_may_not_take_snapshots(service: Service) -> None:

@@ -44,7 +44,7 @@ class Daemon:
         self.config = tmp / "config.yaml"
         self.config.write_text(
             f"server: {{host: 127.0.0.1, port: {self.port}}}\n"
-            "auth: {jwt_secret: media-daemon-test-secret-0123456789}\n"
+            "auth: {jwt_secret: media-daemon-test-secret-0123456789abcdef}\n"
             "mediamtx: {api_url: 'http://127.0.0.1:9'}\n"
             "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
             f"  network:\n    - url: {camera_url}\n"

@@ -33,6 +33,7 @@ import yaml
 from camera_service.config.model import MediaMTXConfig
 from camera_service.errors import MediaMTXError, MediaMTXUnavailable
 from camera_service.mediamtx.client import MediaMTXClient, error_from_response
+from camera_service.mediamtx.keepalive import keepalive_conf
 from camera_service.mediamtx.models import Info, Page, Path, PathConf, PathReader, PathSource
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
@@ -106,6 +107,9 @@ def _bodies() -> Iterator[tuple[str, dict[str, Any]]]:
     cam = Camera(id="camera2", kind=CameraKind.NETWORK, name="net",
                  status=CameraStatus.CONNECTED, source_url="rtsp://user:pw@10.1.2.3:554/s1")
     yield "network", path_conf_for(cam, MediaMTXConfig())
+    # start_streaming: the keepalive path (the camera paths above stay as they are)
+    yield "keepalive", keepalive_conf("rtsp://127.0.0.1:8554/camera0")
+    yield "keepalive-credential", keepalive_conf("rtsp://svc:p%40ss@127.0.0.1:8554/camera0")
 
 
 BODIES = dict(_bodies())

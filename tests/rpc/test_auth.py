@@ -12,7 +12,7 @@ from camera_service.rpc.auth import Authenticator, Role, hash_key, key_file_entr
 
 pytestmark = pytest.mark.unit
 
-SECRET = "unit-secret-0123456789abcdef"
+SECRET = "unit-secret-0123456789abcdef-0123456789"
 
 
 class FixedClock(Clock):
@@ -77,7 +77,7 @@ def test_bad_claims_are_refused(claims: dict[str, object], reason: str) -> None:
 def test_wrong_secret_and_wrong_algorithm_are_refused() -> None:
     a, clock = auth()
     with pytest.raises(AuthError, match="invalid token"):
-        a.authenticate(mint_token("another-secret-0123456789", "x", Role.ADMIN, 60, clock.now))
+        a.authenticate(mint_token("another-secret-0123456789abcdef-012345", "x", Role.ADMIN, 60, clock.now))
     # the "none" algorithm takes "" as no key (PyJWT types the key as str, so not None)
     unsigned = jwt.encode({"user_id": "x", "role": "admin", "iat": 1, "exp": 2e9}, "", algorithm="none")
     with pytest.raises(AuthError):
@@ -112,3 +112,15 @@ def test_key_file_parses_hashes_and_roles() -> None:
 def test_broken_key_file_names_the_problem(text: str, where: str) -> None:
     with pytest.raises(ConfigError, match=where):
         parse_key_file(text, "keys.yaml")
+
+
+def test_link_key_follows_the_jwt_secret() -> None:
+    auth = Authenticator(AuthConfig(jwt_secret="first-secret-of-32-bytes-or-more!!"), Clock())
+    first = auth.link_key()
+    assert auth.link_key() == first and len(first) == 32
+    assert Authenticator(AuthConfig(jwt_secret="first-secret-of-32-bytes-or-more!!")).link_key() == first
+    auth.reload(AuthConfig(jwt_secret="second-secret-of-32-bytes-or-more!"))
+    assert auth.link_key() != first  # a new secret revokes every link
+    keyless = Authenticator(AuthConfig(), Clock())
+    assert keyless.link_key() == keyless.link_key()  # random, but stable for the run
+    assert keyless.link_key() != Authenticator(AuthConfig(), Clock()).link_key()

@@ -21,7 +21,7 @@ def write(path: Path, *entries: tuple[str, Role, str]) -> None:
 def test_api_key_authenticates_and_reload_revokes(tmp_path: Path) -> None:
     keys = tmp_path / "keys.yaml"
     write(keys, ("dash", Role.VIEWER, "key-one"), ("ops", Role.ADMIN, "key-two"))
-    config = AuthConfig(jwt_secret="s" * 20, api_key_file=keys)
+    config = AuthConfig(jwt_secret="s" * 32, api_key_file=keys)
     auth = Authenticator(config)
     principal = auth.authenticate("key-one")
     assert (principal.user_id, principal.role, principal.method) == ("dash", Role.VIEWER, "api_key")
@@ -42,7 +42,7 @@ def test_broken_key_file_on_reload_keeps_the_keys_in_force(
 ) -> None:
     keys = tmp_path / "keys.yaml"
     write(keys, ("dash", Role.VIEWER, "key-one"))
-    config = AuthConfig(jwt_secret="s" * 20, api_key_file=keys)
+    config = AuthConfig(jwt_secret="s" * 32, api_key_file=keys)
     auth = Authenticator(config)
     keys.write_text("keys: [{name: x, role: nobody, sha256: 12}]")
     auth.reload(config)
@@ -52,6 +52,6 @@ def test_broken_key_file_on_reload_keeps_the_keys_in_force(
 
 def test_secret_file_is_read_when_no_secret_is_inline(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
-    secret.write_text("file-secret-0123456789abcdef\n")
+    secret.write_text("file-secret-0123456789abcdef-0123456789\n")
     auth = Authenticator(AuthConfig(jwt_secret_file=secret))
     assert auth.authenticate(auth.mint("x", Role.OPERATOR, 60)).role is Role.OPERATOR

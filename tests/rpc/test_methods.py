@@ -34,7 +34,7 @@ def cam(n: int, status: CameraStatus = CameraStatus.CONNECTED) -> Camera:
 @pytest.fixture
 def env() -> tuple[Dispatcher, CameraRegistry]:
     registry = CameraRegistry()
-    ctx = RpcContext(cameras=registry, config=Config(auth=AuthConfig(jwt_secret="s" * 20)))
+    ctx = RpcContext(cameras=registry, config=Config(auth=AuthConfig(jwt_secret="s" * 32)))
     return Dispatcher(ctx), registry
 
 

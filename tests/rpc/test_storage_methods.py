@@ -35,7 +35,7 @@ async def service(state: Path) -> AsyncIterator[tuple[Dispatcher, Session]]:
         recordings_dir=state / "recordings",
         retention=RetentionConfig(enabled=False, policy_type="age", max_age_days=30, max_size_gb=10),
     )
-    config = Config(auth=AuthConfig(jwt_secret="s" * 20), storage=storage_config)
+    config = Config(auth=AuthConfig(jwt_secret="s" * 32), storage=storage_config)
     async with Storage(storage_config) as storage:
         d = Dispatcher(RpcContext(cameras=CameraRegistry(), config=config, files=storage))
         admin = Session()

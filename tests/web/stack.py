@@ -43,7 +43,7 @@ from camera_service.services.notifier import CameraNotifier
 from camera_service.web import ApiServer
 
 TIMEOUT = 5.0  # the one time unit of these tests: every wait is bounded by a multiple of it
-SECRET = "test-secret-0123456789abcdef"
+SECRET = "test-secret-0123456789abcdef-0123456789"
 
 
 class SteppedClock(Clock):

@@ -41,6 +41,8 @@ MATRIX: dict[str, str | None] = {
     "get_server_info": "viewer",
     "subscribe_events": "viewer",
     "unsubscribe_events": "viewer",
+    "start_streaming": "operator",
+    "stop_streaming": "operator",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -59,6 +61,8 @@ PARAMS: dict[str, Any] = {
     "get_stream_status": {"device": "camera0"},
     "set_retention_policy": {"policy_type": "age", "max_age_days": 7, "enabled": False},
     "subscribe_events": {"topics": ["camera.connected"]},
+    "start_streaming": {"device": "camera0"},
+    "stop_streaming": {"device": "camera0"},
 }
 
 

@@ -124,8 +124,10 @@ def _read_secret(where: str, path: Path, problems: Problems) -> str | None:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         problems.append((where, f"cannot read '{path}': {reason}"))
         return None
-    if len(secret) < 16:
-        problems.append((where, f"the secret in '{path}' is shorter than 16 characters"))
+    size = len(secret.encode("utf-8"))
+    if size < schema.JWT_SECRET_MIN_BYTES:
+        problems.append((where, f"the secret in '{path}' is {size} bytes, shorter than "
+                                f"{schema.JWT_SECRET_MIN_BYTES} ({schema.JWT_SECRET_HINT})"))
         return None
     return secret
 
@@ -156,14 +158,14 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         auth_d["jwt_secret"] = _read_secret("auth.jwt_secret_file", auth_d["jwt_secret_file"], problems)
     elif not auth_d.get("jwt_secret"):
         problems.append(("auth.jwt_secret", "required: set auth.jwt_secret or auth.jwt_secret_file"))
-    elif len(auth_d["jwt_secret"]) < 16:
-        problems.append(("auth.jwt_secret", "must be at least 16 characters"))
     _check_readable("auth.api_key_file", auth_d["api_key_file"], problems)
     auth = AuthConfig(**auth_d)
 
     mediamtx = MediaMTXConfig(**(c.get("mediamtx") or {}))
     if mediamtx.api_user and not mediamtx.api_password:
         problems.append(("mediamtx.api_password", "required when mediamtx.api_user is set"))
+    if mediamtx.api_user and ":" in mediamtx.api_user:
+        problems.append(("mediamtx.api_user", "cannot contain ':' (HTTP basic auth)"))
 
     cams_d = dict(c.get("cameras") or {})
     for key in ("include", "exclude"):

@@ -28,6 +28,8 @@ class ServerConfig:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     shutdown_timeout: float = 10.0
+    public_url: str | None = None  # base of download links; None = http(s)://public_host:port
+    link_ttl: int = 4 * 3600  # seconds a signed download link stays valid (at least)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class MediaMTXConfig:
     start_timeout: float = 10.0
     close_after: float = 10.0
     stream_auth: str = "service"  # service: MediaMTX asks us (web/stream_auth.py); none
+    stream_keepalive: float = 3600.0  # start_streaming keeps a stream this long (auto_close_after)
 
 
 @dataclass(frozen=True)

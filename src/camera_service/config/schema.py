@@ -58,6 +58,20 @@ def number(lo: float = 0.0, *, strict: bool = True) -> Any:
 
 PORT = integer(1, 65535)
 
+# HS256 keys shorter than the hash (32 bytes) are refused by RFC 7518 §3.2 (PyJWT warns)
+JWT_SECRET_MIN_BYTES = 32
+JWT_SECRET_HINT = "HS256 needs a key of at least 32 bytes, RFC 7518 §3.2; e.g. `openssl rand -hex 32`"
+
+
+def jwt_secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = string(value)
+    if len(value.encode("utf-8")) < JWT_SECRET_MIN_BYTES:
+        raise vol.Invalid(f"must be at least {JWT_SECRET_MIN_BYTES} bytes, got "
+                          f"{len(value.encode('utf-8'))} ({JWT_SECRET_HINT})")
+    return value
+
 
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
@@ -144,6 +158,17 @@ def camera_id(value: Any) -> str:
     return value
 
 
+def _base_url(value: Any) -> str | None:
+    """A base URL for download links (or null): http(s), no ``?query`` or ``#fragment``."""
+    if value is None:
+        return None
+    url("http", "https")(value)
+    parts = urlsplit(value)
+    if parts.query or parts.fragment:
+        raise vol.Invalid(f"expected a base URL without ?query or #fragment, got {_got(value)}")
+    return value
+
+
 SERVER = {
     vol.Optional("host"): host,
     vol.Optional("port"): integer(0, 65535),
@@ -159,10 +184,12 @@ SERVER = {
     vol.Optional("ping_interval"): number(0),
     vol.Optional("ping_timeout"): number(0),
     vol.Optional("shutdown_timeout"): number(0),
+    vol.Optional("public_url"): _base_url,
+    vol.Optional("link_ttl"): integer(60, 7 * 86400),
 }
 
 AUTH = {
-    vol.Optional("jwt_secret"): vol.Any(None, string),
+    vol.Optional("jwt_secret"): jwt_secret,
     vol.Optional("jwt_secret_file"): vol.Any(None, path),
     vol.Optional("api_key_file"): vol.Any(None, path),
     vol.Optional("token_expiry"): integer(1, 366 * 86400),
@@ -183,6 +210,7 @@ MEDIAMTX = {
     vol.Optional("start_timeout"): number(0),
     vol.Optional("close_after"): number(0),
     vol.Optional("stream_auth"): one_of(*STREAM_AUTH),
+    vol.Optional("stream_keepalive"): number(0),
 }
 
 NETWORK_CAMERA = {

@@ -17,6 +17,7 @@ is an answer, not a failure; a 404 page from anything else is a ``MediaMTXError`
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -55,7 +56,7 @@ class MediaMTXClient:
     ) -> None:
         self._session = session
         self.base_url = base_url.rstrip("/")
-        self._auth = aiohttp.BasicAuth(user, password or "") if user else None
+        self._headers = {"Authorization": basic_auth(user, password or "")} if user else None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.timeout = timeout
 
@@ -121,7 +122,7 @@ class MediaMTXClient:
                 url,
                 json=dict(body) if body is not None else None,
                 params=params,
-                auth=self._auth,
+                headers=self._headers,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
@@ -170,6 +171,15 @@ def _is_mediamtx_not_found(body: bytes) -> bool:
         return error_text(json.loads(body)) is not None
     except ValueError:
         return False
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An HTTP Basic ``Authorization`` value (RFC 7617, UTF-8), built here rather than with
+    ``aiohttp.BasicAuth``, which newer aiohttp deprecates (gone in aiohttp 4)."""
+    if ":" in user:
+        raise ValueError("a basic-auth user name cannot contain ':'")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 def _q(name: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -38,13 +39,18 @@ from ..models import (
     CameraKind,
     Clock,
     ComponentHealth,
+    StreamReport,
+    StreamStarted,
     StreamState,
+    StreamStopped,
 )
 from ..ports import CameraDirectory
 from .client import MediaMTXClient
+from .keepalive import is_keepalive_path, keepalive_name
 from .models import Info
 from .paths import desired_paths, is_camera_path, test_pattern_source
 from .reconcile import Action, ActionKind, reconcile
+from .streaming import StreamKeeper
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +120,7 @@ class StreamService(Component):
         self._check_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self.keeper = StreamKeeper(client, config, self._clock, self.reconcile_now)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -190,8 +197,33 @@ class StreamService(Component):
         except MediaMTXUnavailable:
             self._check_wanted.set()
             raise
-        owned = [p.to_stream_state() for p in paths if self._owns(p.name)]
+        keeping = {p.name for p in paths if is_keepalive_path(p.name) and p.ready}
+        owned = [_without_keepalive(p.to_stream_state(), keepalive_name(p.name) in keeping)
+                 for p in paths if self._owns(p.name) and not is_keepalive_path(p.name)]
         return sorted(owned, key=lambda s: (len(s.name), s.name))
+
+    # -- streams kept published (``streaming.StreamKeeper``) ----------------------------------
+    async def start_streaming(self, camera: Camera) -> StreamStarted:
+        self._raise_if_unavailable()
+        try:
+            return await self.keeper.start(camera)
+        finally:
+            self._reconcile_wanted.set()  # the loop's next wake-up now counts this deadline
+
+    async def stop_streaming(self, camera_id: str) -> StreamStopped:
+        return await self.keeper.stop(camera_id, self._available)
+
+    async def stream_report(self, camera: Camera) -> StreamReport:
+        self._raise_if_unreachable()
+        try:
+            return await self.keeper.report(camera)
+        except MediaMTXUnavailable:
+            self._check_wanted.set()
+            raise
+
+    def _raise_if_unavailable(self) -> None:
+        if not self._available:
+            raise MediaMTXUnavailable(self._health.detail)
 
     def _raise_if_unreachable(self) -> None:
         # fail fast instead of waiting a request timeout per call on a hung MediaMTX;
@@ -207,9 +239,10 @@ class StreamService(Component):
         """One reconcile pass; returns the actions that were applied. Raises
         ``MediaMTXUnavailable`` / ``MediaMTXError`` when the path list cannot be read."""
         async with self._lock:
-            desired, problems = desired_paths(self._cameras.cameras(), self._config,
-                                              self._credentials.publisher)
+            cameras = self._cameras.cameras()
+            desired, problems = desired_paths(cameras, self._config, self._credentials.publisher)
             self._note_problems(problems)
+            desired.update(self.keeper.paths(cameras, desired, self.reader_url))
             self._managed.update(desired)
             confs = await self._client.config_paths_list()
             actual = {c.name: c.raw for c in confs}
@@ -223,7 +256,7 @@ class StreamService(Component):
             return applied
 
     def _owns(self, name: str) -> bool:
-        return is_camera_path(name) or name in self._managed
+        return is_camera_path(name) or is_keepalive_path(name) or name in self._managed
 
     def _on_camera_event(self, event: CameraEvent) -> None:
         self._reconcile_wanted.set()  # only enqueue: the bus publishes synchronously
@@ -275,9 +308,13 @@ class StreamService(Component):
 
     async def _reconcile_loop(self) -> None:
         while True:
-            if await _wait(self._reconcile_wanted, self._config.reconcile_interval):
+            wait = self._config.reconcile_interval
+            if (deadline := self.keeper.next_deadline()) is not None:  # an auto close is due
+                wait = max(0.0, min(wait, deadline - self._clock.monotonic()))
+            if await _wait(self._reconcile_wanted, wait):
                 await asyncio.sleep(COALESCE)
             self._reconcile_wanted.clear()
+            self.keeper.expire()  # also while MediaMTX is down: a due deadline must not spin
             if not self._available:
                 continue
             try:
@@ -390,6 +427,13 @@ class StreamService(Component):
 def down_detail(reason: str, unit: str, unit_state: str | None) -> str:
     """Why MediaMTX is unavailable, with its systemd unit's state when known."""
     return f"{reason}; {unit} is {unit_state}" if unit_state else reason
+
+
+def _without_keepalive(state: StreamState, keepalive_reading: bool) -> StreamState:
+    """A path's state with the readers other than our own keepalive pull."""
+    if not keepalive_reading:
+        return state
+    return dataclasses.replace(state, readers=max(0, state.readers - 1))
 
 
 def _refused(e: MediaMTXError, status: int) -> bool:

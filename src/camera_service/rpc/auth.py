@@ -29,6 +29,7 @@ import yaml
 
 from ..config.model import AuthConfig
 from ..errors import AuthError, ConfigError
+from ..links import link_key
 from ..models import Clock
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class Authenticator:
         self._config = config
         self._secret = _secret(config)
         self._keys = dict(keys) if keys is not None else _load_keys(config.api_key_file)
+        self._link_key: tuple[str | None, bytes] | None = None
 
     @property
     def config(self) -> AuthConfig:
@@ -241,3 +243,12 @@ class Authenticator:
             if hmac.compare_digest(known, digest):
                 return Principal(entry.name, entry.role, "api_key", key_hash=known)
         raise AuthError("invalid token or API key")
+
+    def link_key(self) -> bytes:
+        """The key of signed download links: derived from the JWT secret (so links survive a
+        restart, and a new secret on reload revokes them), random for this run without one."""
+        cached = self._link_key
+        if cached is None or cached[0] != self._secret:
+            key = link_key(self._secret) if self._secret else secrets.token_bytes(32)
+            cached = self._link_key = (self._secret, key)
+        return cached[1]

@@ -9,6 +9,7 @@ from .. import __version__
 from ..config.model import Config
 from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
+from ..links import FileLinks, LinkSigner, public_base
 from ..models import Clock, ComponentHealth
 from ..ports import CameraDirectory, FileStore, Media, Streams
 from .auth import Authenticator
@@ -36,6 +37,7 @@ class RpcContext:
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
     internal: InternalCredentials | None = None  # MediaMTX stream auth (credentials.py)
+    public_base: str | None = None  # absolute base of download links, set once the API listens
 
     def __post_init__(self) -> None:
         if self.started_at < 0:
@@ -86,3 +88,13 @@ class RpcContext:
 
     def uptime(self) -> float:
         return max(0.0, self.clock.time() - self.started_at)
+
+    def link_signer(self) -> LinkSigner:
+        """Signs and checks download links with the key in force (it follows the JWT secret)."""
+        return LinkSigner(self.authenticator.link_key(), self.config.server.link_ttl)
+
+    def file_links(self) -> FileLinks:
+        """Signed download links made now (see ``links``), on the public base."""
+        s = self.config.server
+        base = self.public_base or public_base(s.public_url, s.public_host, s.tls_cert is not None, s.port)
+        return FileLinks(self.link_signer(), base, self.clock.time())

@@ -11,11 +11,10 @@ from typing import Any
 from ..errors import AuthError, InvalidParams, MediaMTXError
 from ..models import TOPICS, RetentionPolicy
 from . import present
-from .auth import PERMISSIONS, Role
+from .auth import PERMISSIONS
 from .context import RpcContext
 from .metrics import process_usage
 from .session import Session
-from .stream_tokens import STREAM_TOKEN_TTL, urls_with_token
 
 Args = dict[str, Any]
 
@@ -87,7 +86,7 @@ async def get_camera_capabilities(ctx: RpcContext, session: Session, args: Args)
 async def take_snapshot(ctx: RpcContext, session: Session, args: Args) -> Any:
     camera = ctx.cameras.get(args["device"])
     snap = await ctx.require_media().take_snapshot(camera, args["filename"])
-    return present.snapshot_object(snap)
+    return present.snapshot_object(snap, ctx.file_links())
 
 
 async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
@@ -99,7 +98,10 @@ async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
     camera = ctx.cameras.get(args["device"])
     rec = await ctx.require_media().stop_recording(camera.id)
-    return present.recording_stopped(rec)
+    out = present.recording_stopped(rec)
+    if not rec.segments:  # one file: hand out its link (segments are listed one by one)
+        out["download_url"] = ctx.file_links().url("recordings", rec.filename)
+    return out
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -108,8 +110,9 @@ async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 def _list(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
         entries, total = await ctx.require_files().list_files(kind, args["limit"], args["offset"])
+        links = ctx.file_links()
         return {
-            "files": [present.file_object(e) for e in entries],
+            "files": [present.file_object(e, links) for e in entries],
             "total": total,
             "limit": args["limit"],
             "offset": args["offset"],
@@ -121,7 +124,7 @@ def _list(kind: str) -> Any:
 def _info(kind: str) -> Any:
     async def handler(ctx: RpcContext, session: Session, args: Args) -> Any:
         info = await ctx.require_files().file_info(kind, args["filename"])
-        return present.file_info_object(info)
+        return present.file_info_object(info, ctx.file_links())
 
     return handler
 
@@ -174,51 +177,6 @@ async def cleanup_old_files(ctx: RpcContext, session: Session, args: Args) -> An
     if not result.executed:
         out["reason"] = result.reason
     return out
-
-
-# -- streams ---------------------------------------------------------------------------------
-
-
-async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
-    camera = ctx.cameras.get(args["device"])
-    available = False
-    if ctx.streams is not None and camera.connected:
-        try:
-            available = (await ctx.streams.stream_status(camera.id)).ready
-        except MediaMTXError:
-            available = False
-    urls = ctx.stream_urls(camera.id)
-    out = {
-        "device": camera.id,
-        "stream_name": ctx.stream_name(camera.id),
-        "stream_url": urls.get("rtsp"),
-        "available": available,
-        "streams": urls,
-    }
-    if args.get("with_token"):
-        out.update(stream_url_token_fields(ctx, session, urls))
-    return out
-
-
-def stream_url_token_fields(ctx: RpcContext, session: Session, urls: dict[str, str]) -> dict[str, Any]:
-    """``stream_url_with_token`` (RTSP) and ``streams_with_token``: the caller's identity as
-    a short-lived viewer JWT (see ``stream_tokens.py``)."""
-    auth = ctx.authenticator
-    ttl = min(STREAM_TOKEN_TTL, auth.token_expiry)
-    user = session.principal.user_id if session.principal is not None else "viewer"
-    token = auth.mint(user, Role.VIEWER, ttl)
-    with_token = urls_with_token(urls, token)
-    return {"stream_url_with_token": with_token.get("rtsp"), "streams_with_token": with_token,
-            "token_expires_in": ttl}
-
-
-async def get_stream_status(ctx: RpcContext, session: Session, args: Args) -> Any:
-    camera = ctx.cameras.get(args["device"])
-    return present.stream_object(await ctx.require_streams().stream_status(camera.id))
-
-
-async def get_streams(ctx: RpcContext, session: Session, args: Args) -> Any:
-    return [present.stream_object(s) for s in await ctx.require_streams().streams()]
 
 
 # -- service ---------------------------------------------------------------------------------

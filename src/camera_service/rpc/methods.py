@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
+from . import handlers_streams as hs
 from .auth import Role
 from .context import RpcContext
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
@@ -96,9 +97,11 @@ _TABLE: tuple[Method, ...] = (
     _m("get_snapshot_info", V, h.get_snapshot_info, "One snapshot.", (FILENAME,)),
     _m("delete_recording", A, h.delete_recording, "Delete a recording.", (FILENAME,)),
     _m("delete_snapshot", A, h.delete_snapshot, "Delete a snapshot.", (FILENAME,)),
-    _m("get_stream_url", V, h.get_stream_url, "A camera's stream URL.", (DEVICE, WITH_TOKEN)),
-    _m("get_stream_status", V, h.get_stream_status, "A camera's MediaMTX path state.", (DEVICE,)),
-    _m("get_streams", V, h.get_streams, "Every MediaMTX path's state.", result="array"),
+    _m("get_stream_url", V, hs.get_stream_url, "A camera's stream URL and readiness.",
+       (DEVICE, WITH_TOKEN)),
+    _m("get_stream_status", V, hs.get_stream_status, "A camera's stream: status, MediaMTX path.",
+       (DEVICE,)),
+    _m("get_streams", V, hs.get_streams, "Every camera path's MediaMTX state.", result="array"),
     _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),
     _m(
         "set_retention_policy",
@@ -136,6 +139,15 @@ _TABLE: tuple[Method, ...] = (
         "Stop receiving topics (all when omitted).",
         (Param("topics", "array", items="string"),),
     ),
+    _m(
+        "start_streaming",
+        OP,
+        hs.start_streaming,
+        "Keep a camera's stream published (not only on demand) until stop_streaming or "
+        "auto_close_after (mediamtx.stream_keepalive).",
+        (DEVICE,),
+    ),
+    _m("stop_streaming", OP, hs.stop_streaming, "End a stream kept by start_streaming.", (DEVICE,)),
 )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..config.model import Config
-from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot, StreamState
+from ..links import FileLinks
+from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot
 
 FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
 
@@ -66,31 +67,24 @@ def capabilities_object(camera: Camera) -> dict[str, Any]:
     }
 
 
-def stream_object(state: StreamState) -> dict[str, Any]:
-    return {
-        "name": state.name,
-        "ready": state.ready,
-        "readers": state.readers,
-        "bytes_sent": state.bytes_sent,
-        "source": state.source,
-    }
-
-
-def download_url(kind: str, filename: str) -> str:
+def download_url(kind: str, filename: str, links: FileLinks | None = None) -> str:
+    """The absolute signed link (``links``), or the bare path when no signer is given."""
+    if links is not None:
+        return links.url(kind, filename)
     return f"/files/{kind}/{quote(filename)}"
 
 
-def file_object(entry: FileEntry) -> dict[str, Any]:
+def file_object(entry: FileEntry, links: FileLinks | None = None) -> dict[str, Any]:
     return {
         "filename": entry.filename,
         "file_size": entry.file_size,
         "modified_time": iso_time(entry.modified_time),
-        "download_url": download_url(entry.kind, entry.filename),
+        "download_url": download_url(entry.kind, entry.filename, links),
     }
 
 
-def file_info_object(info: FileInfo) -> dict[str, Any]:
-    out = file_object(info.entry)
+def file_info_object(info: FileInfo, links: FileLinks | None = None) -> dict[str, Any]:
+    out = file_object(info.entry, links)
     if info.entry.kind == "recordings":
         out["duration"] = info.duration
     out["device"] = info.device
@@ -98,8 +92,8 @@ def file_info_object(info: FileInfo) -> dict[str, Any]:
     return out
 
 
-def snapshot_object(snap: Snapshot) -> dict[str, Any]:
-    return {
+def snapshot_object(snap: Snapshot, links: FileLinks | None = None) -> dict[str, Any]:
+    out = {
         "device": snap.camera_id,
         "filename": snap.filename,
         "status": "SUCCESS",
@@ -107,6 +101,9 @@ def snapshot_object(snap: Snapshot) -> dict[str, Any]:
         "file_size": snap.file_size,
         "file_path": snap.path,
     }
+    if links is not None:
+        out["download_url"] = links.url("snapshots", snap.filename)
+    return out
 
 
 def recording_started(rec: Recording) -> dict[str, Any]:

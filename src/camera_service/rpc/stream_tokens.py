@@ -6,11 +6,17 @@ The URLs in camera objects never carry a secret; these are given only on request
 the password (``rtsp://viewer:TOKEN@host:8554/camera0``), HLS and WebRTC as ``?jwt=TOKEN``.
 MediaMTX checks a session's token when it starts, so a stream that started keeps playing
 after the token expires; HLS asks again per request and needs a fresh URL then.
+``url_with_token`` and ``urls_with_token`` are pure; ``token_fields`` mints the token.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from .auth import Role
+from .context import RpcContext
+from .session import Session
 
 STREAM_TOKEN_TTL = 600  # seconds; capped by auth.token_expiry
 TOKEN_USER = "viewer"  # any user name does: the token is the password
@@ -27,3 +33,14 @@ def url_with_token(url: str, token: str) -> str:
 
 def urls_with_token(urls: dict[str, str], token: str) -> dict[str, str]:
     return {kind: url_with_token(url, token) for kind, url in urls.items()}
+
+
+def token_fields(ctx: RpcContext, session: Session, urls: dict[str, str]) -> dict[str, Any]:
+    """``stream_url_with_token`` (RTSP), ``streams_with_token`` and ``token_expires_in``: the
+    caller's identity as a short-lived viewer JWT."""
+    auth = ctx.authenticator
+    ttl = min(STREAM_TOKEN_TTL, auth.token_expiry)
+    user = session.principal.user_id if session.principal is not None else "viewer"
+    with_token = urls_with_token(urls, auth.mint(user, Role.VIEWER, ttl))
+    return {"stream_url_with_token": with_token.get("rtsp"), "streams_with_token": with_token,
+            "token_expires_in": ttl}

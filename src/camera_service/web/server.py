@@ -26,6 +26,7 @@ from ..config.model import AuthConfig, ServerConfig
 from ..errors import ConfigError, ServiceStartError
 from ..events import EventBus
 from ..lifecycle import Component
+from ..links import public_base
 from ..models import ComponentHealth, Notification
 from ..rpc import protocol
 from ..rpc.context import RpcContext
@@ -92,7 +93,7 @@ class ApiServer(Component):
         app.router.add_get("/health", self._health)
         app.router.add_get("/health/ready", self._ready)
         app.router.add_get("/metrics", self._metrics)
-        FileRoutes(self.ctx).add_to(app)
+        FileRoutes(self.ctx, lambda: self.config.allowed_origins).add_to(app)
         self.stream_auth.add_to(app)
         return app
 
@@ -112,10 +113,13 @@ class ApiServer(Component):
                 raise ServiceStartError(where) from None
             raise ConfigError([("server.port", where)]) from None
         self.port = int(self._runner.addresses[0][1])
+        tls = ssl_context is not None
+        self.ctx.public_base = public_base(self.config.public_url, self.config.public_host, tls, self.port)
         self._unsubscribe = self._bus.subscribe(self._on_notification)
         self._serving, self._state = True, "serving"
         scheme = "wss" if ssl_context else "ws"
         log.info("API listening on %s://%s:%d/ws", scheme, self.config.host, self.port)
+        log.info("download links on %s/files/ (valid %d s)", self.ctx.public_base, self.config.link_ttl)
         self.listening.set()
         if self._on_listening is not None:
             self._on_listening()
