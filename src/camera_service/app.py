@@ -34,6 +34,7 @@ from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
 from .cameras.stream_store import FILE_NAME as STREAMS_FILE
 from .config import Config, load_config
+from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
@@ -48,6 +49,7 @@ from .services import video_encoder
 from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
+from .web.stream_auth import reachable_from_loopback
 
 log = logging.getLogger(__name__)
 STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
@@ -101,14 +103,19 @@ class Application:
         )
 
         mtx_config, self.video_encoder = await video_encoder.resolve(cfg.mediamtx)
+        internal = internal_credentials(cfg)
+        api = internal.api
+        # MediaMTX asks our API server about our own API calls: talk to it once that listens
+        api_listening = asyncio.Event()
         mediamtx = MediaMTXClient(
-            session, cfg.mediamtx.api_url, user=cfg.mediamtx.api_user,
-            password=cfg.mediamtx.api_password, timeout=cfg.mediamtx.request_timeout,
+            session, cfg.mediamtx.api_url, user=api.user if api else None,
+            password=api.password if api else None, timeout=cfg.mediamtx.request_timeout,
         )
         self.streams = await stack.enter_async_context(
             StreamService(
                 mediamtx, self.registry, mtx_config, cfg.server.public_host, self.clock,
-                unit_state=lambda: unit_state(cfg.mediamtx.unit),
+                unit_state=lambda: unit_state(cfg.mediamtx.unit), credentials=internal,
+                not_before=api_listening if cfg.mediamtx.stream_auth == "service" else None,
             )
         )
 
@@ -125,12 +132,19 @@ class Application:
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
             video_encoder=video_encoder.describe(self.video_encoder),
+            internal=internal,
         )
-        self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
+        self.api = await stack.enter_async_context(
+            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
+        )
         log.info(
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
             extra={"COMPONENT": "app"},
         )
+        if cfg.mediamtx.stream_auth == "service" and not reachable_from_loopback(cfg.server.host):
+            log.warning("server.host %s is not reachable over loopback: MediaMTX cannot ask "
+                        "/mediamtx/auth and refuses every stream", cfg.server.host,
+                        extra={"COMPONENT": "app"})
 
     @property
     def port(self) -> int:
@@ -159,6 +173,15 @@ class Application:
                     extra={"COMPONENT": "app"},
                 )
         log.info("configuration reloaded", extra={"COMPONENT": "app"})
+
+
+def internal_credentials(cfg: Config) -> InternalCredentials:
+    """Fresh publisher/reader credentials for a MediaMTX that asks us (``stream_auth:
+    service``); the configured MediaMTX API credential, generated when none is given."""
+    m = cfg.mediamtx
+    if m.stream_auth == "service":
+        return InternalCredentials.generate(m.api_user, m.api_password)
+    return InternalCredentials.unmanaged(m.api_user, m.api_password)
 
 
 async def run(config: Config, notifier: Notifier) -> int:

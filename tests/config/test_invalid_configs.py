@@ -74,6 +74,8 @@ CASES: list[tuple[str, str, str]] = [
      "cameras.discovery.hosts: required when discovery is enabled"),
     ("discovery interval too short", OK + "cameras:\n  discovery:\n    scan_interval: 1\n",
      "cameras.discovery.scan_interval: must be 0"),
+    ("stream auth unknown", OK + "mediamtx:\n  stream_auth: open\n",
+     "mediamtx.stream_auth: expected one of service, none"),
     ("public url without scheme", OK + "server:\n  public_url: cams.example:8002\n",
      "server.public_url: expected a URL"),
     ("public url with a query", OK + "server:\n  public_url: 'https://cams.example/?x=1'\n",

@@ -39,7 +39,7 @@ hls: yes
 hlsAddress: 127.0.0.1:{hls}
 webrtc: no
 srt: no
-paths: {{}}
+{extra}paths: {{}}
 """
 ENV = {
     "MTX_RTSPTRANSPORTS": "tcp",  # v1.x: no UDP listeners to collide with
@@ -63,7 +63,7 @@ def find_mediamtx() -> tuple[str | None, str]:
     return None, f"no MediaMTX binary: {HOW}"
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
     socks = []
     try:
         for _ in range(n):
@@ -77,11 +77,16 @@ def _free_ports(n: int) -> list[int]:
 
 
 class MediaMTXProcess:
-    def __init__(self, binary: str, workdir: Path, ready_timeout: float = 10.0) -> None:
+    def __init__(self, binary: str, workdir: Path, ready_timeout: float = 10.0,
+                 env: dict[str, str] | None = None, extra_config: str = "") -> None:
+        """``env``: further ``MTX_*`` settings (override the file); ``extra_config``: YAML
+        lines for keys the file does not set (e.g. ``authMethod: http``)."""
         self.binary = binary
+        self.env = dict(env or {})
+        self.extra_config = extra_config
         self.workdir = workdir
         self.ready_timeout = ready_timeout
-        self.api_port, self.rtsp_port, self.hls_port, self.webrtc_port = _free_ports(4)
+        self.api_port, self.rtsp_port, self.hls_port, self.webrtc_port = free_ports(4)
         self.config_file = workdir / "mediamtx.yml"
         self.log_file = workdir / "mediamtx.log"
         self._proc: asyncio.subprocess.Process | None = None
@@ -102,12 +107,13 @@ class MediaMTXProcess:
 
     async def start(self) -> None:
         """Start (same ports every time) and wait, bounded, until its API answers."""
+        extra = self.extra_config.rstrip("\n") + "\n" if self.extra_config else ""
         self.config_file.write_text(CONFIG.format(api=self.api_port, rtsp=self.rtsp_port,
-                                                  hls=self.hls_port))
+                                                  hls=self.hls_port, extra=extra))
         with self.log_file.open("ab") as log:
             self._proc = await asyncio.create_subprocess_exec(
                 self.binary, str(self.config_file),
-                cwd=self.workdir, env={**os.environ, **ENV},
+                cwd=self.workdir, env={**os.environ, **ENV, **self.env},
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True,
             )
@@ -121,7 +127,7 @@ class MediaMTXProcess:
                 try:
                     async with session.get(self.api_url + "/v3/info",
                                            timeout=aiohttp.ClientTimeout(total=1)) as r:
-                        if r.status == 200:
+                        if r.status in (200, 401):  # 401: up, and asking for credentials
                             return
                 except (aiohttp.ClientError, TimeoutError):
                     pass

@@ -180,6 +180,15 @@ def test_mediamtx_role_configures_a_hardened_unit_without_the_binary(
                   "print(c['apiAddress'], c['rtspAddress'], c['webrtcAddress'], c['hlsAddress'])")
         rendered = container.run(f"python3 -c {shlex.quote(script)}").check().stdout.split()
         assert rendered == ["127.0.0.1:9997", ":8554", ":8889", ":8888"]
+        # stream auth through camera-service, nothing excluded, MoQ/RTMP/SRT closed
+        script = ("import json, yaml; c = yaml.safe_load(open('/etc/mediamtx/mediamtx.yml')); "
+                  "print(json.dumps([c[k] for k in ('authMethod', 'authHTTPAddress', "
+                  "'authHTTPExclude', 'moq', 'rtmp', 'srt')]))")
+        auth = json.loads(container.run(f"python3 -c {shlex.quote(script)}").check().stdout)
+        assert auth == ["http", "http://127.0.0.1:8002/mediamtx/auth", [], False, False, False]
+        # the internal API credential: generated on the host, root only, kept by the rerun
+        assert container.run("stat -c '%U %a' /etc/mediamtx/api-credential").check().stdout.split() == [
+            "root", "600"]
         out = container.run("systemd-analyze security --offline=true --no-pager "
                             "/etc/systemd/system/mediamtx.service").check().stdout
         match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)

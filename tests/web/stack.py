@@ -25,6 +25,7 @@ from camera_service.config.model import (
     ServerConfig,
     StorageConfig,
 )
+from camera_service.credentials import InternalCredentials
 from camera_service.events import EventBus
 from camera_service.media import Storage
 from camera_service.mediamtx.client import MediaMTXClient
@@ -76,7 +77,7 @@ def make_config(tmp: Path, api_key_file: Path | None = None, **server: Any) -> C
         min_free_mb=0,
     )
     return Config(
-        server=ServerConfig(host="127.0.0.1", port=0, **server),
+        server=ServerConfig(**{"host": "127.0.0.1", "port": 0, **server}),
         auth=AuthConfig(jwt_secret=SECRET, api_key_file=api_key_file),
         mediamtx=MediaMTXConfig(
             api_url=f"http://127.0.0.1:{closed_port()}", request_timeout=1.0, health_interval=0.5
@@ -125,6 +126,7 @@ async def api_stack(
     with_streams: bool = True,
     api_key_file: Path | None = None,
     clock: Clock | None = None,
+    internal: InternalCredentials | None = None,
     **server: Any,
 ) -> AsyncIterator[Stack]:
     config = make_config(tmp, api_key_file, **server)
@@ -140,7 +142,8 @@ async def api_stack(
                 StreamService(client, registry, config.mediamtx, config.server.public_host)
             )
         ctx = RpcContext(
-            cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock()
+            cameras=registry, config=config, streams=streams, files=storage, clock=clock or Clock(),
+            internal=internal,
         )
         api = await stack.enter_async_context(ApiServer(config.server, config.auth, ctx, bus))
         await stack.enter_async_context(CameraNotifier(registry, ctx, bus))

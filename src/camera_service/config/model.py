@@ -55,6 +55,7 @@ class MediaMTXConfig:
     video_encoder: str = "auto"  # auto: h264_v4l2m2m, h264_vaapi or libx264, as the host has
     start_timeout: float = 10.0
     close_after: float = 10.0
+    stream_auth: str = "service"  # service: MediaMTX asks us (web/stream_auth.py); none
     stream_keepalive: float = 3600.0  # start_streaming keeps a stream this long (auto_close_after)
     vaapi_device: str = ""  # h264_vaapi's render node ("": the first that encodes H.264)
 

@@ -15,6 +15,7 @@ import voluptuous as vol
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 RECORDING_FORMATS = ("fmp4", "mp4", "mkv")
 CAMERA_ID = re.compile(r"^camera\d+$")
+STREAM_AUTH = ("service", "none")
 
 
 def _got(value: Any) -> str:
@@ -208,6 +209,7 @@ MEDIAMTX = {
     vol.Optional("video_encoder"): string,
     vol.Optional("start_timeout"): number(0),
     vol.Optional("close_after"): number(0),
+    vol.Optional("stream_auth"): one_of(*STREAM_AUTH),
     vol.Optional("stream_keepalive"): number(0),
     vol.Optional("vaapi_device"): path,
 }

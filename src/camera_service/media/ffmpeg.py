@@ -27,6 +27,7 @@ import collections
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 from collections.abc import Sequence
@@ -59,6 +60,15 @@ FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
 STDERR_LINES = 40
 STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
 PROBE_TIMEOUT = 15.0
+
+
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` without the ``user:password@`` of any URL in it: ffmpeg prints its input URL
+    in errors, and reader URLs carry the internal reader credential (or a camera's own)."""
+    return _USERINFO.sub(r"\g<scheme>", text) if "@" in text else text
 
 
 def input_args(url: str, io_timeout: float, fast_probe: bool = False) -> list[str]:
@@ -155,10 +165,10 @@ class FFmpegProcess:
             *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")
             for line in lines:
                 if line.strip():
-                    self._stderr.append(line.decode(errors="replace").rstrip())
+                    self._stderr.append(redact_userinfo(line.decode(errors="replace").rstrip()))
             pending = pending[-4096:]
         if pending.strip():
-            self._stderr.append(pending.decode(errors="replace").rstrip())
+            self._stderr.append(redact_userinfo(pending.decode(errors="replace").rstrip()))
 
     async def wait(self, within: float | None = None) -> int:
         """The exit code; raises ``TimeoutError`` when still running after ``within`` seconds."""

@@ -14,6 +14,9 @@
 
 MediaMTX expands ``$RTSP_PORT`` and ``$MTX_PATH`` in ``runOnDemand`` and splits it like a
 POSIX shell (no shell runs), so arguments are quoted with ``shlex.quote``.
+
+With stream auth (``credentials.py``), the publish URL carries the internal publisher
+credential: MediaMTX asks our API server, which lets only that credential publish.
 """
 
 from __future__ import annotations
@@ -25,12 +28,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..config.model import MediaMTXConfig
+from ..credentials import Credential
 from ..errors import CameraUnavailable
 from ..models import Camera, CameraKind, CameraMode
 from .duration import format_duration
 
 CAMERA_PATH = re.compile(r"^camera\d+$")
 PUBLISH_URL = "rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH"
+
+
+def publish_url(publisher: Credential | None = None) -> str:
+    """Where a ``runOnDemand`` publisher sends its stream, with our credential if any."""
+    if publisher is None:
+        return PUBLISH_URL
+    return f"rtsp://{publisher.userinfo}127.0.0.1:$RTSP_PORT/$MTX_PATH"
+
 FFMPEG = "ffmpeg"
 TEST_PATTERN_FORMAT = "testsrc2"
 
@@ -83,13 +95,14 @@ def encoder_args(encoder: str, fps: float, vaapi_device: str = "") -> list[str]:
     return ["-c:v", encoder, "-pix_fmt", "yuv420p", "-g", gop, "-b:v", "2M"]
 
 
-def _command(input_args: list[str], output_args: list[str]) -> str:
+def _command(input_args: list[str], output_args: list[str],
+             publisher: Credential | None = None) -> str:
     args = [FFMPEG, "-hide_banner", "-loglevel", "warning", "-nostdin", *input_args,
             "-an", *output_args, "-f", "rtsp", "-rtsp_transport", "tcp"]
-    return " ".join(shlex.quote(a) for a in args) + " " + PUBLISH_URL
+    return " ".join(shlex.quote(a) for a in args) + " " + publish_url(publisher)
 
 
-def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
+def usb_command(camera: Camera, cfg: MediaMTXConfig, publisher: Credential | None = None) -> str:
     mode = _check_mode(camera)
     if not camera.device_node:
         raise CameraUnavailable(camera.id, "no device node")
@@ -100,7 +113,7 @@ def usb_command(camera: Camera, cfg: MediaMTXConfig) -> str:
            "-framerate", _fps(mode.fps), "-i", camera.device_node]
     out = ["-c:v", "copy"] if input_format in COPY_FORMATS else encoder_args(
         cfg.video_encoder, mode.fps, cfg.vaapi_device)
-    return _command(inp, out)
+    return _command(inp, out, publisher)
 
 
 def test_pattern_source(camera: Camera) -> str:
@@ -109,10 +122,11 @@ def test_pattern_source(camera: Camera) -> str:
     return f"{TEST_PATTERN_FORMAT}=size={mode.resolution}:rate={_fps(mode.fps)}"
 
 
-def test_pattern_command(camera: Camera, cfg: MediaMTXConfig) -> str:
+def test_pattern_command(camera: Camera, cfg: MediaMTXConfig,
+                         publisher: Credential | None = None) -> str:
     mode = _check_mode(camera)
     inp = ["-re", "-f", "lavfi", "-i", test_pattern_source(camera)]
-    return _command(inp, encoder_args(cfg.video_encoder, mode.fps, cfg.vaapi_device))
+    return _command(inp, encoder_args(cfg.video_encoder, mode.fps, cfg.vaapi_device), publisher)
 
 
 def csi_conf(camera: Camera) -> dict[str, Any]:
@@ -137,7 +151,8 @@ def csi_conf(camera: Camera) -> dict[str, Any]:
     return conf
 
 
-def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
+def path_conf_for(camera: Camera, cfg: MediaMTXConfig,
+                  publisher: Credential | None = None) -> dict[str, Any]:
     """The ``PathConf`` body for one camera. Raises ``CameraUnavailable`` when the camera
     lacks what its kind needs (a probed mode, a device node, a source URL)."""
     if camera.kind is CameraKind.NETWORK:
@@ -152,9 +167,9 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig) -> dict[str, Any]:
     if camera.kind is CameraKind.CSI:
         return csi_conf(camera)
     if camera.kind is CameraKind.USB:
-        command = usb_command(camera, cfg)
+        command = usb_command(camera, cfg, publisher)
     elif camera.kind is CameraKind.TEST_PATTERN:
-        command = test_pattern_command(camera, cfg)
+        command = test_pattern_command(camera, cfg, publisher)
     else:  # pragma: no cover - a new CameraKind must be handled here
         raise CameraUnavailable(camera.id, f"unknown camera kind {camera.kind!r}")
     return {
@@ -173,7 +188,7 @@ def wants_path(camera: Camera) -> bool:
 
 
 def desired_paths(
-    cameras: Iterable[Camera], cfg: MediaMTXConfig
+    cameras: Iterable[Camera], cfg: MediaMTXConfig, publisher: Credential | None = None
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """``({path name: PathConf}, {camera id: why it has no path})`` for the cameras that
     should be published now."""
@@ -183,7 +198,7 @@ def desired_paths(
         if not wants_path(camera):
             continue
         try:
-            desired[camera.id] = path_conf_for(camera, cfg)
+            desired[camera.id] = path_conf_for(camera, cfg, publisher)
         except CameraUnavailable as e:
             problems[camera.id] = e.reason
     return desired, problems

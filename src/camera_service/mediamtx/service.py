@@ -29,6 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ..config.model import MediaMTXConfig
+from ..credentials import InternalCredentials
 from ..errors import CameraUnavailable, MediaMTXError, MediaMTXUnavailable
 from ..lifecycle import Component
 from ..models import (
@@ -59,6 +60,7 @@ COALESCE = 0.05  # camera events this close together give one reconcile (s)
 UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
 UNIT_STATE_TIMEOUT = 3.0
 STOP_TIMEOUT = 5.0
+NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
 
 UnitStateReader = Callable[[], Awaitable[str | None]]
 HealthHook = Callable[[ComponentHealth], None]
@@ -87,8 +89,15 @@ class StreamService(Component):
         clock: Clock | None = None,
         unit_state: UnitStateReader | None = None,
         on_health_change: HealthHook | None = None,
+        credentials: InternalCredentials | None = None,
+        not_before: asyncio.Event | None = None,
     ) -> None:
+        """``not_before``: the first health check waits for it (at most ``NOT_BEFORE_LIMIT``):
+        with stream auth MediaMTX asks our API server about our own API calls, so asking
+        before it listens would only be refused."""
         self._client = client
+        self._credentials = credentials or InternalCredentials()
+        self._not_before = not_before
         self._cameras = cameras
         self._config = config
         self._public_host = _host(public_host)
@@ -156,14 +165,18 @@ class StreamService(Component):
         """Where this host's own readers (ffmpeg snapshots, recordings) read ``camera``:
         MediaMTX on loopback. While MediaMTX is unavailable: a network camera's own URL, and
         the test pattern's lavfi source (``LAVFI_PREFIX``), so a machine without MediaMTX
-        still has snapshots and recordings of it. A USB camera has no other way in."""
+        still has snapshots and recordings of it. A USB camera has no other way in.
+        With stream auth the URL carries the internal reader credential (never shown to
+        clients: only our ffmpeg gets it)."""
         if not self._available:
             if camera.kind is CameraKind.NETWORK and camera.source_url:
                 return camera.source_url
             if camera.kind is CameraKind.TEST_PATTERN:
                 with contextlib.suppress(CameraUnavailable):  # no usable mode: the default
                     return LAVFI_PREFIX + test_pattern_source(camera)
-        return f"rtsp://127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
+        reader = self._credentials.reader
+        userinfo = reader.userinfo if reader is not None else ""
+        return f"rtsp://{userinfo}127.0.0.1:{self._config.rtsp_port}/{self.stream_name(camera.id)}"
 
     async def stream_status(self, camera_id: str) -> StreamState:
         name = self.stream_name(camera_id)
@@ -227,7 +240,7 @@ class StreamService(Component):
         ``MediaMTXUnavailable`` / ``MediaMTXError`` when the path list cannot be read."""
         async with self._lock:
             cameras = self._cameras.cameras()
-            desired, problems = desired_paths(cameras, self._config)
+            desired, problems = desired_paths(cameras, self._config, self._credentials.publisher)
             self._note_problems(problems)
             desired.update(self.keeper.paths(cameras, desired, self.reader_url))
             self._managed.update(desired)
@@ -318,6 +331,9 @@ class StreamService(Component):
 
     # -- health ------------------------------------------------------------------------------
     async def _health_loop(self) -> None:
+        if self._not_before is not None and not await _wait(self._not_before, NOT_BEFORE_LIMIT):
+            log.warning("API server not listening after %.0f s; asking MediaMTX anyway",
+                        NOT_BEFORE_LIMIT, extra={"COMPONENT": COMPONENT})
         retry = FIRST_RETRY
         cap = max(FIRST_RETRY, self._config.health_interval / 2)
         while True:

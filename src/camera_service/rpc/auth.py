@@ -148,11 +148,14 @@ def mint_token(secret: str, user_id: str, role: Role, expires_in: float, now: fl
 
 
 class Authenticator:
-    def __init__(self, config: AuthConfig, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: AuthConfig, clock: Clock | None = None, keys: dict[str, ApiKey] | None = None
+    ) -> None:
+        """``keys`` (hash → ApiKey, from ``parse_key_file``) instead of reading the file."""
         self._clock = clock or Clock()
         self._config = config
         self._secret = _secret(config)
-        self._keys = _load_keys(config.api_key_file)
+        self._keys = dict(keys) if keys is not None else _load_keys(config.api_key_file)
         self._link_key: tuple[str | None, bytes] | None = None
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..config.model import Config
+from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..links import FileLinks, LinkSigner, public_base
 from ..models import Clock, ComponentHealth
@@ -38,6 +39,7 @@ class RpcContext:
     api_health: HealthCheck | None = None  # set by the web server
     external: ExternalStreams | None = None  # add/remove network cameras at run time
     discovery: StreamDiscovery | None = None  # RTSP discovery
+    internal: InternalCredentials | None = None  # MediaMTX stream auth (credentials.py)
     public_base: str | None = None  # absolute base of download links, set once the API listens
     sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
     video_encoder: Mapping[str, object] | None = None  # the H.264 encoder chosen, and why

@@ -19,6 +19,7 @@ from ..models import Camera, CameraStatus, KeptStream, StreamReport, StreamState
 from .context import RpcContext
 from .present import iso_time
 from .session import Session
+from .stream_tokens import token_fields
 
 Args = dict[str, Any]
 
@@ -87,7 +88,7 @@ async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
             available, consumers = report.state.ready, report.state.readers
             status = ("READY" if available else
                       "ERROR" if report.status == "ERROR" else "NOT_READY")
-    return {
+    out = {
         "device": camera.id,
         "stream_name": ctx.stream_name(camera.id),
         "stream_url": urls.get("rtsp"),
@@ -96,6 +97,9 @@ async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
         "stream_status": status,
         "streams": urls,
     }
+    if args.get("with_token"):
+        out.update(token_fields(ctx, session, urls))
+    return out
 
 
 async def get_stream_status(ctx: RpcContext, session: Session, args: Args) -> Any:

@@ -73,6 +73,9 @@ TOPICS_PARAM = Param(
     + ", ".join(f"{k} = {' '.join(v)}" for k, v in ALIASES.items()),
 )
 
+WITH_TOKEN = Param("with_token", "boolean", default=False,
+                   description="also stream URLs with a short-lived viewer token in them")
+
 V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
 _TABLE: tuple[Method, ...] = (
@@ -123,7 +126,8 @@ _TABLE: tuple[Method, ...] = (
     _m("get_snapshot_info", V, h.get_snapshot_info, "One snapshot.", (FILENAME,)),
     _m("delete_recording", A, h.delete_recording, "Delete a recording.", (FILENAME,)),
     _m("delete_snapshot", A, h.delete_snapshot, "Delete a snapshot.", (FILENAME,)),
-    _m("get_stream_url", V, hstr.get_stream_url, "A camera's stream URL and readiness.", (DEVICE,)),
+    _m("get_stream_url", V, hstr.get_stream_url, "A camera's stream URL and readiness.",
+       (DEVICE, WITH_TOKEN)),
     _m("get_stream_status", V, hstr.get_stream_status, "A camera's stream: status, MediaMTX path.",
        (DEVICE,)),
     _m("get_streams", V, hstr.get_streams, "Every camera path's MediaMTX state.", result="array"),

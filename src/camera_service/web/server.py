@@ -1,5 +1,6 @@
-"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``, and the
-web console at ``/`` (``console.py``).
+"""The API's one HTTP server (aiohttp): ``/ws``, ``/health``, ``/metrics``, ``/files``, the
+web console at ``/`` (``console.py``) and ``/mediamtx/auth`` (MediaMTX's stream
+authentication, loopback only: ``stream_auth_route``).
 
 ``/health`` answers 200 while the API serves (liveness) and 503 while it is starting or
 stopping; its body tells readiness: ``status`` is ``ok`` when every component is healthy,
@@ -39,6 +40,7 @@ from .files import FileRoutes
 from .frames import text_frame
 from .metrics import make_registry
 from .security import origin_allowed
+from .stream_auth_route import StreamAuthCollector, StreamAuthRoute
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class ApiServer(Component):
         self.listening = asyncio.Event()
         self.port = 0
         self._registry = make_registry(ctx, lambda: len(self._connections))
+        self.stream_auth = StreamAuthRoute(ctx)
+        self._registry.register(StreamAuthCollector(self.stream_auth.metrics))  # type: ignore[arg-type]
         ctx.api_health = self.health
         ctx.sessions = lambda: [c.session for c in self._connections]
 
@@ -94,6 +98,7 @@ class ApiServer(Component):
         app.router.add_get("/metrics", self._metrics)
         FileRoutes(self.ctx, lambda: self.config.allowed_origins).add_to(app)
         ConsoleRoutes(self.ctx).add_to(app)
+        self.stream_auth.add_to(app)
         return app
 
     async def start(self) -> None:

@@ -1,0 +1,207 @@
+"""Streams guarded by the service's own accounts, with a real MediaMTX (``authMethod: http``
+pointed at the whole service's ``/mediamtx/auth``; suite ``mediamtx``, skipped without a
+binary): anonymous RTSP, HLS and WHEP reads are refused, viewer tokens read, nobody but our
+publisher publishes, our snapshots and recordings still work, and a changed API key file
+(what SIGHUP reloads) applies to the next stream session."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from mediamtx_process import MediaMTXProcess, free_ports
+from mediamtx_support import T
+
+from camera_service.app import Application
+from camera_service.config import load_config
+from camera_service.credentials import PUBLISHER_USER, READER_USER
+from camera_service.mediamtx.client import MediaMTXClient
+from camera_service.rpc.auth import Role, key_file_entry
+
+pytestmark = pytest.mark.mediamtx
+
+SECRET = "live-stream-auth-secret-0123456789abcdef"
+FIRST_KEY, SECOND_KEY = "csk_live-first-key-0123456789", "csk_live-second-key-0123456789"
+
+
+@dataclass
+class Guarded:
+    app: Application
+    mediamtx: MediaMTXProcess
+    keys: Path
+
+    @property
+    def rtsp(self) -> str:
+        return f"127.0.0.1:{self.mediamtx.rtsp_port}"
+
+    def token(self, role: Role = Role.VIEWER) -> str:
+        return self.app.api.ctx.authenticator.mint("live", role, 600)
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, limit: float = 3 * T) -> None:
+    deadline = time.monotonic() + limit
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {limit}s: {what}")
+        await asyncio.sleep(0.1)
+
+
+async def run_ffmpeg(*args: str, limit: float = 3 * T) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", *args,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), limit)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return -9, "timed out"
+    assert proc.returncode is not None
+    return proc.returncode, err.decode(errors="replace")
+
+
+async def read_rtsp(url: str, out: Path) -> tuple[int, str]:
+    return await run_ffmpeg("-rtsp_transport", "tcp", "-i", url, "-frames:v", "1", "-y", str(out))
+
+
+@pytest.fixture
+async def guarded(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Guarded]:
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, FIRST_KEY))
+    webrtc_udp = free_ports(1)[0]
+    # MediaMTX's ports are chosen now; it starts once the service listens (it asks the service)
+    mediamtx = MediaMTXProcess(mediamtx_bin, tmp_path, ready_timeout=T)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "server: {host: 127.0.0.1, port: 0}\n"
+        f"auth: {{jwt_secret: {SECRET}, api_key_file: {keys}}}\n"
+        f"mediamtx: {{api_url: '{mediamtx.api_url}', rtsp_port: {mediamtx.rtsp_port}, "
+        f"hls_port: {mediamtx.hls_port}, webrtc_port: {mediamtx.webrtc_port}, "
+        "health_interval: 0.5, reconcile_interval: 1, close_after: 5, start_timeout: 10}\n"
+        "cameras: {udev: false, include: [], "
+        "test_pattern: {enabled: true, width: 320, height: 240, fps: 10}}\n"
+        f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
+    )
+    async with Application(load_config(config)) as app:
+        # what the mediamtx role writes: every action asks the service, nothing excluded
+        mediamtx.extra_config = (f"authMethod: http\nauthHTTPAddress: http://127.0.0.1:{app.port}"
+                                 "/mediamtx/auth\nauthHTTPExclude: []\n")
+        mediamtx.env.update({
+            "MTX_WEBRTC": "yes",
+            "MTX_WEBRTCADDRESS": f"127.0.0.1:{mediamtx.webrtc_port}",
+            "MTX_WEBRTCLOCALUDPADDRESS": f"127.0.0.1:{webrtc_udp}",
+            "MTX_WEBRTCLOCALTCPADDRESS": "",
+        })
+        await mediamtx.start()
+        try:
+            g = Guarded(app, mediamtx, keys)
+            internal = app.api.ctx.internal
+            assert internal is not None and internal.api is not None
+            async with aiohttp.ClientSession() as session:
+                client = MediaMTXClient(session, mediamtx.api_url, user=internal.api.user,
+                                        password=internal.api.password, timeout=T / 2)
+
+                async def configured() -> bool:
+                    return any(c.name == "camera0" for c in await client.config_paths_list())
+
+                await until(configured, "camera0 configured in MediaMTX through its guarded API")
+            yield g
+        finally:
+            await mediamtx.stop()
+            print(f"--- MediaMTX log (tail) ---\n{mediamtx.log_tail()}")
+
+
+async def test_anonymous_rtsp_read_is_refused_and_a_viewer_token_reads(
+    guarded: Guarded, tmp_path: Path
+) -> None:
+    rc, err = await read_rtsp(f"rtsp://{guarded.rtsp}/camera0", tmp_path / "a.jpg")
+    assert rc != 0 and "401" in err, err
+    rc, err = await read_rtsp(f"rtsp://any:not-a-token@{guarded.rtsp}/camera0", tmp_path / "b.jpg")
+    assert rc != 0 and "401" in err, err
+    rc, err = await read_rtsp(f"rtsp://any:{guarded.token()}@{guarded.rtsp}/camera0",
+                              tmp_path / "c.jpg")
+    assert rc == 0, err
+    assert (await asyncio.to_thread((tmp_path / "c.jpg").read_bytes))[:2] == b"\xff\xd8"
+    rc, err = await read_rtsp(f"rtsp://{guarded.rtsp}/camera0?token={FIRST_KEY}", tmp_path / "d.jpg")
+    assert rc == 0, err
+
+
+async def test_anonymous_hls_is_refused_and_a_bearer_token_or_jwt_query_reads(guarded: Guarded) -> None:
+    url = f"http://127.0.0.1:{guarded.mediamtx.hls_port}/camera0/index.m3u8"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            assert r.status == 401
+        async with http.get(url, headers={"Authorization": "Bearer forged"}) as r:
+            assert r.status == 401
+        token = guarded.token()
+
+        async def playlist(**kwargs: object) -> bool:
+            async with http.get(url, **kwargs) as r:  # type: ignore[arg-type]
+                return r.status == 200 and (await r.text()).startswith("#EXTM3U")
+
+        await until(lambda: playlist(headers={"Authorization": f"Bearer {token}"}),
+                    "HLS playlist with a bearer token")
+        assert await playlist(params={"jwt": token})
+
+
+async def test_anonymous_whep_is_refused_and_a_token_gets_past_auth(guarded: Guarded) -> None:
+    url = f"http://127.0.0.1:{guarded.mediamtx.webrtc_port}/camera0/whep"
+    headers = {"Content-Type": "application/sdp"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data="v=0\r\n", headers=headers) as r:
+            assert r.status == 401
+        bearer = {**headers, "Authorization": f"Bearer {guarded.token()}"}
+        async with http.post(url, data="v=0\r\n", headers=bearer) as r:
+            # past the auth: MediaMTX now judges the (deliberately empty) offer
+            assert r.status not in (401, 403), r.status
+
+
+async def test_only_our_publisher_may_publish(guarded: Guarded) -> None:
+    source = ["-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5", "-t", "2",
+              "-c:v", "libx264", "-f", "rtsp", "-rtsp_transport", "tcp"]
+    for userinfo in ("", f"any:{guarded.token(Role.ADMIN)}@", f"{PUBLISHER_USER}:guessed@",
+                     f"{READER_USER}:guessed@"):
+        for path in ("camera0", "camera7"):
+            rc, _ = await run_ffmpeg(*source, f"rtsp://{userinfo}{guarded.rtsp}/{path}")
+            assert rc != 0, (userinfo, path)
+    # camera0 is configured: each attempt there was asked about and refused (camera7 is not:
+    # MediaMTX may turn it away before asking)
+    assert guarded.app.api.stream_auth.metrics.decisions.get(("publish", "refused"), 0) >= 4
+
+
+async def test_our_snapshots_and_recordings_still_work(guarded: Guarded) -> None:
+    app = guarded.app
+    camera = app.registry.get("camera0")
+    assert app.streams.reader_url(camera).startswith(f"rtsp://{READER_USER}:")
+    snapshot = await app.media.take_snapshot(camera, None)
+    assert snapshot.file_size > 0
+    assert (await asyncio.to_thread(Path(snapshot.path).read_bytes))[:2] == b"\xff\xd8"
+    recording = await app.media.start_recording(camera, None, "mp4")
+    await asyncio.sleep(3)
+    done = await app.media.stop_recording(camera.id)
+    assert done.file_size > 0, done
+    assert recording.filename == done.filename
+    decisions = app.api.stream_auth.metrics.decisions
+    assert decisions.get(("read", "allowed"), 0) >= 2 and decisions.get(("publish", "allowed"), 0) >= 1
+
+
+async def test_a_changed_api_key_file_applies_to_new_stream_sessions(
+    guarded: Guarded, tmp_path: Path
+) -> None:
+    first = f"rtsp://dash:{FIRST_KEY}@{guarded.rtsp}/camera0"
+    second = f"rtsp://dash:{SECOND_KEY}@{guarded.rtsp}/camera0"
+    assert (await read_rtsp(first, tmp_path / "1.jpg"))[0] == 0
+    assert (await read_rtsp(second, tmp_path / "2.jpg"))[0] != 0
+    guarded.keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, SECOND_KEY))
+    await guarded.app.reload(dataclasses.replace(guarded.app.config))  # what SIGHUP does
+    rc, err = await read_rtsp(first, tmp_path / "3.jpg")
+    assert rc != 0 and "401" in err, err
+    rc, err = await read_rtsp(second, tmp_path / "4.jpg")
+    assert rc == 0, err
