@@ -6,7 +6,8 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
 2. event bus and camera registry (pure state)
 3. camera monitor (udev, V4L2, network probes, test pattern)
 4. MediaMTX stream service (health + reconcile loops)
-5. storage and media service (snapshots, recordings; finalizes recordings on stop)
+5. storage and media service (snapshots, recordings; finalizes recordings on stop), then
+   the continuous recorder (modes, schedules, segments; finishes its segments on stop)
 6. notifier (camera events → client notifications)
 7. API server (listening) → ``READY=1``
 
@@ -34,6 +35,7 @@ from .config import Config, load_config
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
+from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
 from .mediamtx.client import MediaMTXClient
@@ -108,12 +110,19 @@ class Application:
             MediaService(cfg.storage, self.storage, self.bus, self.streams.reader_url, self.clock)
         )
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
+        self.recorder = await stack.enter_async_context(
+            Recorder(
+                cfg.cameras.recording, self.storage, self.registry, self.bus, self.streams.reader_url,
+                self.clock, foreign=self.media.is_busy,
+            )
+        )
 
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
+            recorder=self.recorder,
         )
         self.api = await stack.enter_async_context(ApiServer(cfg.server, cfg.auth, context, self.bus))
         log.info(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import (
     Camera,
@@ -24,6 +24,10 @@ from .models import (
     StorageInfo,
     StreamState,
 )
+from .recording_modes import ModeSpec
+
+if TYPE_CHECKING:
+    from .media.timeline import Timeline
 
 
 class CameraDirectory(Protocol):
@@ -102,3 +106,22 @@ class FileStore(Protocol):
     async def cleanup(self) -> CleanupResult:
         """``executed`` is false, with a ``reason``, when the policy is disabled."""
         ...
+
+
+class Recorder(Protocol):
+    """Continuous and scheduled recording (``media.recorder.Recorder``)."""
+
+    def spec_for(self, camera_id: str) -> ModeSpec: ...
+
+    def mode_source(self, camera_id: str) -> str:
+        """``api`` (set at run time), ``config`` (a per-camera override) or ``default``."""
+        ...
+
+    async def set_mode(self, camera_id: str, changes: dict[str, Any]) -> ModeSpec:
+        """Saves, then applies; raises ``InvalidParams`` naming the bad key, ``StorageError``
+        when it cannot be saved (the mode in force stays)."""
+        ...
+
+    def state(self, camera_id: str) -> dict[str, Any]: ...
+
+    def timeline(self, camera_id: str, frm: float | None, to: float | None) -> Timeline: ...

@@ -9,7 +9,7 @@ from .. import __version__
 from ..config.model import Config
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..models import Clock, ComponentHealth
-from ..ports import CameraDirectory, FileStore, Media, Streams
+from ..ports import CameraDirectory, FileStore, Media, Recorder, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
@@ -34,6 +34,7 @@ class RpcContext:
     health: Mapping[str, HealthCheck] = field(default_factory=dict)  # extra components
     auth: Authenticator | None = None  # built from config.auth when not given
     api_health: HealthCheck | None = None  # set by the web server
+    recorder: Recorder | None = None  # continuous/scheduled recording
 
     def __post_init__(self) -> None:
         if self.started_at < 0:
@@ -68,6 +69,11 @@ class RpcContext:
         if self.files is None:
             raise StorageError("the file store is not running")
         return self.files
+
+    def require_recorder(self) -> Recorder:
+        if self.recorder is None:
+            raise Unsupported("continuous recording")
+        return self.recorder
 
     def components(self) -> dict[str, ComponentHealth]:
         out: dict[str, ComponentHealth] = {}

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
+from . import handlers_recording_mode as hrm
 from .auth import Role
 from .context import RpcContext
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
@@ -132,6 +133,35 @@ _TABLE: tuple[Method, ...] = (
         h.unsubscribe_events,
         "Stop receiving topics (all when omitted).",
         (Param("topics", "array", items="string"),),
+    ),
+    _m(
+        "set_recording_mode",
+        OP,
+        hrm.set_recording_mode,
+        "Set a camera's continuous recording: off, continuous or a weekly schedule (host time "
+        "zone); saved and kept across restarts. Keys not given keep their value.",
+        (
+            DEVICE,
+            Param("mode", "string", enum=("off", "continuous", "schedule")),
+            Param("schedule", "array", items="object",
+                  description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]'),
+            Param("segment_seconds", "integer", minimum=1, maximum=86400),
+            Param("format", "string", enum=("fmp4", "mp4", "mkv")),
+            Param("retention", "object",
+                  description='{"max_age_days": n, "max_size_gb": n}; {} removes it'),
+        ),  # fmt: skip
+    ),
+    _m("get_recording_mode", V, hrm.get_recording_mode, "A camera's recording mode and state.", (DEVICE,)),
+    _m(
+        "get_recording_timeline",
+        V,
+        hrm.get_recording_timeline,
+        "A camera's recorded time ranges and the gaps between them with their causes.",
+        (
+            DEVICE,
+            Param("from", "number", minimum=0, description="Unix seconds (default: first segment)"),
+            Param("to", "number", minimum=0, description="Unix seconds (default: now)"),
+        ),
     ),
 )
 

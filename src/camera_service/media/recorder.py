@@ -1,0 +1,323 @@
+"""Continuous and scheduled recording of every camera (``ports.Recorder``).
+
+``Recorder`` runs one ``CameraWorker`` per camera in the registry, watches the free space
+of the recordings folder (every worker pauses below ``storage.min_free_mb`` and resumes
+once space is back, whether retention or a user freed it), applies per-camera retention,
+and answers the API: the mode of a camera (``set_mode`` saves it in the state folder
+before it is applied, so a restart or a crash keeps it) and its timeline.
+
+At start it recovers the segments of runs a crash left unrecorded (their ffmpeg list file
+is still there: the lifeline let ffmpeg finish the open segment) and notes the outage.
+Leaving the context finishes every segment gracefully (bounded) before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..config.model import RecordingConfig
+from ..errors import InvalidParams
+from ..events import EventBus
+from ..lifecycle import Component
+from ..models import Camera, CameraEvent, CameraEventKind, Clock, ComponentHealth, Notification, RetentionPolicy
+from ..ports import CameraDirectory
+from ..recording_modes import ModeSpec, spec_from_mapping
+from . import recorder_policy as policy
+from . import timeline as tl
+from .continuous import CameraWorker
+from .recording_store import RecordingStore
+from .retention import StoredFile, select_for_deletion
+from .segmenter import name_regex, parse_list
+from .storage import MB, Storage
+
+log = logging.getLogger(__name__)
+RUN_LIST = re.compile(r"^\.(camera\d+)_\d+\.\d+\.segments\.csv$")
+
+
+class Recorder(Component):
+    def __init__(
+        self,
+        config: RecordingConfig,
+        storage: Storage,
+        cameras: CameraDirectory,
+        bus: EventBus[Notification],
+        reader_url: Callable[[Camera], str],
+        clock: Clock | None = None,
+        *,
+        foreign: Callable[[Path], bool] = lambda p: False,
+        tick: float = 0.5,
+        disk_interval: float = 1.0,
+        start_timeout: float = 15.0,
+        io_timeout: float = 10.0,
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.cameras = cameras
+        self.bus = bus
+        self.reader_url = reader_url
+        self.clock = clock or Clock()
+        self.foreign = foreign
+        self.tick = tick
+        self.disk_interval = disk_interval
+        self.start_timeout = start_timeout
+        self.io_timeout = io_timeout
+        self.stop_timeout = storage.config.stop_timeout
+        self.directory = storage.config.recordings_dir
+        self.backoff = policy.Backoff(config.retry_min, config.retry_max)
+        self.store = RecordingStore(storage.config.state_dir)
+        self.workers: dict[str, CameraWorker] = {}
+        self.disk_ok = True
+        self.disk_reason = ""
+        self._loops: list[asyncio.Task[None]] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        storage.add_busy_check(self.is_busy)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.storage.start()
+        await self.store.load()
+        await self._recover()
+        await self._check_disk()
+        self._unsubscribe = self.cameras.subscribe(self.on_camera_event)
+        for camera in self.cameras.cameras():
+            self._worker(camera.id)
+        self._loops = [
+            asyncio.create_task(self._disk_loop(), name="recorder disk watch"),
+            asyncio.create_task(self._retention_loop(), name="recorder retention"),
+        ]
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        workers = list(self.workers.values())
+        await asyncio.gather(*(w.close("service stopping") for w in workers), return_exceptions=True)
+        self.workers.clear()
+        await self.store.save_journal()
+
+    def health(self) -> ComponentHealth:
+        recording = sum(w.phase is policy.Phase.RECORDING for w in self.workers.values())
+        failing = [w.camera_id for w in self.workers.values()
+                   if w.phase in (policy.Phase.RETRYING, policy.Phase.WAITING_CAMERA, policy.Phase.PAUSED_DISK)]  # fmt: skip
+        if failing:
+            return ComponentHealth("recorder", False, "degraded", f"not recording: {', '.join(failing)}")
+        return ComponentHealth("recorder", True, "ok", f"{recording} camera(s) recording")
+
+    def _worker(self, camera_id: str) -> CameraWorker:
+        worker = self.workers.get(camera_id)
+        if worker is None:
+            worker = self.workers[camera_id] = CameraWorker(self, camera_id)
+            worker.task = asyncio.create_task(self._guarded(worker), name=f"{camera_id} recorder")
+        return worker
+
+    async def _guarded(self, worker: CameraWorker) -> None:
+        while True:
+            try:
+                await worker.loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: recorder loop failed; restarting it", worker.camera_id)
+                await asyncio.sleep(1.0)
+
+    def on_camera_event(self, event: CameraEvent) -> None:
+        worker = self._worker(event.camera.id)
+        was = event.previous.connected if event.previous is not None else False
+        if event.kind is not CameraEventKind.REMOVED and event.camera.connected and not was:
+            worker.camera_changed()
+        worker.wake.set()
+
+    def publish(self, n: Notification) -> None:
+        self.bus.publish(n)
+
+    def is_busy(self, path: Path) -> bool:
+        return any(w.run is not None and w.run.owns_open(path) for w in list(self.workers.values()))
+
+    # --- modes -------------------------------------------------------------------------
+
+    def spec_for(self, camera_id: str) -> ModeSpec:
+        return self.store.modes.get(camera_id) or self.config.spec_for(camera_id)
+
+    def mode_source(self, camera_id: str) -> str:
+        if camera_id in self.store.modes:
+            return "api"
+        return "config" if camera_id in self.config.cameras else "default"
+
+    async def set_mode(self, camera_id: str, changes: dict[str, Any]) -> ModeSpec:
+        try:
+            spec = spec_from_mapping(changes, self.spec_for(camera_id))
+        except ValueError as e:
+            key, _, reason = str(e).partition(": ")
+            raise InvalidParams(key.split(".")[0].split("[")[0], str(e) if not reason else f"{key}: {reason}") from None
+        await self.store.save_modes({**self.store.modes, camera_id: spec})
+        log.info("%s: recording mode set to %s", camera_id, spec.mode,
+                 extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})  # fmt: skip
+        self._worker(camera_id).wake.set()
+        return spec
+
+    def state(self, camera_id: str) -> dict[str, Any]:
+        w = self.workers.get(camera_id)
+        run = w.run if w is not None else None
+        return {
+            "phase": w.phase.value if w is not None and w.phase is not None else "idle",
+            "status": policy.status_of(w.phase) if w is not None and w.phase is not None else "STOPPED",
+            "reason": w.reason if w is not None else "",
+            "since": w.since if w is not None else None,
+            "current_file": run.open_name if run is not None else None,
+        }
+
+    def timeline(self, camera_id: str, frm: float | None, to: float | None) -> tl.Timeline:
+        journal = self.store.camera(camera_id)
+        segments = list(journal.segments)
+        w = self.workers.get(camera_id)
+        if w is not None and w.run is not None and (seg := w.run.open_segment()) is not None:
+            segments.append(seg)
+        now = self.clock.time()
+        frm = frm if frm is not None else (segments[0].start if segments else now)
+        return tl.build(segments, journal.transitions, frm, to if to is not None else now)
+
+    # --- disk --------------------------------------------------------------------------
+
+    async def _check_disk(self) -> None:
+        try:
+            free = await self.storage.free_bytes_async()
+        except Exception as e:  # noqa: BLE001 - a statvfs error: keep the last state
+            log.debug("free space unknown: %s", e)
+            return
+        ok = not self.storage.below_min_free(free)
+        if ok != self.disk_ok:
+            self.disk_ok = ok
+            self.disk_reason = "" if ok else (
+                f"disk space low: {free // MB} MB free, minimum {self.storage.config.min_free_mb} MB"
+            )
+            for w in self.workers.values():
+                w.wake.set()
+
+    async def _disk_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.disk_interval)
+            await self._check_disk()
+
+    # --- retention ---------------------------------------------------------------------
+
+    async def _retention_loop(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self.config.retention_interval))
+            try:
+                await self.apply_retention()
+            except Exception:
+                log.exception("per-camera retention failed")
+
+    async def apply_retention(self) -> int:
+        """Delete each camera's oldest segments beyond its own retention (age, then total
+        size), never the open one. Returns how many files were deleted."""
+        deleted = 0
+        loop = asyncio.get_running_loop()
+        for camera_id in list(self.workers):
+            ret = self.spec_for(camera_id).retention
+            if ret is None:
+                continue
+            files = await loop.run_in_executor(None, _camera_files, self.directory, camera_id)
+            marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path)) for f in files]
+            victims: list[StoredFile] = []
+            now = self.clock.time()
+            if ret.max_age_days is not None:
+                victims += select_for_deletion(marked, RetentionPolicy(True, "age", ret.max_age_days), now, grace=0)
+            if ret.max_size_gb is not None:
+                left = [f for f in marked if f not in victims]
+                victims += select_for_deletion(
+                    left, RetentionPolicy(True, "size", max_size_gb=ret.max_size_gb), now, grace=0
+                )
+            n = await loop.run_in_executor(None, _unlink_all, [v.path for v in victims])
+            if n:
+                gone = {v.path.name for v in victims}
+                journal = self.store.camera(camera_id)
+                journal.segments = [s for s in journal.segments if s.name not in gone]
+                log.info("%s: retention deleted %d segment(s), %d MB", camera_id, n,
+                         sum(v.size for v in victims) // MB, extra={"CAMERA_ID": camera_id})  # fmt: skip
+                deleted += n
+        if deleted:
+            await self.store.save_journal()
+        return deleted
+
+    # --- crash recovery ----------------------------------------------------------------
+
+    async def _recover(self) -> None:
+        """Segments of runs a crash left in ffmpeg's list files go into the journal, and the
+        time the service was not running is noted as the cause of the gap that follows."""
+        loop = asyncio.get_running_loop()
+        lists = await loop.run_in_executor(None, _leftover_lists, self.directory)
+        for camera_id, path, text in lists:
+            journal = self.store.camera(camera_id)
+            rows = parse_list(text)
+            run = journal.open_run or {}
+            anchor = run.get("anchor") if run.get("list") == path.name else None
+            if anchor is None:
+                with contextlib.suppress(ValueError):
+                    anchor = float(path.name.split("_", 1)[1].removesuffix(".segments.csv"))
+            if rows and isinstance(anchor, int | float):
+                first = rows[0][1]
+                journal.add_segments([tl.Segment(n, anchor + s - first, anchor + e - first) for n, s, e in rows])
+            journal.open_run = None
+            await loop.run_in_executor(None, _unlink_all, [path])
+        for journal in self.store.journal.values():
+            journal.open_run = None
+            if journal.transitions and journal.transitions[-1].phase == policy.Phase.RECORDING.value:
+                end = journal.segments[-1].end if journal.segments else self.clock.time()
+                journal.add_transition(tl.Transition(end, "stopped", tl.NOT_RUNNING))
+        await self.store.save_journal()
+
+
+def _camera_files(directory: Path, camera_id: str) -> list[StoredFile]:
+    regexes = [name_regex(camera_id, f) for f in ("fmp4", "mkv")]
+    out = []
+    try:
+        with os.scandir(directory) as it:
+            for e in it:
+                if any(r.match(e.name) for r in regexes):
+                    with contextlib.suppress(OSError):
+                        st = e.stat(follow_symlinks=False)
+                        out.append(StoredFile(Path(e.path), st.st_size, st.st_mtime))
+    except OSError:
+        return []
+    return out
+
+
+def _unlink_all(paths: list[Path]) -> int:
+    n = 0
+    for p in paths:
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            continue
+    return n
+
+
+def _leftover_lists(directory: Path) -> list[tuple[str, Path, str]]:
+    out = []
+    try:
+        with os.scandir(directory) as it:
+            names = [e.name for e in it if e.name.startswith(".camera") and e.name.endswith(".segments.csv")]
+    except OSError:
+        return []
+    for name in names:
+        m = RUN_LIST.match(name)
+        if m is None:
+            continue  # a manual recording's list (".cameraN_stamp.mp4.segments.csv")
+        camera_id = m.group(1)
+        path = directory / name
+        with contextlib.suppress(OSError):
+            out.append((camera_id, path, path.read_text(errors="replace")))
+    return out
+
