@@ -34,6 +34,7 @@ from .timeline import Segment
 log = logging.getLogger(__name__)
 
 POLL = 0.05
+PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
 CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
 FORMAT_OPTIONS = {
     "fmp4": f"movflags={FRAGMENT_FLAGS}:flush_packets=1",
@@ -146,7 +147,8 @@ class SegmentRun:
                 files = await loop.run_in_executor(None, self._run_files)
                 size = await loop.run_in_executor(None, _size, self.directory / files[0]) if files else 0
                 if size > 0:
-                    self.anchor = self.clock.time()
+                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream
+                    self.anchor = max(self.started_wall, self.clock.time() - PROBE_LEAD)
                     self.open_name = files[-1]
                     return
                 if self._exit.done():

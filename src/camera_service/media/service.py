@@ -195,6 +195,7 @@ class MediaService(Component):
                 io_timeout=self.io_timeout,
                 on_end=self._ended,
                 clock=self.clock,
+                fps=camera.mode.fps if camera.mode is not None else None,
             )
             rec = await job.start()
             self._jobs[camera.id] = job
