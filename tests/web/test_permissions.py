@@ -41,6 +41,9 @@ MATRIX: dict[str, str | None] = {
     "get_server_info": "viewer",
     "subscribe_events": "viewer",
     "unsubscribe_events": "viewer",
+    "set_recording_mode": "operator",
+    "get_recording_mode": "viewer",
+    "get_recording_timeline": "viewer",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -59,6 +62,9 @@ PARAMS: dict[str, Any] = {
     "get_stream_status": {"device": "camera0"},
     "set_retention_policy": {"policy_type": "age", "max_age_days": 7, "enabled": False},
     "subscribe_events": {"topics": ["camera.connected"]},
+    "set_recording_mode": {"device": "camera0", "mode": "off"},
+    "get_recording_mode": {"device": "camera0"},
+    "get_recording_timeline": {"device": "camera0"},
 }
 
 

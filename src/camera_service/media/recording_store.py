@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import StorageError
 from ..recording_modes import ModeSpec, decode_modes, encode_modes
 from ..statefile import versioned_field, write_atomically
 from .timeline import Segment, Transition
@@ -80,6 +81,7 @@ class RecordingStore:
         self.modes: dict[str, ModeSpec] = {}
         self.journal: dict[str, CameraJournal] = {}
         self._lock = asyncio.Lock()
+        self._journal_failing = False
 
     async def load(self) -> None:
         loop = asyncio.get_running_loop()
@@ -93,7 +95,12 @@ class RecordingStore:
         """Save first, then put in force: a mode that cannot be saved is not applied."""
         text = encode_modes(modes)
         async with self._lock:
-            await asyncio.get_running_loop().run_in_executor(None, write_atomically, self.modes_path, text)
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, write_atomically, self.modes_path, text
+                )
+            except OSError as e:
+                raise StorageError(f"cannot save the recording mode: {e.strerror or e}") from e
         self.modes = dict(modes)
 
     async def save_journal(self) -> None:
@@ -104,8 +111,14 @@ class RecordingStore:
                     None, write_atomically, self.journal_path, text
                 )
             except OSError as e:  # a full disk must not stop recording: the journal catches up
-                log.warning("cannot save the recording journal: %s", e.strerror or e,
-                            extra={"COMPONENT": "media"})  # fmt: skip
+                if not self._journal_failing:
+                    log.warning("cannot save the recording journal: %s", e.strerror or e,
+                                extra={"COMPONENT": "media"})  # fmt: skip
+                self._journal_failing = True
+                return
+            if self._journal_failing:
+                log.info("recording journal saved again", extra={"COMPONENT": "media"})
+            self._journal_failing = False
 
 
 def _load(path: Path, decode: Any, empty: Any) -> Any:
