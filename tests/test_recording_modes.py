@@ -108,7 +108,9 @@ def test_saved_modes_read_back_the_same() -> None:
     assert decode_modes(encode_modes(modes)) == modes
 
 
-@pytest.mark.parametrize("text", ["[]", '{"version": 2, "cameras": {}}', '{"version": 1, "cameras": {"c": {"mode": 3}}}'])
+@pytest.mark.parametrize(
+    "text", ["[]", '{"version": 2, "cameras": {}}', '{"version": 1, "cameras": {"c": {"mode": 3}}}']
+)
 def test_a_damaged_modes_file_is_an_error_saying_what_is_wrong(text: str) -> None:
     with pytest.raises(ValueError):
         decode_modes(text)

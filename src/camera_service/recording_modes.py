@@ -172,7 +172,8 @@ def parse_window(value: Any, key: str) -> Window:
 def _positive(value: Any, key: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{key}: expected a number > 0, got {value!r}")
     return float(value)
 
@@ -193,7 +194,8 @@ def spec_from_mapping(data: Mapping[str, Any], base: ModeSpec | None = None, whe
         windows = data["schedule"] or []
         if not isinstance(windows, list):
             raise ValueError(f"{p}schedule: expected a list of windows")
-        spec = replace(spec, schedule=tuple(parse_window(w, f"{p}schedule[{i}]") for i, w in enumerate(windows)))
+        parsed = tuple(parse_window(w, f"{p}schedule[{i}]") for i, w in enumerate(windows))
+        spec = replace(spec, schedule=parsed)
     if "segment_seconds" in data:
         v = data["segment_seconds"]
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= DAY_SECONDS:

@@ -56,7 +56,7 @@ async def recorder_env(
     url: str,
     spec: ModeSpec,
     clock: Clock | None = None,
-    **kw: float,
+    start_timeout: float = 15.0,
 ) -> AsyncIterator[RecorderEnv]:
     bus: EventBus[Notification] = EventBus()
     events = Collector(bus)
@@ -65,6 +65,7 @@ async def recorder_env(
     clock = clock or Clock()
     async with Storage(config, clock) as storage:
         rec_config = RecordingConfig(default=spec, retry_min=0.25, retry_max=1.0)
-        async with Recorder(rec_config, storage, registry, bus, lambda c: c.source_url or "", clock,
-                            tick=0.25, disk_interval=0.25, **kw) as recorder:  # fmt: skip
+        recorder = Recorder(rec_config, storage, registry, bus, lambda c: c.source_url or "", clock,
+                            tick=0.25, disk_interval=0.25, start_timeout=start_timeout)  # fmt: skip
+        async with recorder:
             yield RecorderEnv(config, registry, recorder, events, clock)

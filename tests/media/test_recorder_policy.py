@@ -47,7 +47,8 @@ def test_each_cause_stops_a_running_recording_with_its_reason(
 
 
 def test_not_wanted_wins_over_every_fault() -> None:
-    d = decide(Inputs(0, wanted=False, idle_reason="outside the schedule", disk_ok=False, camera_ready=False), B)
+    faults = Inputs(0, wanted=False, idle_reason="outside the schedule", disk_ok=False, camera_ready=False)
+    d = decide(faults, B)
     assert (d.phase, d.reason) == (Phase.IDLE, "outside the schedule")
 
 

@@ -83,7 +83,7 @@ class RecordingConfig:
     default: ModeSpec = field(default_factory=ModeSpec)
     cameras: Mapping[str, ModeSpec] = field(default_factory=lambda: MappingProxyType({}))
     retry_min: float = 0.5  # back-off after a failed attempt: doubles up to retry_max
-    retry_max: float = 1.5
+    retry_max: float = 1.0
     retention_interval: float = 60.0
 
     def spec_for(self, camera_id: str) -> ModeSpec:

@@ -242,6 +242,8 @@ RECORDING_EXTRA = ("cameras", "retry_min", "retry_max", "retention_interval")
 
 
 def _mode_spec(data: dict[str, Any], base: ModeSpec | None, where: list[Any]) -> ModeSpec:
+    if data.get("mode") is False:  # YAML 1.1 reads a bare `mode: off` as false
+        data = {**data, "mode": "off"}
     try:
         return spec_from_mapping(data, base)
     except ValueError as e:
@@ -265,7 +267,9 @@ def _recording(value: Any) -> dict[str, Any]:
     out["default"] = default
     per_camera = value.get("cameras") or {}
     if not isinstance(per_camera, dict):
-        raise vol.Invalid(f"expected a mapping of camera id to mode, got {_kind(per_camera)}", path=["cameras"])
+        raise vol.Invalid(
+            f"expected a mapping of camera id to mode, got {_kind(per_camera)}", path=["cameras"]
+        )
     cams: dict[str, ModeSpec] = {}
     for cam, data in per_camera.items():
         if not isinstance(cam, str) or not CAMERA_ID.match(cam):

@@ -26,7 +26,15 @@ from ..config.model import RecordingConfig
 from ..errors import InvalidParams
 from ..events import EventBus
 from ..lifecycle import Component
-from ..models import Camera, CameraEvent, CameraEventKind, Clock, ComponentHealth, Notification, RetentionPolicy
+from ..models import (
+    Camera,
+    CameraEvent,
+    CameraEventKind,
+    Clock,
+    ComponentHealth,
+    Notification,
+    RetentionPolicy,
+)
 from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, spec_from_mapping
 from . import recorder_policy as policy
@@ -107,8 +115,8 @@ class Recorder(Component):
 
     def health(self) -> ComponentHealth:
         recording = sum(w.phase is policy.Phase.RECORDING for w in self.workers.values())
-        failing = [w.camera_id for w in self.workers.values()
-                   if w.phase in (policy.Phase.RETRYING, policy.Phase.WAITING_CAMERA, policy.Phase.PAUSED_DISK)]  # fmt: skip
+        faults = (policy.Phase.RETRYING, policy.Phase.WAITING_CAMERA, policy.Phase.PAUSED_DISK)
+        failing = [w.camera_id for w in self.workers.values() if w.phase in faults]
         if failing:
             return ComponentHealth("recorder", False, "degraded", f"not recording: {', '.join(failing)}")
         return ComponentHealth("recorder", True, "ok", f"{recording} camera(s) recording")
@@ -157,8 +165,8 @@ class Recorder(Component):
         try:
             spec = spec_from_mapping(changes, self.spec_for(camera_id))
         except ValueError as e:
-            key, _, reason = str(e).partition(": ")
-            raise InvalidParams(key.split(".")[0].split("[")[0], str(e) if not reason else f"{key}: {reason}") from None
+            key = str(e).partition(": ")[0]
+            raise InvalidParams(key.split(".")[0].split("[")[0], str(e)) from None
         await self.store.save_modes({**self.store.modes, camera_id: spec})
         log.info("%s: recording mode set to %s", camera_id, spec.mode,
                  extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})  # fmt: skip
@@ -232,7 +240,8 @@ class Recorder(Component):
             victims: list[StoredFile] = []
             now = self.clock.time()
             if ret.max_age_days is not None:
-                victims += select_for_deletion(marked, RetentionPolicy(True, "age", ret.max_age_days), now, grace=0)
+                by_age = RetentionPolicy(True, "age", ret.max_age_days)
+                victims += select_for_deletion(marked, by_age, now, grace=0)
             if ret.max_size_gb is not None:
                 left = [f for f in marked if f not in victims]
                 victims += select_for_deletion(
@@ -267,7 +276,9 @@ class Recorder(Component):
                     anchor = float(path.name.split("_", 1)[1].removesuffix(".segments.csv"))
             if rows and isinstance(anchor, int | float):
                 first = rows[0][1]
-                journal.add_segments([tl.Segment(n, anchor + s - first, anchor + e - first) for n, s, e in rows])
+                journal.add_segments(
+                    [tl.Segment(n, anchor + s - first, anchor + e - first) for n, s, e in rows]
+                )
             journal.open_run = None
             await loop.run_in_executor(None, _unlink_all, [path])
         for journal in self.store.journal.values():

@@ -59,7 +59,7 @@ def status_of(phase: Phase) -> str:
 @dataclass(frozen=True)
 class Backoff:
     retry_min: float = 0.5
-    retry_max: float = 1.5
+    retry_max: float = 1.0
 
     def delay(self, failures: int) -> float:
         if failures <= 0:

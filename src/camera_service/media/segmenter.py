@@ -136,12 +136,12 @@ class SegmentRun:
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    async def start(self, timeout: float) -> None:
+    async def start(self, within: float) -> None:
         """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
         await self.proc.start()
         self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
         loop = asyncio.get_running_loop()
-        deadline = self.clock.monotonic() + timeout
+        deadline = self.clock.monotonic() + within
         try:
             while True:
                 files = await loop.run_in_executor(None, self._run_files)
@@ -154,11 +154,12 @@ class SegmentRun:
                 if self._exit.done():
                     rc = self._exit.result()
                     await loop.run_in_executor(None, self._cleanup_failed)
-                    raise FFmpegError(self.proc.last_error_line() or f"ffmpeg exit {rc}", self.proc.stderr_tail())
+                    why = self.proc.last_error_line() or f"ffmpeg exit {rc}"
+                    raise FFmpegError(why, self.proc.stderr_tail())
                 if self.clock.monotonic() > deadline:
                     await self.proc.stop(0.0, step_timeout=1.0)
                     await loop.run_in_executor(None, self._cleanup_failed)
-                    raise FFmpegError(f"no data within {timeout:g}s", self.proc.stderr_tail())
+                    raise FFmpegError(f"no data within {within:g}s", self.proc.stderr_tail())
                 await asyncio.wait({self._exit}, timeout=POLL * 2)
         except asyncio.CancelledError:
             self.proc.kill()
@@ -168,8 +169,8 @@ class SegmentRun:
         assert self._exit is not None
         return await asyncio.shield(self._exit)
 
-    async def stop(self, timeout: float) -> int:
-        return await self.proc.stop(timeout)
+    async def stop(self, graceful: float) -> int:
+        return await self.proc.stop(graceful)
 
     def kill(self) -> None:
         self.proc.kill()

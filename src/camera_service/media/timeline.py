@@ -11,6 +11,7 @@ before it; with none, ``service not running``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -95,7 +96,7 @@ def build(
         if r.end > frm and r.start < to
     ]
     gaps: list[Gap] = []
-    for a, b in zip(ranges, ranges[1:], strict=False):
+    for a, b in itertools.pairwise(ranges):
         gaps.append(Gap(a.end, b.start, cause_of(a.end, trans, tolerance)))
     if ranges and not ranges[-1].open and to - ranges[-1].end > tolerance:
         cause = cause_of(ranges[-1].end, trans, tolerance)

@@ -143,13 +143,18 @@ _TABLE: tuple[Method, ...] = (
         (
             DEVICE,
             Param("mode", "string", enum=("off", "continuous", "schedule")),
-            Param("schedule", "array", items="object",
-                  description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]'),
+            Param(
+                "schedule",
+                "array",
+                items="object",
+                description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]',
+            ),
             Param("segment_seconds", "integer", minimum=1, maximum=86400),
             Param("format", "string", enum=("fmp4", "mp4", "mkv")),
-            Param("retention", "object",
-                  description='{"max_age_days": n, "max_size_gb": n}; {} removes it'),
-        ),  # fmt: skip
+            Param(
+                "retention", "object", description='{"max_age_days": n, "max_size_gb": n}; {} removes it'
+            ),
+        ),
     ),
     _m("get_recording_mode", V, hrm.get_recording_mode, "A camera's recording mode and state.", (DEVICE,)),
     _m(
