@@ -14,7 +14,7 @@ from camera_service.config.model import RecordingConfig, StorageConfig
 from camera_service.events import EventBus
 from camera_service.media.recorder import Recorder
 from camera_service.media.storage import Storage
-from camera_service.models import Clock, Notification
+from camera_service.models import Camera, Clock, Notification
 from camera_service.recording_modes import ModeSpec
 
 from .helpers import Collector, network_camera
@@ -57,11 +57,12 @@ async def recorder_env(
     spec: ModeSpec,
     clock: Clock | None = None,
     start_timeout: float = 15.0,
+    camera: Camera | None = None,
 ) -> AsyncIterator[RecorderEnv]:
     bus: EventBus[Notification] = EventBus()
     events = Collector(bus)
     registry = CameraRegistry()
-    registry.upsert(network_camera(url))
+    registry.upsert(camera or network_camera(url))
     clock = clock or Clock()
     async with Storage(config, clock) as storage:
         rec_config = RecordingConfig(default=spec, retry_min=0.25, retry_max=1.0)

@@ -16,6 +16,7 @@ import pytest
 
 from camera_service.media.recorder_policy import Phase
 from camera_service.media.segmenter import PROBE_LEAD
+from camera_service.models import LAVFI_PREFIX, Camera, CameraKind, CameraMode, CameraStatus
 from camera_service.recording_modes import ModeSpec, Window
 from support.rtsp_server import RtspTestServer
 
@@ -157,3 +158,27 @@ async def test_low_disk_space_pauses_recording_with_a_reason_and_deleting_files_
     assert env.statuses() == ["STARTED", "FAILED", "STARTED"]
     gaps = env.recorder.timeline("camera0", None, None).gaps
     assert len(gaps) == 1 and "disk space low" in gaps[0].cause
+
+
+async def test_an_unplugged_camera_waits_and_resumes_at_once_when_it_is_back(tmp_path: Path) -> None:
+    require_ffmpeg()
+    pattern = Camera("camera0", CameraKind.TEST_PATTERN, "pattern", CameraStatus.CONNECTED,
+                     mode=CameraMode("YUYV", 320, 240, 15.0),
+                     source_url=LAVFI_PREFIX + "testsrc2=size=320x240:rate=15")  # fmt: skip
+    async with recorder_env(storage_config(tmp_path), "", CONTINUOUS_2S, camera=pattern) as env:
+        journal = env.recorder.store.camera("camera0")
+        await seen_at(env, "STARTED")
+        await until(lambda: len(journal.segments) >= 2, what="two closed segments")
+        env.registry.set_status("camera0", CameraStatus.DISCONNECTED, "unplugged")
+        await seen_at(env, "FAILED")
+        waiting = env.events.recording("FAILED")[0]
+        assert waiting["phase"] == "waiting_camera" and "disconnected" in str(waiting["reason"])
+        assert env.recorder.workers["camera0"].run is None  # ffmpeg stopped, no retries
+        back = time.time()
+        env.registry.set_status("camera0", CameraStatus.CONNECTED)
+        resumed = await seen_at(env, "STARTED", 2)
+    assert resumed - back < 2.0  # at once: no back-off after the camera's return
+    assert env.statuses() == ["STARTED", "FAILED", "STARTED"]
+    # the encoded source gets a key frame at every cut: segments are exactly 2 s
+    first = journal.segments[0]
+    assert abs((first.end - first.start) - 2.0) <= FRAME, first

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -147,7 +148,7 @@ class CameraWorker:
         last = parse_time(segments[-1].name) if segments else None
         if self.run is not None and self.run.open_name:
             last = parse_time(self.run.open_name)
-        now = self.owner.clock.time()
+        now = time.time()  # ffmpeg names files by the real clock, not the service's
         if last is not None and stamp(now) <= stamp(last):
             await asyncio.sleep(math.floor(now) + 1.0 - now + 0.01)
 
