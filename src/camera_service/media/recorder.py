@@ -14,10 +14,7 @@ Leaving the context finishes every segment gracefully (bounded) before returning
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,20 +30,17 @@ from ..models import (
     Clock,
     ComponentHealth,
     Notification,
-    RetentionPolicy,
 )
 from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, spec_from_mapping
 from . import recorder_policy as policy
+from . import recorder_upkeep as upkeep
 from . import timeline as tl
 from .continuous import CameraWorker
 from .recording_store import RecordingStore
-from .retention import StoredFile, select_for_deletion
-from .segmenter import name_regex, parse_list
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
-RUN_LIST = re.compile(r"^\.(camera\d+)_\d+\.\d+\.segments\.csv$")
 
 
 class Recorder(Component):
@@ -227,108 +221,10 @@ class Recorder(Component):
                 log.exception("per-camera retention failed")
 
     async def apply_retention(self) -> int:
-        """Delete each camera's oldest segments beyond its own retention (age, then total
-        size), never the open one. Returns how many files were deleted."""
-        deleted = 0
-        loop = asyncio.get_running_loop()
-        for camera_id in list(self.workers):
-            ret = self.spec_for(camera_id).retention
-            if ret is None:
-                continue
-            files = await loop.run_in_executor(None, _camera_files, self.directory, camera_id)
-            marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path)) for f in files]
-            victims: list[StoredFile] = []
-            now = self.clock.time()
-            if ret.max_age_days is not None:
-                by_age = RetentionPolicy(True, "age", ret.max_age_days)
-                victims += select_for_deletion(marked, by_age, now, grace=0)
-            if ret.max_size_gb is not None:
-                left = [f for f in marked if f not in victims]
-                victims += select_for_deletion(
-                    left, RetentionPolicy(True, "size", max_size_gb=ret.max_size_gb), now, grace=0
-                )
-            n = await loop.run_in_executor(None, _unlink_all, [v.path for v in victims])
-            if n:
-                gone = {v.path.name for v in victims}
-                journal = self.store.camera(camera_id)
-                journal.segments = [s for s in journal.segments if s.name not in gone]
-                log.info("%s: retention deleted %d segment(s), %d MB", camera_id, n,
-                         sum(v.size for v in victims) // MB, extra={"CAMERA_ID": camera_id})  # fmt: skip
-                deleted += n
-        if deleted:
-            await self.store.save_journal()
-        return deleted
-
-    # --- crash recovery ----------------------------------------------------------------
+        """Delete each camera's oldest segments beyond its own retention, never the open
+        one; returns how many files were deleted (``recorder_upkeep.apply_retention``)."""
+        specs = {cam: self.spec_for(cam) for cam in list(self.workers)}
+        return await upkeep.apply_retention(self.directory, specs, self.store, self.is_busy, self.clock)
 
     async def _recover(self) -> None:
-        """Segments of runs a crash left in ffmpeg's list files go into the journal, and the
-        time the service was not running is noted as the cause of the gap that follows."""
-        loop = asyncio.get_running_loop()
-        lists = await loop.run_in_executor(None, _leftover_lists, self.directory)
-        for camera_id, path, text in lists:
-            journal = self.store.camera(camera_id)
-            rows = parse_list(text)
-            run = journal.open_run or {}
-            anchor = run.get("anchor") if run.get("list") == path.name else None
-            if anchor is None:
-                with contextlib.suppress(ValueError):
-                    anchor = float(path.name.split("_", 1)[1].removesuffix(".segments.csv"))
-            if rows and isinstance(anchor, int | float):
-                first = rows[0][1]
-                journal.add_segments(
-                    [tl.Segment(n, anchor + s - first, anchor + e - first) for n, s, e in rows]
-                )
-            journal.open_run = None
-            await loop.run_in_executor(None, _unlink_all, [path])
-        for journal in self.store.journal.values():
-            journal.open_run = None
-            if journal.transitions and journal.transitions[-1].phase == policy.Phase.RECORDING.value:
-                end = journal.segments[-1].end if journal.segments else self.clock.time()
-                journal.add_transition(tl.Transition(end, "stopped", tl.NOT_RUNNING))
-        await self.store.save_journal()
-
-
-def _camera_files(directory: Path, camera_id: str) -> list[StoredFile]:
-    regexes = [name_regex(camera_id, f) for f in ("fmp4", "mkv")]
-    out = []
-    try:
-        with os.scandir(directory) as it:
-            for e in it:
-                if any(r.match(e.name) for r in regexes):
-                    with contextlib.suppress(OSError):
-                        st = e.stat(follow_symlinks=False)
-                        out.append(StoredFile(Path(e.path), st.st_size, st.st_mtime))
-    except OSError:
-        return []
-    return out
-
-
-def _unlink_all(paths: list[Path]) -> int:
-    n = 0
-    for p in paths:
-        try:
-            p.unlink()
-            n += 1
-        except OSError:
-            continue
-    return n
-
-
-def _leftover_lists(directory: Path) -> list[tuple[str, Path, str]]:
-    out = []
-    try:
-        with os.scandir(directory) as it:
-            names = [e.name for e in it if e.name.startswith(".camera") and e.name.endswith(".segments.csv")]
-    except OSError:
-        return []
-    for name in names:
-        m = RUN_LIST.match(name)
-        if m is None:
-            continue  # a manual recording's list (".cameraN_stamp.mp4.segments.csv")
-        camera_id = m.group(1)
-        path = directory / name
-        with contextlib.suppress(OSError):
-            out.append((camera_id, path, path.read_text(errors="replace")))
-    return out
-
+        await upkeep.recover(self.directory, self.store, self.clock)
