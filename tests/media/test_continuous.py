@@ -44,9 +44,9 @@ async def test_continuous_2s_segments_are_contiguous_playable_and_cover_the_wall
         started = await seen_at(env, "STARTED")
         await asyncio.sleep(10)  # the point of the test: ten seconds of recording
         stopping = time.time()
-    # recording is on from the moment the recorder starts ffmpeg; the STARTED notification
-    # follows the first bytes on disk, after ffmpeg has read half a second of the stream
-    wall = stopping - entered
+    # the STARTED notification follows the first bytes on disk, which ffmpeg writes once it
+    # has read PROBE_LEAD seconds of the stream: the recording began that much earlier
+    wall = stopping - (started - PROBE_LEAD)
     segments = env.recorder.store.camera("camera0").segments
     files = sorted(p for p in env.recordings.iterdir() if not p.name.startswith("."))
     assert [s.name for s in segments] == [p.name for p in files]
@@ -61,6 +61,7 @@ async def test_continuous_2s_segments_are_contiguous_playable_and_cover_the_wall
         assert abs(b.start - a.end) < FRAME, (a, b)  # no overlap, no gap of a frame or more
     assert abs(sum(durations) - wall) <= 0.05 * wall, (sum(durations), wall)
     assert sum(durations) >= stopping - started - FRAME  # nothing after the start is lost
+    assert sum(durations) <= stopping - entered + 0.5  # nor anything made up
     timeline = env.recorder.timeline("camera0", None, None)
     assert len(timeline.ranges) == 1 and timeline.gaps == []
     assert env.statuses() == ["STARTED"]

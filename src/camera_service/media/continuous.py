@@ -166,7 +166,7 @@ class CameraWorker:
         assert run is not None
         rc = await run.wait_exit()
         self.last_duration = run.ran_for
-        why = run.proc.last_error_line() or ("the stream ended" if rc == 0 else f"ffmpeg exit {rc}")
+        why = run.end_reason(rc)
         await self._finish_run(run)
         self._failed(f"stream lost: {why}", run.ran_for)
         await self.enter(policy.Phase.RETRYING, self.failure_reason)

@@ -110,6 +110,15 @@ class SegmentRun:
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self._exit: asyncio.Task[int] | None = None
+        self._start_noise = ""
+
+    def end_reason(self, rc: int) -> str:
+        """Why a run that was recording ended by itself: ffmpeg's last stderr line if it
+        wrote one since the recording started (warnings from the start are not the cause)."""
+        line = self.proc.last_error_line()
+        if line and line != self._start_noise:
+            return line
+        return "the stream ended" if rc == 0 else f"ffmpeg exit {rc}"
 
     # --- files -------------------------------------------------------------------------
 
@@ -149,6 +158,7 @@ class SegmentRun:
                 if size > 0:
                     # the header is written once ffmpeg has read PROBE_LEAD s of the stream
                     self.anchor = max(self.started_wall, self.clock.time() - PROBE_LEAD)
+                    self._start_noise = self.proc.last_error_line()
                     self.open_name = files[-1]
                     return
                 if self._exit.done():
