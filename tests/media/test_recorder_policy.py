@@ -74,3 +74,9 @@ def test_a_stable_run_starts_a_new_failure_series_a_short_one_continues_it() -> 
 def test_phases_map_to_the_compatibility_statuses() -> None:
     assert status_of(Phase.RECORDING) == "STARTED" and status_of(Phase.IDLE) == "STOPPED"
     assert {status_of(p) for p in (Phase.RETRYING, Phase.WAITING_CAMERA, Phase.PAUSED_DISK)} == {"FAILED"}
+
+
+def test_while_the_source_refuses_connections_no_attempt_is_made() -> None:
+    refused = Inputs(99, wanted=True, failures=3, last_failure_at=0.0, failure_reason="x", source_down=True)
+    d = decide(refused, B)
+    assert (d.action, d.phase, d.retry_in) == (Action.NONE, Phase.RETRYING, None)

@@ -12,11 +12,13 @@ phase are silent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..errors import CameraNotFound, FFmpegError
 from ..models import Camera, CameraKind, Notification
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 log = logging.getLogger(__name__)
+PROBE_TIMEOUT = 0.5
 
 WORDS = {
     policy.Phase.RECORDING: "started",
@@ -46,6 +49,9 @@ class CameraWorker:
         self.owner = owner
         self.camera_id = camera_id
         self.wake = asyncio.Event()
+        self.stepped = asyncio.Event()  # set after each pass (set_mode waits for one)
+        self.steps = 0
+        self.in_step = False
         self.run: SegmentRun | None = None
         self.run_spec: ModeSpec | None = None
         self.phase: policy.Phase | None = None
@@ -56,18 +62,36 @@ class CameraWorker:
         self.failure_reason = ""
         self.last_duration = 0.0
         self.task: asyncio.Task[None] | None = None
+        self._source_down = False
 
     # --- the loop ----------------------------------------------------------------------
 
     async def loop(self) -> None:
         while True:
+            self.wake.clear()  # a wake-up during the pass below makes the next one come at once
+            self.in_step = True
             delay = await self.step()
-            self.wake.clear()
-            if delay > 0:
+            self.in_step = False
+            self.steps += 1
+            self.stepped.set()
+            if delay > 0 and not self.wake.is_set():
                 try:
                     await asyncio.wait_for(self.wake.wait(), delay)
                 except TimeoutError:
                     pass
+
+    async def applied(self, within: float) -> None:
+        """Return once a pass that began after this call has ended (bounded)."""
+        target = self.steps + (2 if self.in_step else 1)
+        self.wake.set()
+        deadline = asyncio.get_running_loop().time() + within
+        while self.steps < target:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            self.stepped.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stepped.wait(), left)
 
     async def step(self) -> float:
         o = self.owner
@@ -80,6 +104,12 @@ class CameraWorker:
             await self._stop_run("recording settings changed")
         now = o.clock.time()
         ready, why = _camera_ready(camera)
+        source_down = False
+        if self.failures > 0 and self.run is None and camera is not None and ready:
+            source_down = not await port_open(o.reader_url(camera))
+            if self._source_down and not source_down:
+                self.camera_changed()  # it listens again: try at once, not after the back-off
+            self._source_down = source_down
         decision = policy.decide(
             policy.Inputs(
                 now=o.clock.monotonic(),
@@ -93,6 +123,7 @@ class CameraWorker:
                 failures=self.failures,
                 last_failure_at=self.last_failure_at,
                 failure_reason=self.failure_reason,
+                source_down=source_down,
             ),
             o.backoff,
         )
@@ -250,6 +281,24 @@ class CameraWorker:
             await asyncio.gather(self.task, return_exceptions=True)
         if self.run is not None:
             await self._stop_run(reason)
+
+
+async def port_open(url: str, within: float = PROBE_TIMEOUT) -> bool:
+    """Does the RTSP address accept a TCP connection? (True for anything that is not RTSP:
+    only ffmpeg can tell.) A refused port means the camera or MediaMTX is not back yet,
+    which this learns at each tick without starting an ffmpeg."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+        return True
+    try:
+        port = parts.port or (322 if parts.scheme == "rtsps" else 554)
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within)
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 def _camera_ready(camera: Camera | None) -> tuple[bool, str]:

@@ -41,6 +41,7 @@ from .recording_store import RecordingStore
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
+APPLY_WAIT = 3.0  # seconds set_mode waits for the worker to apply a new mode
 
 
 class Recorder(Component):
@@ -164,7 +165,8 @@ class Recorder(Component):
         await self.store.save_modes({**self.store.modes, camera_id: spec})
         log.info("%s: recording mode set to %s", camera_id, spec.mode,
                  extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})  # fmt: skip
-        self._worker(camera_id).wake.set()
+        # the answer shows the new mode in force (recording started or stopped), bounded
+        await self._worker(camera_id).applied(APPLY_WAIT)
         return spec
 
     def state(self, camera_id: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ with its reason, and when to try again. The order of the checks is the order of 
     free space below the minimum                   -> PAUSED_DISK   (stop if running)
     camera gone / disconnected                     -> WAITING_CAMERA (stop if running)
     ffmpeg running                                 -> RECORDING
+    failed attempts, the source refuses connections -> RETRYING     (no attempt: the caller
+                                                   checks the address each tick instead)
     failed attempts, back-off not over             -> RETRYING      (retry_in seconds)
     otherwise                                      -> start
 
@@ -80,6 +82,7 @@ class Inputs:
     failures: int = 0
     last_failure_at: float | None = None  # monotonic
     failure_reason: str = ""
+    source_down: bool = False  # the camera's address refuses connections (checked cheaply)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ def decide(i: Inputs, backoff: Backoff) -> Decision:
         return Decision(stop, Phase.WAITING_CAMERA, i.camera_reason or "camera unavailable")
     if i.running:
         return Decision(Action.NONE, Phase.RECORDING)
+    if i.failures > 0 and i.source_down:  # nothing listens: no ffmpeg until something does
+        return Decision(Action.NONE, Phase.RETRYING, i.failure_reason)
     if i.failures > 0 and i.last_failure_at is not None:
         due = i.last_failure_at + backoff.delay(i.failures)
         if i.now < due:
