@@ -103,9 +103,12 @@ class CameraWorker:
         if self.run is not None and self.run_spec is not None and _needs_restart(self.run_spec, spec):
             await self._stop_run("recording settings changed")
         now = o.clock.time()
+        want = wanted(spec, now)
+        if not want:  # failures before the mode went off or the window closed are history
+            self.failures, self.last_failure_at, self._source_down = 0, None, False
         ready, why = _camera_ready(camera)
         source_down = False
-        if self.failures > 0 and self.run is None and camera is not None and ready:
+        if want and o.disk_ok and self.failures > 0 and self.run is None and camera is not None and ready:
             source_down = not await port_open(o.reader_url(camera))
             if self._source_down and not source_down:
                 self.camera_changed()  # it listens again: try at once, not after the back-off
@@ -113,7 +116,7 @@ class CameraWorker:
         decision = policy.decide(
             policy.Inputs(
                 now=o.clock.monotonic(),
-                wanted=wanted(spec, now),
+                wanted=want,
                 idle_reason="mode off" if spec.mode == "off" else "outside the schedule",
                 camera_ready=ready,
                 camera_reason=why,
