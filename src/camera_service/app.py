@@ -116,6 +116,7 @@ class Application:
                 self.clock, foreign=self.media.is_busy,
             )
         )
+        self.media.continuous_active = self.recorder.is_recording
 
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 

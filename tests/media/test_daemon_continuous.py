@@ -143,6 +143,14 @@ def test_a_mode_set_over_the_api_stops_recording_and_survives_a_restart(daemon: 
     daemon.start()
     daemon.wait("a segment", lambda: daemon.segments())
     daemon.wait_ready()
+    def probed() -> bool:
+        return bool(daemon.call("get_camera_list", {})["cameras"][0]["status"] == "CONNECTED")
+
+    daemon.wait("camera0 probed", probed)
+    # a manual recording beside the continuous one never takes a segment's name
+    manual = json.loads(daemon._ctl("--url", f"ws://127.0.0.1:{daemon.port}/ws", "--token", daemon.token,
+                                    "--json", "record", "start", "camera0", "--duration", "1"))  # fmt: skip
+    assert manual["filename"].endswith("_1.mp4"), manual
     off = daemon.call("set_recording_mode", {"device": "camera0", "mode": "off"})
     assert (off["mode"], off["source"], off["segment_seconds"]) == ("off", "api", 2)
     daemon.wait("ffmpeg to stop", lambda: not ffmpeg_writing_under(daemon.state))

@@ -143,6 +143,10 @@ class Recorder(Component):
     def publish(self, n: Notification) -> None:
         self.bus.publish(n)
 
+    def is_recording(self, camera_id: str) -> bool:
+        w = self.workers.get(camera_id)
+        return w is not None and w.run is not None
+
     def is_busy(self, path: Path) -> bool:
         return any(w.run is not None and w.run.owns_open(path) for w in list(self.workers.values()))
 
