@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -151,8 +152,12 @@ class Application:
         old, self.config = self.config, config
         apply_level(config.logging)
         self.api.reload(config.server, config.auth)
+        self.recorder.reload(config.cameras.recording)
         for section in ("server", "mediamtx", "cameras", "storage"):
-            if getattr(old, section) != getattr(config, section):
+            before = getattr(old, section)
+            if section == "cameras":  # cameras.recording applies at once
+                before = dataclasses.replace(before, recording=config.cameras.recording)
+            if before != getattr(config, section):
                 log.warning(
                     "configuration section '%s' changed: restart the service to apply it", section,
                     extra={"COMPONENT": "app"},

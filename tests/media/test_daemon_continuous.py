@@ -164,3 +164,17 @@ def test_a_mode_set_over_the_api_stops_recording_and_survives_a_restart(daemon: 
     assert (mode["mode"], mode["status"], mode["source"]) == ("off", "STOPPED", "api")
     time.sleep(1.5)  # long enough for a recording to have started, were the mode lost
     assert not ffmpeg_writing_under(daemon.state) and len(daemon.segments()) == count
+
+
+def test_a_changed_recording_config_applies_on_sighup_without_a_restart(daemon: Daemon) -> None:
+    daemon.start()
+    daemon.wait("a segment", lambda: daemon.segments())
+    daemon.wait_ready()
+    text = daemon.config.read_text()
+    daemon.config.write_text(text.replace("recording: {mode: continuous,", "recording: {mode: 'off',"))
+    assert daemon.proc is not None
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait("ffmpeg to stop", lambda: not ffmpeg_writing_under(daemon.state))
+    mode = daemon.call("get_recording_mode", {"device": "camera0"})
+    assert (mode["mode"], mode["status"], mode["reason"]) == ("off", "STOPPED", "mode off")
+    assert "'cameras' changed: restart" not in daemon.log.read_text()

@@ -143,6 +143,16 @@ class Recorder(Component):
     def publish(self, n: Notification) -> None:
         self.bus.publish(n)
 
+    def reload(self, config: RecordingConfig) -> None:
+        """A new ``cameras.recording`` (SIGHUP): in force at each worker's next pass."""
+        if config == self.config:
+            return
+        self.config = config
+        self.backoff = policy.Backoff(config.retry_min, config.retry_max)
+        log.info("recording configuration reloaded", extra={"COMPONENT": "media"})
+        for w in self.workers.values():
+            w.wake.set()
+
     def is_recording(self, camera_id: str) -> bool:
         w = self.workers.get(camera_id)
         return w is not None and w.run is not None
