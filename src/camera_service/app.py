@@ -142,6 +142,7 @@ class Application:
         health = self.streams.health()
         mtx = "MediaMTX connected" if health.healthy else f"MediaMTX {health.state}"
         recording = len(self.media.active_recordings())
+        recording += sum(self.recorder.is_recording(c.id) for c in cameras)
         parts = [f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} ({connected} connected)", mtx]
         if recording:
             parts.append(f"{recording} recording")
