@@ -18,21 +18,19 @@ import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from ..errors import CameraNotFound, FFmpegError
 from ..models import Camera, CameraKind, Notification
 from ..recording_modes import ModeSpec, seconds_to_edge, wanted
 from . import recorder_policy as policy
 from .filenames import parse_time, stamp
-from .segmenter import SegmentRun
+from .segmenter import SegmentRun, port_open
 from .timeline import Transition
 
 if TYPE_CHECKING:
     from .recorder import Recorder
 
 log = logging.getLogger(__name__)
-PROBE_TIMEOUT = 0.5
 
 WORDS = {
     policy.Phase.RECORDING: "started",
@@ -284,24 +282,6 @@ class CameraWorker:
             await asyncio.gather(self.task, return_exceptions=True)
         if self.run is not None:
             await self._stop_run(reason)
-
-
-async def port_open(url: str, within: float = PROBE_TIMEOUT) -> bool:
-    """Does the RTSP address accept a TCP connection? (True for anything that is not RTSP:
-    only ffmpeg can tell.) A refused port means the camera or MediaMTX is not back yet,
-    which this learns at each tick without starting an ffmpeg."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
-        return True
-    try:
-        port = parts.port or (322 if parts.scheme == "rtsps" else 554)
-        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within)
-    except (OSError, TimeoutError, ValueError):
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
 
 
 def _camera_ready(camera: Camera | None) -> tuple[bool, str]:

@@ -12,6 +12,9 @@ ffmpeg lists each closed segment with its start and end on the stream's clock in
 CSV file (``.cameraN_<run>.segments.csv``). ``SegmentRun.poll`` turns new lines into
 wall-clock ``Segment``s: the run's first bytes on disk anchor the stream's clock, and
 every segment of a run starts where the one before ended.
+
+``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
+connections there is no point in starting ffmpeg.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX, Clock
@@ -227,6 +231,24 @@ class SegmentRun:
         """Blocking: remove the CSV once its segments are in the journal."""
         with contextlib.suppress(OSError):
             self.list_path.unlink()
+
+
+async def port_open(url: str, within: float = 0.5) -> bool:
+    """Does the RTSP address accept a TCP connection? (True for anything that is not RTSP:
+    only ffmpeg can tell.) A refused port means the camera or MediaMTX is not back yet,
+    which this learns at each tick without starting an ffmpeg."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+        return True
+    try:
+        port = parts.port or (322 if parts.scheme == "rtsps" else 554)
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within)
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 def _read(path: Path) -> str:
