@@ -7,7 +7,8 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
 3. camera monitor (udev, V4L2, network probes, test pattern, network cameras added at run
    time), then RTSP discovery (its schedule)
 4. MediaMTX stream service (health + reconcile loops)
-5. storage and media service (snapshots, recordings; finalizes recordings on stop)
+5. storage and media service (snapshots, recordings; finalizes recordings on stop), then
+   the continuous recorder (modes, schedules, segments; finishes its segments on stop)
 6. notifier (camera events → client notifications)
 7. API server (listening) → ``READY=1``
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -38,6 +40,7 @@ from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
+from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
 from .mediamtx.client import MediaMTXClient
@@ -124,6 +127,13 @@ class Application:
             MediaService(cfg.storage, self.storage, self.bus, self.streams.reader_url, self.clock)
         )
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
+        self.recorder = await stack.enter_async_context(
+            Recorder(
+                cfg.cameras.recording, self.storage, self.registry, self.bus, self.streams.reader_url,
+                self.clock, foreign=self.media.is_busy,
+            )
+        )
+        self.media.continuous_active = self.recorder.is_recording
 
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
@@ -133,6 +143,7 @@ class Application:
             external=self.monitor.runtime, discovery=self.discovery,
             video_encoder=video_encoder.describe(self.video_encoder),
             internal=internal,
+            recorder=self.recorder,
         )
         self.api = await stack.enter_async_context(
             ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
@@ -156,6 +167,7 @@ class Application:
         health = self.streams.health()
         mtx = "MediaMTX connected" if health.healthy else f"MediaMTX {health.state}"
         recording = len(self.media.active_recordings())
+        recording += sum(self.recorder.is_recording(c.id) for c in cameras)
         parts = [f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} ({connected} connected)", mtx]
         if recording:
             parts.append(f"{recording} recording")
@@ -166,8 +178,12 @@ class Application:
         old, self.config = self.config, config
         apply_level(config.logging)
         self.api.reload(config.server, config.auth)
+        self.recorder.reload(config.cameras.recording)
         for section in ("server", "mediamtx", "cameras", "storage"):
-            if getattr(old, section) != getattr(config, section):
+            before = getattr(old, section)
+            if section == "cameras":  # cameras.recording applies at once
+                before = dataclasses.replace(before, recording=config.cameras.recording)
+            if before != getattr(config, section):
                 log.warning(
                     "configuration section '%s' changed: restart the service to apply it", section,
                     extra={"COMPONENT": "app"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import (
     Camera,
@@ -30,6 +30,10 @@ from .models import (
     StreamState,
     StreamStopped,
 )
+from .recording_modes import ModeSpec
+
+if TYPE_CHECKING:
+    from .media.timeline import Timeline
 
 
 class CameraDirectory(Protocol):
@@ -150,3 +154,22 @@ class StreamDiscovery(Protocol):
     def set_interval(self, seconds: int) -> int:
         """Raises ``InvalidParams`` outside 0 or the allowed range."""
         ...
+
+
+class Recorder(Protocol):
+    """Continuous and scheduled recording (``media.recorder.Recorder``)."""
+
+    def spec_for(self, camera_id: str) -> ModeSpec: ...
+
+    def mode_source(self, camera_id: str) -> str:
+        """``api`` (set at run time), ``config`` (a per-camera override) or ``default``."""
+        ...
+
+    async def set_mode(self, camera_id: str, changes: dict[str, Any]) -> ModeSpec:
+        """Saves, then applies; raises ``InvalidParams`` naming the bad key, ``StorageError``
+        when it cannot be saved (the mode in force stays)."""
+        ...
+
+    def state(self, camera_id: str) -> dict[str, Any]: ...
+
+    def timeline(self, camera_id: str, frm: float | None, to: float | None) -> Timeline: ...

@@ -52,3 +52,8 @@ def test_segment_list_parsing_skips_a_torn_last_line() -> None:
         "a_000.mp4": pytest.approx(2.066667),
         "b,1_001.mp4": pytest.approx(1.933333),
     }
+
+
+def test_a_timed_recording_with_a_known_rate_counts_frames_and_keeps_t_as_a_bound() -> None:
+    args = recording_args(URL, OUT, "fmp4", 4, 0, io_timeout=5, fps=15.0)
+    assert after(args, "-frames:v") == "60" and float(after(args, "-t")) > 4

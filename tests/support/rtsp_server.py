@@ -65,7 +65,10 @@ def available() -> str | None:
 
 
 class RtspTestServer:
-    def __init__(self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0):
+    def __init__(
+        self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0, size: str = ""
+    ):
+        self.size = size  # "WIDTHxHEIGHT"; the default is 640x480
         self._requested_port = port
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
@@ -150,7 +153,7 @@ class RtspTestServer:
     def _spawn(self) -> None:
         stderr = tempfile.TemporaryFile()
         proc = subprocess.Popen(
-            [PYTHON, str(SCRIPT), str(self.port)],
+            [PYTHON, str(SCRIPT), str(self.port), *([self.size] if self.size else [])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,

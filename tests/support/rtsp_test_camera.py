@@ -16,11 +16,12 @@ Gst.init(None)
 server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
 server.set_service(sys.argv[1] if len(sys.argv) > 1 else "8554")
+SIZE = tuple(sys.argv[2].split("x")) if len(sys.argv) > 2 else ("640", "480")  # e.g. 1280x720
 factory = GstRtspServer.RTSPMediaFactory()
 factory.set_launch(
-    "( videotestsrc is-live=true ! video/x-raw,width=640,height=480,framerate=15/1"
+    "( videotestsrc is-live=true ! video/x-raw,width={},height={},framerate=15/1"
     " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
-    " ! rtph264pay name=pay0 pt=96 )"
+    " ! rtph264pay name=pay0 pt=96 )".format(*SIZE)
 )
 factory.set_shared(True)  # one encoder, many readers, like a real camera
 server.get_mount_points().add_factory("/cam0", factory)

@@ -50,6 +50,9 @@ MATRIX: dict[str, str | None] = {
     "get_external_streams": "viewer",
     "discover_external_streams": "operator",
     "set_discovery_interval": "admin",
+    "set_recording_mode": "operator",
+    "get_recording_mode": "viewer",
+    "get_recording_timeline": "viewer",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -73,6 +76,9 @@ PARAMS: dict[str, Any] = {
     "add_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
     "remove_external_stream": {"stream_url": "rtsp://127.0.0.1:9/x"},
     "set_discovery_interval": {"scan_interval": 0},
+    "set_recording_mode": {"device": "camera0", "mode": "off"},
+    "get_recording_mode": {"device": "camera0"},
+    "get_recording_timeline": {"device": "camera0"},
 }
 
 

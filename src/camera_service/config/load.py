@@ -14,6 +14,7 @@ import voluptuous as vol
 import yaml
 
 from ..errors import ConfigError
+from ..recording_modes import ModeSpec
 from . import schema
 from .model import (
     DISCOVERY_MIN_INTERVAL,
@@ -25,6 +26,7 @@ from .model import (
     LoggingConfig,
     MediaMTXConfig,
     NetworkCameraConfig,
+    RecordingConfig,
     RetentionConfig,
     ServerConfig,
     StorageConfig,
@@ -187,6 +189,10 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["discovery"] = _discovery(cams_d["discovery"], problems)
     if "csi" in cams_d:
         cams_d["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in cams_d["csi"].items()})
+    if "recording" in cams_d:
+        rec = dict(cams_d["recording"])
+        rec["cameras"] = MappingProxyType(rec["cameras"])
+        cams_d["recording"] = RecordingConfig(**rec)
     cameras = CamerasConfig(**cams_d)
 
     st_d = dict(c.get("storage") or {})
@@ -222,6 +228,8 @@ SECRET_FIELDS = {"jwt_secret", "api_password"}
 
 
 def _plain(value: Any, key: str = "") -> Any:
+    if isinstance(value, ModeSpec):
+        return value.as_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
     if key in SECRET_FIELDS and value:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from ..recording_modes import ModeSpec
+
 DEFAULT_CONFIG_PATH = Path("/etc/camera-service/config.yaml")
 STATE_DIR = Path("/var/lib/camera-service")
 
@@ -113,6 +115,22 @@ class CsiCameraConfig:
 
 
 @dataclass(frozen=True)
+class RecordingConfig:
+    """``cameras.recording``: the mode every camera gets (``default``), per-camera overrides
+    (``cameras``), and how the recorder retries and applies per-camera retention. A mode set
+    at run time (``set_recording_mode``, saved in the state folder) wins over both."""
+
+    default: ModeSpec = field(default_factory=ModeSpec)
+    cameras: Mapping[str, ModeSpec] = field(default_factory=lambda: MappingProxyType({}))
+    retry_min: float = 0.5  # back-off after a failed attempt: doubles up to retry_max
+    retry_max: float = 1.0
+    retention_interval: float = 60.0
+
+    def spec_for(self, camera_id: str) -> ModeSpec:
+        return self.cameras.get(camera_id, self.default)
+
+
+@dataclass(frozen=True)
 class CamerasConfig:
     udev: bool = True
     include: tuple[str, ...] = ("/dev/video*",)
@@ -129,6 +147,7 @@ class CamerasConfig:
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
     csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
+    recording: RecordingConfig = field(default_factory=RecordingConfig)
 
 
 @dataclass(frozen=True)

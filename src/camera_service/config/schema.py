@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import voluptuous as vol
 
+from ..recording_modes import ModeSpec, spec_from_mapping
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 RECORDING_FORMATS = ("fmp4", "mp4", "mkv")
 CAMERA_ID = re.compile(r"^camera\d+$")
@@ -332,6 +334,57 @@ def _csi(value: Any) -> dict[str, Any]:
     return out
 
 
+_PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+RECORDING_KEYS = ("mode", "schedule", "segment_seconds", "format", "retention")
+RECORDING_EXTRA = ("cameras", "retry_min", "retry_max", "retention_interval")
+
+
+def _mode_spec(data: dict[str, Any], base: ModeSpec | None, where: list[Any]) -> ModeSpec:
+    if data.get("mode") is False:  # YAML 1.1 reads a bare `mode: off` as false
+        data = {**data, "mode": "off"}
+    try:
+        return spec_from_mapping(data, base)
+    except ValueError as e:
+        key, _, reason = str(e).partition(": ")
+        parts = [int(i) if i else name for i, name in _PATH_PART.findall(key)]
+        raise vol.Invalid(reason or str(e), path=[*where, *parts]) from None
+
+
+def _recording(value: Any) -> dict[str, Any]:
+    """``cameras.recording``: mode keys (the default of every camera), ``cameras`` with
+    per-camera overrides of those keys, and the retry/retention timings."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise vol.Invalid(f"expected a mapping, got {_kind(value)}")
+    for key in value:
+        if key not in RECORDING_KEYS + RECORDING_EXTRA:
+            raise vol.Invalid("extra keys not allowed", path=[key])
+    out: dict[str, Any] = {}
+    default = _mode_spec({k: v for k, v in value.items() if k in RECORDING_KEYS}, None, [])
+    out["default"] = default
+    per_camera = value.get("cameras") or {}
+    if not isinstance(per_camera, dict):
+        raise vol.Invalid(
+            f"expected a mapping of camera id to mode, got {_kind(per_camera)}", path=["cameras"]
+        )
+    cams: dict[str, ModeSpec] = {}
+    for cam, data in per_camera.items():
+        if not isinstance(cam, str) or not CAMERA_ID.match(cam):
+            raise vol.Invalid(f"expected an id like camera0, got {_got(cam)}", path=["cameras", cam])
+        if not isinstance(data, dict):
+            raise vol.Invalid(f"expected a mapping, got {_kind(data)}", path=["cameras", cam])
+        cams[cam] = _mode_spec(data, default, ["cameras", cam])
+    out["cameras"] = cams
+    for key in ("retry_min", "retry_max", "retention_interval"):
+        if key in value:
+            try:
+                out[key] = number(0)(value[key])
+            except vol.Invalid as e:
+                raise vol.Invalid(e.msg, path=[key]) from None
+    return out
+
+
 CAMERAS = {
     vol.Optional("udev"): boolean,
     vol.Optional("include"): string_list(string),
@@ -348,6 +401,7 @@ CAMERAS = {
     vol.Optional("names"): _names,
     vol.Optional("discovery"): _section(DISCOVERY),
     vol.Optional("csi"): _csi,
+    vol.Optional("recording"): _recording,
 }
 
 RETENTION = {
@@ -393,6 +447,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("storage", "retention"): RETENTION,
     ("cameras", "discovery"): DISCOVERY,
     ("cameras", "csi"): CSI_CAMERA,
+    ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
 }
 
 SECTION_VALIDATORS = {name: _section(section) for name, section in SECTIONS.items()}

@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FFmpegError
@@ -99,8 +99,10 @@ class FFmpegProcess:
         name: str,
         binary: str | None = None,
         camera_id: str = "",
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.args = [binary or FFMPEG, *args]
+        self.env = {**os.environ, **env} if env else None
         self.name = name
         self.camera_id = camera_id
         self._proc: asyncio.subprocess.Process | None = None
@@ -151,6 +153,7 @@ class FFmpegProcess:
                 # line hits a closed stderr pipe, and it must get EPIPE (and go on to write
                 # its trailer) rather than die of SIGPIPE with the file unfinished
                 restore_signals=False,
+                env=self.env,
             )  # fmt: skip
         except OSError as e:
             raise FFmpegError(f"cannot run {self.args[0]}: {e}") from e

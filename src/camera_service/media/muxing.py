@@ -20,8 +20,14 @@ def recording_args(
     duration: float | None,
     segment_seconds: int,
     io_timeout: float,
+    fps: float | None = None,
 ) -> list[str]:
-    """The ffmpeg command line (without the binary) for one recording."""
+    """The ffmpeg command line (without the binary) for one recording.
+
+    A ``duration`` with a known frame rate is a frame count (``-frames:v``): ffmpeg's own
+    ``-t`` counts from the stream's first packet, but a copy starts at the first key frame,
+    so a camera read in the middle of a GOP gave files short by up to one GOP (4 s asked,
+    3.52 s written). ``-t`` stays as the bound in case the rate is wrong."""
     args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
     args += ffmpeg.input_args(url, io_timeout)
     # mp4 cannot carry every camera audio codec with -c copy; mkv can
@@ -31,7 +37,12 @@ def recording_args(
                  "-pix_fmt", "yuv420p", "-g", "30"]
     else:
         args += ["-c", "copy"]
-    if duration is not None:
+    if duration is not None and fps and fps > 0:
+        frames = max(1, round(duration * fps))
+        args += ["-frames:v", str(frames), "-t", f"{duration + max(2.0, duration / 4):g}"]
+        if fmt == "mkv":
+            args += ["-shortest"]  # audio ends with the video
+    elif duration is not None:
         args += ["-t", f"{duration:g}"]
     container, options = {
         # each finished fragment goes to disk at once (-flush_packets): a crash loses at most

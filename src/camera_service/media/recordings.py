@@ -52,6 +52,7 @@ class RecordingJob:
         io_timeout: float,
         on_end: Callable[[Recording], None],
         clock: Clock | None = None,
+        fps: float | None = None,
     ) -> None:
         self.camera_id = camera_id
         self.directory = directory
@@ -66,7 +67,7 @@ class RecordingJob:
         self._segment_re = segment_regex(filename)
         self.proc = ffmpeg.FFmpegProcess(
             recording_args(
-                url, directory / filename, fmt, duration, segment_seconds, io_timeout
+                url, directory / filename, fmt, duration, segment_seconds, io_timeout, fps
             ),
             name=f"{camera_id} recording",
             camera_id=camera_id,

@@ -80,6 +80,9 @@ class MediaService(Component):
         self._space_error = False
         self._closing = False
         storage.add_busy_check(self.is_busy)
+        # set by the app: while a camera records continuously, its segments take the plain
+        # "cameraN_<time>" names, so a manual recording of it is numbered ("..._1")
+        self.continuous_active: Callable[[str], bool] = lambda camera_id: False
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -180,7 +183,7 @@ class MediaService(Component):
                 )
             folder = self.storage.folder("recordings")
             name = recording_filename(camera.id, fmt, self.clock.time())
-            if (folder / name).exists():
+            if (folder / name).exists() or self.continuous_active(camera.id):
                 name = _unused(folder, name).name
             job = RecordingJob(
                 camera_id=camera.id,
@@ -195,6 +198,7 @@ class MediaService(Component):
                 io_timeout=self.io_timeout,
                 on_end=self._ended,
                 clock=self.clock,
+                fps=camera.mode.fps if camera.mode is not None else None,
             )
             rec = await job.start()
             self._jobs[camera.id] = job

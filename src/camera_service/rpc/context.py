@@ -11,7 +11,7 @@ from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..links import FileLinks, LinkSigner, public_base
 from ..models import Clock, ComponentHealth
-from ..ports import CameraDirectory, ExternalStreams, FileStore, Media, StreamDiscovery, Streams
+from ..ports import CameraDirectory, ExternalStreams, FileStore, Media, Recorder, StreamDiscovery, Streams
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
@@ -43,6 +43,7 @@ class RpcContext:
     public_base: str | None = None  # absolute base of download links, set once the API listens
     sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
     video_encoder: Mapping[str, object] | None = None  # the H.264 encoder chosen, and why
+    recorder: Recorder | None = None  # continuous/scheduled recording
 
     def __post_init__(self) -> None:
         if self.started_at < 0:
@@ -77,6 +78,11 @@ class RpcContext:
         if self.files is None:
             raise StorageError("the file store is not running")
         return self.files
+
+    def require_recorder(self) -> Recorder:
+        if self.recorder is None:
+            raise Unsupported("continuous recording")
+        return self.recorder
 
     def components(self) -> dict[str, ComponentHealth]:
         out: dict[str, ComponentHealth] = {}

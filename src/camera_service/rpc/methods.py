@@ -13,6 +13,7 @@ from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
 from . import handlers_external as hx
+from . import handlers_recording_mode as hrm
 from . import handlers_service as hs
 from . import handlers_streams as hstr
 from .auth import Role
@@ -224,6 +225,40 @@ _TABLE: tuple[Method, ...] = (
         hx.set_discovery_interval,
         "Scan for RTSP streams every scan_interval seconds; 0 stops the schedule.",
         (Param("scan_interval", "integer", required=True, minimum=0, description="seconds"),),
+    ),
+    _m(
+        "set_recording_mode",
+        OP,
+        hrm.set_recording_mode,
+        "Set a camera's continuous recording: off, continuous or a weekly schedule (host time "
+        "zone); saved and kept across restarts. Keys not given keep their value.",
+        (
+            DEVICE,
+            Param("mode", "string", enum=("off", "continuous", "schedule")),
+            Param(
+                "schedule",
+                "array",
+                items="object",
+                description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]',
+            ),
+            Param("segment_seconds", "integer", minimum=1, maximum=86400),
+            Param("format", "string", enum=("fmp4", "mp4", "mkv")),
+            Param(
+                "retention", "object", description='{"max_age_days": n, "max_size_gb": n}; {} removes it'
+            ),
+        ),
+    ),
+    _m("get_recording_mode", V, hrm.get_recording_mode, "A camera's recording mode and state.", (DEVICE,)),
+    _m(
+        "get_recording_timeline",
+        V,
+        hrm.get_recording_timeline,
+        "A camera's recorded time ranges and the gaps between them with their causes.",
+        (
+            DEVICE,
+            Param("from", "number", minimum=0, description="Unix seconds (default: first segment)"),
+            Param("to", "number", minimum=0, description="Unix seconds (default: now)"),
+        ),
     ),
 )
 

@@ -1,0 +1,301 @@
+"""One camera's continuous recording: the loop that runs ``recorder_policy.decide`` against
+the real world and carries out its decision with a ``SegmentRun``.
+
+Each pass reads the inputs (the mode and the clock, the camera in the registry, the disk
+state the ``Recorder`` watches, the ffmpeg run), decides, acts, and sleeps until the next
+tick, the back-off's end, the schedule's next edge, or a wake-up (camera event, mode change,
+ffmpeg exit, disk state change), whichever comes first. A change of phase is logged once,
+published once (``recording_status_update``) and written to the journal; retries inside a
+phase are silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import CameraNotFound, FFmpegError
+from ..models import Camera, CameraKind, Notification
+from ..recording_modes import ModeSpec, seconds_to_edge, wanted
+from . import recorder_policy as policy
+from .filenames import parse_time, stamp
+from .segmenter import SegmentRun, port_open
+from .timeline import Transition
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
+
+log = logging.getLogger(__name__)
+
+WORDS = {
+    policy.Phase.RECORDING: "started",
+    policy.Phase.IDLE: "stopped",
+    policy.Phase.RETRYING: "failed, retrying",
+    policy.Phase.WAITING_CAMERA: "waiting for the camera",
+    policy.Phase.PAUSED_DISK: "paused",
+}
+TOPICS = {"STARTED": "recording.start", "STOPPED": "recording.stop", "FAILED": "recording.error"}
+
+
+class CameraWorker:
+    def __init__(self, owner: Recorder, camera_id: str) -> None:
+        self.owner = owner
+        self.camera_id = camera_id
+        self.wake = asyncio.Event()
+        self.stepped = asyncio.Event()  # set after each pass (set_mode waits for one)
+        self.steps = 0
+        self.in_step = False
+        self.run: SegmentRun | None = None
+        self.run_spec: ModeSpec | None = None
+        self.phase: policy.Phase | None = None
+        self.reason = ""
+        self.since = owner.clock.time()
+        self.failures = 0
+        self.last_failure_at: float | None = None
+        self.failure_reason = ""
+        self.last_duration = 0.0
+        self.task: asyncio.Task[None] | None = None
+        self._source_down = False
+
+    # --- the loop ----------------------------------------------------------------------
+
+    async def loop(self) -> None:
+        while True:
+            self.wake.clear()  # a wake-up during the pass below makes the next one come at once
+            self.in_step = True
+            delay = await self.step()
+            self.in_step = False
+            self.steps += 1
+            self.stepped.set()
+            if delay > 0 and not self.wake.is_set():
+                try:
+                    await asyncio.wait_for(self.wake.wait(), delay)
+                except TimeoutError:
+                    pass
+
+    async def applied(self, within: float) -> None:
+        """Return once a pass that began after this call has ended (bounded)."""
+        target = self.steps + (2 if self.in_step else 1)
+        self.wake.set()
+        deadline = asyncio.get_running_loop().time() + within
+        while self.steps < target:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            self.stepped.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stepped.wait(), left)
+
+    async def step(self) -> float:
+        o = self.owner
+        spec = o.spec_for(self.camera_id)
+        camera = self._camera()
+        await self._collect()
+        if self.run is not None and self.run.done:
+            await self._ended_by_itself()
+        if self.run is not None and self.run_spec is not None and _needs_restart(self.run_spec, spec):
+            await self._stop_run("recording settings changed")
+        now = o.clock.time()
+        want = wanted(spec, now)
+        if not want:  # failures before the mode went off or the window closed are history
+            self.failures, self.last_failure_at, self._source_down = 0, None, False
+        ready, why = _camera_ready(camera)
+        source_down = False
+        if want and o.disk_ok and self.failures > 0 and self.run is None and camera is not None and ready:
+            source_down = not await port_open(o.reader_url(camera))
+            if self._source_down and not source_down:
+                self.camera_changed()  # it listens again: try at once, not after the back-off
+            self._source_down = source_down
+        decision = policy.decide(
+            policy.Inputs(
+                now=o.clock.monotonic(),
+                wanted=want,
+                idle_reason="mode off" if spec.mode == "off" else "outside the schedule",
+                camera_ready=ready,
+                camera_reason=why,
+                disk_ok=o.disk_ok,
+                disk_reason=o.disk_reason,
+                running=self.run is not None,
+                failures=self.failures,
+                last_failure_at=self.last_failure_at,
+                failure_reason=self.failure_reason,
+                source_down=source_down,
+            ),
+            o.backoff,
+        )
+        if decision.action is policy.Action.STOP:
+            await self._stop_run(decision.reason)
+            await self.enter(decision.phase, decision.reason)
+        elif decision.action is policy.Action.START:
+            assert camera is not None
+            await self._attempt(camera, spec)
+        else:
+            await self.enter(decision.phase, decision.reason)
+        delays = [o.tick]
+        if decision.retry_in is not None:
+            delays.append(decision.retry_in)
+        edge = seconds_to_edge(spec, o.clock.time())
+        if edge is not None:
+            delays.append(edge + 0.01)
+        return max(0.0, min(delays))
+
+    def _camera(self) -> Camera | None:
+        try:
+            return self.owner.cameras.get(self.camera_id)
+        except CameraNotFound:
+            return None
+
+    # --- acting ------------------------------------------------------------------------
+
+    async def _attempt(self, camera: Camera, spec: ModeSpec) -> None:
+        o = self.owner
+        await self._after_last_name()
+        run = SegmentRun(
+            camera_id=self.camera_id, url=o.reader_url(camera), directory=o.directory,
+            fmt=spec.format, segment_seconds=spec.segment_seconds, io_timeout=o.io_timeout,
+            clock=o.clock, foreign=o.foreign,
+        )  # fmt: skip
+        try:
+            await run.start(o.start_timeout)
+        except FFmpegError as e:
+            self._failed(f"cannot record: {e}", None)
+            await self.enter(policy.Phase.RETRYING, self.failure_reason)
+            return
+        self.run, self.run_spec = run, spec
+        assert run._exit is not None
+        run._exit.add_done_callback(lambda _: self.wake.set())
+        journal = o.store.camera(self.camera_id)
+        journal.open_run = {"list": run.list_path.name, "anchor": run.anchor}
+        await self.enter(policy.Phase.RECORDING, "")
+
+    async def _after_last_name(self) -> None:
+        """Segment names have one-second resolution: a new run never starts in the second
+        the last segment of this camera started in (it would overwrite that file)."""
+        segments = self.owner.store.camera(self.camera_id).segments
+        last = parse_time(segments[-1].name) if segments else None
+        if self.run is not None and self.run.open_name:
+            last = parse_time(self.run.open_name)
+        now = time.time()  # ffmpeg names files by the real clock, not the service's
+        if last is not None and stamp(now) <= stamp(last):
+            await asyncio.sleep(math.floor(now) + 1.0 - now + 0.01)
+
+    async def _stop_run(self, reason: str) -> None:
+        run = self.run
+        if run is None:
+            return
+        await run.stop(self.owner.stop_timeout)
+        self.last_duration = run.ran_for
+        await self._finish_run(run)
+        log.debug("%s: continuous run stopped (%s)", self.camera_id, reason)
+
+    async def _ended_by_itself(self) -> None:
+        run = self.run
+        assert run is not None
+        rc = await run.wait_exit()
+        self.last_duration = run.ran_for
+        why = run.end_reason(rc)
+        await self._finish_run(run)
+        self._failed(f"stream lost: {why}", run.ran_for)
+        await self.enter(policy.Phase.RETRYING, self.failure_reason)
+
+    async def _finish_run(self, run: SegmentRun) -> None:
+        await self._collect(run)
+        self.run = self.run_spec = None
+        journal = self.owner.store.camera(self.camera_id)
+        journal.open_run = None
+        await self.owner.store.save_journal()
+        await asyncio.get_running_loop().run_in_executor(None, run.forget_list)
+
+    def _failed(self, reason: str, ran_for: float | None) -> None:
+        self.failures = policy.failures_after(self.failures, ran_for)
+        self.last_failure_at = self.owner.clock.monotonic()
+        self.failure_reason = reason
+
+    def camera_changed(self) -> None:
+        """The camera came back (or changed): try at once instead of after the back-off."""
+        self.failures = 0
+        self.last_failure_at = None
+        self.wake.set()
+
+    async def _collect(self, run: SegmentRun | None = None) -> None:
+        run = run or self.run
+        if run is None:
+            return
+        new = await run.poll()
+        if new:
+            self.owner.store.camera(self.camera_id).add_segments(new)
+            await self.owner.store.save_journal()
+
+    # --- phases ------------------------------------------------------------------------
+
+    async def enter(self, phase: policy.Phase, reason: str) -> None:
+        if phase is self.phase:
+            self.reason = reason or self.reason
+            return
+        previous, self.phase, self.reason = self.phase, phase, reason
+        now = self.owner.clock.time()
+        self.since = now
+        at = now
+        if phase is not policy.Phase.RECORDING:
+            segs = self.owner.store.camera(self.camera_id).segments
+            at = segs[-1].end if segs and previous is policy.Phase.RECORDING else now
+        self.owner.store.camera(self.camera_id).add_transition(Transition(at, phase.value, reason))
+        await self.owner.store.save_journal()
+        if previous is None and phase is policy.Phase.IDLE:
+            return  # a camera that is simply off at start: nothing to tell anyone
+        level = logging.INFO if phase in (policy.Phase.RECORDING, policy.Phase.IDLE) else logging.WARNING
+        log.log(level, "%s: continuous recording %s%s", self.camera_id, WORDS[phase],
+                f" ({reason})" if reason else "",
+                extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
+        self.owner.publish(self._notification(phase, reason))
+
+    def _notification(self, phase: policy.Phase, reason: str) -> Notification:
+        status = policy.status_of(phase)
+        spec = self.owner.spec_for(self.camera_id)
+        filename = self.run.open_name if self.run is not None else None
+        if filename is None:
+            segs = self.owner.store.camera(self.camera_id).segments
+            filename = segs[-1].name if segs else ""
+        params: dict[str, object] = {
+            "device": self.camera_id,
+            "status": status,
+            "filename": filename or "",
+            "duration": 0 if status == "STARTED" else round(self.last_duration),
+            "format": spec.format,
+            "mode": spec.mode,
+            "phase": phase.value,
+        }
+        if reason:
+            params["reason"] = reason
+        return Notification("recording_status_update", TOPICS[status], params, device=self.camera_id)
+
+    # --- shutdown ----------------------------------------------------------------------
+
+    async def close(self, reason: str) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        if self.run is not None:
+            await self._stop_run(reason)
+
+
+def _camera_ready(camera: Camera | None) -> tuple[bool, str]:
+    """A network camera is tried even while the registry calls it disconnected: an ffmpeg
+    attempt is a probe too, and its return is seen at the next attempt, not the next probe."""
+    if camera is None:
+        return False, "camera not present"
+    if camera.connected or camera.kind is CameraKind.NETWORK:
+        return True, ""
+    return False, f"camera {camera.status.value.lower()}" + (f": {camera.reason}" if camera.reason else "")
+
+
+def _needs_restart(running: ModeSpec, now: ModeSpec) -> bool:
+    return running.format != now.format or running.segment_seconds != now.segment_seconds
+
+
+Publish = Callable[[Notification], None]

@@ -1,0 +1,246 @@
+"""Continuous and scheduled recording of every camera (``ports.Recorder``).
+
+``Recorder`` runs one ``CameraWorker`` per camera in the registry, watches the free space
+of the recordings folder (every worker pauses below ``storage.min_free_mb`` and resumes
+once space is back, whether retention or a user freed it), applies per-camera retention,
+and answers the API: the mode of a camera (``set_mode`` saves it in the state folder
+before it is applied, so a restart or a crash keeps it) and its timeline.
+
+At start it recovers the segments of runs a crash left unrecorded (their ffmpeg list file
+is still there: the lifeline let ffmpeg finish the open segment) and notes the outage.
+Leaving the context finishes every segment gracefully (bounded) before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..config.model import RecordingConfig
+from ..errors import InvalidParams
+from ..events import EventBus
+from ..lifecycle import Component
+from ..models import (
+    Camera,
+    CameraEvent,
+    CameraEventKind,
+    Clock,
+    ComponentHealth,
+    Notification,
+)
+from ..ports import CameraDirectory
+from ..recording_modes import ModeSpec, spec_from_mapping
+from . import recorder_policy as policy
+from . import recorder_upkeep as upkeep
+from . import timeline as tl
+from .continuous import CameraWorker
+from .recording_store import RecordingStore
+from .storage import MB, Storage
+
+log = logging.getLogger(__name__)
+APPLY_WAIT = 3.0  # seconds set_mode waits for the worker to apply a new mode
+
+
+class Recorder(Component):
+    def __init__(
+        self,
+        config: RecordingConfig,
+        storage: Storage,
+        cameras: CameraDirectory,
+        bus: EventBus[Notification],
+        reader_url: Callable[[Camera], str],
+        clock: Clock | None = None,
+        *,
+        foreign: Callable[[Path], bool] = lambda p: False,
+        tick: float = 0.5,
+        disk_interval: float = 1.0,
+        start_timeout: float = 15.0,
+        io_timeout: float = 10.0,
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.cameras = cameras
+        self.bus = bus
+        self.reader_url = reader_url
+        self.clock = clock or Clock()
+        self.foreign = foreign
+        self.tick = tick
+        self.disk_interval = disk_interval
+        self.start_timeout = start_timeout
+        self.io_timeout = io_timeout
+        self.stop_timeout = storage.config.stop_timeout
+        self.directory = storage.config.recordings_dir
+        self.backoff = policy.Backoff(config.retry_min, config.retry_max)
+        self.store = RecordingStore(storage.config.state_dir)
+        self.workers: dict[str, CameraWorker] = {}
+        self.disk_ok = True
+        self.disk_reason = ""
+        self._loops: list[asyncio.Task[None]] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        storage.add_busy_check(self.is_busy)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.storage.start()
+        await self.store.load()
+        await self._recover()
+        await self._check_disk()
+        self._unsubscribe = self.cameras.subscribe(self.on_camera_event)
+        for camera in self.cameras.cameras():
+            self._worker(camera.id)
+        self._loops = [
+            asyncio.create_task(self._disk_loop(), name="recorder disk watch"),
+            asyncio.create_task(self._retention_loop(), name="recorder retention"),
+        ]
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        workers = list(self.workers.values())
+        await asyncio.gather(*(w.close("service stopping") for w in workers), return_exceptions=True)
+        self.workers.clear()
+        await self.store.save_journal()
+
+    def health(self) -> ComponentHealth:
+        recording = sum(w.phase is policy.Phase.RECORDING for w in self.workers.values())
+        faults = (policy.Phase.RETRYING, policy.Phase.WAITING_CAMERA, policy.Phase.PAUSED_DISK)
+        failing = [w.camera_id for w in self.workers.values() if w.phase in faults]
+        if failing:
+            return ComponentHealth("recorder", False, "degraded", f"not recording: {', '.join(failing)}")
+        return ComponentHealth("recorder", True, "ok", f"{recording} camera(s) recording")
+
+    def _worker(self, camera_id: str) -> CameraWorker:
+        worker = self.workers.get(camera_id)
+        if worker is None:
+            worker = self.workers[camera_id] = CameraWorker(self, camera_id)
+            worker.task = asyncio.create_task(self._guarded(worker), name=f"{camera_id} recorder")
+        return worker
+
+    async def _guarded(self, worker: CameraWorker) -> None:
+        while True:
+            try:
+                await worker.loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: recorder loop failed; restarting it", worker.camera_id)
+                await asyncio.sleep(1.0)
+
+    def on_camera_event(self, event: CameraEvent) -> None:
+        worker = self._worker(event.camera.id)
+        was = event.previous.connected if event.previous is not None else False
+        if event.kind is not CameraEventKind.REMOVED and event.camera.connected and not was:
+            worker.camera_changed()
+        worker.wake.set()
+
+    def publish(self, n: Notification) -> None:
+        self.bus.publish(n)
+
+    def reload(self, config: RecordingConfig) -> None:
+        """A new ``cameras.recording`` (SIGHUP): in force at each worker's next pass."""
+        if config == self.config:
+            return
+        self.config = config
+        self.backoff = policy.Backoff(config.retry_min, config.retry_max)
+        log.info("recording configuration reloaded", extra={"COMPONENT": "media"})
+        for w in self.workers.values():
+            w.wake.set()
+
+    def is_recording(self, camera_id: str) -> bool:
+        w = self.workers.get(camera_id)
+        return w is not None and w.run is not None
+
+    def is_busy(self, path: Path) -> bool:
+        return any(w.run is not None and w.run.owns_open(path) for w in list(self.workers.values()))
+
+    # --- modes -------------------------------------------------------------------------
+
+    def spec_for(self, camera_id: str) -> ModeSpec:
+        return self.store.modes.get(camera_id) or self.config.spec_for(camera_id)
+
+    def mode_source(self, camera_id: str) -> str:
+        if camera_id in self.store.modes:
+            return "api"
+        return "config" if camera_id in self.config.cameras else "default"
+
+    async def set_mode(self, camera_id: str, changes: dict[str, Any]) -> ModeSpec:
+        try:
+            spec = spec_from_mapping(changes, self.spec_for(camera_id))
+        except ValueError as e:
+            key = str(e).partition(": ")[0]
+            raise InvalidParams(key.split(".")[0].split("[")[0], str(e)) from None
+        await self.store.save_modes({**self.store.modes, camera_id: spec})
+        log.info("%s: recording mode set to %s", camera_id, spec.mode,
+                 extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})  # fmt: skip
+        # the answer shows the new mode in force (recording started or stopped), bounded
+        await self._worker(camera_id).applied(APPLY_WAIT)
+        return spec
+
+    def state(self, camera_id: str) -> dict[str, Any]:
+        w = self.workers.get(camera_id)
+        run = w.run if w is not None else None
+        return {
+            "phase": w.phase.value if w is not None and w.phase is not None else "idle",
+            "status": policy.status_of(w.phase) if w is not None and w.phase is not None else "STOPPED",
+            "reason": w.reason if w is not None else "",
+            "since": w.since if w is not None else None,
+            "current_file": run.open_name if run is not None else None,
+        }
+
+    def timeline(self, camera_id: str, frm: float | None, to: float | None) -> tl.Timeline:
+        journal = self.store.camera(camera_id)
+        segments = list(journal.segments)
+        w = self.workers.get(camera_id)
+        if w is not None and w.run is not None and (seg := w.run.open_segment()) is not None:
+            segments.append(seg)
+        now = self.clock.time()
+        frm = frm if frm is not None else (segments[0].start if segments else now)
+        return tl.build(segments, journal.transitions, frm, to if to is not None else now)
+
+    # --- disk --------------------------------------------------------------------------
+
+    async def _check_disk(self) -> None:
+        try:
+            free = await self.storage.free_bytes_async()
+        except Exception as e:  # noqa: BLE001 - a statvfs error: keep the last state
+            log.debug("free space unknown: %s", e)
+            return
+        ok = not self.storage.below_min_free(free)
+        if ok != self.disk_ok:
+            self.disk_ok = ok
+            self.disk_reason = "" if ok else (
+                f"disk space low: {free // MB} MB free, minimum {self.storage.config.min_free_mb} MB"
+            )
+            for w in self.workers.values():
+                w.wake.set()
+
+    async def _disk_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.disk_interval)
+            await self._check_disk()
+
+    # --- retention ---------------------------------------------------------------------
+
+    async def _retention_loop(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self.config.retention_interval))
+            try:
+                await self.apply_retention()
+            except Exception:
+                log.exception("per-camera retention failed")
+
+    async def apply_retention(self) -> int:
+        """Delete each camera's oldest segments beyond its own retention, never the open
+        one; returns how many files were deleted (``recorder_upkeep.apply_retention``)."""
+        specs = {cam: self.spec_for(cam) for cam in list(self.workers)}
+        return await upkeep.apply_retention(self.directory, specs, self.store, self.is_busy, self.clock)
+
+    async def _recover(self) -> None:
+        await upkeep.recover(self.directory, self.store, self.clock)

@@ -1,0 +1,265 @@
+"""One ffmpeg writing one camera's continuous recording as contiguous segments.
+
+ffmpeg's segment muxer cuts on key frames at every ``segment_seconds`` and names each file
+by camera and start time (``camera0_YYYY-MM-DD_HH-MM-SS.mp4``, UTC: ffmpeg runs with
+``TZ=UTC0`` for ``-strftime``), the same names ``list_recordings`` parses. H.264 from a
+camera or MediaMTX is copied (no second encode); only the test pattern's lavfi source is
+encoded, with a key frame forced at every segment boundary. fmp4 segments are fragmented
+(a fragment per key frame, flushed at once), so the open one plays while it is written and
+after a crash.
+
+ffmpeg lists each closed segment with its start and end on the stream's clock in a hidden
+CSV file (``.cameraN_<run>.segments.csv``). ``SegmentRun.poll`` turns new lines into
+wall-clock ``Segment``s: the run's first bytes on disk anchor the stream's clock, and
+every segment of a run starts where the one before ended.
+
+``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
+connections there is no point in starting ffmpeg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import FFmpegError
+from ..models import LAVFI_PREFIX, Clock
+from . import ffmpeg
+from .filenames import RECORDING_FORMATS, stamp
+from .muxing import FRAGMENT_FLAGS
+from .timeline import Segment
+
+log = logging.getLogger(__name__)
+
+POLL = 0.05
+PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
+CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
+FORMAT_OPTIONS = {
+    "fmp4": f"movflags={FRAGMENT_FLAGS}:flush_packets=1",
+    "mp4": "movflags=+faststart",
+    "mkv": "",
+}
+
+
+def segment_args(
+    url: str, directory: Path, camera_id: str, fmt: str, segment_seconds: int,
+    io_timeout: float, list_path: Path,
+) -> list[str]:  # fmt: skip
+    """The ffmpeg command line (without the binary) for one continuous run."""
+    args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
+    args += ffmpeg.input_args(url, io_timeout)
+    args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
+    if url.startswith(LAVFI_PREFIX):  # raw frames from a generator: encode, key frame per cut
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                 "-pix_fmt", "yuv420p", "-g", "30",
+                 "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})"]  # fmt: skip
+    else:
+        args += ["-c", "copy"]
+    args += ["-f", "segment", "-segment_time", str(segment_seconds), "-reset_timestamps", "1"]
+    args += ["-segment_format", CONTAINERS[fmt], "-strftime", "1"]
+    if FORMAT_OPTIONS[fmt]:
+        args += ["-segment_format_options", FORMAT_OPTIONS[fmt]]
+    args += ["-segment_list", str(list_path), "-segment_list_type", "csv"]
+    pattern = f"{camera_id}_%Y-%m-%d_%H-%M-%S{RECORDING_FORMATS[fmt]}"
+    return [*args, str(directory / pattern)]
+
+
+def parse_list(text: str) -> list[tuple[str, float, float]]:
+    """``(name, start, end)`` rows of ffmpeg's CSV segment list; a torn last line is skipped."""
+    out = []
+    for line in text.splitlines():
+        parts = line.rsplit(",", 2)
+        try:
+            out.append((parts[0], float(parts[1]), float(parts[2])))
+        except (ValueError, IndexError):
+            continue
+    return out
+
+
+def name_regex(camera_id: str, fmt: str) -> re.Pattern[str]:
+    ext = re.escape(RECORDING_FORMATS[fmt])
+    return re.compile(re.escape(camera_id) + r"_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d" + ext + "$")
+
+
+class SegmentRun:
+    """``start`` → (``poll`` ...) → ``stop`` or ``wait``; ``closed`` holds the segments ffmpeg
+    has finished, ``open_name`` the one being written."""
+
+    def __init__(
+        self, *, camera_id: str, url: str, directory: Path, fmt: str, segment_seconds: int,
+        io_timeout: float, clock: Clock, foreign: Callable[[Path], bool] = lambda p: False,
+    ) -> None:  # fmt: skip
+        self.camera_id = camera_id
+        self.directory = directory
+        self.fmt = fmt
+        self.clock = clock
+        self._foreign = foreign
+        self.started_wall = clock.time()
+        self.started_mono = clock.monotonic()
+        self.list_path = directory / f".{camera_id}_{self.started_wall:.3f}.segments.csv"
+        self._re = name_regex(camera_id, fmt)
+        self._first_stamp = stamp(self.started_wall)
+        self.proc = ffmpeg.FFmpegProcess(
+            segment_args(url, directory, camera_id, fmt, segment_seconds, io_timeout, self.list_path),
+            name=f"{camera_id} continuous recording", camera_id=camera_id, env={"TZ": "UTC0"},
+        )  # fmt: skip
+        self.anchor: float | None = None  # wall time of the run's first bytes on disk
+        self._first_ts: float | None = None
+        self.closed: list[Segment] = []
+        self.open_name: str | None = None
+        self._exit: asyncio.Task[int] | None = None
+        self._start_noise = ""
+
+    def end_reason(self, rc: int) -> str:
+        """Why a run that was recording ended by itself: ffmpeg's last stderr line if it
+        wrote one since the recording started (warnings from the start are not the cause)."""
+        line = self.proc.last_error_line()
+        if line and line != self._start_noise:
+            return line
+        return "the stream ended" if rc == 0 else f"ffmpeg exit {rc}"
+
+    # --- files -------------------------------------------------------------------------
+
+    def _run_files(self) -> list[str]:
+        """This run's segment files, oldest first (blocking: call in a thread)."""
+        try:
+            with os.scandir(self.directory) as it:
+                names = [e.name for e in it if self._re.match(e.name)]
+        except OSError:
+            return []
+        mine = [n for n in names if n[len(self.camera_id) + 1 :] >= self._first_stamp]
+        return sorted(n for n in mine if not self._foreign(self.directory / n))
+
+    def owns_open(self, path: Path) -> bool:
+        return self.open_name is not None and path == self.directory / self.open_name
+
+    @property
+    def done(self) -> bool:
+        return self._exit is not None and self._exit.done()
+
+    @property
+    def ran_for(self) -> float:
+        return self.clock.monotonic() - self.started_mono
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self, within: float) -> None:
+        """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
+        await self.proc.start()
+        self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
+        loop = asyncio.get_running_loop()
+        deadline = self.clock.monotonic() + within
+        try:
+            while True:
+                files = await loop.run_in_executor(None, self._run_files)
+                size = await loop.run_in_executor(None, _size, self.directory / files[0]) if files else 0
+                if size > 0:
+                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream
+                    self.anchor = max(self.started_wall, self.clock.time() - PROBE_LEAD)
+                    self._start_noise = self.proc.last_error_line()
+                    self.open_name = files[-1]
+                    return
+                if self._exit.done():
+                    rc = self._exit.result()
+                    await loop.run_in_executor(None, self._cleanup_failed)
+                    why = self.proc.last_error_line() or f"ffmpeg exit {rc}"
+                    raise FFmpegError(why, self.proc.stderr_tail())
+                if self.clock.monotonic() > deadline:
+                    await self.proc.stop(0.0, step_timeout=1.0)
+                    await loop.run_in_executor(None, self._cleanup_failed)
+                    raise FFmpegError(f"no data within {within:g}s", self.proc.stderr_tail())
+                await asyncio.wait({self._exit}, timeout=POLL * 2)
+        except asyncio.CancelledError:
+            self.proc.kill()
+            raise
+
+    async def wait_exit(self) -> int:
+        assert self._exit is not None
+        return await asyncio.shield(self._exit)
+
+    async def stop(self, graceful: float) -> int:
+        return await self.proc.stop(graceful)
+
+    def kill(self) -> None:
+        self.proc.kill()
+
+    def _cleanup_failed(self) -> None:
+        for name in self._run_files():
+            with contextlib.suppress(OSError):
+                if (self.directory / name).stat().st_size == 0:
+                    (self.directory / name).unlink()
+        with contextlib.suppress(OSError):
+            self.list_path.unlink()
+
+    # --- progress ----------------------------------------------------------------------
+
+    async def poll(self) -> list[Segment]:
+        """Segments closed since the last poll, in wall time (reads the list in a thread)."""
+        loop = asyncio.get_running_loop()
+        text = await loop.run_in_executor(None, _read, self.list_path)
+        rows = parse_list(text)[len(self.closed) :]
+        new = [self._segment(name, s, e) for name, s, e in rows]
+        self.closed += new
+        if not self.done:
+            files = await loop.run_in_executor(None, self._run_files)
+            done = {s.name for s in self.closed}
+            current = [f for f in files if f not in done]
+            self.open_name = current[-1] if current else self.open_name
+        else:
+            self.open_name = None
+        return new
+
+    def _segment(self, name: str, start: float, end: float) -> Segment:
+        if self._first_ts is None:
+            self._first_ts = start
+        anchor = self.anchor if self.anchor is not None else self.started_wall
+        return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
+
+    def open_segment(self) -> Segment | None:
+        if self.open_name is None or self.anchor is None:
+            return None
+        start = self.closed[-1].end if self.closed else self.anchor
+        return Segment(self.open_name, start, max(start, self.clock.time()), open=True)
+
+    def forget_list(self) -> None:
+        """Blocking: remove the CSV once its segments are in the journal."""
+        with contextlib.suppress(OSError):
+            self.list_path.unlink()
+
+
+async def port_open(url: str, within: float = 0.5) -> bool:
+    """Does the RTSP address accept a TCP connection? (True for anything that is not RTSP:
+    only ffmpeg can tell.) A refused port means the camera or MediaMTX is not back yet,
+    which this learns at each tick without starting an ffmpeg."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+        return True
+    try:
+        port = parts.port or (322 if parts.scheme == "rtsps" else 554)
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within)
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,111 @@
+"""A camera's recorded time: covered ranges and the gaps between them, each gap with its
+cause. Pure: the recorder's journal (segments with wall-clock start/end, and the phase
+changes with their reasons) goes in, plain values come out.
+
+Segments of one ffmpeg run are contiguous by construction (ffmpeg's segment list gives each
+one's start and end on the stream's own clock), so consecutive segments closer than
+``tolerance`` are one range. A gap's cause is the reason of the first phase change that is
+not "recording" at or after the gap's start (within ``tolerance``), else of the last one
+before it; with none, ``service not running``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+NOT_RUNNING = "service not running"
+TOLERANCE = 0.25  # seconds: less than one frame at 4 fps; runs restart later than this
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    start: float  # wall time
+    end: float
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    at: float  # wall time
+    phase: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Range:
+    start: float
+    end: float
+    files: tuple[str, ...] = ()
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class Gap:
+    start: float
+    end: float
+    cause: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    ranges: list[Range] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def covered(self) -> float:
+        return sum(r.end - r.start for r in self.ranges)
+
+
+def merge(segments: Iterable[Segment], tolerance: float = TOLERANCE) -> list[Range]:
+    ranges: list[Range] = []
+    for s in sorted(segments, key=lambda s: (s.start, s.name)):
+        if ranges and s.start <= ranges[-1].end + tolerance:
+            last = ranges[-1]
+            ranges[-1] = Range(last.start, max(last.end, s.end), (*last.files, s.name), s.open)
+        else:
+            ranges.append(Range(s.start, s.end, (s.name,), s.open))
+    return ranges
+
+
+def cause_of(start: float, transitions: list[Transition], tolerance: float = TOLERANCE) -> str:
+    ordered = sorted(transitions, key=lambda t: t.at)
+    for t in ordered:
+        if t.at >= start - tolerance and t.phase != "recording":
+            return t.reason or t.phase
+    before = [t for t in ordered if t.at < start and t.phase != "recording"]
+    return (before[-1].reason or before[-1].phase) if before else NOT_RUNNING
+
+
+def build(
+    segments: Iterable[Segment],
+    transitions: Iterable[Transition],
+    frm: float,
+    to: float,
+    tolerance: float = TOLERANCE,
+) -> Timeline:
+    """The ranges and gaps within ``[frm, to]`` (ranges clipped to it). A gap before the
+    first range or after the last one is reported only while recording was wanted then
+    (a phase other than idle), so a camera that was simply off shows no gap."""
+    trans = sorted(transitions, key=lambda t: t.at)
+    ranges = [
+        Range(max(r.start, frm), min(r.end, to), r.files, r.open)
+        for r in merge(segments, tolerance)
+        if r.end > frm and r.start < to
+    ]
+    gaps: list[Gap] = []
+    for a, b in itertools.pairwise(ranges):
+        gaps.append(Gap(a.end, b.start, cause_of(a.end, trans, tolerance)))
+    if ranges and not ranges[-1].open and to - ranges[-1].end > tolerance:
+        cause = cause_of(ranges[-1].end, trans, tolerance)
+        if _wanted_after(ranges[-1].end, trans):
+            gaps.append(Gap(ranges[-1].end, to, cause))
+    return Timeline(ranges, gaps)
+
+
+def _wanted_after(at: float, transitions: list[Transition]) -> bool:
+    """Was recording still wanted after ``at`` (the last change since is not "idle")?"""
+    after = [t for t in transitions if t.at >= at - TOLERANCE]
+    return bool(after) and after[-1].phase != "idle"

@@ -1,0 +1,58 @@
+"""Continuous recording through a real MediaMTX (suite ``mediamtx``; skipped, saying how to
+get one, where there is no binary): MediaMTX killed for a few seconds is one gap in the
+timeline, and recording comes back by itself once MediaMTX and its path are back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from mediamtx_support import T
+from test_mediamtx_live import Live, live, network_camera  # noqa: F401 - the fixture
+
+from camera_service.config.model import RecordingConfig, StorageConfig
+from camera_service.events import EventBus
+from camera_service.media.recorder import Recorder
+from camera_service.media.storage import Storage
+from camera_service.models import Notification
+from camera_service.recording_modes import ModeSpec
+from support.rtsp_server import RtspTestServer
+
+pytestmark = pytest.mark.mediamtx
+
+
+async def test_recording_resumes_by_itself_after_mediamtx_restarts(
+    live: Live, rtsp_server: RtspTestServer, tmp_path: Path  # noqa: F811 - the fixture
+) -> None:
+    camera = network_camera(rtsp_server.url, "camera1")
+    live.registry.upsert(camera)
+    config = StorageConfig(state_dir=tmp_path, snapshots_dir=tmp_path / "snapshots",
+                           recordings_dir=tmp_path / "recordings", min_free_mb=1)  # fmt: skip
+    bus: EventBus[Notification] = EventBus()
+    statuses: list[str] = []
+    bus.subscribe(lambda n: statuses.append(str(n.params["status"])) if n.device == "camera1" else None)
+
+    async def seen(status: str, count: int) -> None:
+        deadline = time.monotonic() + 3 * T
+        while statuses.count(status) < count:
+            assert time.monotonic() < deadline, f"no {count}x {status}: {statuses}"
+            await asyncio.sleep(0.05)
+
+    spec = RecordingConfig(default=ModeSpec("continuous", segment_seconds=2), retry_max=1.0)
+    async with Storage(config) as storage, Recorder(
+        spec, storage, live.registry, bus, live.service.reader_url, tick=0.25
+    ) as recorder:
+        await seen("STARTED", 1)
+        await asyncio.sleep(2.5)
+        await live.mediamtx.kill()
+        await seen("FAILED", 1)
+        await asyncio.sleep(2.0)
+        await live.mediamtx.start()
+        await seen("STARTED", 2)
+        await asyncio.sleep(2.5)
+        timeline = recorder.timeline("camera1", None, None)
+    assert statuses == ["STARTED", "FAILED", "STARTED"]
+    assert len(timeline.ranges) == 2 and len(timeline.gaps) == 1, timeline
+    assert "stream lost" in timeline.gaps[0].cause
