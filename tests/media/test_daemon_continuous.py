@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from camera_service.rpc.schemas_recording import RECORDING_TIMELINE
 from support.rtsp_server import RtspTestServer
 
 from .helpers import TIMEOUT, playable, require_ffmpeg
@@ -137,6 +139,7 @@ def test_sigkill_then_restart_resumes_by_itself_and_the_killed_segment_plays(dae
     assert len(timeline["ranges"]) == 2 and len(timeline["gaps"]) == 1, timeline
     assert timeline["gaps"][0]["cause"] == "service not running"
     assert isinstance(timeline["gaps"][0]["duration"], int)
+    jsonschema.validate(timeline, RECORDING_TIMELINE, format_checker=jsonschema.FormatChecker())
 
 
 def test_a_mode_set_over_the_api_stops_recording_and_survives_a_restart(daemon: Daemon) -> None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from camera_service.cameras.registry import CameraRegistry
@@ -22,6 +23,7 @@ from camera_service.media.recorder import Recorder
 from camera_service.media.recording_store import MODES_FILE
 from camera_service.models import Camera, CameraKind, CameraStatus, Notification
 from camera_service.rpc import Dispatcher, Role, RpcContext, Session, protocol
+from camera_service.rpc.methods import METHODS
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +34,7 @@ WEEKDAYS = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end
 async def service(state: Path) -> AsyncIterator[tuple[Dispatcher, Session]]:
     storage_config = StorageConfig(state_dir=state, snapshots_dir=state / "snapshots",
                                    recordings_dir=state / "recordings", min_free_mb=0)  # fmt: skip
-    config = Config(auth=AuthConfig(jwt_secret="s" * 20), storage=storage_config)
+    config = Config(auth=AuthConfig(jwt_secret="s" * 40), storage=storage_config)
     registry = CameraRegistry()
     # a USB camera that is unplugged: the recorder waits for it, never starts ffmpeg
     registry.upsert(Camera("camera0", CameraKind.USB, "usb", CameraStatus.DISCONNECTED))
@@ -53,7 +55,12 @@ async def call(env: tuple[Dispatcher, Session], method: str, params: Any = None)
     request = {"jsonrpc": "2.0", "method": method, "id": 1, **({"params": params} if params else {})}
     reply = await protocol.handle(json.dumps(request), lambda m, p: d.call(session, m, p))
     assert reply is not None
-    return json.loads(reply)
+    answer = json.loads(reply)
+    if "result" in answer:  # every result has the shape rpc.discover publishes for it
+        schema = METHODS[method].result_schema
+        assert schema is not None
+        jsonschema.validate(answer["result"], schema, format_checker=jsonschema.FormatChecker())
+    return answer
 
 
 async def test_a_camera_without_settings_is_off_by_default(tmp_path: Path) -> None:

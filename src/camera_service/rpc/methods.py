@@ -22,6 +22,7 @@ from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
 from .schemas import result_schema
+from .schemas_recording import SCHEMAS as OWN_SCHEMAS
 from .session import Session
 from .topics import ALIASES
 
@@ -272,7 +273,8 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
 def _with_schema(m: Method) -> Method:
     if m.result_schema is not None:
         return m
-    return dataclasses.replace(m, result_schema=result_schema(m.name) or {"type": m.result})
+    schema = result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
+    return dataclasses.replace(m, result_schema=schema)
 
 
 METHODS: dict[str, Method] = {m.name: _with_schema(m) for m in _TABLE}
