@@ -143,7 +143,7 @@ class Application:
             external=self.monitor.runtime, discovery=self.discovery,
             video_encoder=video_encoder.describe(self.video_encoder),
             internal=internal,
-            recorder=self.recorder,
+            recorder=self.recorder, health={"recorder": self.recorder.health},
         )
         self.api = await stack.enter_async_context(
             ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)

@@ -4,6 +4,7 @@ retention policy set over the API is still in force after a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import glob
 import json
@@ -55,6 +56,11 @@ async def test_real_state_without_cameras_or_mediamtx(app: Application) -> None:
     assert reply["error"]["code"] == -32050 and reply["error"]["data"]["dependency"] == "mediamtx"
     assert (await call(ws, "list_recordings"))["result"]["files"] == []
     info = (await call(ws, "get_server_info"))["result"]
+    deadline = asyncio.get_running_loop().time() + 10
+    while info["components"]["mediamtx"].startswith("starting"):  # its first check runs once we listen
+        assert asyncio.get_running_loop().time() < deadline, info
+        await asyncio.sleep(0.05)
+        info = (await call(ws, "get_server_info"))["result"]
     assert info["components"]["websocket_server"] == "running"
     assert info["component_health"]["api"]["healthy"] is True
     assert info["status"] == "DEGRADED" and info["components"]["mediamtx"].startswith("unreachable")
