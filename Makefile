@@ -34,6 +34,8 @@ venv: deps $(VENV)/.stamp
 
 ## run: the service with the development config (127.0.0.1, console logs, test pattern when no camera)
 run: deps
+	@echo "Web console: open http://127.0.0.1:8002/ and paste a token made in another shell with"
+	@echo "  ./camera-ctl token --role admin --config etc/dev.yaml"
 	@echo "camera-ctl from this checkout (in another shell):"
 	@echo "  export CAMERA_SERVICE_TOKEN=\$$(./camera-ctl token --role operator --config etc/dev.yaml)"
 	@echo "  ./camera-ctl list; ./camera-ctl watch; ./camera-ctl snapshot camera0"

@@ -233,6 +233,8 @@ async def test_stream_methods_over_the_daemon_give_valid_results(app: Applicatio
     status = await result("get_stream_status", {"device": "camera0"})
     assert (status["status"], status["ready"], status["kept_alive"]) == ("ACTIVE", True, True)
     assert status["mediamtx_path"] == {"exists": True, "ready": True, "readers": 0}
+    camera = await call(ws, "get_camera_status", {"device": "camera0"})  # its keepalive not counted
+    assert camera["result"]["metrics"]["readers"] == 0, camera
     url = await result("get_stream_url", {"device": "camera0"})
     assert (url["available"], url["stream_status"], url["active_consumers"]) == (True, "READY", 0)
     assert [s["name"] for s in await result("get_streams")] == ["camera0"]

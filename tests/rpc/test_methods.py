@@ -77,6 +77,7 @@ async def test_camera_status_without_mediamtx_has_unknown_stream_figures(env: An
     result = await d.call(session(d, Role.VIEWER), "get_camera_status", ["camera0"])
     assert result["metrics"]["bytes_sent"] is None and result["metrics"]["readers"] is None
     assert result["capabilities"] == {"formats": ["MJPG"], "resolutions": ["640x480"]}
+    assert result["recording"] is None  # no media service: nothing is recording
 
 
 async def test_stream_methods_without_stream_service_are_dependency_errors(env: Any) -> None:

@@ -115,3 +115,18 @@ async def test_cleanup_with_the_policy_enabled_reports_what_it_deleted(tmp_path:
         assert new.exists()
         reply = await call(env, "cleanup_old_files")  # a pass with nothing due still ran
         assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0}
+
+
+async def test_storage_info_reports_the_retention_policy_in_force(tmp_path: Path) -> None:
+    async with service(tmp_path) as env:
+        info = (await call(env, "get_storage_info"))["result"]
+        assert info["retention_policy"] == {"policy_type": "age", "max_age_days": 30,
+                                            "max_size_gb": 10, "enabled": False}  # the configured
+        assert {"total_space", "available_space", "low_space_warning"} <= set(info)
+        await call(env, "set_retention_policy", {"policy_type": "size", "max_size_gb": 2.5, "enabled": True})
+        info = (await call(env, "get_storage_info"))["result"]
+        assert info["retention_policy"] == {"policy_type": "size", "max_age_days": 30,
+                                            "max_size_gb": 2.5, "enabled": True}
+    async with service(tmp_path) as env:  # the saved policy, after a restart
+        info = (await call(env, "get_storage_info"))["result"]
+        assert info["retention_policy"]["policy_type"] == "size"

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -128,6 +129,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# every fetch() of a /files/ URL the page makes from now on (the console's Bearer fallback
+# for a file is such a fetch; a signed link needs none)
+WATCH_FILE_FETCHES = """
+if (!window.__fileFetches) {
+  window.__fileFetches = [];
+  const plain = window.fetch;
+  window.fetch = function (input, init) {
+    const url = String((input && input.url) || input);
+    if (url.includes('/files/')) window.__fileFetches.push(url);
+    return plain.apply(this, arguments);
+  };
+}
+"""
+
+
+def assert_signed(url: str, base: str, kind: str, name: str) -> None:
+    """``url`` is the service's signed link to the file (not a blob: of a Bearer fetch)."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == base, url
+    assert parts.path == f"/files/{kind}/{quote(name)}", url
+    query = parse_qs(parts.query)
+    assert int(query["expires"][0]) > time.time() and query["sig"][0], url
+
+
 def test_served_page_has_a_csp_and_loads_modules_only(page: Page) -> None:
     page.driver.get(page.d.base + "/")
     page.wait("return document.readyState === 'complete'", what="page loaded")
@@ -159,6 +184,8 @@ def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
                      "return i && !i.hidden && i.complete && i.naturalWidth === 1280 && i.dataset.filename",
                      what="snapshot on the camera page")
     assert (page.d.state / "snapshots" / name).is_file()
+    assert_signed(page.js("return document.querySelector('img.shot').currentSrc"), page.d.base,
+                  "snapshots", name)
     assert page.js("return document.querySelectorAll('.stream button').length") == 3  # copy buttons
     page.shot("03-camera-page-snapshot")
 
@@ -183,9 +210,13 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.wait("return document.querySelector(arguments[0])", row, what="recording listed")
     page.shot("05-recording-listed")
 
+    page.js(WATCH_FILE_FETCHES)
     page.click(f"{row} button[data-action=play]")
     page.wait("const v = document.getElementById('player');"
               "return v.videoWidth === 1280 && v.currentTime > 0.3", what="recording plays")
+    # played from the signed link itself: no Bearer fetch into a blob: URL
+    assert_signed(page.js("return document.getElementById('player').currentSrc"), page.d.base,
+                  "recordings", name)
     first = page.js("return document.getElementById('player').currentTime")
     page.wait("return document.getElementById('player').currentTime > arguments[0] + 0.3", first,
               what="playback advances")
@@ -200,6 +231,7 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
         assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
         time.sleep(0.1)
     assert sha256(target.read_bytes()) == sha256(path.read_bytes())
+    assert page.js("return window.__fileFetches") == []  # played and downloaded by signed links
 
     page.click(f"{row} button[data-action=delete]")
     page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
@@ -215,14 +247,84 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.shot("08-recording-deleted")
 
 
-def test_system_page_shows_mediamtx_state_storage_and_version(page: Page) -> None:
+def test_a_recording_running_before_the_page_opened_is_shown_running(page: Page) -> None:
+    page.go("#/camera/camera0")
+    page.wait("return document.getElementById('rec-duration')", what="record controls")
+    page.driver.find_element("id", "rec-duration").clear()
+    page.click("#rec-start")
+    name = page.wait("const s = document.querySelector('.status[data-state]');"
+                     "return s && s.dataset.state === 'recording' && s.textContent.split(' ')[1]",
+                     what="recording started")
+    page.driver.refresh()  # a new page: only the service knows the recording runs
+    page.wait("return document.body.dataset.role && !document.getElementById('nav').hidden",
+              what="signed in again")
+    page.wait("const s = document.querySelector('.status[data-state]');"
+              "return s && s.dataset.state === 'recording' && s.textContent === arguments[0]",
+              f"Recording {name}", what="the running recording shown")
+    assert page.js("return document.getElementById('rec-stop').disabled") is False
+    assert page.js("return document.getElementById('rec-start').disabled") is True
+    assert page.js("return document.getElementById('rec-badge').hidden") is False
+    page.wait("return /^0:0[1-9]|^0:[1-5]/.test(document.querySelector('.timer').textContent)",
+              what="its timer counts from the recording's start")
+    page.shot("08a-recording-shown-after-reload")
+    page.go("#/cameras")  # the grid, opened after the start: REC from get_camera_status
+    page.wait(f"return !document.querySelector(\"{TILE0} .rec\").hidden", what="REC on the tile")
+    page.go("#/camera/camera0")
+    page.click("#rec-stop")
+    page.wait("const s = document.querySelector('.status[data-state]');"
+              "return s && s.dataset.state === 'idle' && s.textContent.startsWith('Saved ' + arguments[0])",
+              name, what="the recording stopped")
+    assert page.js("return document.getElementById('rec-badge').hidden") is True
+    assert (page.d.state / "recordings" / name).is_file()
+
+
+def test_system_page_shows_health_storage_retention_and_version(page: Page) -> None:
     page.go("#/system")
     page.wait("return document.querySelector(\"tr[data-component='mediamtx']\")", what="health table")
+    # get_status: DEGRADED (MediaMTX away), each component from component_health (its own
+    # state and detail), not the plain compat strings of `components`
+    assert page.js("return document.querySelector('#view caption, main caption').textContent") == \
+        "Service: DEGRADED"
+    rows = page.js("return [...document.querySelectorAll('tr[data-component]')].map(r =>"
+                   " [r.dataset.component, r.dataset.healthy, r.querySelector('.state').textContent])")
+    health = {name: (healthy, state) for name, healthy, state in rows}
+    assert health["mediamtx"] == ("false", "unreachable"), rows
+    assert health["api"][0] == health["camera_monitor"][0] == "true", rows
+    assert not any(state in ("HEALTHY", "DEGRADED", "UNHEALTHY") for _, state in health.values()), rows
+    # one row per component: compat's websocket_server is our api, not a second row
+    assert sorted(health) == ["api", "camera_monitor", "mediamtx"], rows
     mediamtx = page.js("return document.querySelector(\"tr[data-component='mediamtx']\").innerText")
-    assert "unreachable" in mediamtx.lower() or "127.0.0.1:9" in mediamtx
+    assert "127.0.0.1:9" in mediamtx  # the reason
     page.wait("return document.querySelector('[role=progressbar]')", what="storage bar")
     assert page.js("return document.getElementById('version').textContent") not in ("", "—")
+    # the retention policy in force (get_storage_info): the configuration's default here
+    policy = page.wait("const p = document.getElementById('retention-in-force');"
+                       "return p && p.textContent.startsWith('Automatic') && p.textContent",
+                       what="retention policy shown")
+    assert policy == "Automatic deletion off (when on: files older than 30 days).", policy
+    assert page.js("return [document.getElementById('ret-enabled').checked,"
+                   " document.getElementById('ret-type').value,"
+                   " document.getElementById('ret-age').value]") == [False, "age", "30"]
     page.shot("09-system")
+    # set one, then open the page again: the service reports the saved one
+    page.driver.find_element("id", "ret-enabled").click()
+    age = page.driver.find_element("id", "ret-age")
+    age.clear()
+    age.send_keys("7")
+    page.click("form.retention button[type=submit]")
+    page.wait("return document.getElementById('retention-in-force').textContent"
+              " === 'Automatic deletion on: files older than 7 days.'", what="saved policy shown")
+    page.go("#/cameras")
+    page.go("#/system")
+    page.wait("return document.getElementById('retention-in-force').textContent"
+              " === 'Automatic deletion on: files older than 7 days.'",
+              what="policy in force after reopening")
+    assert page.js("return document.getElementById('ret-enabled').checked") is True
+    page.shot("09b-system-retention-saved")
+    page.driver.find_element("id", "ret-enabled").click()  # back off: old files stay for later tests
+    page.click("form.retention button[type=submit]")
+    page.wait("return document.getElementById('retention-in-force').textContent"
+              ".startsWith('Automatic deletion off')", what="policy off again")
 
 
 UNLABELLED = """
@@ -331,7 +433,8 @@ Promise.all([import('/console/js/health.js'), import('/console/js/links.js')]).t
   const old = {status: 'degraded', components: {
     mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
     api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
-  const now = {status: 'DEGRADED', components: {mediamtx: 'UNHEALTHY', api: 'HEALTHY'},
+  const now = {status: 'DEGRADED',
+    components: {mediamtx: 'unreachable: connection refused', websocket_server: 'running'},
     component_health: {mediamtx: {healthy: false, state: 'unreachable', detail: 'connection refused'},
                        api: {healthy: true, state: 'serving', detail: '1 connection(s)'}}};
   const plain = {status: 'HEALTHY', components: {mediamtx: 'HEALTHY', api: 'HEALTHY'}};

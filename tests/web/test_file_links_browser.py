@@ -20,7 +20,7 @@ from camera_service.rpc.auth import Role, key_file_entry
 
 from .stack import TIMEOUT, Stack, api_stack, authed, call
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.browser
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 if CHROMIUM is None or DRIVER is None or shutil.which("ffmpeg") is None:

@@ -69,7 +69,9 @@ async def get_camera_status(ctx: RpcContext, session: Session, args: Args) -> An
     readers: int | None = None
     if ctx.streams is not None:
         try:
-            state = await ctx.streams.stream_status(camera.id)
+            # the report's readers leave out the service's own keepalive pull, as
+            # get_stream_status does
+            state = (await ctx.streams.stream_report(camera)).state
         except MediaMTXError:
             pass  # the camera's own status is still worth answering; stream figures unknown
         else:
@@ -78,7 +80,19 @@ async def get_camera_status(ctx: RpcContext, session: Session, args: Args) -> An
     out["metrics"] = {"bytes_sent": bytes_sent, "readers": readers, "uptime": round(uptime, 3)}
     caps = present.capabilities_object(camera)
     out["capabilities"] = {"formats": caps["formats"], "resolutions": caps["resolutions"]}
+    out["recording"] = _active_recording(ctx, camera.id)
     return out
+
+
+def _active_recording(ctx: RpcContext, camera_id: str) -> dict[str, Any] | None:
+    """The camera's recording in progress (an extra field of ``get_camera_status``), so a
+    client that opens a camera later sees it; ``None`` when it is not recording."""
+    if ctx.media is None:
+        return None
+    for rec in ctx.media.active_recordings():
+        if rec.camera_id == camera_id:
+            return present.recording_active(rec)
+    return None
 
 
 async def get_camera_capabilities(ctx: RpcContext, session: Session, args: Args) -> Any:
@@ -148,7 +162,11 @@ delete_recording, delete_snapshot = _delete("recordings"), _delete("snapshots")
 
 
 async def get_storage_info(ctx: RpcContext, session: Session, args: Args) -> Any:
-    return dataclasses.asdict(await ctx.require_files().storage_info())
+    files = ctx.require_files()
+    # the retention policy in force (saved by set_retention_policy, else the configuration's)
+    # beside compat.json's StorageInfo fields
+    return {**dataclasses.asdict(await files.storage_info()),
+            "retention_policy": _policy(files.retention_policy())}
 
 
 def _policy(p: RetentionPolicy) -> dict[str, Any]:

@@ -101,7 +101,8 @@ _TABLE: tuple[Method, ...] = (
         ),
     ),
     _m("get_camera_list", V, h.get_camera_list, "All known cameras."),
-    _m("get_camera_status", V, h.get_camera_status, "One camera with stream metrics.", (DEVICE,)),
+    _m("get_camera_status", V, h.get_camera_status,
+       "One camera with stream metrics and its recording in progress.", (DEVICE,)),
     _m("get_camera_capabilities", V, h.get_camera_capabilities, "Formats, sizes, rates.", (DEVICE,)),
     _m(
         "take_snapshot",
@@ -133,7 +134,8 @@ _TABLE: tuple[Method, ...] = (
     _m("get_stream_status", V, hstr.get_stream_status, "A camera's stream: status, MediaMTX path.",
        (DEVICE,)),
     _m("get_streams", V, hstr.get_streams, "Every camera path's MediaMTX state.", result="array"),
-    _m("get_storage_info", A, h.get_storage_info, "Disk space of the media folders."),
+    _m("get_storage_info", A, h.get_storage_info,
+       "Disk space of the media folders and the retention policy in force."),
     _m(
         "set_retention_policy",
         A,

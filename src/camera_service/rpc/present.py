@@ -137,3 +137,14 @@ def recording_stopped(rec: Recording) -> dict[str, Any]:
         "file_size": rec.file_size,
         "format": rec.format,
     }
+
+
+def recording_active(rec: Recording) -> dict[str, Any]:
+    """A recording in progress as ``get_camera_status.recording`` shows it: ``duration`` is
+    the whole seconds recorded so far."""
+    return {
+        "filename": rec.filename,
+        "start_time": iso_time(rec.start_time),
+        "format": rec.format,
+        "duration": seconds(rec.duration) if rec.duration is not None else 0,
+    }

@@ -1,5 +1,6 @@
 // One camera full size: picture, snapshot, recording (with a running timer, optionally
-// timed), capabilities, stream URLs with copy buttons.
+// timed), capabilities, stream URLs with copy buttons. A recording already running when the
+// page opens (get_camera_status.recording) is shown as running, with its timer and Stop.
 
 import { announce, copyText, fps, h, reasonOf, seconds } from "./dom.js";
 import { upper } from "./health.js";
@@ -27,6 +28,7 @@ function streamRow(kind, url) {
 export function mount(container, app, device) {
   const heading = h("h1", {}, device || "Camera");
   const state = h("span.state");
+  const recBadge = h("span.rec", { id: "rec-badge", hidden: true }, "REC");
   const info = h("dl.facts");
   const caps = h("dl.facts");
   const streams = h("div.streams");
@@ -47,6 +49,7 @@ export function mount(container, app, device) {
 
   const tick = () => { timerText.textContent = started ? seconds((Date.now() - started) / 1000) : ""; };
   const recording = (on, text) => {
+    recBadge.hidden = !on;
     start.disabled = on;
     stop.disabled = !on;
     clearInterval(timer);
@@ -111,7 +114,7 @@ export function mount(container, app, device) {
   }
 
   const picture = h("div.big");
-  container.append(h("p", {}, h("a", { href: "#/cameras" }, "← All cameras")), h("header.title", {}, heading, state), picture);
+  container.append(h("p", {}, h("a", { href: "#/cameras" }, "← All cameras")), h("header.title", {}, heading, recBadge, state), picture);
   if (app.can("operator")) {
     shotBox.append(h("h2", { id: "shot-title" }, "Snapshot"), snap, shotStatus, shotImg);
     recordBox.append(h("h2", { id: "rec-title" }, "Recording"),
@@ -157,7 +160,17 @@ export function mount(container, app, device) {
   const onMediamtx = () => { if (live) live.start(); };
   app.addEventListener("mediamtx", onMediamtx);
 
-  app.call("get_camera_status", { device }).then(render).catch((err) => {
+  // a recording that was running before this page opened (null: none)
+  const running = (rec) => {
+    if (!rec || stop.disabled === false) return; // already shown (a notification came first)
+    const since = Date.parse(rec.start_time);
+    started = Number.isFinite(since) ? Math.min(since, Date.now()) : Date.now() - (rec.duration || 0) * 1000;
+    recording(true, `Recording ${rec.filename}`);
+  };
+  app.call("get_camera_status", { device }).then((cam) => {
+    render(cam);
+    running(cam.recording);
+  }).catch((err) => {
     heading.textContent = `${device}: ${reasonOf(err)}`;
   });
   app.call("get_camera_capabilities", { device }).then((c) => {

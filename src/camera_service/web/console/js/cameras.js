@@ -1,4 +1,5 @@
-// The grid: one tile per camera, kept current by camera_status_update notifications.
+// The grid: one tile per camera, kept current by camera_status_update notifications. A
+// recording already running when the grid opens (get_camera_status.recording) shows REC.
 
 import { announce, fps, h, reasonOf } from "./dom.js";
 import { LiveView, REFRESH_S } from "./live.js";
@@ -111,6 +112,12 @@ export function mount(container, app) {
     const cams = list.cameras || [];
     if (!cams.length) note.textContent = "No cameras yet. Plug one in or add a network camera to the configuration; it appears here at once.";
     for (const cam of cams) upsert(cam);
+    for (const cam of cams.filter((c) => c.status === "CONNECTED")) {
+      app.call("get_camera_status", { device: cam.device }).then((s) => {
+        const t = tiles.get(cam.device);
+        if (t && s.recording) t.el.querySelector(".rec").hidden = false;
+      }).catch(() => { /* the tile still shows the camera */ });
+    }
   }).catch((err) => { note.textContent = `Cannot list the cameras: ${reasonOf(err)}`; });
 
   return () => {

@@ -11,12 +11,14 @@ export function overall(info) {
   return s || "UNKNOWN";
 }
 
+// The rich health when the service gives it (every component, under our names), else the
+// plain `components`: the plain strings carry compat.json's names for the same components
+// (websocket_server is our api), so the two are never merged.
 export function components(info) {
-  const plain = (info && info.components) || {};
-  const rich = (info && info.component_health) || {};
-  const names = [...new Set([...Object.keys(rich), ...Object.keys(plain)])];
-  return names.map((name) => {
-    const v = rich[name] !== undefined ? rich[name] : plain[name];
+  const rich = info && info.component_health;
+  const all = rich && typeof rich === "object" && Object.keys(rich).length ? rich : (info && info.components) || {};
+  return Object.keys(all).map((name) => {
+    const v = all[name];
     if (v && typeof v === "object") {
       const healthy = v.healthy !== undefined ? Boolean(v.healthy) : GOOD.test(String(v.state || v.status));
       return { name, healthy, state: String(v.state || v.status || (healthy ? "healthy" : "unhealthy")), detail: v.detail || v.reason || "" };

@@ -1,10 +1,12 @@
-// Files (snapshots, recordings) through their download_url, as the server gives it.
+// Files (snapshots, recordings) through their download_url, as the service gives it.
 //
-// A signed link (…?expires=…&sig=…) works as a plain link: it is used as is for <img>,
-// <video> and downloads. An unsigned one (today's relative /files/… URL) needs the
-// credential, so it is fetched with "Authorization: Bearer" into a blob: URL. A signed link
-// that is refused (401: expired) falls back to the same Bearer fetch. Deciding up front
-// keeps the browser log free of the 401 a blind first try would print.
+// The service's links are signed (absolute {base}/files/{kind}/{name}?expires=…&sig=…, see
+// README "Downloading files") and work as plain links: used as they are for <img>, <video>
+// (Range requests, so seeking works) and downloads, with no credential and no copy in
+// memory. Views ask for a fresh link (get_*_info) before a play or a download, since a page
+// may be older than a link. Only a link without a signature (a service older than signed
+// links) is fetched with "Authorization: Bearer" into a blob: URL, and a signed <img>/<video>
+// link refused anyway (403: expired while the page was open) falls back to that fetch.
 
 // The console is served by the same server as /files, so a file link is always loaded from
 // this page's origin: an absolute link names the configured public host, which may not be

@@ -1,5 +1,6 @@
 // System: version, health of each component (MediaMTX with its reason), storage use as a
-// bar and the retention policy (admins).
+// bar and the retention policy in force (get_storage_info.retention_policy) with a form to
+// change it (admins).
 
 import { bytes, h, reasonOf, seconds } from "./dom.js";
 import { components, overall } from "./health.js";
@@ -26,7 +27,16 @@ function storageBar(s) {
     h("p", {}, `Recordings ${bytes(s.recordings_size)}, snapshots ${bytes(s.snapshots_size)}.`));
 }
 
-function retentionForm(app, policy, out) {
+// the policy as a sentence: "Automatic deletion on: files older than 30 days."
+export function policyText(p) {
+  if (!p) return "The service does not report its retention policy.";
+  const limit = p.policy_type === "size"
+    ? `the oldest files beyond ${p.max_size_gb} GB in total`
+    : `files older than ${p.max_age_days} day${Number(p.max_age_days) === 1 ? "" : "s"}`;
+  return p.enabled ? `Automatic deletion on: ${limit}.` : `Automatic deletion off (when on: ${limit}).`;
+}
+
+function retentionForm(app, policy, out, shown) {
   const p = policy || {};
   const type = h("select", { id: "ret-type" }, h("option", { value: "age" }, "by age"), h("option", { value: "size" }, "by total size"));
   type.value = p.policy_type || "age";
@@ -48,6 +58,7 @@ function retentionForm(app, policy, out) {
       });
       out.textContent = `Saved: ${r.enabled ? "enabled" : "disabled"}, ${r.policy_type}` +
         (r.policy_type === "size" ? `, ${r.max_size_gb} GB` : `, ${r.max_age_days} days`) + ".";
+      shown.textContent = policyText(r);
     } catch (err) {
       out.textContent = `Not saved: ${reasonOf(err)}`;
     }
@@ -78,14 +89,20 @@ export function mount(container, app) {
     const storage = h("div", {}, "Loading…");
     const out = h("p.status", { role: "status" });
     const retention = h("div");
+    const inForce = h("p", { id: "retention-in-force" }, "Loading…");
     container.append(
       h("section.panel", { "aria-labelledby": "storage-h" }, h("h2", { id: "storage-h" }, "Storage"), storage),
-      h("section.panel", { "aria-labelledby": "ret-h" }, h("h2", { id: "ret-h" }, "Retention"), retention));
+      h("section.panel", { "aria-labelledby": "ret-h" }, h("h2", { id: "ret-h" }, "Retention"), inForce, retention));
     app.call("get_storage_info", {}).then((s) => {
       storage.replaceChildren(storageBar(s));
-      // the policy in force, where the service reports it (set_retention_policy answers it)
-      retention.replaceChildren(retentionForm(app, s.retention_policy || s.retention, out));
-    }).catch((err) => { storage.textContent = reasonOf(err); retention.replaceChildren(retentionForm(app, null, out)); });
+      // the policy in force (saved by set_retention_policy, else the configuration's)
+      inForce.textContent = policyText(s.retention_policy);
+      retention.replaceChildren(retentionForm(app, s.retention_policy, out, inForce));
+    }).catch((err) => {
+      storage.textContent = reasonOf(err);
+      inForce.textContent = "";
+      retention.replaceChildren(retentionForm(app, null, out, inForce));
+    });
   }
   return () => { alive = false; };
 }
