@@ -44,6 +44,7 @@ from .csi import CsiSource
 from .identity import IdentityStore, usb_identity
 from .modes import choose_mode
 from .probe_cache import ProbeCache
+from .probe_threads import ProbeThreads
 from .registry import CameraRegistry
 from .runtime_streams import RuntimeStreams
 from .stream_store import StreamFile
@@ -67,7 +68,7 @@ class CameraMonitor(Component):
         self.identities = identities
         self.clock = clock or Clock()
         self._watcher: udev.UdevWatcher | None = None
-        self._executor: v4l2.ProbeThreads | None = None
+        self._executor: ProbeThreads | None = None
         self._pending: dict[str, udev.UdevEvent] = {}  # sys_path -> newest unhandled event
         self._workers: dict[str, asyncio.Task[None]] = {}  # sys_path -> its handler
         self._nodes: dict[str, str] = {}  # sys_path of a present capture node -> camera id
@@ -94,7 +95,7 @@ class CameraMonitor(Component):
             return
         self._started = True
         self.registry.set_health(False, "starting")
-        self._executor = v4l2.ProbeThreads()
+        self._executor = ProbeThreads()
         try:
             if not self.identities.loaded:
                 await self.identities.load()
