@@ -12,7 +12,7 @@ from camera_service.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
-AUTH = {"jwt_secret": "0123456789abcdef0123"}
+AUTH = {"jwt_secret": "0123456789abcdef0123456789abcdef"}
 
 
 def config(recording: Any) -> Any:
@@ -60,7 +60,8 @@ def test_bad_recording_settings_name_the_key(recording: Any, line: str) -> None:
 def test_a_bare_yaml_off_is_the_mode_off() -> None:
     from camera_service.config.load import parse_yaml
 
-    data = parse_yaml("auth: {jwt_secret: 0123456789abcdef0123}\ncameras:\n  recording:\n    mode: off\n"
+    data = parse_yaml("auth: {jwt_secret: 0123456789abcdef0123456789abcdef}\n"
+                      "cameras:\n  recording:\n    mode: off\n"
                       "    cameras: {camera1: {mode: off}}\n", "test")  # fmt: skip
     rec = validate(data).cameras.recording
     assert rec.spec_for("camera0").mode == "off" and rec.spec_for("camera1").mode == "off"

@@ -16,7 +16,8 @@ from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import MediaMTXConfig
 from camera_service.errors import MediaMTXUnavailable
 from camera_service.mediamtx.client import MediaMTXClient
-from camera_service.mediamtx.service import StreamService, down_detail
+from camera_service.mediamtx.health import down_detail
+from camera_service.mediamtx.service import StreamService
 from camera_service.mediamtx.unit_state import unit_state_reader
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, ComponentHealth
 

@@ -3,7 +3,7 @@ among them is ``mediamtx.encoders.choose_encoder`` (pure).
 
 * V4L2 memory-to-memory encoders: every ``/dev/video*`` node whose ``VIDIOC_QUERYCAP`` says
   M2M and whose capture queue lists H.264 (``VIDIOC_ENUM_FMT``), probed in daemon threads
-  (``v4l2.ProbeThreads``: a wedged driver holds only its own thread);
+  (``probe_threads.ProbeThreads``: a wedged driver holds only its own thread);
 * VA-API: every ``/dev/dri/renderD*`` node, asked with ``vainfo`` when it is installed, else
   by encoding one frame with ffmpeg's ``h264_vaapi`` there;
 * ffmpeg's own list of encoders (``ffmpeg -encoders``), so an encoder ffmpeg lacks is not
@@ -31,6 +31,8 @@ from ..mediamtx.encoders import (
 )
 from ..models import HostEncoders
 from . import v4l2
+from .probe_threads import ProbeThreads
+from .v4l2_abi import BUF_TYPE_VIDEO_CAPTURE, BUF_TYPE_VIDEO_CAPTURE_MPLANE, fourcc_name
 
 log = logging.getLogger(__name__)
 COMPONENT = "encoders"
@@ -50,8 +52,8 @@ def m2m_h264_nodes(pattern: str = "/dev/video*") -> list[str]:
             if not info.device_caps & (CAP_VIDEO_M2M | CAP_VIDEO_M2M_MPLANE):
                 continue
             mplane = bool(info.device_caps & CAP_VIDEO_M2M_MPLANE)
-            buffer_type = v4l2.BUF_TYPE_VIDEO_CAPTURE_MPLANE if mplane else v4l2.BUF_TYPE_VIDEO_CAPTURE
-            names = [v4l2.fourcc_name(code) for code, _, _ in v4l2.list_formats(fd, path, buffer_type)]
+            buffer_type = BUF_TYPE_VIDEO_CAPTURE_MPLANE if mplane else BUF_TYPE_VIDEO_CAPTURE
+            names = [fourcc_name(code) for code, _, _ in v4l2.list_formats(fd, path, buffer_type)]
             if is_m2m_h264_encoder(info.device_caps, names):
                 found.append(path)
         except ProbeError:
@@ -111,7 +113,7 @@ async def probe(limit: float = 10.0) -> HostEncoders:
     """What this host offers (see the module docstring), in at most about ``3 * limit`` seconds."""
     notes: list[str] = []
     loop = asyncio.get_running_loop()
-    threads = v4l2.ProbeThreads()
+    threads = ProbeThreads()
     try:
         m2m = await asyncio.wait_for(loop.run_in_executor(threads, m2m_h264_nodes), limit)
     except TimeoutError:

@@ -1,21 +1,18 @@
-"""The camera monitor: keeps the registry in step with the cameras that exist.
+"""The camera monitor: keeps the registry in step with the cameras that exist, composing
+the camera sources (USB, CSI, network, test pattern, run-time streams) over one uevent queue.
 
 Start-up (``async with CameraMonitor(...)``): load the id file, start watching udev (when
 ``config.udev``), enumerate the V4L2 nodes already present, probe them, add the test pattern
 if configured (``"auto"``: only when no capture device was found), then start probing the
 network cameras. Afterwards:
 
-- uevents are handled per node: the events read in one wake-up (a camera's capture and
-  metadata nodes arrive together) are taken as one batch, after ``config.debounce`` seconds
-  more when that is set (default 0: at once); while a node is being handled, its newer
-  events wait, the newest superseding an older one still waiting, so a burst of plugs and
-  unplugs of one node costs one probe and ends in the right state;
-- an added node is probed off the loop (``v4l2.probe``), reusing what the last probe of the
-  same camera found when the driver still describes it the same way (``ProbeCache``: a
-  replug costs a handful of ioctls instead of hundreds); metadata-only nodes are ignored; a
-  capture node becomes a USB camera, ``CONNECTED`` with its chosen mode, or ``ERROR`` with the
-  reason when probing fails; a removed node makes its camera ``DISCONNECTED`` (kept in the
-  registry with ``device_node=None``, so its id and name persist);
+- uevents are handled per node (``uevents.NodeQueue``): the events read in one wake-up are
+  taken as one batch, after ``config.debounce`` seconds more when that is set (default 0: at
+  once); while a node is being handled, its newer events wait, the newest superseding an
+  older one, so a burst of plugs and unplugs of one node costs one probe;
+- a USB node goes to the USB source (``usb_source.UsbSource``): probed off the loop, it
+  becomes a USB camera, ``CONNECTED`` with its chosen mode or ``ERROR`` with the reason; a
+  removed node makes its camera ``DISCONNECTED``, keeping its id and name;
 - a Raspberry Pi's camera-pipeline nodes go to the CSI source (``csi.CsiSource``): its
   sensors become ``csi`` cameras, its receiver, ISP and codec nodes are never cameras;
 - each network camera is probed every ``network_probe_interval``, backing off exponentially
@@ -30,23 +27,21 @@ Nothing a device does can crash the monitor: every failure becomes a camera stat
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import os
 from pathlib import Path
 
 from ..config.model import CamerasConfig
-from ..errors import CameraError, ProbeError
+from ..errors import CameraError
 from ..lifecycle import Component
-from ..models import Camera, CameraEvent, CameraKind, CameraStatus, Capabilities, Clock
-from . import fixed_sources, network, policy, udev, v4l2
+from ..models import Camera, CameraEvent, CameraStatus, Clock
+from . import fixed_sources, network, udev
 from .csi import CsiSource
-from .identity import IdentityStore, usb_identity
-from .modes import choose_mode
-from .probe_cache import ProbeCache
+from .identity import IdentityStore
 from .registry import CameraRegistry
 from .runtime_streams import RuntimeStreams
 from .stream_store import StreamFile
+from .uevents import NodeQueue
+from .usb_source import UsbSource
 
 log = logging.getLogger(__name__)
 COMPONENT = "camera_monitor"
@@ -67,13 +62,7 @@ class CameraMonitor(Component):
         self.identities = identities
         self.clock = clock or Clock()
         self._watcher: udev.UdevWatcher | None = None
-        self._executor: v4l2.ProbeThreads | None = None
-        self._pending: dict[str, udev.UdevEvent] = {}  # sys_path -> newest unhandled event
-        self._workers: dict[str, asyncio.Task[None]] = {}  # sys_path -> its handler
-        self._nodes: dict[str, str] = {}  # sys_path of a present capture node -> camera id
-        self._ignored: set[str] = set()  # sys paths already logged as "not a camera"
-        self._probe_cache = ProbeCache()
-        self._flush: asyncio.Handle | None = None
+        self._queue = NodeQueue(self._handle, config.debounce)
         self._network_tasks: list[asyncio.Task[None]] = []
         self._resync_task: asyncio.Task[None] | None = None
         self._udev_problem = ""
@@ -87,6 +76,8 @@ class CameraMonitor(Component):
             self.runtime = RuntimeStreams(config, registry, identities, self._upsert,
                                           StreamFile(streams_file), self.clock)
         self._csi = CsiSource(config, identities, registry.find, self._upsert)
+        self._usb = UsbSource(config, identities, registry, self._upsert, self._csi.offer_probed,
+                              self._queue.waiting)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -94,7 +85,7 @@ class CameraMonitor(Component):
             return
         self._started = True
         self.registry.set_health(False, "starting")
-        self._executor = v4l2.ProbeThreads()
+        self._usb.open()
         try:
             if not self.identities.loaded:
                 await self.identities.load()
@@ -121,15 +112,13 @@ class CameraMonitor(Component):
         self._update_health()
 
     async def stop(self) -> None:
-        if self._flush is not None:
-            self._flush.cancel()
-            self._flush = None
+        self._queue.cancel_flush()
         if self._watcher is not None:
             await self._watcher.stop()
             self._watcher = None
         if self.runtime is not None:
             await self.runtime.stop()
-        tasks = [*self._workers.values(), *self._network_tasks]
+        tasks = [*self._queue.workers(), *self._network_tasks]
         if self._resync_task is not None:
             tasks.append(self._resync_task)
             self._resync_task = None
@@ -137,12 +126,9 @@ class CameraMonitor(Component):
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=_STOP_TIMEOUT)
-        self._workers.clear()
+        self._queue.clear()
         self._network_tasks.clear()
-        self._pending.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        self._usb.close()
         if self._started:
             self.registry.set_health(False, "stopped")
         self._started = False
@@ -150,17 +136,9 @@ class CameraMonitor(Component):
 
     async def settle(self, limit: float = 10.0) -> None:
         """Wait (at most ``limit`` seconds) until no USB event is waiting or being handled."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
-        while self._pending or self._workers or self._flush is not None:
-            if loop.time() >= deadline:
-                raise TimeoutError("camera monitor did not settle")
-            if self._workers:
-                await asyncio.wait(list(self._workers.values()), timeout=deadline - loop.time())
-            else:
-                await asyncio.sleep(min(self.config.debounce, 0.01) or 0.001)
+        await self._queue.settle(limit)
 
-    # -- USB: events -----------------------------------------------------------------------
+    # -- udev: events and enumeration ------------------------------------------------------
     def _on_lost(self) -> None:
         if self._resync_task is None or self._resync_task.done():
             self._resync_task = asyncio.get_running_loop().create_task(self.resync())
@@ -176,23 +154,19 @@ class CameraMonitor(Component):
                       extra={"COMPONENT": COMPONENT})
             return
         self._vanished({e.sys_path for e in present})
-        held = set(self._nodes) | self._csi.sys_paths()
+        held = set(self._usb.sys_paths()) | self._csi.sys_paths()
         for event in present:
             if event.sys_path not in held:
-                self._pending.setdefault(event.sys_path, event)
-        self._start_workers()
+                self._queue.add_unless_waiting(event)
+        self._queue.start_workers()
         log.info("cameras re-enumerated after lost udev events", extra={"COMPONENT": COMPONENT})
 
     def _vanished(self, seen: set[str]) -> None:
         """Queue a remove event for each node we hold that is not among ``seen``."""
-        for sys_path in [p for p in self._nodes if p not in seen and p not in self._pending]:
-            camera = self.registry.find(self._nodes[sys_path])
-            self._pending[sys_path] = udev.UdevEvent(
-                "remove", sys_path, camera.device_node if camera else None
-            )
-        for sys_path in self._csi.sys_paths() - seen - set(self._pending):
-            self._pending[sys_path] = udev.UdevEvent("remove", sys_path,
-                                                     self._csi.device_node(sys_path))
+        for sys_path in [p for p in self._usb.sys_paths() if p not in seen and p not in self._queue]:
+            self._queue.add(udev.UdevEvent("remove", sys_path, self._usb.device_node(sys_path)))
+        for sys_path in [p for p in self._csi.sys_paths() - seen if p not in self._queue]:
+            self._queue.add(udev.UdevEvent("remove", sys_path, self._csi.device_node(sys_path)))
 
     async def _enumerate(self) -> None:
         try:
@@ -213,8 +187,8 @@ class CameraMonitor(Component):
                 log.info("%s: waiting for udev to finish with it", event.device_node,
                          extra={"COMPONENT": COMPONENT})
                 continue
-            self._pending.setdefault(event.sys_path, event)  # a live uevent is newer
-        self._start_workers()
+            self._queue.add_unless_waiting(event)  # a live uevent is newer
+        self._queue.start_workers()
         try:
             await self.settle(self.config.probe_timeout * 2 + 5.0)
         except TimeoutError:
@@ -226,159 +200,17 @@ class CameraMonitor(Component):
         self.last_uevent = event
         log.debug("uevent %s %s", event.action, event.device_node or event.sys_path,
                   extra={"COMPONENT": COMPONENT})
-        self._pending[event.sys_path] = event
-        if self._flush is None:
-            loop = asyncio.get_running_loop()
-            delay = self.config.debounce
-            if delay > 0:
-                self._flush = loop.call_later(delay, self._start_workers)
-            else:  # after the rest of this wake-up's events
-                self._flush = loop.call_soon(self._start_workers)
-
-    def _start_workers(self) -> None:
-        self._flush = None
-        for sys_path in list(self._pending):
-            if sys_path not in self._workers:
-                task = asyncio.get_running_loop().create_task(self._work(sys_path))
-                self._workers[sys_path] = task
-
-    async def _work(self, sys_path: str) -> None:
-        try:
-            while (event := self._pending.pop(sys_path, None)) is not None:
-                try:
-                    await self._handle(event)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("handling %s failed", event.device_node or sys_path,
-                                  extra={"COMPONENT": COMPONENT})
-        finally:
-            self._workers.pop(sys_path, None)
+        self._queue.uevent(event)
 
     async def _handle(self, event: udev.UdevEvent) -> None:
         """A Raspberry Pi camera-pipeline node goes to the CSI source, anything else is
         a USB camera node."""
         if event.action == "remove":
             if not await self._csi.removed(event):
-                self._on_removed(event)
+                self._usb.removed(event)
         elif event.action in ("add", "change", "bind", "online"):
             if not await self._csi.offer(event):
-                await self._on_present(event)
-
-    def _ignore(self, event: udev.UdevEvent, why: str) -> None:
-        if event.sys_path not in self._ignored:
-            self._ignored.add(event.sys_path)
-            log.info("%s ignored: %s", event.device_node, why, extra={"COMPONENT": COMPONENT})
-
-    async def _on_present(self, event: udev.UdevEvent) -> None:
-        node = event.device_node
-        if not node:
-            return
-        keys = policy.match_keys(node, event.properties)
-        if not policy.selected(keys, self.config.include, self.config.exclude):
-            return self._ignore(event, "excluded by cameras.include/exclude")
-        if event.capture_hint is False:
-            return self._ignore(event, "not a capture node (udev ID_V4L_CAPABILITIES)")
-        result: v4l2.ProbeResult | None = None
-        reason = ""
-        raw_identity = usb_identity(event.properties, node)
-        try:
-            result = await v4l2.probe(node, self.config.probe_timeout, self._executor,
-                                      self._probe_cache.get(raw_identity))
-        except ProbeError as e:
-            reason = str(e)
-            self._probe_cache.forget(raw_identity)
-        else:
-            self._probe_cache.remember(raw_identity, result)
-            if result.reused:
-                log.debug("%s: the driver describes %s as before; its modes are reused", node,
-                          raw_identity, extra={"COMPONENT": COMPONENT})
-        if event.sys_path in self._pending:
-            return  # a newer event for this node (an unplug?) supersedes this one
-        if result is not None and await self._csi.offer_probed(event, result.info.driver,
-                                                               result.info.card):
-            return
-        if result is not None and not result.info.is_capture:
-            caps_hex = f"{result.info.device_caps:#010x}"
-            return self._ignore(event, f"not a capture node (device_caps {caps_hex})")
-        await self._publish_usb(event, node, raw_identity, result, reason)
-
-    async def _publish_usb(self, event: udev.UdevEvent, node: str, raw_identity: str,
-                           result: v4l2.ProbeResult | None, reason: str) -> None:
-        self._ignored.discard(event.sys_path)
-        identity = self._unique_identity(raw_identity, event)
-        camera_id = await self.identities.assign(identity)
-        if event.sys_path in self._pending:
-            return
-        self._replaced(event, node, camera_id)
-        self._nodes[event.sys_path] = camera_id
-        caps = result.capabilities if result is not None else None
-        mode = None
-        if caps is not None:
-            mode = choose_mode(caps, self.config.max_width, self.config.max_height, self.config.min_fps)
-            if mode is None:
-                reason = f"{node}: no usable frame size"
-        previous = self.registry.find(camera_id)
-        if caps is None:  # probing failed: keep what was known about the camera
-            caps = previous.capabilities if previous else Capabilities()
-        camera = Camera(
-            id=camera_id,
-            kind=CameraKind.USB,
-            name=policy.usb_name(camera_id, self.config.names, event.properties,
-                                 result.info.card if result else "", node),
-            status=CameraStatus.ERROR if reason else CameraStatus.CONNECTED,
-            reason=reason,
-            mode=mode if not reason else (previous.mode if previous else None),
-            capabilities=caps,
-            identity=identity,
-            device_node=node,
-        )
-        self._upsert(camera)
-
-    def _unique_identity(self, identity: str, event: udev.UdevEvent) -> str:
-        """Cheap cameras sometimes share a made-up serial number: when a camera with this
-        identity is present on another node, tell this one apart by its port."""
-        known = self.identities.lookup(identity)
-        if known is None:
-            return identity
-        for sys_path, cid in self._nodes.items():
-            if cid != known or sys_path == event.sys_path:
-                continue
-            pending = self._pending.get(sys_path)
-            if pending is not None and pending.action == "remove":
-                continue  # that node is going away: this is the same camera, replugged
-            holder = self.registry.find(cid)
-            if holder and holder.device_node and os.path.exists(holder.device_node):
-                return f"{identity}@{event.properties.get('ID_PATH') or event.device_node}"
-        return identity
-
-    def _replaced(self, event: udev.UdevEvent, node: str, camera_id: str) -> None:
-        """Another camera that was on this node is gone (its unplug event was superseded
-        by this plug while waiting)."""
-        stale = {self._nodes.get(event.sys_path)} | {
-            c.id for c in self.registry.cameras()
-            if c.kind is CameraKind.USB and c.device_node == node
-        }
-        for old_id in stale - {None, camera_id}:
-            old = self.registry.find(old_id) if old_id else None
-            if old is not None and old.device_node is not None:
-                self._upsert(dataclasses.replace(
-                    old, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
-                ))
-
-    def _on_removed(self, event: udev.UdevEvent) -> None:
-        self._ignored.discard(event.sys_path)
-        camera_id = self._nodes.pop(event.sys_path, None)
-        if camera_id is None:
-            return
-        camera = self.registry.find(camera_id)
-        if camera is None or camera.device_node is None:
-            return
-        if event.device_node and camera.device_node != event.device_node:
-            return  # the camera already came back on another node
-        self._upsert(dataclasses.replace(
-            camera, status=CameraStatus.DISCONNECTED, reason="unplugged", device_node=None
-        ))
+                await self._usb.present(event)
 
     # -- registry --------------------------------------------------------------------------
     def _upsert(self, camera: Camera) -> CameraEvent | None:

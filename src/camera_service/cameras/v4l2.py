@@ -1,7 +1,8 @@
 """V4L2 probing with real ioctls (ctypes): what a ``/dev/videoN`` node is and can produce.
 
 ``probe_device(path)`` is blocking (open + a few dozen ioctls, milliseconds on a real
-camera); ``probe(path, limit)`` runs it in an executor with a bound. Any failure becomes
+camera); ``probe(path, limit)`` runs it in an executor (``probe_threads.ProbeThreads``) with a
+bound. The structures and request numbers are in ``v4l2_abi``. Any failure becomes
 ``ProbeError`` with a reason a person can act on.
 
 A full probe walks every format, frame size and frame interval: hundreds of ioctls for a
@@ -22,36 +23,32 @@ import asyncio
 import ctypes
 import errno
 import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeVar
 
 from ..errors import ProbeError
 from ..models import Capabilities, FormatCaps, FrameSize
+from .v4l2_abi import (
+    BUF_TYPE_VIDEO_CAPTURE,
+    BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+    CAP_DEVICE_CAPS,
+    CAP_VIDEO_CAPTURE,
+    CAP_VIDEO_CAPTURE_MPLANE,
+    FRMIVAL_TYPE_DISCRETE,
+    FRMSIZE_TYPE_DISCRETE,
+    VIDIOC_ENUM_FMT,
+    VIDIOC_ENUM_FRAMEINTERVALS,
+    VIDIOC_ENUM_FRAMESIZES,
+    VIDIOC_QUERYCAP,
+    fourcc_name,
+    v4l2_capability,
+    v4l2_fmtdesc,
+    v4l2_frmivalenum,
+    v4l2_frmsizeenum,
+)
 
-T = TypeVar("T")
-
-# -- kernel ABI (linux/videodev2.h) ----------------------------------------------------------
-CAP_VIDEO_CAPTURE = 0x00000001
-CAP_VIDEO_CAPTURE_MPLANE = 0x00001000
-CAP_META_CAPTURE = 0x00800000
-CAP_STREAMING = 0x04000000
-CAP_DEVICE_CAPS = 0x80000000
-
-BUF_TYPE_VIDEO_CAPTURE = 1
-BUF_TYPE_VIDEO_CAPTURE_MPLANE = 9
-
-FRMSIZE_TYPE_DISCRETE = 1
-FRMSIZE_TYPE_CONTINUOUS = 2
-FRMSIZE_TYPE_STEPWISE = 3
-FRMIVAL_TYPE_DISCRETE = 1
-FRMIVAL_TYPE_CONTINUOUS = 2
-FRMIVAL_TYPE_STEPWISE = 3
-
-MAX_FORMATS = 64
+MAX_FORMATS = 64  # the most entries read of each enumeration
 MAX_SIZES = 256
 MAX_INTERVALS = 64
 COMMON_SIZES = (
@@ -59,102 +56,6 @@ COMMON_SIZES = (
     (1280, 960), (1600, 1200), (1920, 1080), (2560, 1440), (3840, 2160),
 )  # fmt: skip
 COMMON_FPS = (5.0, 10.0, 15.0, 20.0, 24.0, 25.0, 30.0, 50.0, 60.0)
-
-
-class v4l2_capability(ctypes.Structure):
-    _fields_ = [
-        ("driver", ctypes.c_char * 16),
-        ("card", ctypes.c_char * 32),
-        ("bus_info", ctypes.c_char * 32),
-        ("version", ctypes.c_uint32),
-        ("capabilities", ctypes.c_uint32),
-        ("device_caps", ctypes.c_uint32),
-        ("reserved", ctypes.c_uint32 * 3),
-    ]
-
-
-class v4l2_fmtdesc(ctypes.Structure):
-    _fields_ = [
-        ("index", ctypes.c_uint32),
-        ("type", ctypes.c_uint32),
-        ("flags", ctypes.c_uint32),
-        ("description", ctypes.c_char * 32),
-        ("pixelformat", ctypes.c_uint32),
-        ("mbus_code", ctypes.c_uint32),
-        ("reserved", ctypes.c_uint32 * 3),
-    ]
-
-
-class v4l2_frmsize_discrete(ctypes.Structure):
-    _fields_ = [("width", ctypes.c_uint32), ("height", ctypes.c_uint32)]
-
-
-class v4l2_frmsize_stepwise(ctypes.Structure):
-    _fields_ = [
-        ("min_width", ctypes.c_uint32),
-        ("max_width", ctypes.c_uint32),
-        ("step_width", ctypes.c_uint32),
-        ("min_height", ctypes.c_uint32),
-        ("max_height", ctypes.c_uint32),
-        ("step_height", ctypes.c_uint32),
-    ]
-
-
-class _frmsize_union(ctypes.Union):
-    _fields_ = [("discrete", v4l2_frmsize_discrete), ("stepwise", v4l2_frmsize_stepwise)]
-
-
-class v4l2_frmsizeenum(ctypes.Structure):
-    _fields_ = [
-        ("index", ctypes.c_uint32),
-        ("pixel_format", ctypes.c_uint32),
-        ("type", ctypes.c_uint32),
-        ("u", _frmsize_union),
-        ("reserved", ctypes.c_uint32 * 2),
-    ]
-
-
-class v4l2_fract(ctypes.Structure):
-    _fields_ = [("numerator", ctypes.c_uint32), ("denominator", ctypes.c_uint32)]
-
-
-class v4l2_frmival_stepwise(ctypes.Structure):
-    _fields_ = [("min", v4l2_fract), ("max", v4l2_fract), ("step", v4l2_fract)]
-
-
-class _frmival_union(ctypes.Union):
-    _fields_ = [("discrete", v4l2_fract), ("stepwise", v4l2_frmival_stepwise)]
-
-
-class v4l2_frmivalenum(ctypes.Structure):
-    _fields_ = [
-        ("index", ctypes.c_uint32),
-        ("pixel_format", ctypes.c_uint32),
-        ("width", ctypes.c_uint32),
-        ("height", ctypes.c_uint32),
-        ("type", ctypes.c_uint32),
-        ("u", _frmival_union),
-        ("reserved", ctypes.c_uint32 * 2),
-    ]
-
-
-def _ioc(direction: int, nr: int, size: int) -> int:
-    return (direction << 30) | (size << 16) | (ord("V") << 8) | nr
-
-
-_READ, _READWRITE = 2, 3
-VIDIOC_QUERYCAP = _ioc(_READ, 0, ctypes.sizeof(v4l2_capability))
-VIDIOC_ENUM_FMT = _ioc(_READWRITE, 2, ctypes.sizeof(v4l2_fmtdesc))
-VIDIOC_ENUM_FRAMESIZES = _ioc(_READWRITE, 74, ctypes.sizeof(v4l2_frmsizeenum))
-VIDIOC_ENUM_FRAMEINTERVALS = _ioc(_READWRITE, 75, ctypes.sizeof(v4l2_frmivalenum))
-
-
-def fourcc_name(code: int) -> str:
-    return code.to_bytes(4, "little").decode("latin-1").rstrip(" \x00")
-
-
-def fourcc_code(name: str) -> int:
-    return int.from_bytes(name.ljust(4).encode("latin-1")[:4], "little")
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -362,56 +263,6 @@ def probe_device(path: str, known: KnownCapabilities | None = None) -> ProbeResu
         return ProbeResult(path, info, caps, fingerprint)
     finally:
         os.close(fd)
-
-
-class ProbeThreads(Executor):
-    """Runs each probe in a daemon thread of its own, at most ``limit`` at a time.
-
-    An ioctl that never returns (a wedged driver: the thread sits in the kernel and cannot
-    be stopped) then holds only its own thread: other cameras are still probed, and the
-    process can still exit (a ``ThreadPoolExecutor`` joins its workers at exit, and four
-    stuck ones would have stopped all probing). Beyond ``limit`` threads still waiting for
-    their drivers, a probe fails at once with ``ProbeError`` instead of queueing forever."""
-
-    def __init__(self, limit: int = 16) -> None:
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._running = 0
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    def submit(  # type: ignore[override]
-        self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
-    ) -> Future[T]:
-        future: Future[T] = Future()
-        with self._lock:
-            if self._running >= self._limit:
-                future.set_exception(ProbeError(
-                    f"{self._running} probes are still waiting for their drivers"
-                ))
-                return future
-            self._running += 1
-
-        def run() -> None:
-            try:
-                if future.set_running_or_notify_cancel():
-                    try:
-                        result = fn(*args, **kwargs)
-                    except Exception as e:  # noqa: BLE001 (handed over to the awaiting caller)
-                        future.set_exception(e)
-                    else:
-                        future.set_result(result)
-            finally:
-                with self._lock:
-                    self._running -= 1
-
-        threading.Thread(target=run, name="v4l2-probe", daemon=True).start()
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Nothing to wait for: a thread still in a driver is left to the process's exit."""
 
 
 async def probe(

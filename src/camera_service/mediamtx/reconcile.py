@@ -1,5 +1,5 @@
 """Keep MediaMTX's paths equal to the cameras: a pure function from (desired, actual) to the
-actions that make them equal. No I/O; ``service.StreamService`` applies the actions.
+actions that make them equal. No I/O; ``path_sync.PathSync`` applies the actions.
 
 * a desired path MediaMTX lacks                 → ADD
 * a desired path whose managed settings differ  → REPLACE (all other settings reset)

@@ -1,0 +1,172 @@
+"""Whether MediaMTX answers: ``HealthWatch`` asks ``GET /v3/info`` every ``health_interval``
+while MediaMTX answers; while it does not, retries back off from 0.25 s to
+``health_interval / 2``, so its return is noticed and the paths restored well within
+``health_interval``. A change of MediaMTX's ``started`` time (it restarted between two polls,
+losing the paths it was given through the API) counts as a return too: both call
+``on_return``. "unavailable" and "recovered" are logged once each; while it is down, the
+health detail carries the systemd state of ``MediaMTXConfig.unit`` when a ``unit_state``
+reader was given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from ..config.model import MediaMTXConfig
+from ..errors import MediaMTXError, MediaMTXUnavailable
+from ..models import Clock, ComponentHealth
+from .client import MediaMTXClient
+from .models import Info
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "mediamtx"
+FIRST_RETRY = 0.25  # first re-check after MediaMTX stops answering (s)
+UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
+UNIT_STATE_TIMEOUT = 3.0
+NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
+
+UnitStateReader = Callable[[], Awaitable[str | None]]
+HealthHook = Callable[[ComponentHealth], None]
+
+
+async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait for ``event`` at most ``seconds``; True if it was set."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+def down_detail(reason: str, unit: str, unit_state: str | None) -> str:
+    """Why MediaMTX is unavailable, with its systemd unit's state when known."""
+    return f"{reason}; {unit} is {unit_state}" if unit_state else reason
+
+
+class HealthWatch:
+    def __init__(
+        self,
+        client: MediaMTXClient,
+        config: MediaMTXConfig,
+        clock: Clock,
+        on_return: Callable[[], None],
+        unit_state: UnitStateReader | None = None,
+        on_health_change: HealthHook | None = None,
+        not_before: asyncio.Event | None = None,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._clock = clock
+        self._on_return = on_return
+        self._unit_state = unit_state
+        self.on_health_change = on_health_change
+        self._not_before = not_before
+        self.health = ComponentHealth(COMPONENT, False, "starting",
+                                      f"connecting to {config.api_url}")
+        self.available = False
+        self._started: str | None = None  # MediaMTX's start time, to notice restarts
+        self._down_since: float | None = None
+        self._unit: str | None = None
+        self._unit_read_at: float | None = None
+        self._check_wanted = asyncio.Event()
+
+    def request_check(self) -> None:
+        """Check again now (a call found MediaMTX unreachable)."""
+        self._check_wanted.set()
+
+    async def run(self) -> None:
+        if self._not_before is not None and not await wait_for_event(self._not_before,
+                                                                     NOT_BEFORE_LIMIT):
+            log.warning("API server not listening after %.0f s; asking MediaMTX anyway",
+                        NOT_BEFORE_LIMIT, extra={"COMPONENT": COMPONENT})
+        retry = FIRST_RETRY
+        cap = max(FIRST_RETRY, self._config.health_interval / 2)
+        while True:
+            try:
+                await self.check()
+            except Exception:  # a bug must not end the loop: log it and go on
+                log.exception("MediaMTX health check failed")
+            if self.available:
+                delay, retry = self._config.health_interval, FIRST_RETRY
+            else:
+                delay, retry = min(retry, cap), min(retry * 2, cap)
+            await wait_for_event(self._check_wanted, delay)
+            self._check_wanted.clear()
+
+    async def check(self) -> ComponentHealth:
+        """Ask MediaMTX once and update the health."""
+        try:
+            info = await self._client.info()
+        except MediaMTXUnavailable as e:
+            await self._went_down("unreachable", e.detail)
+        except MediaMTXError as e:
+            await self._went_down("error", f"{self._config.api_url}: {e}")
+        else:
+            self._came_up(info)
+        return self.health
+
+    def _came_up(self, info: Info) -> None:
+        extra = {"COMPONENT": COMPONENT}
+        restarted = info.started != self._started
+        if not self.available:
+            if self._down_since is None:
+                log.info("MediaMTX %s reachable at %s", info.version, self._config.api_url,
+                         extra=extra)
+            else:
+                log.info("MediaMTX recovered after %.1f s", self._clock.monotonic() -
+                         self._down_since, extra=extra)
+            self._on_return()
+        elif restarted:
+            log.info("MediaMTX restarted (started %s); restoring its paths", info.started,
+                     extra=extra)
+            self._on_return()
+        self.available = True
+        self._started = info.started
+        self._down_since = None
+        self._unit = self._unit_read_at = None
+        self._set_health(ComponentHealth(
+            COMPONENT, True, "connected", f"MediaMTX {info.version} at {self._config.api_url}"
+        ))
+
+    async def _went_down(self, state: str, reason: str) -> None:
+        now = self._clock.monotonic()
+        changed = self.available or self.health.state != state
+        self.available = False
+        if self._down_since is None:
+            self._down_since = now
+        unit_before = self._unit
+        if self._unit_state is not None and (
+            changed or self._unit_read_at is None or now - self._unit_read_at >= UNIT_STATE_EVERY
+        ):
+            self._unit_read_at = now
+            self._unit = await self._read_unit()
+        detail = down_detail(reason, self._config.unit, self._unit)
+        if changed:
+            log.warning("MediaMTX unavailable: %s", detail, extra={"COMPONENT": COMPONENT})
+        elif self._unit != unit_before and self._unit:
+            log.warning("MediaMTX still unavailable; %s is now %s", self._config.unit,
+                        self._unit, extra={"COMPONENT": COMPONENT})
+        self._set_health(ComponentHealth(COMPONENT, False, state, detail))
+
+    async def _read_unit(self) -> str | None:
+        assert self._unit_state is not None
+        try:
+            return await asyncio.wait_for(self._unit_state(), UNIT_STATE_TIMEOUT)
+        except TimeoutError:
+            return None
+        except Exception as e:  # noqa: BLE001 - the unit state only decorates a message
+            log.debug("cannot read the state of %s: %s", self._config.unit, e)
+            return None
+
+    def _set_health(self, health: ComponentHealth) -> None:
+        if health == self.health:
+            return
+        self.health = health
+        if self.on_health_change is not None:
+            try:
+                self.on_health_change(health)
+            except Exception:  # a failing hook must not stop health checks
+                log.exception("MediaMTX health hook failed")
