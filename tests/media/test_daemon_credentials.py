@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from support.cmdlines import CmdlineWatch
-from support.fixtures import rtsp_auth_server_module  # noqa: F401
 from support.rtsp_server import RtspTestServer
 
 from .helpers import TIMEOUT, playable, require_ffmpeg

@@ -82,8 +82,8 @@ async def test_a_script_is_the_childs_stdin_and_the_lifeline_still_stops_it() ->
     try:
         await until(lambda: "read hunter2" in proc.stderr_tail(), what="the script on stdin")
         assert not any("hunter2" in a for a in proc.args)
-        with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
-            assert b"hunter2" not in f.read()
+        cmdline = await asyncio.to_thread(Path(f"/proc/{proc.pid}/cmdline").read_bytes)
+        assert b"hunter2" not in cmdline
         rc = await proc.stop(graceful_timeout=TIMEOUT)
     finally:
         proc.kill()

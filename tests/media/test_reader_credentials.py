@@ -19,7 +19,6 @@ from camera_service.media.segmenter import PROBE_LEAD
 from camera_service.models import CameraMode
 from camera_service.recording_modes import ModeSpec
 from support.cmdlines import CmdlineWatch
-from support.fixtures import CAMERA_CREDENTIALS, rtsp_auth_server, rtsp_auth_server_module  # noqa: F401
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv
@@ -45,7 +44,7 @@ async def test_a_snapshot_of_a_camera_with_a_password_keeps_it_off_the_command_l
 ) -> None:
     with CmdlineWatch(SECRET, under=tmp_path) as watch:
         snap = await media.service.take_snapshot(network_camera(rtsp_auth_server_module.url), None)
-    assert Path(snap.path).read_bytes()[:3] == b"\xff\xd8\xff"
+    assert (await asyncio.to_thread(Path(snap.path).read_bytes))[:3] == b"\xff\xd8\xff"
     assert probe(Path(snap.path))["width"] == "640"
     assert_hidden(watch)
 
