@@ -13,14 +13,16 @@ When that pipe ends, because the daemon closes it (a stop) or dies (SIGKILL, OOM
 kernel closes it, whatever the daemon was doing), the wrapper sends ffmpeg exactly one
 SIGINT and exits with ffmpeg's status once ffmpeg has finished its file.
 
+(The kernel's
+parent-death signal, used before, comes once for every daemon thread that exits after the
+one that started ffmpeg; ffmpeg takes a second SIGINT as "exit now, skip the trailer", which
+left about every other plain mp4 without its index.)
+
 A ``script`` (``reader_input.input_script``: the camera URL with its password) is written
 into a second pipe before ffmpeg starts; the wrapper inherits its read end (``pass_fds``, at
 fd 10 or above, out of the shell's way) and makes it ffmpeg's stdin, so the password is on
 no command line and in no file. Stdin is free for it: ffmpeg reads no keys (``-nostdin``),
-and the lifeline is the wrapper's own stdin. (The kernel's
-parent-death signal, used before, comes once for every daemon thread that exits after the
-one that started ffmpeg; ffmpeg takes a second SIGINT as "exit now, skip the trailer", which
-left about every other plain mp4 without its index.)
+and the lifeline is the wrapper's own stdin.
 
 ``ffprobe_duration`` and ``ffprobe_valid`` look at a finished file. Every foreign error
 (OSError, timeouts) leaves this module as ``FFmpegError``.
