@@ -11,9 +11,7 @@
 The lifeline: ffmpeg runs under a small ``sh`` wrapper whose stdin is a pipe from the daemon.
 When that pipe ends, because the daemon closes it (a stop) or dies (SIGKILL, OOM: the
 kernel closes it, whatever the daemon was doing), the wrapper sends ffmpeg exactly one
-SIGINT and exits with ffmpeg's status once ffmpeg has finished its file.
-
-(The kernel's
+SIGINT and exits with ffmpeg's status once ffmpeg has finished its file. (The kernel's
 parent-death signal, used before, comes once for every daemon thread that exits after the
 one that started ffmpeg; ffmpeg takes a second SIGINT as "exit now, skip the trailer", which
 left about every other plain mp4 without its index.)
