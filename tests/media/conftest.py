@@ -15,7 +15,12 @@ from camera_service.config.model import StorageConfig
 from camera_service.events import EventBus
 from camera_service.media import MediaService, Storage
 from camera_service.models import Notification
-from support.fixtures import rtsp_server, rtsp_server_module  # noqa: F401
+from support.fixtures import (  # noqa: F401
+    rtsp_auth_server,
+    rtsp_auth_server_module,
+    rtsp_server,
+    rtsp_server_module,
+)
 
 from .helpers import Collector, require_ffmpeg, storage_config
 

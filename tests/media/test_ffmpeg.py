@@ -64,6 +64,40 @@ async def test_a_child_ignoring_int_and_term_is_killed() -> None:
     assert _gone(proc.pid)
 
 
+STDIN_CHILD = """
+import signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: (print("got INT", file=sys.stderr), sys.exit(0)))
+print("read", sys.stdin.read().strip(), file=sys.stderr, flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+async def test_a_script_is_the_childs_stdin_and_the_lifeline_still_stops_it() -> None:
+    # the child reads its stdin to the end, says so, then waits for the lifeline's SIGINT
+    # (a Python child: a shell cannot trap a signal the wrapper ignores)
+    proc = ffmpeg.FFmpegProcess(["-c", STDIN_CHILD], name="t", binary=sys.executable,
+                                script=b"hunter2\n")  # fmt: skip
+    await proc.start()
+    try:
+        await until(lambda: "read hunter2" in proc.stderr_tail(), what="the script on stdin")
+        assert not any("hunter2" in a for a in proc.args)
+        cmdline = await asyncio.to_thread(Path(f"/proc/{proc.pid}/cmdline").read_bytes)
+        assert b"hunter2" not in cmdline
+        rc = await proc.stop(graceful_timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert rc == 0 and "got INT" in proc.stderr_tail()
+    assert _gone(proc.pid)
+
+
+async def test_a_script_too_long_for_a_pipe_is_refused_before_anything_runs() -> None:
+    proc = ffmpeg.FFmpegProcess(["-c", "exit 0"], name="t", binary="/bin/sh", script=b"x" * 5000)
+    with pytest.raises(FFmpegError, match="too long"):
+        await proc.start()
+    assert proc.pid is None
+
+
 async def test_stderr_ring_keeps_only_the_last_lines() -> None:
     script = "i=0; while [ $i -lt 100 ]; do echo line $i >&2; i=$((i+1)); done; exit 3"
     proc = ffmpeg.FFmpegProcess(["-c", script], name="chatty", binary="/bin/sh")

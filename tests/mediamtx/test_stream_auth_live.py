@@ -23,6 +23,7 @@ from camera_service.config import load_config
 from camera_service.credentials import PUBLISHER_USER, READER_USER
 from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.rpc.auth import Role, key_file_entry
+from support.cmdlines import CmdlineWatch
 
 pytestmark = pytest.mark.mediamtx
 
@@ -176,17 +177,22 @@ async def test_only_our_publisher_may_publish(guarded: Guarded) -> None:
     assert guarded.app.api.stream_auth.metrics.decisions.get(("publish", "refused"), 0) >= 4
 
 
-async def test_our_snapshots_and_recordings_still_work(guarded: Guarded) -> None:
+async def test_our_snapshots_and_recordings_still_work(guarded: Guarded, tmp_path: Path) -> None:
     app = guarded.app
     camera = app.registry.get("camera0")
     assert app.streams.reader_url(camera).startswith(f"rtsp://{READER_USER}:")
-    snapshot = await app.media.take_snapshot(camera, None)
-    assert snapshot.file_size > 0
-    assert (await asyncio.to_thread(Path(snapshot.path).read_bytes))[:2] == b"\xff\xd8"
-    recording = await app.media.start_recording(camera, None, "mp4")
-    await asyncio.sleep(3)
-    done = await app.media.stop_recording(camera.id)
+    reader = app.api.ctx.internal.reader if app.api.ctx.internal else None
+    assert reader is not None
+    # the reader password reaches our ffmpeg in a pipe, never on a command line in /proc
+    with CmdlineWatch(reader.password.encode(), under=tmp_path) as watch:
+        snapshot = await app.media.take_snapshot(camera, None)
+        assert snapshot.file_size > 0
+        assert (await asyncio.to_thread(Path(snapshot.path).read_bytes))[:2] == b"\xff\xd8"
+        recording = await app.media.start_recording(camera, None, "mp4")
+        await asyncio.sleep(3)
+        done = await app.media.stop_recording(camera.id)
     assert done.file_size > 0, done
+    assert len(watch.ffmpeg) >= 2 and not watch.leaks, (watch.ffmpeg, watch.leaks)
     assert recording.filename == done.filename
     decisions = app.api.stream_auth.metrics.decisions
     assert decisions.get(("read", "allowed"), 0) >= 2 and decisions.get(("publish", "allowed"), 0) >= 1

@@ -15,7 +15,8 @@ from mediamtx_support import closed_port
 from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import Config, MediaMTXConfig
 from camera_service.credentials import PUBLISHER_USER, Credential, InternalCredentials
-from camera_service.media.ffmpeg import redact_userinfo
+from camera_service.media.ffmpeg import input_args, input_script, redact_userinfo
+from camera_service.media.reader_input import carries_credentials
 from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.mediamtx.paths import PUBLISH_URL, desired_paths, path_conf_for, publish_url
 from camera_service.mediamtx.service import StreamService
@@ -82,6 +83,10 @@ def test_reader_url_carries_the_reader_credential_only_with_stream_auth() -> Non
     assert plain.reader_url(USB) == "rtsp://127.0.0.1:8554/camera1"
     # the URLs clients get never carry it
     assert all("@" not in u for u in guarded.stream_urls("camera1").values())
+    # our ffmpeg gets it in its input script, not in its arguments
+    assert carries_credentials(guarded.reader_url(USB)) and not carries_credentials(plain.reader_url(USB))
+    assert creds.reader.password not in " ".join(input_args(guarded.reader_url(USB), 5.0))
+    assert creds.reader.password.encode() in (input_script(guarded.reader_url(USB), 5.0) or b"")
 
 
 @pytest.mark.unit

@@ -39,3 +39,24 @@ def rtsp_server_module() -> Iterator[RtspTestServer]:
     require_rtsp_server()
     with RtspTestServer() as server:
         yield server
+
+
+# a password with a quote and a space: it must survive the ffconcat script's quoting
+CAMERA_CREDENTIALS = ("admin", "it's s3cret")
+
+
+@pytest.fixture(scope="module")
+def rtsp_auth_server_module() -> Iterator[RtspTestServer]:
+    """One RTSP camera that asks for ``CAMERA_CREDENTIALS``, shared by a module's tests;
+    ``url`` carries them."""
+    require_rtsp_server()
+    with RtspTestServer(credentials=CAMERA_CREDENTIALS) as server:
+        yield server
+
+
+@pytest.fixture
+def rtsp_auth_server() -> Iterator[RtspTestServer]:
+    """A camera that asks for ``CAMERA_CREDENTIALS``, for one test (which may kill it)."""
+    require_rtsp_server()
+    with RtspTestServer(credentials=CAMERA_CREDENTIALS) as server:
+        yield server

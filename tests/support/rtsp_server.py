@@ -9,6 +9,10 @@ with a key frame every second at ``rtsp://127.0.0.1:PORT/cam0``::
         cam.kill()      # the camera dies (SIGKILL)
         cam.restart()   # and comes back on the same port
 
+``RtspTestServer(credentials=("admin", "it's me"))`` asks for RTSP Basic auth: ``url``
+then carries the user and password (percent-encoded) and ``open_url`` is the same address
+without them, which the camera answers with 401.
+
 The port (``0`` = a free one) stays the same across ``stop()``/``start()``/``restart()``.
 Every wait is bounded. The methods are synchronous and quick (start waits for the child's
 ``ready`` line, usually a few hundred ms), so they can be called from sync and async tests.
@@ -27,6 +31,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
+from urllib.parse import quote
 
 PYTHON = "/usr/bin/python3"
 SCRIPT = Path(__file__).with_name("rtsp_test_camera.py")
@@ -66,9 +71,11 @@ def available() -> str | None:
 
 class RtspTestServer:
     def __init__(
-        self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0, size: str = ""
+        self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0, size: str = "",
+        credentials: tuple[str, str] | None = None,
     ):
         self.size = size  # "WIDTHxHEIGHT"; the default is 640x480
+        self.credentials = credentials
         self._requested_port = port
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
@@ -77,8 +84,17 @@ class RtspTestServer:
         self._stderr: IO[bytes] | None = None
 
     @property
-    def url(self) -> str:
+    def open_url(self) -> str:
+        """The camera's address without user and password."""
         return f"rtsp://127.0.0.1:{self.port}/{MOUNT}"
+
+    @property
+    def url(self) -> str:
+        """The address to read the camera at: with the user and password it asks for."""
+        if self.credentials is None:
+            return self.open_url
+        user, password = (quote(part, safe="") for part in self.credentials)
+        return f"rtsp://{user}:{password}@127.0.0.1:{self.port}/{MOUNT}"
 
     @property
     def pid(self) -> int | None:
@@ -152,12 +168,17 @@ class RtspTestServer:
 
     def _spawn(self) -> None:
         stderr = tempfile.TemporaryFile()
+        env = dict(os.environ)
+        env.pop("RTSP_TEST_CAMERA_AUTH", None)
+        if self.credentials is not None:
+            env["RTSP_TEST_CAMERA_AUTH"] = ":".join(self.credentials)
         proc = subprocess.Popen(
             [PYTHON, str(SCRIPT), str(self.port), *([self.size] if self.size else [])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
             start_new_session=True,  # a Ctrl-C in the terminal does not reach it
+            env=env,
         )
         self._stderr = stderr
         assert proc.stdout is not None

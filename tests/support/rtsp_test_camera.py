@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """Serve a live H.264 test pattern over RTSP: rtsp://127.0.0.1:PORT/cam0.
 
-Copied from the shared recipe so the repository is self-contained; the only change is a
-non-zero exit when the port cannot be bound. Run with Debian's ``/usr/bin/python3``.
+Copied from the shared recipe so the repository is self-contained; the changes are a
+non-zero exit when the port cannot be bound and, when ``RTSP_TEST_CAMERA_AUTH`` is
+``user:password`` (in the environment, not on the command line), RTSP Basic auth: a reader
+without that user and password gets 401. Run with Debian's ``/usr/bin/python3``.
 """
+import os
 import sys
 
 import gi
@@ -24,6 +27,15 @@ factory.set_launch(
     " ! rtph264pay name=pay0 pt=96 )".format(*SIZE)
 )
 factory.set_shared(True)  # one encoder, many readers, like a real camera
+if os.environ.get("RTSP_TEST_CAMERA_AUTH"):
+    user, _, password = os.environ["RTSP_TEST_CAMERA_AUTH"].partition(":")
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "reader")
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    factory.add_role_from_structure(Gst.Structure.new_from_string(
+        "reader, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))
 server.get_mount_points().add_factory("/cam0", factory)
 if server.attach(None) == 0:  # the port is taken: say so instead of pretending to be ready
     sys.exit(f"cannot listen on 127.0.0.1:{server.get_service()}")

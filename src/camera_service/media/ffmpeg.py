@@ -16,6 +16,12 @@ parent-death signal, used before, comes once for every daemon thread that exits 
 one that started ffmpeg; ffmpeg takes a second SIGINT as "exit now, skip the trailer", which
 left about every other plain mp4 without its index.)
 
+A ``script`` (``reader_input.input_script``: the camera URL with its password) is written
+into a second pipe before ffmpeg starts; the wrapper inherits its read end (``pass_fds``, at
+fd 10 or above, out of the shell's way) and makes it ffmpeg's stdin, so the password is on
+no command line and in no file. Stdin is free for it: ffmpeg reads no keys (``-nostdin``),
+and the lifeline is the wrapper's own stdin.
+
 ``ffprobe_duration`` and ``ffprobe_valid`` look at a finished file. Every foreign error
 (OSError, timeouts) leaves this module as ``FFmpegError``.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
 import logging
 import os
 import re
@@ -34,19 +41,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FFmpegError
-from ..models import LAVFI_PREFIX
+from .reader_input import MAX_SCRIPT
+from .reader_input import input_args as input_args  # re-exported: the media modules use both
+from .reader_input import input_script as input_script
 
 log = logging.getLogger(__name__)
 
 FFMPEG = os.environ.get("CAMERA_SERVICE_FFMPEG", "ffmpeg")
-# "$@" is the ffmpeg command line. INT and TERM sent to the process group are for ffmpeg
-# (which installs its own handlers); the wrapper and its reader ignore them. fd 3 is the
-# lifeline; ffmpeg itself reads nothing (</dev/null).
+# $1 is what ffmpeg reads on its stdin: /dev/null, or /dev/fd/N, an inherited pipe holding
+# an input script (reader_input: a URL with credentials); "$@" after it is the ffmpeg
+# command line. INT and TERM sent to the process group are for ffmpeg (which installs its
+# own handlers); the wrapper and its reader ignore them. fd 3 is the lifeline, fd 4 the
+# stdin for ffmpeg (a background job's stdin is /dev/null unless redirected explicitly).
 LIFELINE = r"""
 trap '' INT TERM
-exec 3<&0 </dev/null
-"$@" 3<&- &
+exec 3<&0 4<"$1" </dev/null
+shift
+"$@" 3<&- <&4 4<&- &
 ffmpeg=$!
+exec 4<&-
 { while read -r _ <&3; do :; done; kill -INT "$ffmpeg"; } 2>/dev/null &
 reader=$!
 exec 3<&-
@@ -71,24 +84,6 @@ def redact_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\g<scheme>", text) if "@" in text else text
 
 
-def input_args(url: str, io_timeout: float, fast_probe: bool = False) -> list[str]:
-    """Input options for a live camera URL: RTSP over TCP, a socket I/O timeout so a stalled
-    stream ends ffmpeg instead of hanging it, and a short probe so the first frame is fast.
-
-    ``fast_probe`` (0.1 s) suits decoding (a snapshot: the decoder learns the size from the
-    first key frame); stream copy keeps 0.5 s so every stream's parameters are known before
-    the container header is written. A ``LAVFI_PREFIX`` source is generated at its own rate."""
-    if url.startswith(LAVFI_PREFIX):  # the test pattern, generated here in real time
-        return ["-re", "-f", "lavfi", "-i", url.removeprefix(LAVFI_PREFIX)]
-    if fast_probe:
-        args = ["-analyzeduration", "100000", "-probesize", "32768"]
-    else:
-        args = ["-analyzeduration", "500000", "-probesize", "500000"]
-    if url.startswith(("rtsp://", "rtsps://")):
-        args += ["-rtsp_transport", "tcp", "-timeout", str(int(io_timeout * 1_000_000))]
-    return [*args, "-i", url]
-
-
 class FFmpegProcess:
     """One ffmpeg (or ffprobe) child. ``name`` labels log lines (e.g. ``camera0 recording``)."""
 
@@ -100,8 +95,10 @@ class FFmpegProcess:
         binary: str | None = None,
         camera_id: str = "",
         env: Mapping[str, str] | None = None,
+        script: bytes | None = None,
     ) -> None:
         self.args = [binary or FFMPEG, *args]
+        self.script = script
         self.env = {**os.environ, **env} if env else None
         self.name = name
         self.camera_id = camera_id
@@ -140,9 +137,12 @@ class FFmpegProcess:
     async def start(self) -> None:
         if shutil.which(self.args[0]) is None:
             raise FFmpegError(f"cannot run {self.args[0]}: not found")
+        script_fd = _script_pipe(self.script) if self.script is not None else None
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                "/bin/sh", "-c", LIFELINE, "ffmpeg-lifeline", *self.args,
+                "/bin/sh", "-c", LIFELINE, "ffmpeg-lifeline",
+                "/dev/null" if script_fd is None else f"/dev/fd/{script_fd}", *self.args,
+                pass_fds=() if script_fd is None else (script_fd,),
                 stdin=asyncio.subprocess.PIPE,  # the lifeline: never written, closed to stop
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -157,6 +157,9 @@ class FFmpegProcess:
             )  # fmt: skip
         except OSError as e:
             raise FFmpegError(f"cannot run {self.args[0]}: {e}") from e
+        finally:
+            if script_fd is not None:
+                os.close(script_fd)  # the child has its own copy
         self._reader = asyncio.create_task(self._read_stderr(), name=f"stderr {self.name}")
         log.debug("%s: started pid %s", self.name, self._proc.pid)
 
@@ -253,6 +256,28 @@ class FFmpegProcess:
             self.stderr_tail() or "(no output from ffmpeg)",
             extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"},
         )
+
+
+def _script_pipe(script: bytes) -> int:
+    """The read end (fd >= 10, close-on-exec) of a pipe that holds ``script`` and whose write
+    end is closed: ffmpeg reads the script, then end of file. The script is small enough
+    for the pipe's buffer, so nothing waits for a reader."""
+    if len(script) > MAX_SCRIPT:
+        raise FFmpegError(f"input script too long ({len(script)} bytes)")
+    try:
+        read, write = os.pipe()
+    except OSError as e:
+        raise FFmpegError(f"cannot make a pipe for ffmpeg: {e}") from e
+    try:
+        os.set_blocking(write, False)  # never wait here: a full pipe is an error
+        if os.write(write, script) != len(script):
+            raise FFmpegError("input script did not fit in a pipe")
+        return fcntl.fcntl(read, fcntl.F_DUPFD_CLOEXEC, 10)
+    except OSError as e:
+        raise FFmpegError(f"cannot hand ffmpeg its input script: {e}") from e
+    finally:
+        os.close(write)
+        os.close(read)
 
 
 async def run(

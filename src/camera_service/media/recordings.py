@@ -71,6 +71,7 @@ class RecordingJob:
             ),
             name=f"{camera_id} recording",
             camera_id=camera_id,
+            script=ffmpeg.input_script(url, io_timeout),  # a URL with credentials
         )
         self._start_time = 0.0
         self._exit: asyncio.Task[int] | None = None

@@ -108,6 +108,7 @@ class SegmentRun:
         self.proc = ffmpeg.FFmpegProcess(
             segment_args(url, directory, camera_id, fmt, segment_seconds, io_timeout, self.list_path),
             name=f"{camera_id} continuous recording", camera_id=camera_id, env={"TZ": "UTC0"},
+            script=ffmpeg.input_script(url, io_timeout),  # a URL with credentials
         )  # fmt: skip
         self.anchor: float | None = None  # wall time of the run's first bytes on disk
         self._first_ts: float | None = None

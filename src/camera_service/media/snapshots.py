@@ -58,10 +58,12 @@ async def capture_jpeg(
     Raises ``FFmpegError`` when ffmpeg fails or ``time_limit`` passes, ``StorageError`` when the
     file cannot be written. No temporary file is left behind either way."""
     tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+    io_timeout = time_limit + 5.0  # ours ends first
     proc = ffmpeg.FFmpegProcess(
-        _jpeg_args(url, tmp, quality, max_width, io_timeout=time_limit + 5.0),  # ours ends first
+        _jpeg_args(url, tmp, quality, max_width, io_timeout),
         name=f"{camera_id or 'camera'} snapshot",
         camera_id=camera_id,
+        script=ffmpeg.input_script(url, io_timeout, fast_probe=True),
     )
     try:
         await proc.start()
