@@ -39,7 +39,7 @@ def test_a_valid_file_is_decoded_and_stays(tmp_path: Path) -> None:
     assert path.exists()
 
 
-@pytest.mark.parametrize("content", [b"[1, 2]", b"{not json"])
+@pytest.mark.parametrize("content", [b"[1, 2]", b"{not json", b"\xff\xfe"])
 def test_a_corrupt_file_is_moved_aside_and_reported(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)

@@ -70,11 +70,11 @@ def read_state(
     moved) and ``empty`` returned. Raises ``OSError`` when the file exists but cannot be read:
     the caller's policy decides what that means."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return empty
     try:
-        return decode(text)
+        return decode(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         reason = str(e)
     aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
