@@ -9,15 +9,11 @@ absent here, so the camera is read directly (as configured network cameras are).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,19 +24,11 @@ from camera_service.client.connection import CameraClient, RemoteError
 from support.compat_results import validate_result
 from support.fixtures import require_rtsp_server
 from support.rtsp_server import RtspTestServer
+from support.service_process import ENV, TIMEOUT, free_port, wait_listening
 
 pytestmark = pytest.mark.ivv
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-ENV = {**os.environ, "PYTHONPATH": str(SRC)}
-TIMEOUT = 30.0
 PASSWORD = "s3cret-pw"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Daemon:
@@ -78,18 +66,7 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "camera_service", "--config", str(self.config)],
                 env=ENV, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return
-            except urllib.error.HTTPError as e:
-                e.close()
-                return  # 503 while MediaMTX is missing is still an answer
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"daemon not listening within {TIMEOUT}s\n{self.log.read_text()}")
+        wait_listening(self.port, self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
