@@ -1,16 +1,21 @@
 """Small files the service keeps in its state folder (camera ids, the retention policy),
 written so that a crash or power cut leaves either the old file or the new one, never a mix.
 
-Blocking: callers on the event loop run ``write_atomically`` in an executor. The files are
-JSON objects with a ``version``; ``versioned_field`` reads one back (pure).
+Blocking: callers on the event loop run ``write_atomically`` and ``read_state`` in an
+executor. The files are JSON objects with a ``version``; ``versioned_field`` reads one back
+(pure); ``read_state`` reads a file and moves a corrupt one aside.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def versioned_field(text: str, version: int, key: str, kind: type) -> Any:
@@ -53,3 +58,30 @@ def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
         fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_state(
+    path: Path, decode: Callable[[str], T], empty: T, on_corrupt: Callable[[str, str], None]
+) -> T:
+    """``decode`` of ``path``'s text; ``empty`` when there is no file. A file ``decode``
+    refuses (``ValueError``, or text that is not UTF-8) is moved aside to
+    ``<name>.corrupt-<unix time>`` so that it is kept but not read again, ``on_corrupt(reason,
+    where)`` is called to log it (``where`` says where the file went or why it could not be
+    moved) and ``empty`` returned. Raises ``OSError`` when the file exists but cannot be read:
+    the caller's policy decides what that means."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return empty
+    try:
+        return decode(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        reason = str(e)
+    aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+    try:
+        os.replace(path, aside)
+        where = f"moved to {aside}"
+    except OSError as move_error:
+        where = f"could not be moved aside: {move_error}"
+    on_corrupt(reason, where)
+    return empty

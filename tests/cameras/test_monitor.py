@@ -7,7 +7,7 @@ monitor in that process) and plugs, unplugs and inspects through ``MonitorProces
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +21,14 @@ MJPG_1080P30 = {"pixel_format": "MJPG", "width": 1920, "height": 1080, "fps": 30
 
 
 @pytest.fixture
-def start(require_umockdev: None, tmp_path: Path) -> Iterator[Any]:
+def start(start_monitor: Callable[..., MonitorProcess]) -> Callable[..., MonitorProcess]:
     """``start(cameras_config={}, initial=[...]) -> MonitorProcess`` (stopped at the end)."""
-    running: list[MonitorProcess] = []
 
     def _start(cameras: dict[str, Any] | None = None,
                initial: list[dict[str, Any]] | None = None) -> MonitorProcess:
-        proc = MonitorProcess(cameras or {}, tmp_path, initial=initial)
-        running.append(proc)
-        proc.start()
-        return proc
+        return start_monitor(cameras or {}, initial=initial)
 
-    yield _start
-    for proc in running:
-        proc.stop()
+    return _start
 
 
 def status_of(camera_id: str, status: str) -> Any:

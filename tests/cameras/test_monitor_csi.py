@@ -6,8 +6,7 @@ with a debug reason; a USB camera plugged beside them comes and goes as usual.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,18 +23,13 @@ PI5_IMX219 = ("/sys/devices/platform/axi/1000120000.pcie/1f00000000.rp1/1f000800
 
 
 @pytest.fixture
-def start(require_umockdev: None, tmp_path: Path) -> Iterator[Any]:
-    running: list[MonitorProcess] = []
+def start(start_monitor: Callable[..., MonitorProcess]) -> Callable[..., MonitorProcess]:
+    """``start(records, cameras_config={}) -> MonitorProcess`` (DEBUG log; stopped at the end)."""
 
     def _start(records: list[str], cameras: dict[str, Any] | None = None) -> MonitorProcess:
-        proc = MonitorProcess(cameras or {}, tmp_path, records=records, log_level="DEBUG")
-        running.append(proc)
-        proc.start()
-        return proc
+        return start_monitor(cameras or {}, records=records, log_level="DEBUG")
 
-    yield _start
-    for proc in running:
-        proc.stop()
+    return _start
 
 
 def csi(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,88 +7,20 @@ is down."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from support.fixtures import require_rtsp_server
 from support.rtsp_server import RtspTestServer
+from support.service_process import TIMEOUT, Service, free_port, serve
 
 pytestmark = pytest.mark.ivv
-
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 30.0
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Service:
-    proc: subprocess.Popen[bytes]
-    config: Path
-    port: int
-    log: Path
-    state: Path
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def ctl(
-        self, *args: str, token: str | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "camera_service.client.cli", "--url", self.url]
-        if token:
-            cmd += ["--token", token]
-        result = subprocess.run([*cmd, *args], env=ENV, capture_output=True, text=True,
-                                timeout=TIMEOUT * 2, check=False)
-        if check:
-            assert result.returncode == 0, f"camera-ctl {args}: {result.stderr}\n{self.log.read_text()}"
-        return result
-
-    def ctl_json(self, *args: str, token: str) -> Any:
-        return json.loads(self.ctl("--json", *args, token=token).stdout)
-
-    def token(self, role: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "camera_service.client.cli", "token", "--role", role,
-             "--config", str(self.config)], env=ENV, capture_output=True, text=True, timeout=TIMEOUT,
-            check=True,
-        )
-        return result.stdout.strip()
-
-
-def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return
-        except urllib.error.HTTPError as e:
-            e.close()
-            return  # 503 while degraded is still an answer
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"service did not listen within {TIMEOUT}s\n{log.read_text()}")
-
 
 @pytest.fixture(scope="module")
 def camera() -> Iterator[RtspTestServer]:
@@ -111,21 +43,8 @@ def service(camera: RtspTestServer, tmp_path_factory: pytest.TempPathFactory) ->
         f"storage: {{state_dir: {tmp / 'state'}, min_free_mb: 1}}\n"
         "logging: {target: console}\n"
     )
-    log = tmp / "daemon.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "camera_service", "--config", str(config)],
-                                env=ENV, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_listening(port, proc, log)
-        yield Service(proc, config, port, log, tmp / "state")
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve(config, port, tmp) as service:
+        yield service
 
 
 def wait_connected(service: Service, token: str) -> dict[str, Any]:

@@ -9,15 +9,11 @@ absent here, so the camera is read directly (as configured network cameras are).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,22 +21,14 @@ from typing import Any
 import pytest
 
 from camera_service.client.connection import CameraClient, RemoteError
-from support.external_schemas import check
+from support.compat_results import validate_result
 from support.fixtures import require_rtsp_server
 from support.rtsp_server import RtspTestServer
+from support.service_process import ENV, TIMEOUT, free_port, wait_listening
 
 pytestmark = pytest.mark.ivv
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-ENV = {**os.environ, "PYTHONPATH": str(SRC)}
-TIMEOUT = 30.0
 PASSWORD = "s3cret-pw"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Daemon:
@@ -78,18 +66,7 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "camera_service", "--config", str(self.config)],
                 env=ENV, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return
-            except urllib.error.HTTPError as e:
-                e.close()
-                return  # 503 while MediaMTX is missing is still an answer
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"daemon not listening within {TIMEOUT}s\n{self.log.read_text()}")
+        wait_listening(self.port, self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -175,7 +152,7 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
 ) -> None:
     url = camera.url.replace("rtsp://", f"rtsp://viewer:{PASSWORD}@")
     added = await call(daemon, "add_external_stream", {"stream_url": url, "stream_name": "Gate"})
-    check("add_external_stream", added)
+    validate_result("add_external_stream", added)
     assert added["status"] == "ADDED" and added["stream_url"] == camera.url
     assert added["stream_type"] == "generic_rtsp" and PASSWORD not in str(added)
     device = added["device"]
@@ -188,7 +165,7 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
     cam = await wait_connected(daemon, device)
     assert cam["name"] == "Gate" and cam["resolution"] == "640x480"
     listed = await call(daemon, "get_external_streams")
-    check("get_external_streams", listed)
+    validate_result("get_external_streams", listed)
     [entry] = listed["external_streams"]
     assert entry["url"] == camera.url and entry["status"] == "DISCOVERED" and entry["device"] == device
     assert listed["generic_streams"] == [entry] and listed["total_count"] == 1
@@ -216,7 +193,7 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
                 if note.get("method") == "camera_status_update" and params.get("device") == device:
                     assert params["status"] == "DISCONNECTED"
                     break
-    check("remove_external_stream", removed)
+    validate_result("remove_external_stream", removed)
     assert removed == {**removed, "status": "REMOVED", "stream_url": camera.url}
     assert await camera_entry(daemon, device) is None
     assert (await call(daemon, "get_external_streams"))["external_streams"] == []
@@ -235,7 +212,7 @@ async def test_discovery_finds_the_camera_among_closed_loopback_ports_and_adds_n
     found = await call(daemon, "discover_external_streams",
                        {"generic_enabled": True, "force_rescan": True})
     assert time.monotonic() - started < 10 + 5  # scan_timeout, plus the call itself
-    check("discover_external_streams", found)
+    validate_result("discover_external_streams", found)
     assert [s["url"] for s in found["discovered_streams"]] == [camera.url]
     assert found["generic_streams"] == found["discovered_streams"] and found["skydio_streams"] == []
     assert found["discovered_streams"][0]["capabilities"]["codecs"] == ["H264"]
@@ -249,8 +226,9 @@ async def test_discovery_finds_the_camera_among_closed_loopback_ports_and_adds_n
     assert skydio_only["discovered_streams"] == []
 
     interval = await call(daemon, "set_discovery_interval", {"scan_interval": 60})
-    check("set_discovery_interval", interval)
+    validate_result("set_discovery_interval", interval)
     assert interval["scan_interval"] == 60 and interval["status"] == "UPDATED"
-    check("set_discovery_interval", await call(daemon, "set_discovery_interval", {"scan_interval": 0}))
+    validate_result("set_discovery_interval",
+                    await call(daemon, "set_discovery_interval", {"scan_interval": 0}))
     bad = await error_of(daemon, "set_discovery_interval", {"scan_interval": 1})
     assert bad.code == -32602 and bad.data == {"param": "scan_interval"}

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from ivv.test_end_to_end import ENV, ROOT, TIMEOUT, Service, free_port, wait_listening
 from support.monitor_process import MonitorProcess
+from support.service_process import ENV, TIMEOUT, Service, free_port, serve
 from support.umockdev_v4l2 import available
 
 pytestmark = pytest.mark.ivv
@@ -43,24 +40,12 @@ def pi4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     testbed = MonitorProcess({}, tmp, umockdev=True, monitor=False,
                              records=["pi4_camera_module3.umockdev"])
     ready = testbed.start()
-    log = tmp / "daemon.log"
-    env = dict(ENV, UMOCKDEV_DIR=ready["root"], PYTHONPATH=str(ROOT / "src"))
+    env = dict(ENV, UMOCKDEV_DIR=ready["root"])
     env.pop("NOTIFY_SOCKET", None)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            ["umockdev-wrapper", sys.executable, "-m", "camera_service", "--config", str(config)],
-            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_listening(port, proc, log)
-        yield Service(proc, config, port, log, tmp / "state")
+        with serve(config, port, tmp, env=env, wrapper=["umockdev-wrapper"]) as service:
+            yield service
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
         testbed.stop()
 
 

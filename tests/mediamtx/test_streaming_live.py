@@ -27,7 +27,7 @@ from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.mediamtx.service import StreamService
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
 from camera_service.rpc.auth import Role
-from support.compat_streams import validate_result
+from support.compat_results import validate_result
 from web.stack import SECRET, call, connect
 
 pytestmark = pytest.mark.mediamtx

@@ -19,7 +19,8 @@ from camera_service.rpc.handlers_external import (
     external_stream_object,
     grouped,
 )
-from support.external_schemas import SCHEMAS, check
+from camera_service.rpc.schemas import SCHEMAS
+from support.compat_results import validate_result
 
 pytestmark = pytest.mark.unit
 
@@ -41,7 +42,7 @@ def streams_result(items: list[dict[str, object]]) -> dict[str, object]:
 
 def test_a_connected_stream_is_discovered_with_its_mode_and_no_credentials() -> None:
     out = external_stream_object(STREAM, camera(CameraStatus.CONNECTED))
-    check("get_external_streams", streams_result([out]))
+    validate_result("get_external_streams", streams_result([out]))
     assert out["status"] == "DISCOVERED" and out["camera_status"] == "CONNECTED"
     assert out["url"] == "rtsp://cam/x" and "pw" not in str(out)
     assert out["capabilities"] == {"codec": "H264", "resolution": "640x480", "fps": 15.0}
@@ -51,7 +52,7 @@ def test_a_connected_stream_is_discovered_with_its_mode_and_no_credentials() -> 
 
 def test_a_stream_whose_camera_is_down_is_an_error_with_the_reason() -> None:
     out = external_stream_object(STREAM, camera(CameraStatus.DISCONNECTED, "connection refused"))
-    check("get_external_streams", streams_result([out]))
+    validate_result("get_external_streams", streams_result([out]))
     assert (out["status"], out["camera_status"], out["reason"]) == (
         "ERROR", "DISCONNECTED", "connection refused")
     gone = external_stream_object(STREAM, None)
@@ -72,7 +73,7 @@ def test_a_discovered_stream_fits_the_discovery_result(online: bool) -> None:
                              discovered_at=T, last_seen=T, online=online, needs_auth=True,
                              server="GStreamer", codecs=("H264",))
     out = discovered_object(found)
-    check("discover_external_streams", {
+    validate_result("discover_external_streams", {
         "discovered_streams": [out], "skydio_streams": [], "generic_streams": [out],
         "scan_timestamp": "2025-12-01T12:00:00.000Z", "total_found": 1,
         "discovery_options": {}, "scan_duration": "0.10s", "errors": []})
@@ -80,9 +81,9 @@ def test_a_discovered_stream_fits_the_discovery_result(online: bool) -> None:
     assert out["capabilities"] == {"requires_auth": True, "codecs": ["H264"], "server": "GStreamer"}
 
 
-def test_the_embedded_schemas_refuse_a_wrong_status() -> None:
+def test_the_compat_schemas_refuse_a_wrong_status() -> None:
     import jsonschema
 
     assert "ExternalStream" in SCHEMAS
     with pytest.raises(jsonschema.ValidationError):
-        check("get_external_streams", {"external_streams": [{"status": "CONNECTED"}]})
+        validate_result("get_external_streams", {"external_streams": [{"status": "CONNECTED"}]})

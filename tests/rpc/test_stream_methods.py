@@ -15,7 +15,7 @@ import pytest
 from camera_service.app import Application
 from camera_service.config import load_config
 from camera_service.rpc.auth import Role
-from support.compat_streams import validate_result
+from support.compat_results import validate_result
 from web.stack import SECRET, TIMEOUT, call, closed_port, connect
 
 pytestmark = pytest.mark.integration

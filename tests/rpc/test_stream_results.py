@@ -10,7 +10,7 @@ from camera_service.config.model import AuthConfig, Config
 from camera_service.models import Clock, KeptStream, StreamReport, StreamState
 from camera_service.rpc import RpcContext
 from camera_service.rpc.handlers_streams import stream_info, stream_status
-from support.compat_streams import validate_result
+from support.compat_results import validate_result
 
 pytestmark = pytest.mark.unit
 

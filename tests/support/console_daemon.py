@@ -15,28 +15,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .daemon import stop_process
 from .monitor_process import MonitorProcess
+from .service_process import free_port, wait_listening
 from .umockdev_v4l2 import available as umockdev_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30.0
 SECRET = "console-browser-secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ConsoleDaemon:
@@ -77,24 +69,8 @@ class ConsoleDaemon:
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT)
-        self._wait_listening()
+        wait_listening(self.port, self.proc, self.log)
         return self
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the daemon exited\n{self.log_text()}")
-            try:
-                with urllib.request.urlopen(self.base + "/health", timeout=2):
-                    return
-            except urllib.error.HTTPError as e:
-                e.close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"the daemon did not listen within {TIMEOUT}s\n{self.log_text()}")
 
     def log_text(self) -> str:
         try:
@@ -126,13 +102,8 @@ class ConsoleDaemon:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(TIMEOUT)
+        if proc is not None:
+            stop_process(proc)
         if self.testbed is not None:
             self.testbed.stop()
             self.testbed = None
@@ -194,11 +165,5 @@ class WebRtcMediaMTX:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(TIMEOUT)
+        if proc is not None:
+            stop_process(proc)

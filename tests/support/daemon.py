@@ -32,6 +32,17 @@ SECRET = "daemon-test-secret-0123456789abcdef"
 LISTENING = re.compile(r"API listening on wss?://[^:]+:(\d+)/ws")
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, wait up to ``TIMEOUT``, then SIGKILL (a process that has exited is left)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(TIMEOUT)
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,13 +99,7 @@ class Daemon:
         raise AssertionError(f"daemon not listening within {TIMEOUT}s\n{self.log_text()}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(TIMEOUT)
+        stop_process(self.proc)
 
 
 class Client:

@@ -23,14 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import StorageError
-from ..statefile import versioned_field, write_atomically
+from ..statefile import read_state, versioned_field, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -175,19 +173,9 @@ class IdentityStore:
 
     def _read(self) -> dict[str, str]:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return {}
+            return read_state(self.path, decode, {}, self._log_corrupt)
         except OSError as e:
             raise StorageError(f"cannot read camera ids from {self.path}: {e}") from e
-        try:
-            return decode(text)
-        except (ValueError, UnicodeDecodeError) as e:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            try:
-                os.replace(self.path, aside)
-                where = f"moved to {aside}"
-            except OSError as move_error:
-                where = f"could not be moved aside: {move_error}"
-            log.error("camera id file %s is invalid (%s); %s; starting afresh", self.path, e, where)
-            return {}
+
+    def _log_corrupt(self, reason: str, where: str) -> None:
+        log.error("camera id file %s is invalid (%s); %s; starting afresh", self.path, reason, where)

@@ -14,15 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import InvalidParams, StorageError
 from ..models import ExternalStream
-from ..statefile import versioned_field, write_atomically
+from ..statefile import read_state, versioned_field, write_atomically
 from .urls import redact_text, redact_url
 
 log = logging.getLogger(__name__)
@@ -123,22 +121,12 @@ class StreamFile:
 
     def _read(self) -> list[ExternalStream]:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return []
+            return read_state(self.path, decode, [], self._log_corrupt)
         except OSError as e:
             log.error("cannot read the external streams from %s (%s); starting without them",
                       self.path, e.strerror or e, extra=LOG)
             return []
-        try:
-            return decode(text)
-        except (ValueError, UnicodeDecodeError) as e:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            try:
-                os.replace(self.path, aside)
-                where = f"moved to {aside}"
-            except OSError as move_error:
-                where = f"could not be moved aside: {move_error}"
-            log.error("external streams file %s is invalid (%s); %s; starting without them",
-                      self.path, redact_text(str(e)), where, extra=LOG)
-            return []
+
+    def _log_corrupt(self, reason: str, where: str) -> None:
+        log.error("external streams file %s is invalid (%s); %s; starting without them",
+                  self.path, redact_text(reason), where, extra=LOG)
