@@ -292,7 +292,7 @@ def test_system_page_shows_health_storage_retention_and_version(page: Page) -> N
     assert health["api"][0] == health["camera_monitor"][0] == "true", rows
     assert not any(state in ("HEALTHY", "DEGRADED", "UNHEALTHY") for _, state in health.values()), rows
     # one row per component: compat's websocket_server is our api, not a second row
-    assert sorted(health) == ["api", "camera_monitor", "mediamtx"], rows
+    assert sorted(health) == ["api", "camera_monitor", "mediamtx", "recorder"], rows
     mediamtx = page.js("return document.querySelector(\"tr[data-component='mediamtx']\").innerText")
     assert "127.0.0.1:9" in mediamtx  # the reason
     page.wait("return document.querySelector('[role=progressbar]')", what="storage bar")
