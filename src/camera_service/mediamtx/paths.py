@@ -174,6 +174,9 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig,
         raise CameraUnavailable(camera.id, f"unknown camera kind {camera.kind!r}")
     return {
         "source": "publisher",
+        # our publisher's credential is on its command line, which local users can read: a
+        # second publisher never replaces the one publishing (MediaMTX's default would let it)
+        "overridePublisher": False,
         "runOnDemand": command,
         "runOnDemandRestart": True,
         "runOnDemandStartTimeout": format_duration(cfg.start_timeout),
