@@ -72,6 +72,31 @@ async def test_non_json_is_parse_error(text: str) -> None:
     assert (await handle(text))["error"]["code"] == -32700
 
 
+async def test_nesting_deeper_than_the_limit_is_refused_before_decoding() -> None:
+    deep = "[" * (protocol.MAX_DEPTH + 1) + "]" * (protocol.MAX_DEPTH + 1)
+    reply = await handle(deep)
+    assert reply["error"]["code"] == -32700 and reply["id"] is None
+    assert reply["error"]["data"]["detail"] == f"nesting deeper than {protocol.MAX_DEPTH}"
+    at_limit = '{"jsonrpc":"2.0","method":"ping","params":' + "[" * 63 + "]" * 63 + ',"id":1}'
+    assert (await handle(at_limit))["result"] == "pong"
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ("[" * 65 + "]" * 65, True),
+        ("[" * 64 + "]" * 64, False),
+        ('{"a": "' + "[" * 100 + '"}', False),  # brackets in a string do not count
+        ('{"a": "\\"}' + "[" * 65, True),  # an escaped backslash ends the string
+        ('{"a": "\\"[[[["}', False),
+        (b"[" * 65, True),
+        ("\ud800" + "{" * 65, True),
+    ],
+)
+def test_too_deep_counts_only_brackets_outside_strings(text: str | bytes, deep: bool) -> None:
+    assert protocol.too_deep(text) is deep
+
+
 async def test_huge_integer_id_is_echoed() -> None:
     big = 10**200
     assert (await handle(json.dumps({"jsonrpc": "2.0", "method": "ping", "id": big})))["id"] == big

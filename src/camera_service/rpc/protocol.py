@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +33,39 @@ Dispatch = Callable[[str, Params], Awaitable[Any]]
 
 _NO_ID = object()
 
+MAX_DEPTH = 64  # arrays/objects nested deeper than this are refused before decoding
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+def too_deep(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep (brackets inside strings do
+    not count). Decoding such a frame would recurse towards Python's recursion limit, where
+    even the garbage collector's callbacks fail; a frame with fewer brackets than ``limit``
+    is answered at C speed without a scan."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _TOKENS.finditer(data):
+        t = token.group()
+        if t in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif t in (b"]", b"}"):
+            depth -= 1
+    return False
+
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
 def parse(text: str | bytes) -> Any:
-    """Decode a frame strictly (no NaN/Infinity); raises ``RpcError(-32700)``."""
+    """Decode a frame strictly (no NaN/Infinity, nesting at most ``MAX_DEPTH``); raises
+    ``RpcError(-32700)``."""
+    if too_deep(text):
+        raise RpcError(PARSE_ERROR, data={"detail": f"nesting deeper than {MAX_DEPTH}"})
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError, TypeError) as e:
