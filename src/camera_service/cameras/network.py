@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .. import ffconcat
 from ..errors import ProbeError
 from ..models import CameraMode, Capabilities, FormatCaps, FrameSize
 from .urls import redact_text as redact_text  # re-exported: callers import them from here
@@ -71,22 +72,15 @@ def parse_ffprobe(output: str) -> StreamInfo:
     raise ProbeError("no video stream")
 
 
-# what ffprobe may open: the script on its stdin, then the camera
-_PROTOCOLS = "pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto"
-_SCRIPT = "pipe:0"
-
-
 def concat_script(url: str, timeout: float) -> str:
     """An ffconcat script that opens ``url`` (over TCP for RTSP, with a socket timeout of
     ``timeout`` seconds)."""
-    if any(c in url for c in "\r\n\0"):
-        raise ProbeError("the camera URL contains a line break")
-    quoted = "'" + url.replace("'", "'\\''") + "'"  # ' ends the quote, \' is one quote
-    lines = ["ffconcat version 1.0", f"file {quoted}"]
-    if urlsplit(url).scheme.lower() in ("rtsp", "rtsps"):
-        lines.append("option rtsp_transport tcp")
-    lines.append(f"option timeout {int(timeout * 1_000_000)}")  # microseconds
-    return "\n".join(lines) + "\n"
+    options = [("rtsp_transport", "tcp")] if urlsplit(url).scheme.lower() in ("rtsp", "rtsps") else []
+    options.append(("timeout", str(int(timeout * 1_000_000))))  # microseconds
+    try:
+        return ffconcat.script(url, options)
+    except ValueError as e:
+        raise ProbeError(str(e)) from None
 
 
 def ffprobe_command(ffprobe: str = FFPROBE) -> list[str]:
@@ -97,13 +91,13 @@ def ffprobe_command(ffprobe: str = FFPROBE) -> list[str]:
         "-v", "error",
         "-f", "concat",
         "-safe", "0",
-        "-protocol_whitelist", _PROTOCOLS,
+        "-protocol_whitelist", ffconcat.PROTOCOLS,
         "-probesize", "500000",
         "-analyzeduration", "1000000",
         "-select_streams", "v:0",
         "-show_entries", "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate",
         "-of", "json",
-        _SCRIPT,
+        ffconcat.SCRIPT_INPUT,
     ]  # fmt: skip
 
 
@@ -147,7 +141,7 @@ async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamIn
     if proc.returncode != 0:
         lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
         why = lines[-1].strip() if lines else f"ffprobe exited with {proc.returncode}"
-        raise ProbeError(redact_text(why.replace(_SCRIPT, safe), url))
+        raise ProbeError(redact_text(why.replace(ffconcat.SCRIPT_INPUT, safe), url))
     try:
         return parse_ffprobe(out.decode(errors="replace"))
     except ProbeError as e:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from .. import ffconcat
 from ..errors import FFmpegError
+from ..ffconcat import PROTOCOLS, SCRIPT_INPUT
 from ..models import LAVFI_PREFIX
 
-# what ffmpeg may open: the script on its stdin, then the camera
-PROTOCOLS = "pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto"
-SCRIPT_INPUT = "pipe:0"
 # the script must fit in a pipe that nobody reads yet: one page is the least Linux gives
 MAX_SCRIPT = 4096
 
@@ -54,13 +53,11 @@ def input_options(url: str, io_timeout: float, fast_probe: bool) -> list[tuple[s
 
 
 def concat_script(url: str, options: list[tuple[str, str]]) -> bytes:
-    """An ffconcat script that opens ``url`` with ``options``."""
-    if any(c in url for c in "\r\n\0"):
-        raise FFmpegError("the camera URL contains a line break")
-    quoted = "'" + url.replace("'", "'\\''") + "'"  # ' ends the quote, \' is one quote
-    lines = ["ffconcat version 1.0", f"file {quoted}"]
-    lines += [f"option {key} {value}" for key, value in options]
-    script = ("\n".join(lines) + "\n").encode()
+    """An ffconcat script that opens ``url`` with ``options``, at most ``MAX_SCRIPT`` bytes."""
+    try:
+        script = ffconcat.script(url, options).encode()
+    except ValueError as e:
+        raise FFmpegError(str(e)) from None
     if len(script) > MAX_SCRIPT:
         raise FFmpegError(f"the camera URL is too long ({len(url)} characters)")
     return script
