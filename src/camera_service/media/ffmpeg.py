@@ -96,8 +96,10 @@ class FFmpegProcess:
         camera_id: str = "",
         env: Mapping[str, str] | None = None,
         script: bytes | None = None,
+        stdout: bool = False,
     ) -> None:
         self.args = [binary or FFMPEG, *args]
+        self.pipe_stdout = stdout  # ffmpeg's output on a pipe (``output``), e.g. raw frames
         self.script = script
         self.env = {**os.environ, **env} if env else None
         self.name = name
@@ -126,6 +128,12 @@ class FFmpegProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
+    @property
+    def output(self) -> asyncio.StreamReader:
+        """ffmpeg's stdout (``stdout=True``), read in the loop."""
+        assert self._proc is not None and self._proc.stdout is not None, "no stdout pipe"
+        return self._proc.stdout
+
     def stderr_tail(self, lines: int = STDERR_LINES) -> str:
         return "\n".join(list(self._stderr)[-lines:])
 
@@ -144,7 +152,7 @@ class FFmpegProcess:
                 "/dev/null" if script_fd is None else f"/dev/fd/{script_fd}", *self.args,
                 pass_fds=() if script_fd is None else (script_fd,),
                 stdin=asyncio.subprocess.PIPE,  # the lifeline: never written, closed to stop
-                stdout=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE if self.pipe_stdout else asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 # its own process group: a terminal's Ctrl-C is for us, not for ffmpeg, and the
                 # escalating signals reach ffmpeg through the group

@@ -145,7 +145,10 @@ class MotionDetector:
             self._streak = np.zeros(current.shape, dtype=np.uint16)
             self._start_calibration()
             return Detection(calibrating=True)
-        changed = (np.abs(current - self._bg) > self.settings.threshold) & self._open
+        delta = current - self._bg
+        # a change of the whole picture's brightness is light, not motion: take it out
+        delta -= np.float32(np.median(delta[self._open] if self._open_count < delta.size else delta))
+        changed = (np.abs(delta) > self.settings.threshold) & self._open
         share = float(changed.sum()) / self._open_count
         if share > LIGHTNING:
             self._start_calibration()
