@@ -11,6 +11,7 @@ from typing import Any
 import voluptuous as vol
 
 from ..recording_modes import ModeSpec, spec_from_mapping
+from .motion_schema import motion
 from .validators import (
     CAMERA_ID,
     PORT,
@@ -197,4 +198,5 @@ CAMERAS = {
     vol.Optional("discovery"): section(DISCOVERY),
     vol.Optional("csi"): _csi,
     vol.Optional("recording"): _recording,
+    vol.Optional("motion"): motion,
 }

@@ -25,6 +25,7 @@ from .model import (
     DiscoveryConfig,
     LoggingConfig,
     MediaMTXConfig,
+    MotionConfig,
     NetworkCameraConfig,
     RecordingConfig,
     RetentionConfig,
@@ -193,6 +194,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         rec = dict(cams_d["recording"])
         rec["cameras"] = MappingProxyType(rec["cameras"])
         cams_d["recording"] = RecordingConfig(**rec)
+    if "motion" in cams_d:
+        cams_d["motion"] = MotionConfig(**cams_d["motion"])
     cameras = CamerasConfig(**cams_d)
 
     st_d = dict(c.get("storage") or {})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from ..motion.settings import MotionSpec
 from ..recording_modes import ModeSpec
 
 DEFAULT_CONFIG_PATH = Path("/etc/camera-service/config.yaml")
@@ -131,6 +132,19 @@ class RecordingConfig:
 
 
 @dataclass(frozen=True)
+class MotionConfig:
+    """``cameras.motion``: the motion settings every camera gets (``default``) and per-camera
+    overrides (``cameras``); a setting made at run time (``set_motion_config``, saved in the
+    state folder) wins over both."""
+
+    default: MotionSpec = field(default_factory=MotionSpec)
+    cameras: Mapping[str, MotionSpec] = field(default_factory=lambda: MappingProxyType({}))
+
+    def spec_for(self, camera_id: str) -> MotionSpec:
+        return self.cameras.get(camera_id, self.default)
+
+
+@dataclass(frozen=True)
 class CamerasConfig:
     udev: bool = True
     include: tuple[str, ...] = ("/dev/video*",)
@@ -148,6 +162,7 @@ class CamerasConfig:
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
     csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
     recording: RecordingConfig = field(default_factory=RecordingConfig)
+    motion: MotionConfig = field(default_factory=MotionConfig)
 
 
 @dataclass(frozen=True)

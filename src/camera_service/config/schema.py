@@ -10,6 +10,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from ..motion.settings import KEYS as MOTION_KEYS
 from .camera_schema import (
     CAMERAS,
     CSI_CAMERA,
@@ -142,6 +143,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "discovery"): DISCOVERY,
     ("cameras", "csi"): CSI_CAMERA,
     ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
+    ("cameras", "motion"): {vol.Optional(k): object for k in (*MOTION_KEYS, "cameras")},
 }
 
 SECTION_VALIDATORS = {name: section(keys) for name, keys in SECTIONS.items()}

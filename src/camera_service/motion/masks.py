@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-Point = tuple[float, float]
-Polygon = tuple[Point, ...]
+from .settings import Polygon
+
 BoolArray = npt.NDArray[np.bool_]
 
 
