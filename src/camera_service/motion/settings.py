@@ -106,10 +106,12 @@ def spec_from_mapping(data: Mapping[str, Any], base: MotionSpec | None = None, w
         spec = replace(spec, masks=parse_masks(data["masks"], f"{p}masks"))
     if "confirm_frames" in data:
         spec = replace(spec, confirm_frames=_integer(data["confirm_frames"], f"{p}confirm_frames", 1, 50))
-    for key in ("quiet_seconds", "pre_capture", "post_capture"):
-        if key in data:
-            low = 0.2 if key == "quiet_seconds" else 0.0
-            spec = replace(spec, **{key: _number(data[key], f"{p}{key}", low, 600.0)})
+    if "quiet_seconds" in data:
+        spec = replace(spec, quiet_seconds=_number(data["quiet_seconds"], f"{p}quiet_seconds", 0.2, 600.0))
+    if "pre_capture" in data:
+        spec = replace(spec, pre_capture=_number(data["pre_capture"], f"{p}pre_capture", 0.0, 600.0))
+    if "post_capture" in data:
+        spec = replace(spec, post_capture=_number(data["post_capture"], f"{p}post_capture", 0.0, 600.0))
     return spec
 
 
