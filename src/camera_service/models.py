@@ -232,6 +232,9 @@ TOPICS = (
     "recording.stop",
     "recording.error",
     "snapshot.taken",
+    "motion.started",
+    "motion.updated",
+    "motion.ended",
 )
 
 

@@ -7,6 +7,7 @@ topics whose notifications carry that name:
 * ``camera_status_update``    → every ``camera.*`` topic
 * ``recording_status_update`` → every ``recording.*`` topic
 * ``snapshot_taken``          → ``snapshot.taken``
+* ``motion_event``            → ``motion.started``, ``motion.updated``, ``motion.ended``
 
 Results always report canonical topics.
 """
@@ -22,6 +23,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "camera_status_update": tuple(t for t in TOPICS if t.startswith("camera.")),
     "recording_status_update": tuple(t for t in TOPICS if t.startswith("recording.")),
     "snapshot_taken": tuple(t for t in TOPICS if t.startswith("snapshot.")),
+    "motion_event": tuple(t for t in TOPICS if t.startswith("motion.")),
 }
 
 
