@@ -9,7 +9,8 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
 4. MediaMTX stream service (health + reconcile loops)
 5. storage and media service (snapshots, recordings; finalizes recordings on stop), then
    the continuous recorder (modes, schedules, segments; finishes its segments on stop)
-6. notifier (camera events → client notifications)
+6. motion detection (per-camera workers, the events store), then the notifier (camera
+   events → client notifications)
 7. API server (listening) → ``READY=1``
 
 Stopping runs the stack backwards: the API stops accepting and closes clients with 1001,
@@ -49,6 +50,7 @@ from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
 from .rpc.methods import RpcContext
 from .services import video_encoder
+from .services.motion import MotionService
 from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
@@ -135,6 +137,10 @@ class Application:
         )
         self.media.continuous_active = self.recorder.is_recording
 
+        self.motion = await stack.enter_async_context(
+            MotionService(cfg.cameras.motion, cfg.storage.state_dir, self.registry, self.bus,
+                          self.streams.reader_url, self.clock)
+        )
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
         context = RpcContext(
@@ -143,7 +149,7 @@ class Application:
             external=self.monitor.runtime, discovery=self.discovery,
             video_encoder=video_encoder.describe(self.video_encoder),
             internal=internal,
-            recorder=self.recorder, health={"recorder": self.recorder.health},
+            recorder=self.recorder, health={"recorder": self.recorder.health}, motion=self.motion,
         )
         self.api = await stack.enter_async_context(
             ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
@@ -179,10 +185,13 @@ class Application:
         apply_level(config.logging)
         self.api.reload(config.server, config.auth)
         self.recorder.reload(config.cameras.recording)
+        self.motion.reload(config.cameras.motion)
         for section in ("server", "mediamtx", "cameras", "storage"):
             before = getattr(old, section)
-            if section == "cameras":  # cameras.recording applies at once
-                before = dataclasses.replace(before, recording=config.cameras.recording)
+            if section == "cameras":  # cameras.recording and cameras.motion apply at once
+                before = dataclasses.replace(
+                    before, recording=config.cameras.recording, motion=config.cameras.motion
+                )
             if before != getattr(config, section):
                 log.warning(
                     "configuration section '%s' changed: restart the service to apply it", section,

@@ -33,7 +33,9 @@ from .models import (
 from .recording_modes import ModeSpec
 
 if TYPE_CHECKING:
+    from .media.event_store import StoredEvent
     from .media.timeline import Timeline
+    from .motion.settings import MotionSpec
 
 
 class CameraDirectory(Protocol):
@@ -173,3 +175,33 @@ class Recorder(Protocol):
     def state(self, camera_id: str) -> dict[str, Any]: ...
 
     def timeline(self, camera_id: str, frm: float | None, to: float | None) -> Timeline: ...
+
+
+class Motion(Protocol):
+    """Motion detection and its events (``services.motion.MotionService``)."""
+
+    def spec_for(self, camera_id: str) -> MotionSpec: ...
+
+    def source(self, camera_id: str) -> str:
+        """``api`` (set at run time), ``config`` (a per-camera override) or ``default``."""
+        ...
+
+    def state(self, camera_id: str) -> str: ...
+
+    def active_event(self, camera_id: str) -> StoredEvent | None: ...
+
+    async def set_config(self, camera_id: str, changes: dict[str, Any]) -> MotionSpec:
+        """Saves, then applies; ``InvalidParams`` names the bad key."""
+        ...
+
+    async def list_events(
+        self, camera: str | None, since: float | None, until: float | None, limit: int, offset: int
+    ) -> tuple[list[StoredEvent], int]: ...
+
+    async def get_event(self, event_id: str) -> StoredEvent:
+        """Raises ``FileNotFound``."""
+        ...
+
+    async def delete_event(self, event_id: str) -> StoredEvent: ...
+
+    def picture_path(self, name: str) -> Path: ...

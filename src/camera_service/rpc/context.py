@@ -11,7 +11,16 @@ from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable, StorageError, Unsupported
 from ..links import FileLinks, LinkSigner, public_base
 from ..models import Clock, ComponentHealth
-from ..ports import CameraDirectory, ExternalStreams, FileStore, Media, Recorder, StreamDiscovery, Streams
+from ..ports import (
+    CameraDirectory,
+    ExternalStreams,
+    FileStore,
+    Media,
+    Motion,
+    Recorder,
+    StreamDiscovery,
+    Streams,
+)
 from .auth import Authenticator
 from .metrics import ApiMetrics
 from .present import config_stream_urls
@@ -44,6 +53,7 @@ class RpcContext:
     sessions: Callable[[], list[Session]] | None = None  # the live connections' sessions (web server)
     video_encoder: Mapping[str, object] | None = None  # the H.264 encoder chosen, and why
     recorder: Recorder | None = None  # continuous/scheduled recording
+    motion: Motion | None = None  # motion detection and events
 
     def __post_init__(self) -> None:
         if self.started_at < 0:
@@ -83,6 +93,11 @@ class RpcContext:
         if self.recorder is None:
             raise Unsupported("continuous recording")
         return self.recorder
+
+    def require_motion(self) -> Motion:
+        if self.motion is None:
+            raise Unsupported("motion detection")
+        return self.motion
 
     def components(self) -> dict[str, ComponentHealth]:
         out: dict[str, ComponentHealth] = {}

@@ -13,6 +13,7 @@ from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
 from . import handlers_external as hx
+from . import handlers_motion as hmo
 from . import handlers_recording_mode as hrm
 from . import handlers_service as hs
 from . import handlers_streams as hstr
@@ -22,6 +23,7 @@ from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
 from .params import Param, bind
 from .schemas import result_schema
+from .schemas_motion import SCHEMAS as MOTION_SCHEMAS
 from .schemas_recording import SCHEMAS as OWN_SCHEMAS
 from .session import Session
 from .topics import ALIASES
@@ -80,6 +82,49 @@ WITH_TOKEN = Param("with_token", "boolean", default=False,
 
 V, OP, A = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 _m = Method
+EVENT_ID = Param("event_id", "string", required=True, max_length=128, description="an event's id")
+MOTION_METHODS: tuple[Method, ...] = (
+    _m("get_motion_config", V, hmo.get_motion_config,
+       "A camera's motion detection settings and state.", (DEVICE,)),
+    _m(
+        "set_motion_config",
+        OP,
+        hmo.set_motion_config,
+        "Set a camera's motion detection; saved and kept across restarts. Keys not given keep "
+        "their value.",
+        (
+            DEVICE,
+            Param("enabled", "boolean"),
+            Param("threshold", "integer", minimum=1, maximum=255,
+                  description="pixel difference that counts as change (lower: more sensitive)"),
+            Param("min_area", "number", minimum=0.01, maximum=100,
+                  description="percent of the picture that must change"),
+            Param("masks", "array", items="array",
+                  description="polygons ignored, in relative coordinates: [[[x, y], ...], ...]"),
+            Param("confirm_frames", "integer", minimum=1, maximum=50,
+                  description="frames with motion in a row (5 a second) that start an event"),
+            Param("quiet_seconds", "number", minimum=0.2, maximum=600,
+                  description="seconds without motion that end an event"),
+            Param("pre_capture", "number", minimum=0, maximum=600),
+            Param("post_capture", "number", minimum=0, maximum=600),
+        ),
+    ),
+    _m(
+        "list_events",
+        V,
+        hmo.list_events,
+        "Motion events, newest first, with signed links to their pictures and recordings.",
+        (
+            Param("device", "string", max_length=64, description="only this camera's events"),
+            Param("since", "number", minimum=0, description="Unix seconds: events ending after"),
+            Param("until", "number", minimum=0, description="Unix seconds: events starting before"),
+            LIMIT,
+            OFFSET,
+        ),
+    ),
+    _m("get_event", V, hmo.get_event, "One motion event.", (EVENT_ID,)),
+    _m("delete_event", A, hmo.delete_event, "Delete a motion event and its pictures.", (EVENT_ID,)),
+)
 _TABLE: tuple[Method, ...] = (
     _m("ping", None, h.ping, 'Liveness check; answers "pong".', result="string"),
     _m(
@@ -263,6 +308,7 @@ _TABLE: tuple[Method, ...] = (
             Param("to", "number", minimum=0, description="Unix seconds (default: now)"),
         ),
     ),
+    *MOTION_METHODS,
 )
 
 
@@ -275,7 +321,10 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
 def _with_schema(m: Method) -> Method:
     if m.result_schema is not None:
         return m
-    schema = result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
+    schema = (
+        result_schema(m.name) or OWN_SCHEMAS.get(m.name) or MOTION_SCHEMAS.get(m.name)
+        or {"type": m.result}
+    )  # fmt: skip
     return dataclasses.replace(m, result_schema=schema)
 
 

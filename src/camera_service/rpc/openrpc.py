@@ -15,6 +15,7 @@ from .errors import (
     UNSUPPORTED,
 )
 from .schemas import NOTIFICATIONS, SCHEMAS, rebase_refs
+from .schemas_motion import NOTIFICATIONS as MOTION_NOTIFICATIONS
 
 if TYPE_CHECKING:
     from .methods import Method
@@ -73,7 +74,7 @@ def document(methods: Iterable[Method], version: str) -> dict[str, Any]:
         # OpenRPC has no notifications: what the server sends unasked, in the shape of a method
         "x-notifications": [
             {"name": name, "params": rebase_refs(n["params"], REFS), "result": n["result"]}
-            for name, n in NOTIFICATIONS.items()
+            for name, n in {**NOTIFICATIONS, **MOTION_NOTIFICATIONS}.items()
         ],
         "components": {
             "schemas": rebase_refs(SCHEMAS, REFS),

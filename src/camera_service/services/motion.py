@@ -176,6 +176,14 @@ class MotionService(Component):
 
     # --- events --------------------------------------------------------------------------
 
+    async def list_events(
+        self, camera: str | None, since: float | None, until: float | None, limit: int, offset: int
+    ) -> tuple[list[StoredEvent], int]:
+        return await self.store.list(camera, since, until, limit, offset)
+
+    async def get_event(self, event_id: str) -> StoredEvent:
+        return await self.store.get(event_id)
+
     async def delete_event(self, event_id: str) -> StoredEvent:
         event = await self.store.delete(event_id)
         loop = asyncio.get_running_loop()

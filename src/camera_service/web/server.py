@@ -36,6 +36,7 @@ from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
 from .connection import Connection
 from .console import ConsoleRoutes
+from .event_files import EventFileRoutes
 from .files import FileRoutes
 from .frames import text_frame
 from .metrics import make_registry
@@ -97,6 +98,7 @@ class ApiServer(Component):
         app.router.add_get("/health/ready", self._ready)
         app.router.add_get("/metrics", self._metrics)
         FileRoutes(self.ctx, lambda: self.config.allowed_origins).add_to(app)
+        EventFileRoutes(self.ctx, lambda: self.config.allowed_origins).add_to(app)
         ConsoleRoutes(self.ctx).add_to(app)
         self.stream_auth.add_to(app)
         return app
