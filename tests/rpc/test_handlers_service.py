@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from camera_service.models import TOPICS
 from camera_service.rpc.auth import Principal, Role
 from camera_service.rpc.handlers_service import effective_topics, subscription_stats
 from camera_service.rpc.session import Session
@@ -21,7 +22,7 @@ def test_counts_what_each_authenticated_session_receives() -> None:
     g = stats["global_stats"]
     assert g["active_clients"] == 2
     assert g["topic_counts"]["snapshot.taken"] == 2 and g["topic_counts"]["camera.status"] == 1
-    assert g["total_subscriptions"] == 8
+    assert g["total_subscriptions"] == len(TOPICS) + 1
 
 
 def test_unauthenticated_sessions_receive_nothing() -> None:

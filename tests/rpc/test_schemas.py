@@ -54,7 +54,7 @@ def test_discover_publishes_result_schemas_notifications_and_shared_schemas() ->
     by_name = {m["name"]: m for m in doc["methods"]}
     assert by_name["get_status"]["result"]["schema"] == {"$ref": "#/components/schemas/StatusResult"}
     assert set(doc["components"]["schemas"]) == set(schemas.SCHEMAS)
-    assert [n["name"] for n in doc["x-notifications"]] == list(schemas.NOTIFICATIONS)
+    assert [n["name"] for n in doc["x-notifications"]] == [*schemas.NOTIFICATIONS, "motion_event"]
     refs = {
         part.split('"')[0]
         for part in json.dumps(doc).split('"$ref": "#/components/')[1:]

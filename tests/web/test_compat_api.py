@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from camera_service.models import Notification
+from camera_service.models import TOPICS, Notification
 from camera_service.rpc.auth import Role, key_file_entry
 from camera_service.rpc.schemas import METHODS, inline_refs
 
@@ -213,7 +213,7 @@ async def test_subscription_stats_count_the_live_connections(stack: Stack) -> No
     g = stats["global_stats"]
     assert g["active_clients"] == 3
     assert g["topic_counts"]["camera.connected"] == 2 and g["topic_counts"]["recording.stop"] == 1
-    assert g["total_subscriptions"] == 7 + 3
+    assert g["total_subscriptions"] == len(TOPICS) + 3  # every topic, and the camera group
     for ws in (everything, cameras, anon, me):
         await ws.close()
 
@@ -252,6 +252,8 @@ async def test_discover_over_the_socket_carries_schemas_and_notifications(stack:
     assert by_name["get_subscription_stats"]["result"]["schema"] == {
         "$ref": "#/components/schemas/SubscriptionStats"
     }
-    assert {n["name"] for n in doc["x-notifications"]} == {"camera_status_update", "recording_status_update"}
+    assert {n["name"] for n in doc["x-notifications"]} == {
+        "camera_status_update", "recording_status_update", "motion_event"
+    }  # fmt: skip
     assert "StatusResult" in doc["components"]["schemas"]
     await ws.close()

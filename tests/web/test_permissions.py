@@ -53,6 +53,11 @@ MATRIX: dict[str, str | None] = {
     "set_recording_mode": "operator",
     "get_recording_mode": "viewer",
     "get_recording_timeline": "viewer",
+    "get_motion_config": "viewer",
+    "set_motion_config": "operator",
+    "list_events": "viewer",
+    "get_event": "viewer",
+    "delete_event": "admin",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
 
@@ -79,6 +84,10 @@ PARAMS: dict[str, Any] = {
     "set_recording_mode": {"device": "camera0", "mode": "off"},
     "get_recording_mode": {"device": "camera0"},
     "get_recording_timeline": {"device": "camera0"},
+    "get_motion_config": {"device": "camera0"},
+    "set_motion_config": {"device": "camera0", "enabled": False},
+    "get_event": {"event_id": "none"},
+    "delete_event": {"event_id": "none"},
 }
 
 
