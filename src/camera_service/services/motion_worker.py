@@ -83,7 +83,7 @@ class MotionWorker:
             spec, url = wanted
             cause = await self._detect(spec, url)
             await self.close(cause)
-            if cause == "settings changed":
+            if cause == "source or settings changed":
                 backoff = RETRY_MIN
                 continue
             self.reason = f"retrying: {cause}"
@@ -105,7 +105,7 @@ class MotionWorker:
                     now = self.service.clock.time()
                     current = self._wanted()
                     if current is None or current[1] != url:
-                        return "settings changed"
+                        return "source or settings changed"
                     if current[0] != spec:
                         spec = current[0]
                         detector.configure(detector_settings(spec))
