@@ -16,6 +16,8 @@ from camera_service.errors import FFmpegError
 from camera_service.media.frames import FrameReader
 from camera_service.motion.detector import DetectorSettings, MotionDetector
 from camera_service.motion.tracker import Change, EventTracker, TrackerSettings
+from support.cmdlines import CmdlineWatch, all_cmdlines
+from support.rtsp_server import RtspTestServer
 
 from .helpers import require_ffmpeg
 
@@ -116,3 +118,23 @@ async def test_an_unreadable_source_is_an_ffmpeg_error(tmp_path: Path) -> None:
             async for _ in reader.frames():
                 pass
     await asyncio.sleep(0)
+
+
+async def test_a_camera_with_a_password_is_read_with_it_off_the_command_line(
+    rtsp_auth_server_module: RtspTestServer, tmp_path: Path
+) -> None:
+    """As the MediaMTX path is read with the internal reader credential: an RTSP URL with
+    ``user:password@``, handed to ffmpeg in a script on a pipe."""
+    count, readers = 0, []
+    with CmdlineWatch(b"s3cret", under=tmp_path) as watch:
+        async with FrameReader(rtsp_auth_server_module.url, camera_id="camera0") as reader:
+            async for frame in reader.frames():
+                assert frame.data.shape == (180, 320)
+                count += 1
+                if count == 1:  # this reader's ffmpeg, while it runs
+                    readers = [c for c in all_cmdlines().values() if b"-f rawvideo" in c]
+                if count == 10:
+                    break
+    assert count == 10
+    assert readers and all(b" -f concat " in cmd and b"rtsp://" not in cmd for cmd in readers)
+    assert not watch.leaks, watch.leaks
