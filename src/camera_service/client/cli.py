@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..models import TOPICS
-from . import output
+from . import motion_cli, output
 from .connection import CameraClient, ClientError, RemoteError
 
 DEFAULT_URL = "ws://127.0.0.1:8002/ws"
 TOKEN_ENV = "CAMERA_SERVICE_TOKEN"
 ROLES = ("viewer", "operator", "admin")
 # notification names the server also takes as topics, each selecting its group
-NOTIFICATION_TOPICS = ("camera_status_update", "recording_status_update", "snapshot_taken")
+NOTIFICATION_TOPICS = ("camera_status_update", "recording_status_update", "snapshot_taken", "motion_event")
 
 
 class Failure(Exception):
@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
                    help="only these (repeatable); a notification name selects its group")
     w.add_argument("--device", action="append", help="only these cameras (repeatable)")
     w.add_argument("--count", type=int, default=0, help="exit after this many (0: never)")
+    motion_cli.add_parsers(sub)
     c = sub.add_parser("call", help="call any method: call METHOD ['{json params}']")
     c.add_argument("method")
     c.add_argument("params", nargs="?", default=None)
@@ -189,6 +190,10 @@ async def _remote(args: argparse.Namespace) -> None:
             await _files(args, client)
         elif cmd == "watch":
             await _watch(args, client)
+        elif cmd == "events":
+            await motion_cli.events(args, client)
+        elif cmd == "motion":
+            await motion_cli.motion(args, client)
         elif cmd == "call":
             try:
                 given = json.loads(args.params) if args.params else None
@@ -210,11 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RemoteError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except (ClientError, Failure) as e:
+    except (ClientError, Failure, motion_cli.UsageFailure) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130 if args.command != "watch" else 0
+        return 130 if args.command not in ("watch", "events") else 0
     return 0
 
 
