@@ -11,6 +11,7 @@ ends the reader with ``FFmpegError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -75,6 +76,10 @@ class FrameReader:
     async def stop(self) -> None:
         if self._proc.running:
             await self._proc.stop(0.5, step_timeout=STOP_TIMEOUT)
+        # what is left in the pipe, up to its end: the pipe is closed then, not left to the
+        # garbage collector (ffmpeg is gone, so the end comes at once)
+        with contextlib.suppress(TimeoutError, OSError):
+            await asyncio.wait_for(self._proc.output.read(), STOP_TIMEOUT)
 
     async def frames(self) -> AsyncIterator[Frame]:
         """Frames until the stream ends (then returns) or fails (``FFmpegError``)."""

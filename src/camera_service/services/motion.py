@@ -30,6 +30,7 @@ from .motion_worker import MotionWorker, notification
 log = logging.getLogger(__name__)
 SETTINGS_FILE = "motion.json"
 PICTURES_DIR = "events"
+STOP_TIMEOUT = 8.0
 
 
 class MotionService(Component):
@@ -80,7 +81,11 @@ class MotionService(Component):
         tasks = [w.task for w in self.workers.values() if w.task is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:  # bounded: a task cancelled while Python starts its ffmpeg may wait for it
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+            for task in stuck:
+                log.warning("%s did not stop within %.0f s; left behind", task.get_name(),
+                            STOP_TIMEOUT, extra={"COMPONENT": "motion"})  # fmt: skip
         for worker in self.workers.values():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(worker.close("service stopping"), 5.0)

@@ -57,6 +57,9 @@ class MotionWorker:
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.reason = "idle"
+        self.frames = 0  # frames read since the service started
+        self.url = ""  # what the detector reads (with the reader credential: never shown)
+        self.frames_of_url = 0  # frames read from it
         self.event: StoredEvent | None = None  # the running event
         self._tracker = EventTracker()
         self._peak: npt.NDArray[np.uint8] | None = None
@@ -96,13 +99,18 @@ class MotionWorker:
         detector = MotionDetector(detector_settings(spec))
         self._tracker = EventTracker(tracker_settings(spec))
         self._peak = None
+        self.url, self.frames_of_url = url, 0
         try:
             async with FrameReader(url, camera_id=self.camera_id) as reader:
-                self.reason = "detecting"
-                log.info("%s: motion detection running", self.camera_id,
-                         extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
+                self.reason = "starting"
                 async for frame in reader.frames():
                     now = self.service.clock.time()
+                    self.frames += 1
+                    self.frames_of_url += 1
+                    if self.reason != "detecting":
+                        self.reason = "detecting"
+                        log.info("%s: motion detection running", self.camera_id,
+                                 extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
                     current = self._wanted()
                     if current is None or current[1] != url:
                         return "source or settings changed"
