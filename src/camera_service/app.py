@@ -141,6 +141,7 @@ class Application:
             MotionService(cfg.cameras.motion, cfg.storage.state_dir, self.registry, self.bus,
                           self.streams.reader_url, self.clock)
         )
+        self.storage.add_keep_check(self.motion.keeps)  # recordings holding events stay longer
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
         context = RpcContext(

@@ -62,3 +62,11 @@ def test_the_state_file_round_trips() -> None:
     assert decode(encode(specs)) == specs
     with pytest.raises(ValueError, match="version"):
         decode('{"version": 9, "cameras": {}}')
+
+
+def test_retain_days_is_thirty_by_default_and_checked() -> None:
+    assert validate({"auth": AUTH}).cameras.motion.retain_days == 30.0
+    assert config({"retain_days": 7}).cameras.motion.retain_days == 7.0
+    with pytest.raises(ConfigError) as e:
+        config({"retain_days": 0})
+    assert any("cameras.motion.retain_days: expected a number > 0" in got for got in e.value.lines())

@@ -139,6 +139,7 @@ class MotionConfig:
 
     default: MotionSpec = field(default_factory=MotionSpec)
     cameras: Mapping[str, MotionSpec] = field(default_factory=lambda: MappingProxyType({}))
+    retain_days: float = 30.0  # events (and the recordings holding them) are kept this long
 
     def spec_for(self, camera_id: str) -> MotionSpec:
         return self.cameras.get(camera_id, self.default)

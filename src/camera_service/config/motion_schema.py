@@ -10,8 +10,9 @@ from typing import Any
 import voluptuous as vol
 
 from ..motion.settings import KEYS, MotionSpec, spec_from_mapping
-from .validators import CAMERA_ID, got, kind_of
+from .validators import CAMERA_ID, got, kind_of, number
 
+EXTRA = ("cameras", "retain_days")
 _PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
@@ -30,7 +31,7 @@ def motion(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise vol.Invalid(f"expected a mapping, got {kind_of(value)}")
     for key in value:
-        if key not in (*KEYS, "cameras"):
+        if key not in (*KEYS, *EXTRA):
             raise vol.Invalid("extra keys not allowed", path=[key])
     default = _spec({k: v for k, v in value.items() if k in KEYS}, None, [])
     per_camera = value.get("cameras") or {}
@@ -46,4 +47,10 @@ def motion(value: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise vol.Invalid(f"expected a mapping, got {kind_of(data)}", path=["cameras", cam])
         cams[cam] = _spec(data, default, ["cameras", cam])
-    return {"default": default, "cameras": MappingProxyType(cams)}
+    out: dict[str, Any] = {"default": default, "cameras": MappingProxyType(cams)}
+    if "retain_days" in value:
+        try:
+            out["retain_days"] = number(0)(value["retain_days"])
+        except vol.Invalid as e:
+            raise vol.Invalid(e.msg, path=["retain_days"]) from None
+    return out

@@ -143,7 +143,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "discovery"): DISCOVERY,
     ("cameras", "csi"): CSI_CAMERA,
     ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
-    ("cameras", "motion"): {vol.Optional(k): object for k in (*MOTION_KEYS, "cameras")},
+    ("cameras", "motion"): {vol.Optional(k): object for k in (*MOTION_KEYS, "cameras", "retain_days")},
 }
 
 SECTION_VALIDATORS = {name: section(keys) for name, keys in SECTIONS.items()}

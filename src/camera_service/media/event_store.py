@@ -189,7 +189,31 @@ class EventStore:
                 db.execute("DELETE FROM events WHERE id = ?", (event_id,))
         return found
 
+    def _since(self, since: float) -> list[StoredEvent]:
+        rows = self._conn().execute(
+            f"SELECT {', '.join(COLUMNS)} FROM events WHERE COALESCE(end, last_motion) >= ?",
+            (since,),
+        ).fetchall()
+        return [StoredEvent.from_row(r) for r in rows]
+
+    def _delete_before(self, cutoff: float) -> list[StoredEvent]:
+        db = self._conn()
+        rows = db.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM events WHERE end IS NOT NULL AND end < ?", (cutoff,)
+        ).fetchall()
+        with db:
+            db.execute("DELETE FROM events WHERE end IS NOT NULL AND end < ?", (cutoff,))
+        return [StoredEvent.from_row(r) for r in rows]
+
     # --- the loop's side -----------------------------------------------------------------
+
+    async def since(self, since: float) -> list[StoredEvent]:
+        """Every event still running or ended at or after ``since``."""
+        return await self._run(self._since, since)
+
+    async def delete_before(self, cutoff: float) -> list[StoredEvent]:
+        """Delete the events that ended before ``cutoff``; returns them."""
+        return await self._run(self._delete_before, cutoff)
 
     async def save(self, event: StoredEvent) -> None:
         """Insert or replace the event (committed before this returns)."""

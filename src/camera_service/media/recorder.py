@@ -240,7 +240,10 @@ class Recorder(Component):
         """Delete each camera's oldest segments beyond its own retention, never the open
         one; returns how many files were deleted (``recorder_upkeep.apply_retention``)."""
         specs = {cam: self.spec_for(cam) for cam in list(self.workers)}
-        return await upkeep.apply_retention(self.directory, specs, self.store, self.is_busy, self.clock)
+        def kept(path: Path) -> bool:  # being written, or holding a motion event
+            return self.is_busy(path) or self.storage.keeps(path)
+
+        return await upkeep.apply_retention(self.directory, specs, self.store, kept, self.clock)
 
     async def _recover(self) -> None:
         await upkeep.recover(self.directory, self.store, self.clock)

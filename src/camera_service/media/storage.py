@@ -59,6 +59,7 @@ class Storage(Component):
         self.config = config
         self._clock = clock or Clock()
         self._busy_checks: list[Callable[[Path], bool]] = [is_busy] if is_busy else []
+        self._keep_checks: list[Callable[[Path], bool]] = []
         self.policies = PolicyStore(config.state_dir / FILE_NAME, config_policy(config.retention))
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -79,6 +80,14 @@ class Storage(Component):
 
     def is_busy(self, path: Path) -> bool:
         return any(check(path) for check in self._busy_checks)
+
+    def add_keep_check(self, check: Callable[[Path], bool]) -> None:
+        """Retention (this one and the recorder's per-camera one) keeps a file ``check``
+        says is needed (a recording that holds a motion event); deleting it by hand works."""
+        self._keep_checks.append(check)
+
+    def keeps(self, path: Path) -> bool:
+        return any(check(path) for check in self._keep_checks)
 
     # --- files -------------------------------------------------------------------------
 
@@ -224,7 +233,8 @@ class Storage(Component):
             return CleanupResult(0, 0, executed=False, reason="retention policy disabled")
         files = await _in_thread(lambda: self._scan("recordings") + self._scan("snapshots"))
         # busy checks run here, on the loop, where the media service's state lives
-        marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path)) for f in files]
+        marked = [StoredFile(f.path, f.size, f.mtime, self.is_busy(f.path) or self.keeps(f.path))
+                  for f in files]  # fmt: skip
         victims = select_for_deletion(marked, policy, self._clock.time())
         deleted, freed = await _in_thread(_delete, victims)
         if deleted:

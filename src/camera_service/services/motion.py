@@ -21,6 +21,7 @@ from ..errors import InvalidParams, StorageError
 from ..events import EventBus
 from ..lifecycle import Component
 from ..media.event_store import EventStore, StoredEvent
+from ..media.filenames import parse_device, parse_time
 from ..models import Camera, CameraEvent, Clock, ComponentHealth, Notification
 from ..motion.settings import MotionSpec, decode, encode, spec_from_mapping
 from ..ports import CameraDirectory
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 SETTINGS_FILE = "motion.json"
 PICTURES_DIR = "events"
 STOP_TIMEOUT = 8.0
+DAY = 86400.0
+PRUNE_INTERVAL = 3600.0
 
 
 class MotionService(Component):
@@ -54,6 +57,8 @@ class MotionService(Component):
         self.overrides: dict[str, MotionSpec] = {}
         self.workers: dict[str, MotionWorker] = {}
         self._unsubscribe: Callable[[], None] | None = None
+        self._clips: dict[str, tuple[str, float, float]] = {}  # event id: camera, clip span
+        self._prune_task: asyncio.Task[None] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -71,13 +76,19 @@ class MotionService(Component):
             log.warning("%s: motion event %s was open when the service stopped; closed",
                         event.camera, event.id, extra={"CAMERA_ID": event.camera, "COMPONENT": "motion"})
             self.publish(notification(event, "ended"))
+        for event in await self.store.since(self.clock.time() - self.config.retain_days * DAY):
+            self._remember(event)
         self._unsubscribe = self.cameras.subscribe(self.on_camera_event)
         for camera in self.cameras.cameras():
             self._worker(camera.id)
+        self._prune_task = asyncio.create_task(self._prune_loop(), name="motion events retention")
 
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._prune_task is not None:
+            self._prune_task.cancel()
+            await asyncio.gather(self._prune_task, return_exceptions=True)
         tasks = [w.task for w in self.workers.values() if w.task is not None]
         for task in tasks:
             task.cancel()
@@ -129,6 +140,7 @@ class MotionService(Component):
         self.bus.publish(n)
 
     async def save(self, event: StoredEvent) -> None:
+        self._remember(event)
         try:
             await self.store.save(event)
         except StorageError as e:
@@ -191,12 +203,55 @@ class MotionService(Component):
 
     async def delete_event(self, event_id: str) -> StoredEvent:
         event = await self.store.delete(event_id)
-        loop = asyncio.get_running_loop()
-        for name in (event.snapshot, event.thumbnail):
-            if name:
-                with contextlib.suppress(OSError):
-                    await loop.run_in_executor(None, (self.pictures_dir / name).unlink)
+        await self._forget([event])
         return event
+
+    async def _forget(self, events: list[StoredEvent]) -> None:
+        loop = asyncio.get_running_loop()
+        for event in events:
+            self._clips.pop(event.id, None)
+            for name in (event.snapshot, event.thumbnail):
+                if name:
+                    with contextlib.suppress(OSError):
+                        await loop.run_in_executor(None, (self.pictures_dir / name).unlink)
+
+    # --- retention -----------------------------------------------------------------------
+
+    def _remember(self, event: StoredEvent) -> None:
+        end = event.end if event.end is not None else event.last_motion
+        self._clips[event.id] = (event.camera, event.start - event.pre_capture, end + event.post_capture)
+
+    def keeps(self, path: Path) -> bool:
+        """True for a recording of a camera whose time (its name's start to its last write)
+        overlaps the clip of an event younger than ``retain_days``: retention keeps it."""
+        camera, start = parse_device(path.name), parse_time(path.name)
+        if camera is None or start is None:
+            return False
+        later = [s for c, s, e in self._clips.values() if c == camera and start <= e]
+        if not later:  # most files: no stat at all
+            return False
+        try:
+            end = path.stat().st_mtime  # one stat of a file that may hold an event
+        except OSError:
+            return False
+        return any(s <= end for s in later)
+
+    async def prune(self) -> int:
+        """Delete the events (and their pictures) that ended more than ``retain_days`` ago."""
+        gone = await self.store.delete_before(self.clock.time() - self.config.retain_days * DAY)
+        await self._forget(gone)
+        if gone:
+            log.info("motion events retention deleted %d event(s)", len(gone),
+                     extra={"COMPONENT": "motion"})  # fmt: skip
+        return len(gone)
+
+    async def _prune_loop(self) -> None:
+        while True:
+            try:
+                await self.prune()
+            except StorageError as e:
+                log.error("motion events retention failed: %s", e, extra={"COMPONENT": "motion"})
+            await asyncio.sleep(PRUNE_INTERVAL)
 
     def picture_path(self, name: str) -> Path:
         return self.pictures_dir / name
