@@ -37,7 +37,8 @@ def frame_args(url: str, width: int, height: int, fps: float, io_timeout: float)
     args += ffmpeg.input_args(url, io_timeout, fast_probe=True)
     args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
     args += ["-vf", f"fps={fps:g},scale={width}:{height}:flags=area,format=gray"]
-    args += ["-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]
+    # each frame leaves at once (not when the next fills the pipe protocol's buffer)
+    args += ["-f", "rawvideo", "-pix_fmt", "gray", "-flush_packets", "1", "pipe:1"]
     return args
 
 
