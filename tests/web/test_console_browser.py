@@ -340,7 +340,7 @@ return bad;
 """
 
 
-@pytest.mark.parametrize("route", ["#/cameras", "#/camera/camera0", "#/files", "#/system"])
+@pytest.mark.parametrize("route", ["#/cameras", "#/camera/camera0", "#/files", "#/events", "#/system"])
 def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: str) -> None:
     page.go(route)
     page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
@@ -352,7 +352,7 @@ def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: s
 def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) -> None:
     page.driver.set_window_size(390, 844)
     try:
-        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/system"):
+        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/events", "#/system"):
             page.go(route)
             page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
                       what=f"{route} shown")
@@ -464,3 +464,41 @@ def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
     assert r["upper"] == ["CONFIRMED", "CONFIRMED"]
     assert r["signed"] == [True, False]
     assert r["local"] is True  # a link naming the public host is loaded from this origin
+
+
+async def _motion(daemon: ConsoleDaemon, enabled: bool) -> None:
+    from support.daemon import Client
+
+    client = await Client.connect(f"ws://127.0.0.1:{daemon.port}/ws")
+    try:
+        await client.result("authenticate", {"auth_token": daemon.token("admin")})
+        await client.result("set_motion_config",
+                            {"device": "camera0", "enabled": enabled, "quiet_seconds": 1})  # fmt: skip
+    finally:
+        await client.close()
+
+
+def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(page: Page) -> None:
+    import asyncio
+
+    asyncio.run(_motion(page.d, True))  # the test pattern moves all the time
+    try:
+        page.sign_in(page.d.token("admin"))
+        page.go("#/events")
+        first = page.wait("const li = document.querySelector('#events li');"
+                          "const img = li && li.querySelector('img');"
+                          "return img && img.complete && img.naturalWidth > 0 && li.dataset.event",
+                          what="an event with its thumbnail")  # fmt: skip
+        page.shot("events-page")
+        assert "camera0" in page.js("return document.querySelector('#events li').textContent")
+        page.click(f"#events li[data-event='{first}'] button[data-action=delete]")
+        page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
+        page.click("#confirm-ok")
+        page.wait("return !document.querySelector(`#events li[data-event='${arguments[0]}']`)", first,
+                  what="the event gone")
+    finally:
+        asyncio.run(_motion(page.d, False))
+    page.sign_in(page.d.token("viewer"))
+    page.go("#/events")
+    page.wait("return document.querySelector('#events li')", what="events for a viewer")
+    assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0
