@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .test_cli import SRC, ctl
 
 pytestmark = pytest.mark.integration
 
-START = 1_790_000_000.0
+START = float(int(time.time()) - 36_000)  # recent: younger than retain_days
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from camera_service.services.motion import MotionService
 pytestmark = pytest.mark.integration
 
 Env = tuple[Dispatcher, dict[Role, Session], MotionService]
+BASE = float(int(time.time()) - 36_000)  # recent: younger than retain_days
 
 
 @contextlib.asynccontextmanager
@@ -63,7 +65,7 @@ async def call(env: Env, method: str, params: Any = None, role: Role = Role.VIEW
 
 
 def stored(n: int, camera: str = "camera0") -> StoredEvent:
-    start = 1_790_000_000.0 + 100 * n
+    start = BASE + 100 * n
     return StoredEvent(f"{camera}_e{n}", camera, start, start + 8, start + 8, 4.0 + n, start + 2,
                        {"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.4}, f"{camera}_e{n}.jpg",
                        f"{camera}_e{n}_thumb.jpg", "quiet", 5.0, 5.0)  # fmt: skip
@@ -99,7 +101,7 @@ async def test_events_are_listed_filtered_paged_and_deleted_by_admins(tmp_path: 
             "camera1_e3", "camera0_e2", "camera0_e1", "camera0_e0"]  # fmt: skip
         page = (await call(env, "list_events", {"device": "camera0", "limit": 1, "offset": 1}))["result"]
         assert page["total"] == 3 and [e["event_id"] for e in page["events"]] == ["camera0_e1"]
-        window = (await call(env, "list_events", {"since": 1_790_000_150, "until": 1_790_000_250}))
+        window = (await call(env, "list_events", {"since": BASE + 150, "until": BASE + 250}))
         assert [e["event_id"] for e in window["result"]["events"]] == ["camera0_e2"]
         event = (await call(env, "get_event", {"event_id": "camera0_e1"}))["result"]
         assert event["status"] == "ended" and event["duration"] == 8 and event["score"] == 5.0
@@ -128,3 +130,16 @@ def test_discover_documents_the_methods_and_the_notification() -> None:
     assert names["delete_event"]["x-required-role"] == "admin"
     notes = {n["name"]: n for n in doc["x-notifications"]}
     assert {p["name"] for p in notes["motion_event"]["params"]} >= {"device", "event_id", "status"}
+
+
+async def test_a_running_event_cannot_be_deleted(tmp_path: Path) -> None:
+    async with service(tmp_path) as env:
+        motion = env[2]
+        running = StoredEvent("camera0_run", "camera0", BASE, None, BASE + 3.0,
+                              2.0, BASE + 1.0)  # fmt: skip
+        await motion.store.save(running)
+        motion.workers["camera0"].event = running  # what a worker holds while an event runs
+        refused = await call(env, "delete_event", {"event_id": "camera0_run"}, Role.ADMIN)
+        assert refused["error"]["code"] == -32020 and refused["error"]["data"]["state"] == "active"
+        event = (await call(env, "get_event", {"event_id": "camera0_run"}))["result"]
+        assert event["status"] == "active" and event["end"] is None

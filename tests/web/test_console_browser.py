@@ -491,6 +491,10 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
                           what="an event with its thumbnail")  # fmt: skip
         page.shot("events-page")
         assert "camera0" in page.js("return document.querySelector('#events li').textContent")
+        asyncio.run(_motion(page.d, False))  # ends the running event: now it can be deleted
+        page.wait("const li = document.querySelector(`#events li[data-event='${arguments[0]}']`);"
+                  "return li && li.querySelector('button[data-action=delete]')", first,
+                  what="the event ended, with its delete button")  # fmt: skip
         page.click(f"#events li[data-event='{first}'] button[data-action=delete]")
         page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
         page.click("#confirm-ok")
@@ -500,5 +504,5 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
         asyncio.run(_motion(page.d, False))
     page.sign_in(page.d.token("viewer"))
     page.go("#/events")
-    page.wait("return document.querySelector('#events li')", what="events for a viewer")
+    page.wait("return document.getElementById('events-note').textContent", what="events for a viewer")
     assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0

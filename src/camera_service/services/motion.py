@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.model import MotionConfig
-from ..errors import InvalidParams, StorageError
+from ..errors import InvalidParams, InvalidState, StorageError
 from ..events import EventBus
 from ..lifecycle import Component
 from ..media.event_store import EventStore, StoredEvent
@@ -64,7 +64,10 @@ class MotionService(Component):
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self.pictures_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            await loop.run_in_executor(None, lambda: self.pictures_dir.mkdir(parents=True, exist_ok=True))
+        except OSError as e:
+            raise StorageError(f"cannot make {self.pictures_dir}: {e.strerror or e}") from e
         try:
             self.overrides = await loop.run_in_executor(
                 None, read_state, self.settings_path, decode, {}, self._corrupt
@@ -202,6 +205,10 @@ class MotionService(Component):
         return await self.store.get(event_id)
 
     async def delete_event(self, event_id: str) -> StoredEvent:
+        """Deletes a finished event and its pictures; a running one is ``InvalidState``."""
+        running = {w.event.id for w in self.workers.values() if w.event is not None}
+        if event_id in running:
+            raise InvalidState("active", f"the event {event_id} is still running")
         event = await self.store.delete(event_id)
         await self._forget([event])
         return event

@@ -57,7 +57,7 @@ export function mount(container, app) {
     if (e.clip.files.length) {
       actions.push(h("button.primary", { type: "button", dataset: { action: "play" }, "aria-label": `Play the clip of ${e.event_id}`, onclick: () => play(e) }, "Play"));
     }
-    if (app.can("admin")) {
+    if (app.can("admin") && e.status === "ended") {  // a running event cannot be deleted
       actions.push(h("button.danger", {
         type: "button", dataset: { action: "delete" }, "aria-label": `Delete ${e.event_id}`,
         onclick: async () => {
