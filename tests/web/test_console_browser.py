@@ -491,6 +491,10 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
                           what="an event with its thumbnail")  # fmt: skip
         page.shot("events-page")
         assert "camera0" in page.js("return document.querySelector('#events li').textContent")
+        page.go("#/cameras")  # the tile says a motion event runs
+        page.wait(f"const m = document.querySelector(\"{TILE0} .motion\"); return m && !m.hidden",
+                  what="the MOTION badge on camera0's tile")
+        page.go("#/events")
         asyncio.run(_motion(page.d, False))  # ends the running event: now it can be deleted
         page.wait("const li = document.querySelector(`#events li[data-event='${arguments[0]}']`);"
                   "return li && li.querySelector('button[data-action=delete]')", first,
@@ -500,6 +504,9 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
         page.click("#confirm-ok")
         page.wait("return !document.querySelector(`#events li[data-event='${arguments[0]}']`)", first,
                   what="the event gone")
+        page.go("#/cameras")
+        page.wait(f"const m = document.querySelector(\"{TILE0} .motion\"); return m && m.hidden",
+                  what="no MOTION badge once the event ended")
     finally:
         asyncio.run(_motion(page.d, False))
     page.sign_in(page.d.token("viewer"))

@@ -13,8 +13,9 @@ function tile(app, camera, auto) {
   const rate = h("dd");
   const title = h("a", { href: `#/camera/${encodeURIComponent(camera.device)}` });
   const rec = h("span.rec", { hidden: true }, "REC");
+  const motion = h("span.motion", { hidden: true, title: "Motion event in progress" }, "MOTION");
   const el = h("article.tile", { dataset: { device: camera.device } },
-    h("header", {}, h("h2", {}, title), rec, state),
+    h("header", {}, h("h2", {}, title), rec, motion, state),
     live.el,
     h("dl", {}, h("dt", {}, "Resolution"), res, h("dt", {}, "Frame rate"), rate));
   const actions = h("div.actions");
@@ -103,6 +104,7 @@ export function mount(container, app) {
     if (method === "recording_status_update") {
       t.el.querySelector(".rec").hidden = !["STARTED", "RECORDING"].includes(params.status);
     }
+    if (method === "motion_event") t.el.querySelector(".motion").hidden = params.status === "ended";
   };
   app.addEventListener("notification", onNote);
   const onMediamtx = () => { for (const t of tiles.values()) t.live.start(); };
@@ -117,6 +119,10 @@ export function mount(container, app) {
         const t = tiles.get(cam.device);
         if (t && s.recording) t.el.querySelector(".rec").hidden = false;
       }).catch(() => { /* the tile still shows the camera */ });
+      app.call("get_motion_config", { device: cam.device }).then((m) => {
+        const t = tiles.get(cam.device);
+        if (t && m.active_event) t.el.querySelector(".motion").hidden = false;
+      }).catch(() => { /* no motion detection here */ });
     }
   }).catch((err) => { note.textContent = `Cannot list the cameras: ${reasonOf(err)}`; });
 
