@@ -2,7 +2,8 @@
 picture moves all the time; MediaMTX is absent, so the pattern is read directly): the
 ``motion_event started`` notification comes, ``list_events`` and ``get_event`` show the
 running event with a signed link to its picture, and after a SIGKILL during the event the
-restarted daemon has closed it with its cause."""
+restarted daemon has closed it with its cause, and its clip (the continuous recording's
+segments that cover it, no copy) plays."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from media.helpers import require_ffmpeg
+from media.helpers import playable, require_ffmpeg
 from support.daemon import Client, Daemon
 
 pytestmark = pytest.mark.ivv
 
-MOTION = "  motion: {enabled: true, quiet_seconds: 2, pre_capture: 3}\n"
+MOTION = ("  motion: {enabled: true, quiet_seconds: 2, pre_capture: 3}\n"
+          "  recording: {mode: continuous, segment_seconds: 2}\n")
 
 
 def fetch(url: str) -> bytes:
@@ -60,6 +62,10 @@ async def test_an_event_is_announced_listed_and_closed_after_a_sigkill(tmp_path:
         event = await client.result("get_event", {"event_id": event_id})
         assert event["status"] == "ended" and event["cause"] == "service stopped unexpectedly"
         assert event["end"] >= event["start"]
+        files = event["clip"]["files"]
+        assert files, event["clip"]
+        first = daemon.state / "recordings" / files[0]["filename"]
+        assert await asyncio.to_thread(playable, first), first
         await client.close()
     finally:
         daemon.stop()
