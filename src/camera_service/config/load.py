@@ -32,6 +32,7 @@ from .model import (
     StorageConfig,
     TestPatternConfig,
 )
+from .mqtt import build_mqtt
 
 Problems = list[tuple[str, str]]
 
@@ -207,7 +208,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
     storage = StorageConfig(**st_d)
 
     logging_ = LoggingConfig(**(c.get("logging") or {}))
-    return Config(server, auth, mediamtx, cameras, storage, logging_)
+    mqtt = build_mqtt(c.get("mqtt") or {}, base, problems)
+    return Config(server, auth, mediamtx, cameras, storage, logging_, mqtt)
 
 
 def _discovery(d: dict[str, Any], problems: Problems) -> DiscoveryConfig:
@@ -224,7 +226,7 @@ def _discovery(d: dict[str, Any], problems: Problems) -> DiscoveryConfig:
 
 # -- showing the effective config -----------------------------------------------------------
 
-SECRET_FIELDS = {"jwt_secret", "api_password"}
+SECRET_FIELDS = {"jwt_secret", "api_password", "password"}
 
 
 def _plain(value: Any, key: str = "") -> Any:

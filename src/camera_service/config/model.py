@@ -181,6 +181,42 @@ class LoggingConfig:
     target: str = "auto"  # auto | journald | console
 
 
+MQTT_COMMANDS = ("snapshot", "recording", "recording_mode", "motion")
+
+
+@dataclass(frozen=True)
+class MqttTlsConfig:
+    """``mqtt.tls``: ``ca`` (None: the system's CAs), a client ``cert`` and ``key``."""
+
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    """``mqtt``: the MQTT / Home Assistant integration (``camera_service.mqtt``); off by
+    default. ``base_topic`` and ``client_id`` default to this host's name (set by the loader)."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 1883
+    tls: MqttTlsConfig | None = None
+    username: str | None = None
+    password_file: Path | None = None
+    password: str | None = field(default=None, repr=False)  # read from password_file
+    client_id: str = "camera-service"
+    base_topic: str = "camera-service"
+    qos: int = 1
+    keepalive: int = 30
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+    commands: tuple[str, ...] = ()  # allow-list of MQTT_COMMANDS; none by default
+    reconnect_min: float = 1.0  # back-off between attempts doubles from here...
+    reconnect_max: float = 60.0  # ...up to here
+    snapshot_max_bytes: int = 4 * 1024 * 1024  # a bigger JPEG is not published
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -189,4 +225,5 @@ class Config:
     cameras: CamerasConfig = field(default_factory=CamerasConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     source: Path | None = None  # the file it was read from

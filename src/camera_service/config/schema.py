@@ -19,6 +19,7 @@ from .camera_schema import (
     RECORDING_KEYS,
     TEST_PATTERN,
 )
+from .mqtt import MQTT, TLS
 from .validators import (
     PORT,
     base_url,
@@ -133,12 +134,14 @@ SECTIONS: dict[str, dict[Any, Any]] = {
     "cameras": CAMERAS,
     "storage": STORAGE,
     "logging": LOGGING,
+    "mqtt": MQTT,
 }
 
 NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "network"): NETWORK_CAMERA,
     ("cameras", "test_pattern"): TEST_PATTERN,
     ("storage", "retention"): RETENTION,
+    ("mqtt", "tls"): TLS,
     ("cameras", "discovery"): DISCOVERY,
     ("cameras", "csi"): CSI_CAMERA,
     ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
