@@ -10,7 +10,9 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
 5. storage and media service (snapshots, recordings; finalizes recordings on stop), then
    the continuous recorder (modes, schedules, segments; finishes its segments on stop)
 6. notifier (camera events → client notifications)
-7. API server (listening) → ``READY=1``
+7. API server (listening)
+8. MQTT integration, when ``mqtt.enabled`` (bus → broker; first to stop, so ``offline`` is
+   published while everything still runs) → ``READY=1``
 
 Stopping runs the stack backwards: the API stops accepting and closes clients with 1001,
 recordings are finalized, loops are cancelled, the session is closed.
@@ -47,6 +49,7 @@ from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
+from .mqtt import MqttCollector, MqttService, Sources
 from .rpc.methods import RpcContext
 from .services import video_encoder
 from .services.notifier import CameraNotifier
@@ -137,16 +140,27 @@ class Application:
 
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
+        self.mqtt: MqttService | None = None
+        health = {"recorder": self.recorder.health}
+        if cfg.mqtt.enabled:
+            self.mqtt = MqttService(cfg.mqtt, Sources(
+                cameras=self.registry, stream_urls=self.streams.stream_urls,
+                recording=self._recording, components=lambda: context.components(),
+                media=self.media, files=self.storage, recorder=self.recorder,
+            ), self.bus)  # fmt: skip
+            health["mqtt"] = self.mqtt.health
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
             video_encoder=video_encoder.describe(self.video_encoder),
             internal=internal,
-            recorder=self.recorder, health={"recorder": self.recorder.health},
+            recorder=self.recorder, health=health,
         )
+        collectors = [MqttCollector(self.mqtt.metrics, self.mqtt.client_connected)] if self.mqtt else []
         self.api = await stack.enter_async_context(
-            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
+            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set,
+                      collectors=collectors)
         )
         log.info(
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
@@ -156,6 +170,12 @@ class Application:
             log.warning("server.host %s is not reachable over loopback: MediaMTX cannot ask "
                         "/mediamtx/auth and refuses every stream", cfg.server.host,
                         extra={"COMPONENT": "app"})
+        if self.mqtt is not None:
+            await stack.enter_async_context(self.mqtt)
+
+    def _recording(self, camera_id: str) -> bool:
+        manual = any(r.camera_id == camera_id for r in self.media.active_recordings())
+        return manual or self.recorder.is_recording(camera_id)
 
     @property
     def port(self) -> int:
@@ -179,7 +199,7 @@ class Application:
         apply_level(config.logging)
         self.api.reload(config.server, config.auth)
         self.recorder.reload(config.cameras.recording)
-        for section in ("server", "mediamtx", "cameras", "storage"):
+        for section in ("server", "mediamtx", "cameras", "storage", "mqtt"):
             before = getattr(old, section)
             if section == "cameras":  # cameras.recording applies at once
                 before = dataclasses.replace(before, recording=config.cameras.recording)

@@ -100,7 +100,8 @@ def build_mqtt(d: dict[str, Any], base: Path, problems: Problems) -> MqttConfig:
         d["client_id"] = f"camera-service-{node}"
     if "commands" in d:
         d["commands"] = tuple(dict.fromkeys(d["commands"]))
-    lo, hi = d.get("reconnect_min", MqttConfig.reconnect_min), d.get("reconnect_max", MqttConfig.reconnect_max)
+    lo = d.get("reconnect_min", MqttConfig.reconnect_min)
+    hi = d.get("reconnect_max", MqttConfig.reconnect_max)
     if hi < lo:
         problems.append(("mqtt.reconnect_max", f"must be >= reconnect_min ({lo:g})"))
     config = MqttConfig(**d, tls=tls, password_file=password_file, password=password)

@@ -18,7 +18,7 @@ import errno
 import json
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -68,6 +68,7 @@ class ApiServer(Component):
         ctx: RpcContext,
         bus: EventBus[Notification],
         on_listening: Callable[[], None] | None = None,
+        collectors: Sequence[object] = (),
     ) -> None:
         self.ctx = ctx
         self.config = server
@@ -86,6 +87,8 @@ class ApiServer(Component):
         self._registry = make_registry(ctx, lambda: len(self._connections))
         self.stream_auth = StreamAuthRoute(ctx)
         self._registry.register(StreamAuthCollector(self.stream_auth.metrics))  # type: ignore[arg-type]
+        for collector in collectors:  # other components' numbers (e.g. the MQTT integration's)
+            self._registry.register(collector)  # type: ignore[arg-type]
         ctx.api_health = self.health
         ctx.sessions = lambda: [c.session for c in self._connections]
 

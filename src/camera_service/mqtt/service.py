@@ -1,0 +1,315 @@
+"""The MQTT integration as one component fed by the event bus.
+
+Every change the service already tells its API clients (``camera_status_update``,
+``recording_status_update``, ``snapshot_taken``, and issue 21's ``motion_event`` once it
+exists) reaches the bus; this component turns each into messages (``messages``,
+``discovery``) as it happens and hands them to the client. No camera or file is polled.
+
+Retained messages are also kept here (``_retained``, one payload per topic), so a
+(re)connection republishes the whole state — availability first, then discovery and every
+camera's state — and a broker that lost its memory, or that was down while things
+changed, is right again. While the broker is away, publishing is a no-op counted in
+``metrics.dropped``; the API and the cameras never wait for it.
+
+Commands run as tasks (at most ``MAX_COMMANDS`` at once) through the same ``ports`` the
+API uses, after the allow-list check of ``commands.parse``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .. import __version__
+from ..config.model import MqttConfig
+from ..errors import CameraNotFound, CameraServiceError, InvalidParams
+from ..events import EventBus
+from ..lifecycle import Component
+from ..models import ComponentHealth, Notification
+from ..ports import CameraDirectory, FileStore, Media, Recorder
+from ..rpc.present import camera_object
+from ..rpc.status import overall
+from . import commands, discovery, messages
+from .client import MqttClient
+from .messages import Message
+from .topics import Topics
+
+log = logging.getLogger(__name__)
+EXTRA = {"COMPONENT": "mqtt"}
+QUEUE_SIZE = 1000  # bus events waiting to be turned into messages
+MAX_COMMANDS = 4  # commands running at once; more are refused as busy
+COMMAND_TIMEOUT = 60.0
+HEALTH_CHECK = 1.0  # s between looks at the health (published only when it changes)
+CAMERA_LEVEL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class MotionControl(Protocol):
+    """Turns motion detection on/off (issue 21); absent until it exists."""
+
+    async def set_motion_enabled(self, camera_id: str, enabled: bool) -> None: ...
+
+
+@dataclass
+class MqttMetrics:
+    connects: int = 0
+    disconnects: int = 0
+    published: int = 0
+    dropped: int = 0  # not connected at the time (state is republished on connect)
+    queue_overflows: int = 0
+    commands: int = 0
+    commands_refused: int = 0
+    commands_failed: int = 0
+
+
+@dataclass
+class Sources:
+    """What the integration reads and drives (``app.py`` fills it in)."""
+
+    cameras: CameraDirectory
+    stream_urls: Callable[[str], dict[str, str]]
+    recording: Callable[[str], bool]  # manual or continuous recording running now
+    components: Callable[[], Mapping[str, ComponentHealth]]
+    media: Media | None = None
+    files: FileStore | None = None
+    recorder: Recorder | None = None
+    motion: MotionControl | None = None
+
+
+class MqttService(Component):
+    def __init__(self, config: MqttConfig, sources: Sources, bus: EventBus[Notification]) -> None:
+        self.config = config
+        self.src = sources
+        self.topics = Topics(config.base_topic)
+        self.metrics = MqttMetrics()
+        self._bus = bus
+        self._queue: asyncio.Queue[Notification] = asyncio.Queue(QUEUE_SIZE)
+        self._retained: dict[str, bytes] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._worker: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._state, self._detail = "connecting", f"{config.host}:{config.port}"
+        self._health_key: bytes = b""
+        self.client = MqttClient(
+            config, messages.availability(self.topics, False), self._connected,
+            self._disconnected, self._message,
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._unsubscribe = self._bus.subscribe(self._on_notification)
+        for camera in self.src.cameras.cameras():
+            self._camera_state(camera_object(camera, self.src.stream_urls(camera.id)))
+        self._worker = asyncio.create_task(self._work(), name="mqtt")
+        await self.client.start()
+        log.info("MQTT: connecting to %s:%d as %s, topics under %s/", self.config.host,
+                 self.config.port, self.config.client_id, self.config.base_topic, extra=EXTRA)
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        tasks = [t for t in (self._worker, *self._tasks) if t is not None]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.stop([messages.availability(self.topics, False)])
+        self._state = "stopped"
+
+    def client_connected(self) -> bool:
+        return self.client.connected
+
+    def health(self) -> ComponentHealth:
+        return ComponentHealth("mqtt", self._state == "connected", self._state, self._detail)
+
+    # -- the client's callbacks (on the loop) ------------------------------------------
+
+    def _connected(self) -> None:
+        self.metrics.connects += 1
+        self._state, self._detail = "connected", f"{self.config.host}:{self.config.port}"
+        log.info("MQTT connected to %s", self._detail, extra=EXTRA)
+        self._send(messages.availability(self.topics, True))
+        self.client.subscribe(self.topics.commands)
+        for topic, payload in list(self._retained.items()):
+            if topic != self.topics.availability:
+                self._send(Message(topic, payload, True))
+        self._health_key = b""
+        self._publish_health()
+
+    def _disconnected(self, reason: str) -> None:
+        if self._state == "connected":
+            self.metrics.disconnects += 1
+            log.warning("MQTT connection to %s:%d lost (%s); reconnecting with back-off",
+                        self.config.host, self.config.port, reason, extra=EXTRA)
+        elif self._detail != reason:
+            log.warning("MQTT broker %s:%d: %s", self.config.host, self.config.port, reason, extra=EXTRA)
+        self._state, self._detail = "disconnected", reason
+
+    def _message(self, topic: str, payload: bytes) -> None:
+        parsed = self.topics.parse_command(topic)
+        if parsed is None or not CAMERA_LEVEL.match(parsed[0]) or not CAMERA_LEVEL.match(parsed[1]):
+            return
+        cid, name = parsed
+        self.metrics.commands += 1
+        try:
+            command = commands.parse(cid, name, payload, self.config.commands)
+            if len(self._tasks) >= MAX_COMMANDS:
+                raise commands.Refused("busy: too many commands running")
+        except commands.Refused as e:
+            self.metrics.commands_refused += 1
+            log.warning("MQTT command %s for %s refused: %s", name, cid, e.reason, extra=EXTRA)
+            self._result(cid, name, commands.result(name, False, error="refused", message=e.reason))
+            return
+        task = asyncio.create_task(self._run(command), name=f"mqtt {name} {cid}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- publishing ---------------------------------------------------------------------
+
+    def _send(self, m: Message) -> None:
+        if m.retain:
+            self._retained[m.topic] = m.payload
+        if self.client.publish(m):
+            self.metrics.published += 1
+        else:
+            self.metrics.dropped += 1
+
+    def _result(self, cid: str, name: str, body: dict[str, Any]) -> None:
+        self._send(Message(self.topics.result(cid, name), messages.dumps(body), False))
+
+    def _publish_health(self) -> None:
+        comps = self.src.components()
+        body = {n: {"healthy": h.healthy, "state": h.state, "detail": h.detail} for n, h in comps.items()}
+        m = messages.health(self.topics, overall(comps), body)
+        if m.payload != self._health_key:
+            self._health_key = m.payload
+            self._send(m)
+
+    def _camera_state(self, camera: Mapping[str, Any]) -> None:
+        cid = str(camera["device"])
+        for m in messages.camera_state(self.topics, camera):
+            self._send(m)
+        if self.config.discovery:
+            for m in discovery.device_configs(self.config.discovery_prefix, self.topics, camera,
+                                              __version__, self.config.qos):  # fmt: skip
+                if self._retained.get(m.topic) != m.payload:
+                    self._send(m)
+        self._send(messages.recording_state(self.topics, cid, self.src.recording(cid)))
+        if self.src.recorder is not None:
+            self._send(messages.recording_mode(self.topics, cid, self.src.recorder.spec_for(cid).mode))
+        if self.topics.camera(cid, "motion") not in self._retained:
+            self._send(messages.motion_state(self.topics, cid, False))
+
+    def _camera_gone(self, cid: str) -> None:
+        out = messages.cleared(self.topics, cid)
+        if self.config.discovery:
+            out = discovery.removal(self.config.discovery_prefix, self.topics, cid) + out
+        for m in out:
+            self._send(m)
+            self._retained.pop(m.topic, None)  # once cleared, nothing to republish
+        log.info("MQTT: %s removed (discovery and state cleared)", cid, extra=EXTRA)
+
+    # -- bus → messages -------------------------------------------------------------------
+
+    def _on_notification(self, n: Notification) -> None:
+        try:
+            self._queue.put_nowait(n)
+        except asyncio.QueueFull:
+            self.metrics.queue_overflows += 1
+
+    async def _work(self) -> None:
+        while True:
+            try:
+                n = await asyncio.wait_for(self._queue.get(), HEALTH_CHECK)
+            except TimeoutError:
+                self._publish_health()
+                continue
+            try:
+                await self._handle(n)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("MQTT: could not publish %s", n.topic, extra=EXTRA)
+            self._publish_health()
+
+    async def _handle(self, n: Notification) -> None:
+        cid = n.device or str(n.params.get("device") or "")
+        if not cid:
+            return
+        if n.method == "camera_status_update":
+            try:
+                self.src.cameras.get(cid)
+            except CameraNotFound:
+                self._camera_gone(cid)
+                return
+            self._camera_state(n.params)
+        elif n.method == "recording_status_update":
+            on = n.topic == "recording.start" or self.src.recording(cid)
+            self._send(messages.recording_state(self.topics, cid, on))
+            if isinstance(n.params.get("mode"), str):
+                self._send(messages.recording_mode(self.topics, cid, str(n.params["mode"])))
+            self._send(messages.event(self.topics, cid, "recording", n.params))
+        elif n.method == "snapshot_taken":
+            jpeg = await self._snapshot_bytes(str(n.params.get("filename") or ""))
+            if jpeg is not None:
+                self._send(messages.snapshot_image(self.topics, cid, jpeg))
+            self._send(messages.event(self.topics, cid, "snapshot", n.params))
+        elif (moving := messages.motion_change(n.topic)) is not None:
+            self._send(messages.motion_state(self.topics, cid, moving))
+            self._send(messages.event(self.topics, cid, "motion", n.params))
+
+    async def _snapshot_bytes(self, filename: str) -> bytes | None:
+        if self.src.files is None or not filename:
+            return None
+        try:
+            path = await self.src.files.resolve("snapshots", filename)
+            size = (await asyncio.to_thread(path.stat)).st_size
+            if size > self.config.snapshot_max_bytes:
+                log.warning("MQTT: snapshot %s is %d bytes, over mqtt.snapshot_max_bytes; not sent",
+                            filename, size, extra=EXTRA)
+                return None
+            return await asyncio.to_thread(path.read_bytes)
+        except (CameraServiceError, OSError) as e:
+            log.warning("MQTT: cannot read snapshot %s: %s", filename, e, extra=EXTRA)
+            return None
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def _run(self, c: commands.Command) -> None:
+        try:
+            body = await asyncio.wait_for(self._execute(c), COMMAND_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            why = f"no answer in {COMMAND_TIMEOUT:g} s"
+            body = commands.result(c.name, False, error="timeout", message=why)
+        except CameraServiceError as e:
+            body = commands.result(c.name, False, error=type(e).__name__, message=str(e))
+        if not body["ok"]:
+            self.metrics.commands_failed += 1
+        log.info("MQTT command %s%s for %s: %s", c.name, f" {c.value}" if c.value else "", c.camera_id,
+                 "done" if body["ok"] else body.get("message"), extra=EXTRA)
+        self._result(c.camera_id, c.name, body)
+
+    async def _execute(self, c: commands.Command) -> dict[str, Any]:
+        camera = self.src.cameras.get(c.camera_id)
+        media = self.src.media
+        if c.name == "snapshot" and media is not None:
+            snap = await media.take_snapshot(camera, None)
+            return commands.result(c.name, True, filename=snap.filename, file_size=snap.file_size)
+        if c.name == "recording" and media is not None:
+            rec = await (media.start_recording(camera, None, None) if c.value == "ON"
+                         else media.stop_recording(camera.id))  # fmt: skip
+            return commands.result(c.name, True, value=c.value, filename=rec.filename)
+        if c.name == "recording_mode" and self.src.recorder is not None:
+            spec = await self.src.recorder.set_mode(camera.id, {"mode": c.value})
+            self._send(messages.recording_mode(self.topics, camera.id, spec.mode))
+            return commands.result(c.name, True, value=spec.mode)
+        if c.name == "motion" and self.src.motion is not None:
+            await self.src.motion.set_motion_enabled(camera.id, c.value == "ON")
+            return commands.result(c.name, True, value=c.value)
+        raise InvalidParams(c.name, f"{c.name} is not available in this service")
