@@ -18,6 +18,8 @@ OK = "auth:\n  jwt_secret: 0123456789abcdef0123456789abcdef\n"
 # (name, file text, text the message must contain)
 CASES: list[tuple[str, str, str]] = [
     ("empty file", "", "empty"),
+    ("mqtt qos", OK + "mqtt:\n  enabled: true\n  qos: 5\n", "mqtt.qos: expected an integer in 0..2"),
+    ("mqtt command", OK + "mqtt:\n  commands: [reboot]\n", "mqtt.commands[0]: expected one of"),
     ("only a comment", "# nothing\n", "empty"),
     ("not YAML", "server: [port: 1\n", "not valid YAML"),
     ("tab indentation", "server:\n\tport: 1\n", "not valid YAML"),
