@@ -48,7 +48,7 @@ def test_password_is_read_from_its_file(tmp_path: Path) -> None:
     ({"base_topic": "a/#"}, "mqtt.base_topic: expected a topic without +, # or empty levels"),
     ({"base_topic": "/a"}, "mqtt.base_topic: expected a topic without +, # or empty levels"),
     ({"base_topic": "homeassistant/x"}, "mqtt.base_topic: must not lie under mqtt.discovery_prefix"),
-    ({"commands": ["reboot"]}, "mqtt.commands[0]: expected one of snapshot, recording, recording_mode, motion"),
+    ({"commands": ["reboot"]}, "mqtt.commands[0]: expected one of snapshot, recording, recording_mode"),
     ({"tls": {"ca": "/nonexistent/ca.crt"}}, "mqtt.tls.ca: '/nonexistent/ca.crt' does not exist"),
     ({"tls": {"cert": "/etc/hostname"}}, "mqtt.tls.key: cert and key must be given together"),
     ({"tls": {"cetr": "x"}}, "mqtt.tls.cetr: unknown key; did you mean 'cert'?"),

@@ -57,7 +57,8 @@ def test_six_entities_of_one_device_each_as_home_assistant_documents_them() -> N
         assert ID.match(node) and ID.match(object_id)
         check_against_docs(component, body)
         seen[(component, body["unique_id"])] = body
-    assert sorted(c for c, _ in seen) == ["binary_sensor", "binary_sensor", "button", "camera", "sensor", "switch"]
+    components = sorted(c for c, _ in seen)
+    assert components == ["binary_sensor", "binary_sensor", "button", "camera", "sensor", "switch"]
     devices = {json.dumps(b["device"], sort_keys=True) for b in seen.values()}
     assert len(devices) == 1 and "camera-service_pi4_camera0" in json.loads(devices.pop())["identifiers"]
     assert len({uid for _, uid in seen}) == 6
