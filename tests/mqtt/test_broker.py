@@ -177,3 +177,42 @@ def test_tls_with_a_client_certificate_from_the_test_ca(tmp_path: Path) -> None:
         d.stop()
         ha.close()
         b.stop()
+
+
+async def _add_and_remove(d: Daemon, url: str, ha: Subscriber) -> str:
+    client = await Client.connect(d.url)
+    try:
+        await client.result("authenticate", {"auth_token": d.token("admin")})
+        added = await client.result("add_external_stream", {"stream_url": url, "stream_name": "Gate"})
+        device = str(added["device"])
+        await asyncio.to_thread(ha.wait, f"homeassistant/switch/cs_test/{device}_recording/config")
+        await client.result("remove_external_stream", {"stream_url": url})
+        return device
+    finally:
+        await client.close()
+
+
+def test_a_removed_camera_leaves_home_assistant_and_the_broker(tmp_path: Path, broker: Broker) -> None:
+    ha = Subscriber(broker, f"{BASE}/#", f"{HA}/#")
+    # camera7 of an earlier run, removed while the service was not running
+    ha.publish(f"{BASE}/camera7/state", b'{"device":"camera7"}', retain=True)
+    ha.publish(f"{HA}/switch/cs_test/camera7_recording/config", b'{"name":"x"}', retain=True)
+    d = daemon(tmp_path, broker)
+    try:
+        ha.wait(f"{BASE}/availability", b"online")
+        ha.wait(f"{HA}/switch/cs_test/camera7_recording/config", b"")
+        ha.wait(f"{BASE}/camera7/state", b"")
+        device = asyncio.run(_add_and_remove(d, "rtsp://reader:s3cret@127.0.0.1:9/gate", ha))
+        for entity in ENTITIES:
+            ha.wait(f"{HA}/{entity.replace('camera0', device)}/config", b"")
+        ha.wait(f"{BASE}/{device}/state", b"")
+        assert not any(b"s3cret" in m.payload for m in ha.snapshot())
+    finally:
+        d.stop()
+        ha.close()
+    late = Subscriber(broker, f"{BASE}/#", f"{HA}/#")  # nothing retained about it any more
+    try:
+        late.wait(f"{BASE}/camera0/connected", b"ON")
+        assert not [m.topic for m in late.snapshot() if f"{device}" in m.topic]
+    finally:
+        late.close()

@@ -66,7 +66,8 @@ def _new_client(client_id: str) -> Any:
 
 
 class MqttClient:
-    """``on_connected()``, ``on_disconnected(reason)`` and ``on_message(topic, payload)`` are
+    """``on_connected()``, ``on_disconnected(reason)`` and ``on_message(topic, payload,
+    retained)`` are
     called on the event loop. ``will`` is sent by the broker if we vanish."""
 
     def __init__(
@@ -75,7 +76,7 @@ class MqttClient:
         will: Message,
         on_connected: Callable[[], None],
         on_disconnected: Callable[[str], None],
-        on_message: Callable[[str, bytes], None],
+        on_message: Callable[[str, bytes, bool], None],
     ) -> None:
         self.config = config
         self._will = will
@@ -162,7 +163,7 @@ class MqttClient:
         self._call(self._disconnected, reason_text(rc) if reason_failed(rc) else "disconnected")
 
     def _paho_message(self, client: Any, userdata: Any, message: Any) -> None:
-        self._call(self._on_message, str(message.topic), bytes(message.payload))
+        self._call(self._on_message, str(message.topic), bytes(message.payload), bool(message.retain))
 
     # -- on the loop ----------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ class MqttService(Component):
         self._bus = bus
         self._queue: asyncio.Queue[Notification] = asyncio.Queue(QUEUE_SIZE)
         self._retained: dict[str, bytes] = {}
+        self._cleared: set[str] = set()  # emptied topics, emptied again on each connection
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -134,6 +135,9 @@ class MqttService(Component):
         log.info("MQTT connected to %s", self._detail, extra=EXTRA)
         self._send(messages.availability(self.topics, True))
         self.client.subscribe(self.topics.commands)
+        self.client.subscribe(self.topics.camera("+", "state"))  # retained: cameras of earlier runs
+        for topic in list(self._cleared):
+            self._send(Message(topic, b"", True))
         for topic, payload in list(self._retained.items()):
             if topic != self.topics.availability:
                 self._send(Message(topic, payload, True))
@@ -149,7 +153,10 @@ class MqttService(Component):
             log.warning("MQTT broker %s:%d: %s", self.config.host, self.config.port, reason, extra=EXTRA)
         self._state, self._detail = "disconnected", reason
 
-    def _message(self, topic: str, payload: bytes) -> None:
+    def _message(self, topic: str, payload: bytes, retained: bool) -> None:
+        if retained and payload and topic.endswith("/state"):
+            self._forget_if_gone(topic)
+            return
         parsed = self.topics.parse_command(topic)
         if parsed is None or not CAMERA_LEVEL.match(parsed[0]) or not CAMERA_LEVEL.match(parsed[1]):
             return
@@ -168,11 +175,23 @@ class MqttService(Component):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _forget_if_gone(self, topic: str) -> None:
+        """A camera of an earlier run that is not here now (removed while we were away)
+        leaves Home Assistant and the broker too."""
+        cid = topic[len(self.topics.base) + 1:].split("/")[0]
+        if not CAMERA_LEVEL.match(cid) or topic != self.topics.camera(cid, "state"):
+            return
+        try:
+            self.src.cameras.get(cid)
+        except CameraNotFound:
+            self._camera_gone(cid)
+
     # -- publishing ---------------------------------------------------------------------
 
     def _send(self, m: Message) -> None:
-        if m.retain:
+        if m.retain and m.payload:
             self._retained[m.topic] = m.payload
+            self._cleared.discard(m.topic)
         if self.client.publish(m):
             self.metrics.published += 1
         else:
@@ -191,13 +210,13 @@ class MqttService(Component):
 
     def _camera_state(self, camera: Mapping[str, Any]) -> None:
         cid = str(camera["device"])
-        for m in messages.camera_state(self.topics, camera):
-            self._send(m)
-        if self.config.discovery:
+        if self.config.discovery:  # the device first, then the state its entities show
             for m in discovery.device_configs(self.config.discovery_prefix, self.topics, camera,
                                               __version__, self.config.qos):  # fmt: skip
                 if self._retained.get(m.topic) != m.payload:
                     self._send(m)
+        for m in messages.camera_state(self.topics, camera):
+            self._send(m)
         self._send(messages.recording_state(self.topics, cid, self.src.recording(cid)))
         if self.src.recorder is not None:
             self._send(messages.recording_mode(self.topics, cid, self.src.recorder.spec_for(cid).mode))
@@ -210,7 +229,8 @@ class MqttService(Component):
             out = discovery.removal(self.config.discovery_prefix, self.topics, cid) + out
         for m in out:
             self._send(m)
-            self._retained.pop(m.topic, None)  # once cleared, nothing to republish
+            self._retained.pop(m.topic, None)
+            self._cleared.add(m.topic)
         log.info("MQTT: %s removed (discovery and state cleared)", cid, extra=EXTRA)
 
     # -- bus → messages -------------------------------------------------------------------
