@@ -28,6 +28,7 @@ import signal
 import time
 from contextlib import AsyncExitStack
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -49,13 +50,15 @@ from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
-from .mqtt import MqttCollector, MqttService, Sources
 from .rpc.methods import RpcContext
 from .services import video_encoder
 from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
 from .web.stream_auth import reachable_from_loopback
+
+if TYPE_CHECKING:
+    from .mqtt import MqttService
 
 log = logging.getLogger(__name__)
 STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
@@ -142,13 +145,17 @@ class Application:
 
         self.mqtt: MqttService | None = None
         health = {"recorder": self.recorder.health}
-        if cfg.mqtt.enabled:
+        collectors: list[object] = []
+        if cfg.mqtt.enabled:  # paho-mqtt is only a Recommends of the package: imported when used
+            from .mqtt import MqttCollector, MqttService, Sources
+
             self.mqtt = MqttService(cfg.mqtt, Sources(
                 cameras=self.registry, stream_urls=self.streams.stream_urls,
                 recording=self._recording, components=lambda: context.components(),
                 media=self.media, files=self.storage, recorder=self.recorder,
             ), self.bus)  # fmt: skip
             health["mqtt"] = self.mqtt.health
+            collectors.append(MqttCollector(self.mqtt.metrics, self.mqtt.client_connected))
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
@@ -157,7 +164,6 @@ class Application:
             internal=internal,
             recorder=self.recorder, health=health,
         )
-        collectors = [MqttCollector(self.mqtt.metrics, self.mqtt.client_connected)] if self.mqtt else []
         self.api = await stack.enter_async_context(
             ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set,
                       collectors=collectors)

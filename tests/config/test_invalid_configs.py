@@ -148,3 +148,18 @@ def test_check_config_prints_the_effective_config_with_secrets_masked() -> None:
     assert "jwt_secret: '********'" in result.stdout
     assert "dev-secret" not in result.stdout
     assert "port: 8002" in result.stdout
+
+
+def test_mqtt_without_paho_installed_exits_78_and_says_what_to_install(tmp_path: Path) -> None:
+    """python3-paho-mqtt is only recommended by the package: with MQTT on and paho absent (a
+    child whose import system cannot find it), the configuration is refused, no traceback."""
+    path = tmp_path / "config.yaml"
+    path.write_text(OK + "mqtt:\n  enabled: true\n")
+    hide = ("import sys; sys.modules['paho'] = None; from camera_service.__main__ import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run([sys.executable, "-c", hide, "--config", str(path), "--check-config"],
+                            capture_output=True, text=True, timeout=60, env=env, check=False)  # fmt: skip
+    assert result.returncode == 78, result.stderr
+    assert "mqtt.enabled: needs paho-mqtt: apt-get install python3-paho-mqtt" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ and TLS files must be readable, so a bad setting stops the start with its key (e
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import socket
@@ -105,6 +106,8 @@ def build_mqtt(d: dict[str, Any], base: Path, problems: Problems) -> MqttConfig:
     if hi < lo:
         problems.append(("mqtt.reconnect_max", f"must be >= reconnect_min ({lo:g})"))
     config = MqttConfig(**d, tls=tls, password_file=password_file, password=password)
+    if config.enabled and importlib.util.find_spec("paho") is None:
+        problems.append(("mqtt.enabled", "needs paho-mqtt: apt-get install python3-paho-mqtt"))
     if config.discovery_prefix == config.base_topic or config.base_topic.startswith(
         config.discovery_prefix + "/"
     ):

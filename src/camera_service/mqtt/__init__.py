@@ -7,6 +7,7 @@ event bus; ``metrics`` exposes its counters.
 
 from .client import MqttClient
 from .metrics import MqttCollector
-from .service import MqttService, Sources
+from .service import MqttService
+from .sources import Sources
 
 __all__ = ["MqttClient", "MqttCollector", "MqttService", "Sources"]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from .service import MqttMetrics
+from .sources import MqttMetrics
 
 PREFIX = "camera_service_mqtt"
 COUNTERS = {

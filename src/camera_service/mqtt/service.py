@@ -11,8 +11,7 @@ camera's state — and a broker that lost its memory, or that was down while thi
 changed, is right again. While the broker is away, publishing is a no-op counted in
 ``metrics.dropped``; the API and the cameras never wait for it.
 
-Commands run as tasks (at most ``MAX_COMMANDS`` at once) through the same ``ports`` the
-API uses, after the allow-list check of ``commands.parse``.
+Commands go to ``runner.CommandRunner`` after the allow-list check of ``commands.parse``.
 """
 
 from __future__ import annotations
@@ -21,62 +20,28 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from .. import __version__
 from ..config.model import MqttConfig
-from ..errors import CameraNotFound, CameraServiceError, InvalidParams
+from ..errors import CameraNotFound, CameraServiceError
 from ..events import EventBus
 from ..lifecycle import Component
 from ..models import ComponentHealth, Notification
-from ..ports import CameraDirectory, FileStore, Media, Recorder
 from ..rpc.present import camera_object
 from ..rpc.status import overall
-from . import commands, discovery, messages
+from . import discovery, messages
 from .client import MqttClient
 from .messages import Message
+from .runner import CommandRunner
+from .sources import MqttMetrics, Sources
 from .topics import Topics
 
 log = logging.getLogger(__name__)
 EXTRA = {"COMPONENT": "mqtt"}
 QUEUE_SIZE = 1000  # bus events waiting to be turned into messages
-MAX_COMMANDS = 4  # commands running at once; more are refused as busy
-COMMAND_TIMEOUT = 60.0
 HEALTH_CHECK = 1.0  # s between looks at the health (published only when it changes)
 CAMERA_LEVEL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class MotionControl(Protocol):
-    """Turns motion detection on/off (issue 21); absent until it exists."""
-
-    async def set_motion_enabled(self, camera_id: str, enabled: bool) -> None: ...
-
-
-@dataclass
-class MqttMetrics:
-    connects: int = 0
-    disconnects: int = 0
-    published: int = 0
-    dropped: int = 0  # not connected at the time (state is republished on connect)
-    queue_overflows: int = 0
-    commands: int = 0
-    commands_refused: int = 0
-    commands_failed: int = 0
-
-
-@dataclass
-class Sources:
-    """What the integration reads and drives (``app.py`` fills it in)."""
-
-    cameras: CameraDirectory
-    stream_urls: Callable[[str], dict[str, str]]
-    recording: Callable[[str], bool]  # manual or continuous recording running now
-    components: Callable[[], Mapping[str, ComponentHealth]]
-    media: Media | None = None
-    files: FileStore | None = None
-    recorder: Recorder | None = None
-    motion: MotionControl | None = None
 
 
 class MqttService(Component):
@@ -89,7 +54,7 @@ class MqttService(Component):
         self._queue: asyncio.Queue[Notification] = asyncio.Queue(QUEUE_SIZE)
         self._retained: dict[str, bytes] = {}
         self._cleared: set[str] = set()  # emptied topics, emptied again on each connection
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.commands = CommandRunner(sources, self.topics, config.commands, self.metrics, self._send)
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._state, self._detail = "connecting", f"{config.host}:{config.port}"
@@ -114,10 +79,10 @@ class MqttService(Component):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        tasks = [t for t in (self._worker, *self._tasks) if t is not None]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+        await self.commands.close()
         await self.client.stop([messages.availability(self.topics, False)])
         self._state = "stopped"
 
@@ -160,20 +125,7 @@ class MqttService(Component):
         parsed = self.topics.parse_command(topic)
         if parsed is None or not CAMERA_LEVEL.match(parsed[0]) or not CAMERA_LEVEL.match(parsed[1]):
             return
-        cid, name = parsed
-        self.metrics.commands += 1
-        try:
-            command = commands.parse(cid, name, payload, self.config.commands)
-            if len(self._tasks) >= MAX_COMMANDS:
-                raise commands.Refused("busy: too many commands running")
-        except commands.Refused as e:
-            self.metrics.commands_refused += 1
-            log.warning("MQTT command %s for %s refused: %s", name, cid, e.reason, extra=EXTRA)
-            self._result(cid, name, commands.result(name, False, error="refused", message=e.reason))
-            return
-        task = asyncio.create_task(self._run(command), name=f"mqtt {name} {cid}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.commands.received(parsed[0], parsed[1], payload)
 
     def _forget_if_gone(self, topic: str) -> None:
         """A camera of an earlier run that is not here now (removed while we were away)
@@ -196,9 +148,6 @@ class MqttService(Component):
             self.metrics.published += 1
         else:
             self.metrics.dropped += 1
-
-    def _result(self, cid: str, name: str, body: dict[str, Any]) -> None:
-        self._send(Message(self.topics.result(cid, name), messages.dumps(body), False))
 
     def _publish_health(self) -> None:
         comps = self.src.components()
@@ -296,40 +245,3 @@ class MqttService(Component):
         except (CameraServiceError, OSError) as e:
             log.warning("MQTT: cannot read snapshot %s: %s", filename, e, extra=EXTRA)
             return None
-
-    # -- commands ---------------------------------------------------------------------------
-
-    async def _run(self, c: commands.Command) -> None:
-        try:
-            body = await asyncio.wait_for(self._execute(c), COMMAND_TIMEOUT)
-        except asyncio.CancelledError:
-            raise
-        except TimeoutError:
-            why = f"no answer in {COMMAND_TIMEOUT:g} s"
-            body = commands.result(c.name, False, error="timeout", message=why)
-        except CameraServiceError as e:
-            body = commands.result(c.name, False, error=type(e).__name__, message=str(e))
-        if not body["ok"]:
-            self.metrics.commands_failed += 1
-        log.info("MQTT command %s%s for %s: %s", c.name, f" {c.value}" if c.value else "", c.camera_id,
-                 "done" if body["ok"] else body.get("message"), extra=EXTRA)
-        self._result(c.camera_id, c.name, body)
-
-    async def _execute(self, c: commands.Command) -> dict[str, Any]:
-        camera = self.src.cameras.get(c.camera_id)
-        media = self.src.media
-        if c.name == "snapshot" and media is not None:
-            snap = await media.take_snapshot(camera, None)
-            return commands.result(c.name, True, filename=snap.filename, file_size=snap.file_size)
-        if c.name == "recording" and media is not None:
-            rec = await (media.start_recording(camera, None, None) if c.value == "ON"
-                         else media.stop_recording(camera.id))  # fmt: skip
-            return commands.result(c.name, True, value=c.value, filename=rec.filename)
-        if c.name == "recording_mode" and self.src.recorder is not None:
-            spec = await self.src.recorder.set_mode(camera.id, {"mode": c.value})
-            self._send(messages.recording_mode(self.topics, camera.id, spec.mode))
-            return commands.result(c.name, True, value=spec.mode)
-        if c.name == "motion" and self.src.motion is not None:
-            await self.src.motion.set_motion_enabled(camera.id, c.value == "ON")
-            return commands.result(c.name, True, value=c.value)
-        raise InvalidParams(c.name, f"{c.name} is not available in this service")
