@@ -57,7 +57,7 @@ venv-newest: deps
 	$(NEWEST)/bin/python -m pip install -q --disable-pip-version-check --upgrade \
 	  -r tools/requirements-newest.txt
 	@$(NEWEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null | \
-	  grep -i -E '^(aiohttp|websockets|pyjwt|voluptuous|pyyaml|prometheus.client|pyudev) '
+	  grep -i -E '^(aiohttp|websockets|pyjwt|voluptuous|pyyaml|prometheus.client|pyudev|paho.mqtt) '
 	touch $(NEWEST)/.stamp
 
 $(NEWEST)/.stamp: tools/requirements-newest.txt
