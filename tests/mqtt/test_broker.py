@@ -109,7 +109,10 @@ async def _ping_times(d: Daemon, seconds: float) -> list[float]:
     client = await Client.connect(d.url)
     times: list[float] = []
     try:
-        await client.result("authenticate", {"auth_token": d.token("viewer")})
+        await client.result("authenticate", {"auth_token": d.token("admin")})
+        status = await client.result("get_status")
+        assert status["component_health"]["mqtt"]["state"] == "disconnected"
+        assert set(status["components"]) == {"websocket_server", "camera_monitor", "mediamtx"}
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             t = time.perf_counter()
