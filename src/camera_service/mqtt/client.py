@@ -31,6 +31,7 @@ from .messages import Message
 log = logging.getLogger(__name__)
 PAHO_2 = hasattr(paho, "CallbackAPIVersion")
 STOP_TIMEOUT = 5.0  # s for the network thread to send what is queued and end
+MAX_QUEUED = 1000
 
 
 def reason_text(rc: Any) -> str:
@@ -103,6 +104,7 @@ class MqttClient:
         client.will_set(self._will.topic, self._will.payload, qos=c.qos, retain=self._will.retain)
         client.reconnect_delay_set(min_delay=max(1, round(c.reconnect_min)),
                                    max_delay=max(1, round(c.reconnect_max)))  # fmt: skip
+        client.max_queued_messages_set(MAX_QUEUED)  # QoS>0 messages caught by a disconnect
         client.on_connect = self._paho_connect
         client.on_disconnect = self._paho_disconnect
         client.on_message = self._paho_message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 EXTRA = {"COMPONENT": "mqtt"}
 MAX_COMMANDS = 4  # commands running at once; more are refused as busy
 COMMAND_TIMEOUT = 60.0
+REFUSED_LOG_INTERVAL = 60.0
 
 
 class CommandRunner:
@@ -29,6 +31,7 @@ class CommandRunner:
         self.metrics = metrics
         self._send = send
         self._tasks: set[asyncio.Task[None]] = set()
+        self._warned_at = -REFUSED_LOG_INTERVAL
 
     def received(self, cid: str, name: str, payload: bytes) -> None:
         self.metrics.commands += 1
@@ -38,12 +41,23 @@ class CommandRunner:
                 raise commands.Refused("busy: too many commands running")
         except commands.Refused as e:
             self.metrics.commands_refused += 1
-            log.warning("MQTT command %s for %s refused: %s", name, cid, e.reason, extra=EXTRA)
+            self._log_refused(cid, name, e.reason)
             self._result(cid, name, commands.result(name, False, error="refused", message=e.reason))
             return
         task = asyncio.create_task(self._run(command), name=f"mqtt {name} {cid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _log_refused(self, cid: str, name: str, reason: str) -> None:
+        """At most one warning a minute: anyone who may publish to the broker could flood
+        the journal otherwise (each refusal is counted in /metrics all the same)."""
+        now = time.monotonic()
+        if now - self._warned_at < REFUSED_LOG_INTERVAL:
+            log.debug("MQTT command %s for %s refused: %s", name, cid, reason, extra=EXTRA)
+            return
+        self._warned_at = now
+        log.warning("MQTT command %s for %s refused: %s (more refusals this minute: debug level)",
+                    name, cid, reason, extra=EXTRA)
 
     async def close(self) -> None:
         tasks = list(self._tasks)

@@ -58,7 +58,6 @@ class MqttService(Component):
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._state, self._detail = "connecting", f"{config.host}:{config.port}"
-        self._health_key: bytes = b""
         self.client = MqttClient(
             config, messages.availability(self.topics, False), self._connected,
             self._disconnected, self._message,
@@ -98,15 +97,14 @@ class MqttService(Component):
         self.metrics.connects += 1
         self._state, self._detail = "connected", f"{self.config.host}:{self.config.port}"
         log.info("MQTT connected to %s", self._detail, extra=EXTRA)
-        self._send(messages.availability(self.topics, True))
+        self._send(messages.availability(self.topics, True), force=True)
         self.client.subscribe(self.topics.commands)
         self.client.subscribe(self.topics.camera("+", "state"))  # retained: cameras of earlier runs
         for topic in list(self._cleared):
-            self._send(Message(topic, b"", True))
+            self._send(Message(topic, b"", True), force=True)
         for topic, payload in list(self._retained.items()):
             if topic != self.topics.availability:
-                self._send(Message(topic, payload, True))
-        self._health_key = b""
+                self._send(Message(topic, payload, True), force=True)
         self._publish_health()
 
     def _disconnected(self, reason: str) -> None:
@@ -140,8 +138,12 @@ class MqttService(Component):
 
     # -- publishing ---------------------------------------------------------------------
 
-    def _send(self, m: Message) -> None:
+    def _send(self, m: Message, force: bool = False) -> None:
+        """Publishes ``m``; a retained payload the broker already has from us is not sent
+        again unless ``force`` (a new connection)."""
         if m.retain and m.payload:
+            if not force and self._retained.get(m.topic) == m.payload:
+                return
             self._retained[m.topic] = m.payload
             self._cleared.discard(m.topic)
         if self.client.publish(m):
@@ -152,18 +154,14 @@ class MqttService(Component):
     def _publish_health(self) -> None:
         comps = self.src.components()
         body = {n: {"healthy": h.healthy, "state": h.state, "detail": h.detail} for n, h in comps.items()}
-        m = messages.health(self.topics, overall(comps), body)
-        if m.payload != self._health_key:
-            self._health_key = m.payload
-            self._send(m)
+        self._send(messages.health(self.topics, overall(comps), body))
 
     def _camera_state(self, camera: Mapping[str, Any]) -> None:
         cid = str(camera["device"])
         if self.config.discovery:  # the device first, then the state its entities show
             for m in discovery.device_configs(self.config.discovery_prefix, self.topics, camera,
                                               __version__, self.config.qos):  # fmt: skip
-                if self._retained.get(m.topic) != m.payload:
-                    self._send(m)
+                self._send(m)
         for m in messages.camera_state(self.topics, camera):
             self._send(m)
         self._send(messages.recording_state(self.topics, cid, self.src.recording(cid)))
