@@ -34,10 +34,13 @@ STOP_TIMEOUT = 5.0  # s for the network thread to send what is queued and end
 MAX_QUEUED = 1000
 
 
-def reason_text(rc: Any) -> str:
-    """A CONNACK / DISCONNECT reason of either paho as words."""
+def reason_text(rc: Any, connack: bool = True) -> str:
+    """A CONNACK (``connack``) or disconnect reason of either paho as words: 1.x gives a
+    CONNACK code or an ``MQTT_ERR_*`` number, 2.x a ``ReasonCode``."""
     if isinstance(rc, int):
-        return str(paho.connack_string(rc)) if rc else "success"
+        if not rc:
+            return "success"
+        return str(paho.connack_string(rc) if connack else paho.error_string(rc))
     return str(rc)
 
 
@@ -162,7 +165,8 @@ class MqttClient:
 
     def _paho_disconnect(self, client: Any, userdata: Any, *args: Any) -> None:
         rc = args[1] if PAHO_2 else args[0]  # 2.x: (flags, reason, properties); 1.x: (rc,)
-        self._call(self._disconnected, reason_text(rc) if reason_failed(rc) else "disconnected")
+        reason = reason_text(rc, connack=False) if reason_failed(rc) else "disconnected"
+        self._call(self._disconnected, reason)
 
     def _paho_message(self, client: Any, userdata: Any, message: Any) -> None:
         self._call(self._on_message, str(message.topic), bytes(message.payload), bool(message.retain))

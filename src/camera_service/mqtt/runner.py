@@ -70,7 +70,8 @@ class CommandRunner:
 
     async def _run(self, c: commands.Command) -> None:
         try:
-            body = await asyncio.wait_for(self._execute(c), COMMAND_TIMEOUT)
+            async with asyncio.timeout(COMMAND_TIMEOUT):  # see service._work: not wait_for
+                body = await self._execute(c)
         except asyncio.CancelledError:
             raise
         except TimeoutError:

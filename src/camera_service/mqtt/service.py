@@ -129,11 +129,7 @@ class MqttService(Component):
         """A camera of an earlier run that is not here now (removed while we were away)
         leaves Home Assistant and the broker too."""
         cid = topic[len(self.topics.base) + 1:].split("/")[0]
-        if not CAMERA_LEVEL.match(cid) or topic != self.topics.camera(cid, "state"):
-            return
-        try:
-            self.src.cameras.get(cid)
-        except CameraNotFound:
+        if CAMERA_LEVEL.match(cid) and topic == self.topics.camera(cid, "state") and not self._present(cid):
             self._camera_gone(cid)
 
     # -- publishing ---------------------------------------------------------------------
@@ -191,7 +187,10 @@ class MqttService(Component):
     async def _work(self) -> None:
         while True:
             try:
-                n = await asyncio.wait_for(self._queue.get(), HEALTH_CHECK)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # comes as get() completes (a busy queue), and the task would never stop
+                async with asyncio.timeout(HEALTH_CHECK):
+                    n = await self._queue.get()
             except TimeoutError:
                 self._publish_health()
                 continue
@@ -207,27 +206,39 @@ class MqttService(Component):
         cid = n.device or str(n.params.get("device") or "")
         if not cid:
             return
+        present = self._present(cid)
         if n.method == "camera_status_update":
-            try:
-                self.src.cameras.get(cid)
-            except CameraNotFound:
+            if present:
+                self._camera_state(n.params)
+            else:
                 self._camera_gone(cid)
-                return
-            self._camera_state(n.params)
-        elif n.method == "recording_status_update":
+            return
+        # a camera that is gone keeps no retained state: only the event goes out
+        kind = {"recording_status_update": "recording", "snapshot_taken": "snapshot"}.get(n.method)
+        moving = messages.motion_change(n.topic)
+        if kind is None and moving is not None:
+            kind = "motion"
+        if kind is None:
+            return
+        if present and kind == "recording":
             on = n.topic == "recording.start" or self.src.recording(cid)
             self._send(messages.recording_state(self.topics, cid, on))
             if isinstance(n.params.get("mode"), str):
                 self._send(messages.recording_mode(self.topics, cid, str(n.params["mode"])))
-            self._send(messages.event(self.topics, cid, "recording", n.params))
-        elif n.method == "snapshot_taken":
+        elif present and kind == "snapshot":
             jpeg = await self._snapshot_bytes(str(n.params.get("filename") or ""))
             if jpeg is not None:
                 self._send(messages.snapshot_image(self.topics, cid, jpeg))
-            self._send(messages.event(self.topics, cid, "snapshot", n.params))
-        elif (moving := messages.motion_change(n.topic)) is not None:
+        elif present and moving is not None:
             self._send(messages.motion_state(self.topics, cid, moving))
-            self._send(messages.event(self.topics, cid, "motion", n.params))
+        self._send(messages.event(self.topics, cid, kind, n.params))
+
+    def _present(self, cid: str) -> bool:
+        try:
+            self.src.cameras.get(cid)
+        except CameraNotFound:
+            return False
+        return True
 
     async def _snapshot_bytes(self, filename: str) -> bytes | None:
         if self.src.files is None or not filename:
