@@ -86,3 +86,18 @@ async def test_an_unreachable_broker_never_holds_the_event_loop(tmp_path: Path) 
     notifier.close()
     assert started < 1.0, started
     assert worst < 0.5, f"the loop was held {worst:.3f} s"
+
+
+async def test_a_wrong_password_is_reported_as_refused(broker: Broker) -> None:
+    config = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, username=broker.user,
+                        password="wrong", base_topic="cs/refused", client_id="refused")  # fmt: skip
+    svc, _, _ = service(config)
+    async with svc:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while "refused" not in svc.health().detail:
+            assert loop.time() < deadline, svc.health()
+            await asyncio.sleep(0.02)
+        health = svc.health()
+        assert not health.healthy and health.state == "disconnected"
+        assert "authori" in health.detail.lower(), health.detail  # "not authorised" / "Not authorized"

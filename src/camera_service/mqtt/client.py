@@ -89,6 +89,7 @@ class MqttClient:
         self._on_message = on_message
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Any = None
+        self._refusal = ""
         self.connected = False
 
     async def start(self) -> None:
@@ -161,7 +162,7 @@ class MqttClient:
             self._call(self._connected)
 
     def _paho_connect_fail(self, client: Any, userdata: Any) -> None:
-        self._call(self._disconnected, "unreachable")
+        self._call(self._disconnected, "unreachable (no TCP or TLS connection)")
 
     def _paho_disconnect(self, client: Any, userdata: Any, *args: Any) -> None:
         rc = args[1] if PAHO_2 else args[0]  # 2.x: (flags, reason, properties); 1.x: (rc,)
@@ -183,10 +184,12 @@ class MqttClient:
         if self._client is None:
             return  # stopping
         self.connected = False
-        self._on_disconnected(f"refused: {reason}")
+        self._refusal = f"refused: {reason}"  # paho's disconnect that follows says less
+        self._on_disconnected(self._refusal)
 
     def _disconnected(self, reason: str) -> None:
         if self._client is None:
             return  # stopping: the disconnect was ours
         self.connected = False
+        reason, self._refusal = self._refusal or reason, ""
         self._on_disconnected(reason)
