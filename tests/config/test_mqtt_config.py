@@ -72,3 +72,12 @@ def test_a_password_needs_a_user(tmp_path: Path) -> None:
     f = tmp_path / "pw"
     f.write_text("s3cret\n")
     assert "mqtt.username: required when mqtt.password_file is set" in problems({"password_file": str(f)})
+
+
+def test_tls_files_that_do_not_load_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    assert any(line.startswith("mqtt.tls.ca: ") and "not a PEM CA certificate" in line
+               for line in problems({"tls": {"ca": str(bad)}}))  # fmt: skip
+    lines = problems({"tls": {"cert": str(bad), "key": str(bad)}})
+    assert any(line.startswith("mqtt.tls.cert: ") for line in lines), lines

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import re
 import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,8 @@ def build_mqtt(d: dict[str, Any], base: Path, problems: Problems) -> MqttConfig:
                 problems.append((f"mqtt.tls.{key}", f"'{file}' {why}"))
         if (files["cert"] is None) != (files["key"] is None):
             problems.append(("mqtt.tls.key", "cert and key must be given together"))
+        elif all(f is None or os.access(f, os.R_OK) for f in files.values()):
+            _check_tls(files, problems)
         tls = MqttTlsConfig(**files)
     password_file = _resolve(base, d.pop("password_file", None))
     password = None
@@ -113,6 +116,22 @@ def build_mqtt(d: dict[str, Any], base: Path, problems: Problems) -> MqttConfig:
     ):
         problems.append(("mqtt.base_topic", "must not lie under mqtt.discovery_prefix"))
     return config
+
+
+def _check_tls(files: dict[str, Path | None], problems: Problems) -> None:
+    """The CA and the client certificate load (PEM, the key matches the certificate)."""
+    ca, cert, key = files["ca"], files["cert"], files["key"]
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca) if ca else None)
+    except (ssl.SSLError, OSError) as e:
+        problems.append(("mqtt.tls.ca", f"'{ca}' is not a PEM CA certificate: {e}"))
+        return
+    if cert is not None and key is not None:
+        try:
+            ctx.load_cert_chain(str(cert), str(key))
+        except (ssl.SSLError, OSError) as e:
+            problems.append(("mqtt.tls.cert", f"'{cert}' with '{key}' do not load as a client "
+                                              f"certificate and its key: {e}"))
 
 
 def _resolve(base: Path, value: str | None) -> Path | None:
