@@ -74,6 +74,7 @@ class Application:
         self.started_at = self.clock.time()
         self.bus: EventBus[Notification] = EventBus()
         self.registry = CameraRegistry(self.clock)
+        self.mqtt: MqttService | None = None  # when mqtt.enabled
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Application:
@@ -143,7 +144,6 @@ class Application:
 
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
-        self.mqtt: MqttService | None = None
         health = {"recorder": self.recorder.health}
         collectors: list[object] = []
         if cfg.mqtt.enabled:  # paho-mqtt is only a Recommends of the package: imported when used
@@ -197,6 +197,8 @@ class Application:
         parts = [f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} ({connected} connected)", mtx]
         if recording:
             parts.append(f"{recording} recording")
+        if self.mqtt is not None:
+            parts.append(f"MQTT {self.mqtt.health().state}")
         return ", ".join(parts)
 
     async def reload(self, config: Config) -> None:
