@@ -31,7 +31,7 @@ def configs() -> list[tuple[str, dict[str, Any]]]:
 
 def check_against_docs(component: str, body: dict[str, Any]) -> None:
     spec = KEYS["components"][component]
-    allowed = set(KEYS["common"]) | set(spec["keys"])
+    allowed = set(KEYS["common"]) | set(KEYS["discovery_keys"]) | set(spec["keys"])
     assert set(body) <= allowed, f"{component}: keys HA does not document: {set(body) - allowed}"
     for key in spec["required"]:
         assert key in body, f"{component}: required {key} missing"
@@ -62,6 +62,11 @@ def test_six_entities_of_one_device_each_as_home_assistant_documents_them() -> N
     devices = {json.dumps(b["device"], sort_keys=True) for b in seen.values()}
     assert len(devices) == 1 and "camera-service_pi4_camera0" in json.loads(devices.pop())["identifiers"]
     assert len({uid for _, uid in seen}) == 6
+
+
+def test_the_camera_entity_has_no_qos_which_its_documentation_does_not_list() -> None:
+    camera = next(b for t, b in configs() if t.startswith("homeassistant/camera/"))
+    assert "qos" not in camera and "qos" not in KEYS["components"]["camera"]["keys"]
 
 
 def test_entities_point_at_the_state_and_command_topics() -> None:

@@ -19,7 +19,6 @@ from typing import Any
 from .messages import Message, dumps
 from .topics import OFF, OFFLINE, ON, ONLINE, Topics
 
-ORIGIN_URL = "https://github.com/camera-service/camera-service"
 SAFE_ID = re.compile(r"[^a-zA-Z0-9_-]")
 
 
@@ -79,10 +78,11 @@ def entity_config(
         "unique_id": f"{node}_{cid}_{entity.key}",
         "object_id": f"{cid}_{entity.key}",
         "device": _device(node, camera, version),
-        "origin": {"name": "camera-service", "sw_version": version, "support_url": ORIGIN_URL},
-        "qos": qos,
+        "origin": {"name": "camera-service", "sw_version": version},
         **_availability(topics, cid, with_camera=entity.key != "connected"),
     }
+    if entity.component != "camera":  # the MQTT camera documents no qos
+        out["qos"] = qos
     if entity.key == "snapshot":
         out["topic"] = topics.camera(cid, "snapshot")
     elif entity.key == "connected":
