@@ -217,4 +217,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    if not Path(MOSQUITTO).exists():
+        print("bench_mqtt: skipped, no mosquitto (apt-get install mosquitto)")
+        sys.exit(0)
     asyncio.run(main())
