@@ -219,3 +219,25 @@ def test_a_removed_camera_leaves_home_assistant_and_the_broker(tmp_path: Path, b
         assert not [m.topic for m in late.snapshot() if f"{device}" in m.topic]
     finally:
         late.close()
+
+
+def test_the_recording_mode_set_over_mqtt_is_saved_and_published(tmp_path: Path, broker: Broker) -> None:
+    ha = Subscriber(broker, f"{BASE}/#")
+    d = daemon(tmp_path, broker, "[recording_mode]")
+    try:
+        ha.wait(f"{BASE}/camera0/recording_mode", b"off")
+        start = len(ha.snapshot())
+        ha.publish(f"{BASE}/camera0/recording_mode/set", "continuous")
+        result = json.loads(ha.wait(f"{BASE}/camera0/recording_mode/result", since=start).payload)
+        assert result == {"command": "recording_mode", "ok": True, "value": "continuous"}
+        ha.wait(f"{BASE}/camera0/recording_mode", b"continuous", since=start)
+        ha.wait(f"{BASE}/camera0/recording", b"ON", since=start)  # the recorder started
+        start = len(ha.snapshot())
+        ha.publish(f"{BASE}/camera0/recording_mode/set", "always")
+        bad = json.loads(ha.wait(f"{BASE}/camera0/recording_mode/result", since=start).payload)
+        assert bad["ok"] is False and "expected one of off, continuous, schedule" in bad["message"]
+    finally:
+        d.stop()
+        ha.close()
+    saved = json.loads(next((tmp_path / "state").glob("*mode*.json")).read_text())
+    assert "continuous" in json.dumps(saved)
