@@ -36,6 +36,7 @@ from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
 from .cameras.stream_store import FILE_NAME as STREAMS_FILE
 from .config import Config, load_config
+from .config.permissions import check_permissions
 from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
@@ -251,6 +252,9 @@ async def _reload(app: Application, notifier: Notifier) -> None:
         if path is None:
             raise ConfigError([("", "the configuration was not read from a file")])
         new = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+        # the key file is re-read below: refuse it (keep the keys in force) if others can write it
+        for line in await asyncio.get_running_loop().run_in_executor(None, check_permissions, new):
+            log.warning("%s", line, extra={"COMPONENT": "config"})
         await app.reload(new)
     except ConfigError as e:
         log.error("new configuration is invalid, keeping the old one: %s", "; ".join(e.lines()),

@@ -243,7 +243,7 @@ async def _in_thread(func: Callable[..., T], *args: Any) -> T:
 
 
 def _mkdir(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o750, parents=True, exist_ok=True)  # as the package makes them
 
 
 def _delete(victims: list[StoredFile]) -> tuple[int, int]:
