@@ -43,6 +43,7 @@ class Daemon:
             "auth: {jwt_secret: external-streams-test-secret-0123456789}\n"
             f"mediamtx: {{api_url: 'http://127.0.0.1:{closed[0]}'}}\n"
             "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
+            "  external: {allow: [127.0.0.0/8]}\n"  # the test camera listens on loopback
             "  discovery:\n    enabled: true\n    hosts: [127.0.0.1]\n"
             f"    ports: [{closed[1]}, {camera.port}, {closed[2]}]\n    paths: [/cam0, /absent]\n"
             f"    skydio_ports: [{closed[3]}]\n    timeout: 2\n    scan_timeout: 10\n"
