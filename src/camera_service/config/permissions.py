@@ -12,7 +12,8 @@ The rules, and why:
 - **Writable by the group** is a warning: the group is often a deliberate admin group
   (``root:adm``, a user-private group under ``umask 002``), which the service cannot judge.
 - **Owned by another user** than root or the service's own user is a warning: that owner
-  can change the mode back at any time.
+  can change the mode back at any time. Not judged when checking as root (``--check-config``
+  by an admin or Ansible), which cannot tell the service's user.
 - **Readable by others** is a warning for the secrets (the key file holds only hashes, but
   the JWT secret signs tokens) and for the folders (recordings are video of people).
   Recordings and snapshots are checked like the state folder because ffmpeg writes segments
@@ -67,7 +68,7 @@ def judge(item: Checked, mode: int, owner: int, service_uid: int) -> list[Findin
         out.append(Finding(WARNING, item.key, f"{shown} is writable by its group; "
                                               f"chmod g-w {item.path} unless only trusted users "
                                               "are in that group"))
-    if owner not in (0, service_uid):
+    if service_uid != 0 and owner not in (0, service_uid):  # root cannot tell who the service is
         out.append(Finding(WARNING, item.key, f"{item.path}: owned by uid {owner}, neither root "
                                               f"nor the service's user (uid {service_uid})"))
     if bits & stat.S_IROTH and (item.secret or stat.S_ISDIR(mode)):
