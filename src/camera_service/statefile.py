@@ -32,6 +32,19 @@ def versioned_field(text: str, version: int, key: str, kind: type) -> Any:
     return value
 
 
+FOLDER_MODE = 0o750  # folders the service makes: its own and its group's, as the package's
+
+
+def make_dirs(folder: Path, mode: int = FOLDER_MODE) -> None:
+    """``mkdir -p`` where every folder made gets ``mode`` (less the umask), the missing
+    parents too (``Path.mkdir(parents=True)`` gives those the umask's default)."""
+    try:
+        folder.mkdir(mode=mode, exist_ok=True)
+    except FileNotFoundError:
+        make_dirs(folder.parent, mode)
+        folder.mkdir(mode=mode, exist_ok=True)
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename or a new file in ``folder`` survive a power cut."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -70,7 +83,7 @@ def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
     temporary file is new by construction, and a symlink at ``path`` itself is replaced by
     the rename, never followed. Raises ``OSError``; the temporary file never outlives the
     call."""
-    path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+    make_dirs(path.parent)
     fd, tmp = create_temporary(path, mode)
     try:
         with open(fd, "w", encoding="utf-8") as f:
