@@ -75,3 +75,13 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_atomically(tmp_path / "ids.json", "{}")
     assert [p.name for p in tmp_path.iterdir()] == ["ids.json"]
+
+
+def test_folders_made_for_a_state_file_are_private_parents_too(tmp_path: Path) -> None:
+    old = os.umask(0)  # the worst umask: folders made with the default mode would be 0777
+    try:
+        write_atomically(tmp_path / "a" / "b" / "ids.json", "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o750
+    assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o750
