@@ -20,6 +20,7 @@ from .auth import Role
 from .context import RpcContext
 from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
+from .openrpc import document
 from .params import Param, bind
 from .schemas import result_schema
 from .schemas_recording import SCHEMAS as OWN_SCHEMAS
@@ -267,8 +268,6 @@ _TABLE: tuple[Method, ...] = (
 
 
 async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> Any:
-    from .openrpc import document
-
     return document(METHODS.values(), ctx.version)
 
 
