@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from camera_service.rpc import schemas
-from camera_service.rpc.methods import METHODS
+from camera_service.rpc.methods import ACTS, METHODS, SUCCESS_SCHEMA
 from camera_service.rpc.openrpc import document
 
 pytestmark = pytest.mark.unit
@@ -44,8 +44,18 @@ def test_compat_json_is_the_only_copy_and_ships_as_package_data() -> None:
 
 def test_every_method_of_the_table_carries_its_compat_result_schema() -> None:
     for name, entry in schemas.METHODS.items():
-        if name in METHODS:  # methods of other parts of the API join the table as they land
-            assert METHODS[name].result_schema == entry["result"], name
+        schema = METHODS[name].result_schema
+        if name in ACTS:  # compat's result and the extra success: true
+            assert schema == {"allOf": [entry["result"], SUCCESS_SCHEMA]}, name
+        else:
+            assert schema == entry["result"], name
+
+
+def test_acting_methods_are_in_the_table_and_marked() -> None:
+    assert ACTS <= set(METHODS)
+    assert {m.name for m in METHODS.values() if m.acts} == ACTS
+    assert {"take_snapshot", "start_recording", "stop_recording"} <= ACTS
+    assert not ACTS & {"authenticate", "subscribe_events", "get_recording_status", "list_recordings"}
 
 
 def test_inlined_schemas_are_valid_json_schema_without_refs() -> None:

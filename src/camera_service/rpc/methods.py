@@ -39,6 +39,7 @@ class Method:
     params: tuple[Param, ...] = ()
     result: str = "object"  # JSON type of the result, for OpenRPC
     result_schema: dict[str, Any] | None = None  # compat.json's (rpc.schemas), when not given
+    acts: bool = False  # changes the service's state: the result carries ``success: true``
 
 
 # Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
@@ -50,6 +51,7 @@ INLINE = frozenset(
         "rpc.discover",
         "get_camera_list",
         "get_camera_capabilities",
+        "get_recording_status",
         "get_status",
         "get_server_info",
         "get_system_status",
@@ -58,6 +60,34 @@ INLINE = frozenset(
         "unsubscribe_events",
     }
 )
+
+
+# Methods that act (change recordings, files, streams or settings): their results carry the
+# extra field ``success: true``, which the reference project's clients check. Methods that
+# only read, and those that change only the caller's own session (authenticate, subscribe,
+# unsubscribe, which answer authenticated/subscribed/unsubscribed), do not.
+ACTS = frozenset(
+    {
+        "take_snapshot",
+        "start_recording",
+        "stop_recording",
+        "delete_recording",
+        "delete_snapshot",
+        "start_streaming",
+        "stop_streaming",
+        "set_retention_policy",
+        "cleanup_old_files",
+        "add_external_stream",
+        "remove_external_stream",
+        "set_discovery_interval",
+        "set_recording_mode",
+    }
+)
+SUCCESS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"success": {"const": True}},
+    "required": ["success"],
+}
 
 
 DEVICE = Param(
@@ -124,6 +154,8 @@ _TABLE: tuple[Method, ...] = (
         ),
     ),
     _m("stop_recording", OP, h.stop_recording, "Stop a camera's recording.", (DEVICE,)),
+    _m("get_recording_status", V, h.get_recording_status,
+       "A camera's recording in progress, or null when it is not recording.", (DEVICE,)),
     _m("list_recordings", V, h.list_recordings, "Recordings, newest first.", (LIMIT, OFFSET)),
     _m("list_snapshots", V, h.list_snapshots, "Snapshots, newest first.", (LIMIT, OFFSET)),
     _m("get_recording_info", V, h.get_recording_info, "One recording.", (FILENAME,)),
@@ -272,10 +304,11 @@ async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> 
 
 
 def _with_schema(m: Method) -> Method:
-    if m.result_schema is not None:
-        return m
-    schema = result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
-    return dataclasses.replace(m, result_schema=schema)
+    schema = m.result_schema or result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
+    acts = m.name in ACTS
+    if acts:
+        schema = {"allOf": [schema, SUCCESS_SCHEMA]}
+    return dataclasses.replace(m, result_schema=schema, acts=acts)
 
 
 METHODS: dict[str, Method] = {m.name: _with_schema(m) for m in _TABLE}
@@ -325,6 +358,8 @@ class Dispatcher:
             self.authorize(session, method)
             args = resolve_device(self.ctx.cameras, bind(method.params, params))
             result = await method.handler(self.ctx, session, args)
+            if method.acts and isinstance(result, dict):
+                result = {**result, "success": True}
             ok = True
             return result
         finally:
