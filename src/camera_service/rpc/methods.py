@@ -5,42 +5,25 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
-from . import handlers_external as hx
-from . import handlers_recording_mode as hrm
 from . import handlers_service as hs
 from . import handlers_streams as hstr
+from . import methods_more
 from .auth import Role
 from .context import RpcContext
 from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
+from .method import DEVICE, Method
 from .openrpc import document
 from .params import Param, bind
 from .schemas import result_schema
 from .schemas_recording import SCHEMAS as OWN_SCHEMAS
 from .session import Session
 from .topics import ALIASES
-
-Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class Method:
-    name: str
-    role: Role | None
-    handler: Handler
-    summary: str
-    params: tuple[Param, ...] = ()
-    result: str = "object"  # JSON type of the result, for OpenRPC
-    result_schema: dict[str, Any] | None = None  # compat.json's (rpc.schemas), when not given
-    acts: bool = False  # changes the service's state: the result carries ``success: true``
-
 
 # Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
 # the ports): a transport may run them in line instead of in a task of their own.
@@ -90,10 +73,6 @@ SUCCESS_SCHEMA: dict[str, Any] = {
 }
 
 
-DEVICE = Param(
-    "device", "string", required=True, max_length=64,
-    description="camera id, e.g. camera0 (or the device node of a USB camera, e.g. /dev/video0)",
-)  # fmt: skip
 FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
 LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
@@ -221,81 +200,7 @@ _TABLE: tuple[Method, ...] = (
         hs.get_subscription_stats,
         "Subscriptions of every live connection, and this connection's own topics.",
     ),
-    # -- external streams and RTSP discovery (rpc/handlers_external.py) --
-    _m(
-        "add_external_stream",
-        OP,
-        hx.add_external_stream,
-        "Add a network camera (RTSP URL) at run time; it is kept across restarts.",
-        (
-            Param("stream_url", "string", required=True, max_length=2048,
-                  description="rtsp://[user:password@]host[:port]/path"),
-            Param("stream_name", "string", max_length=200),
-            Param("stream_type", "string", default="generic_rtsp", max_length=64),
-        ),
-    ),
-    _m(
-        "remove_external_stream",
-        OP,
-        hx.remove_external_stream,
-        "Remove a network camera added with add_external_stream.",
-        (Param("stream_url", "string", required=True, max_length=2048),),
-    ),
-    _m("get_external_streams", V, hx.get_external_streams, "The network cameras added at run time."),
-    _m(
-        "discover_external_streams",
-        OP,
-        hx.discover_external_streams,
-        "RTSP streams answering a DESCRIBE at the candidates of cameras.discovery (cached; "
-        "force_rescan scans again). Nothing is added.",
-        (
-            Param("skydio_enabled", "boolean", default=True),
-            Param("generic_enabled", "boolean", default=False),
-            Param("force_rescan", "boolean", default=False),
-            Param("include_offline", "boolean", default=False),
-        ),
-    ),
-    _m(
-        "set_discovery_interval",
-        A,
-        hx.set_discovery_interval,
-        "Scan for RTSP streams every scan_interval seconds; 0 stops the schedule.",
-        (Param("scan_interval", "integer", required=True, minimum=0, description="seconds"),),
-    ),
-    _m(
-        "set_recording_mode",
-        OP,
-        hrm.set_recording_mode,
-        "Set a camera's continuous recording: off, continuous or a weekly schedule (host time "
-        "zone); saved and kept across restarts. Keys not given keep their value.",
-        (
-            DEVICE,
-            Param("mode", "string", enum=("off", "continuous", "schedule")),
-            Param(
-                "schedule",
-                "array",
-                items="object",
-                description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]',
-            ),
-            Param("segment_seconds", "integer", minimum=1, maximum=86400),
-            Param("format", "string", enum=("fmp4", "mp4", "mkv")),
-            Param(
-                "retention", "object", description='{"max_age_days": n, "max_size_gb": n}; {} removes it'
-            ),
-        ),
-    ),
-    _m("get_recording_mode", V, hrm.get_recording_mode, "A camera's recording mode and state.", (DEVICE,)),
-    _m(
-        "get_recording_timeline",
-        V,
-        hrm.get_recording_timeline,
-        "A camera's recorded time ranges and the gaps between them with their causes.",
-        (
-            DEVICE,
-            Param("from", "number", minimum=0, description="Unix seconds (default: first segment)"),
-            Param("to", "number", minimum=0, description="Unix seconds (default: now)"),
-        ),
-    ),
+    *methods_more.ENTRIES,
 )
 
 
