@@ -195,7 +195,10 @@ WATCH_SAVES = """
 if (!window.__saves) {
   window.__saves = [];
   const click = HTMLAnchorElement.prototype.click;
-  HTMLAnchorElement.prototype.click = function () { window.__saves.push(this.href); return click.call(this); };
+  HTMLAnchorElement.prototype.click = function () {
+    window.__saves.push(this.href);
+    return click.call(this);
+  };
 }
 """
 
