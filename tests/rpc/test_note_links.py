@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from camera_service.links import FileLinks, LinkSigner
-from camera_service.models import Notification
+from camera_service.models import Notification, Recording, RecordingStatus
 from camera_service.rpc.note_links import linked_file, with_links
+from camera_service.rpc.present import recording_stopped
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +39,15 @@ def test_links_are_signed_for_the_file_with_a_saving_twin_and_per_segment() -> N
     assert params["segment_links"][1]["save_url"].endswith("camera0_1_001.mkv?" + LINKS.signer.query(
         "recordings", "camera0_1_001.mkv", LINKS.now) + "&download=1")
     assert "download_url" not in note.params  # the notification itself is left as it is
+
+
+def test_stop_recording_result_links_the_first_file_and_every_segment() -> None:
+    names = ("camera0_1_000.mkv", "camera0_1_001.mkv")
+    rec = Recording("camera0", names[0], "mkv", 1.0, RecordingStatus.STOPPED, 9.0, 8.0, 10, names)
+    out = recording_stopped(rec, LINKS)
+    assert out["download_url"] == LINKS.url("recordings", names[0])
+    assert out["save_url"] == LINKS.save_url("recordings", names[0])
+    assert out["segments"] == list(names)
+    assert [s["download_url"] for s in out["segment_links"]] == [LINKS.url("recordings", n) for n in names]
+    single = recording_stopped(Recording("camera0", "camera0_2.mp4", "mp4", 1.0), LINKS)
+    assert "segments" not in single and single["save_url"].endswith("&download=1")
