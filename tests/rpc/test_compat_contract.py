@@ -193,6 +193,15 @@ def test_recording_status_answers_the_recording_in_progress_then_null(run: Run) 
     assert after["result"] is None
 
 
+def test_start_recording_also_answers_in_the_reference_example_client_shape(run: Run) -> None:
+    started = run.replies["start_recording"]["result"]
+    assert started["recording"] == {
+        "device_path": "camera0", "recording_id": started["filename"], "filename": started["filename"],
+        "start_time": started["recording"]["start_time"], "status": "RECORDING",
+    }  # fmt: skip
+    assert isinstance(started["recording"]["start_time"], float)  # Unix seconds, as it formats them
+
+
 def test_stop_recording_and_its_stopped_notification_carry_both_links(run: Run) -> None:
     rec = run.replies["stop_recording"]["result"]
     assert rec["download_url"].startswith("http") and rec["save_url"] == rec["download_url"] + "&download=1"

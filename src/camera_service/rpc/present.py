@@ -130,13 +130,25 @@ def snapshot_object(snap: Snapshot, links: FileLinks | None = None) -> dict[str,
 
 
 def recording_started(rec: Recording) -> dict[str, Any]:
-    return {
+    """compat.json's RecordingStart, and the same recording again under ``recording`` in the
+    shape the reference project's example client reads (``device_path`` is the camera id,
+    ``recording_id`` the file name, which names the recording uniquely, ``start_time`` Unix
+    seconds, which its CLI formats)."""
+    out: dict[str, Any] = {
         "device": rec.camera_id,
         "filename": rec.filename,
         "status": "RECORDING",
         "start_time": iso_time(rec.start_time),
         "format": rec.format,
     }
+    out["recording"] = {
+        "device_path": rec.camera_id,
+        "recording_id": rec.filename,
+        "filename": rec.filename,
+        "start_time": rec.start_time,
+        "status": "RECORDING",
+    }
+    return out
 
 
 def recording_stopped(rec: Recording, links: FileLinks | None = None) -> dict[str, Any]:
