@@ -30,6 +30,7 @@ from types import TracebackType
 import aiohttp
 
 from . import __version__
+from .cameras import encoder_choice
 from .cameras.discovery import StreamDiscovery
 from .cameras.identity import IdentityStore
 from .cameras.monitor import CameraMonitor
@@ -48,9 +49,8 @@ from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
+from .rpc.camera_notifier import CameraNotifier
 from .rpc.methods import RpcContext
-from .services import video_encoder
-from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
 from .web.stream_auth import reachable_from_loopback
@@ -106,7 +106,7 @@ class Application:
             StreamDiscovery(cfg.cameras.discovery, self.clock)
         )
 
-        mtx_config, self.video_encoder = await video_encoder.resolve(cfg.mediamtx)
+        mtx_config, self.video_encoder = await encoder_choice.resolve(cfg.mediamtx)
         internal = internal_credentials(cfg)
         api = internal.api
         # MediaMTX asks our API server about our own API calls: talk to it once that listens
@@ -142,7 +142,7 @@ class Application:
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
-            video_encoder=video_encoder.describe(self.video_encoder),
+            video_encoder=encoder_choice.describe(self.video_encoder),
             internal=internal,
             recorder=self.recorder, health={"recorder": self.recorder.health},
         )
