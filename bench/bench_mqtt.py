@@ -44,7 +44,7 @@ from camera_service.config.model import MqttConfig  # noqa: E402
 from camera_service.events import EventBus  # noqa: E402
 from camera_service.models import Camera, CameraKind, CameraStatus, Clock, Notification  # noqa: E402
 from camera_service.mqtt import MqttService, Sources  # noqa: E402
-from camera_service.services.notifier import CameraNotifier  # noqa: E402
+from camera_service.rpc.camera_notifier import CameraNotifier  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "mqtt.json"
 TIMEOUT = 30.0

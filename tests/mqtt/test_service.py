@@ -16,7 +16,7 @@ from camera_service.config.model import MqttConfig
 from camera_service.events import EventBus
 from camera_service.models import Camera, CameraKind, CameraStatus, Clock, Notification
 from camera_service.mqtt import MqttService, Sources
-from camera_service.services.notifier import CameraNotifier
+from camera_service.rpc.camera_notifier import CameraNotifier
 from support.mosquitto import Broker, Subscriber
 
 pytestmark = pytest.mark.integration
