@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -63,10 +64,14 @@ async def test_motion_events_become_motion_state_and_events(broker: Broker) -> N
 
 
 async def test_an_unreachable_broker_never_holds_the_event_loop(tmp_path: Path) -> None:
-    # 10.255.255.1: a connect there hangs until paho's timeout, or fails at once: either way
-    # in paho's thread
-    config = MqttConfig(enabled=True, host="10.255.255.1", port=1883, base_topic="cs/away",
-                        client_id="away", reconnect_min=1, reconnect_max=1)  # fmt: skip
+    # A black-holed broker on loopback: the socket listens but nobody ever accepts or answers,
+    # so the TCP connect completes and the MQTT CONNACK never comes (paho waits in its thread).
+    hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(1)
+    config = MqttConfig(enabled=True, host="127.0.0.1", port=hole.getsockname()[1],
+                        base_topic="cs/away", client_id="away", reconnect_min=1,
+                        reconnect_max=1)  # fmt: skip
     svc, registry, bus = service(config)
     notifier = CameraNotifier(registry, Urls(), bus)
     loop = asyncio.get_running_loop()
@@ -84,6 +89,7 @@ async def test_an_unreachable_broker_never_holds_the_event_loop(tmp_path: Path) 
         assert not svc.health().healthy and svc.health().state in ("connecting", "disconnected")
         assert svc.metrics.published == 0 and svc.metrics.dropped > flips
     notifier.close()
+    hole.close()
     assert started < 1.0, started
     assert worst < 0.5, f"the loop was held {worst:.3f} s"
 
