@@ -22,6 +22,10 @@ FLAGS = (
     "--window-size=1280,900", "--password-store=basic", "--use-mock-keychain",
 )
 
+# WebRTC may use UDP only through a proxy (there is none): its connections never come up,
+# as behind a firewall that drops UDP, while its signalling (WHEP over HTTP) still works
+NO_UDP = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+
 
 def unavailable() -> str | None:
     for path, package in ((CHROMIUM, "chromium"), (DRIVER, "chromium-driver")):
@@ -37,7 +41,9 @@ def unavailable() -> str | None:
 class Browser:
     """One Chromium with its profile folder; ``close()`` quits it and removes the folder."""
 
-    def __init__(self, downloads: Path, width: int = 1280, height: int = 900) -> None:
+    def __init__(self, downloads: Path, width: int = 1280, height: int = 900,
+                 flags: tuple[str, ...] = ()) -> None:
+        """``flags``: more Chromium switches (e.g. ``NO_UDP``)."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -49,6 +55,8 @@ class Browser:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={self.profile}")
         options.add_argument(f"--window-size={width},{height}")
+        for flag in flags:
+            options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         options.add_experimental_option("prefs", {
             "download.default_directory": str(downloads),
