@@ -22,9 +22,11 @@ FLAGS = (
     "--window-size=1280,900", "--password-store=basic", "--use-mock-keychain",
 )
 
-# WebRTC may use UDP only through a proxy (there is none): its connections never come up,
-# as behind a firewall that drops UDP, while its signalling (WHEP over HTTP) still works
-NO_UDP = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+# WebRTC may use UDP only through a proxy (there is none): it gathers no candidate and its
+# connections never come up, as behind a firewall that drops UDP, while its signalling
+# (WHEP over HTTP) still works. A preference: the command-line switch of the same name
+# leaves loopback connections working.
+NO_UDP = {"webrtc.ip_handling_policy": "disable_non_proxied_udp"}
 
 
 def unavailable() -> str | None:
@@ -42,8 +44,8 @@ class Browser:
     """One Chromium with its profile folder; ``close()`` quits it and removes the folder."""
 
     def __init__(self, downloads: Path, width: int = 1280, height: int = 900,
-                 flags: tuple[str, ...] = ()) -> None:
-        """``flags``: more Chromium switches (e.g. ``NO_UDP``)."""
+                 prefs: dict[str, Any] | None = None) -> None:
+        """``prefs``: more Chromium preferences (e.g. ``NO_UDP``)."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -55,12 +57,11 @@ class Browser:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={self.profile}")
         options.add_argument(f"--window-size={width},{height}")
-        for flag in flags:
-            options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         options.add_experimental_option("prefs", {
             "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
+            **(prefs or {}),
         })
         self.driver: Any = webdriver.Chrome(service=Service(DRIVER), options=options)
         self.driver.set_page_load_timeout(30)

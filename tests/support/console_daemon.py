@@ -126,8 +126,10 @@ pprof: no
 playback: no
 rtsp: yes
 rtspAddress: 127.0.0.1:{rtsp}
+rtspTransports: [tcp]
 rtmp: no
 srt: no
+moq: no
 hls: yes
 hlsAddress: 127.0.0.1:{hls}
 webrtc: yes

@@ -74,11 +74,12 @@ def wait_idle(mediamtx: WebRtcMediaMTX, daemon: ConsoleDaemon) -> None:
     """Until camera0 is configured in MediaMTX and nothing publishes or reads it."""
     deadline = time.monotonic() + T
     while True:
+        configured = mediamtx.api("/v3/config/paths/get/camera0")[0] == 200
         path = camera0(mediamtx)
-        sessions = mediamtx.api("/v3/webrtcsessions/list")[1]
-        if path is not None and not path["ready"] and not path["readers"] and not sessions["items"]:
+        idle = path is None or not (path["ready"] or path["readers"])
+        if configured and idle and not sessions(mediamtx):
             return
-        assert time.monotonic() < deadline, f"camera0 not idle: {path}\n{daemon.log_text()}"
+        assert time.monotonic() < deadline, f"camera0 not idle: {configured} {path}\n{daemon.log_text()}"
         time.sleep(0.1)
 
 
@@ -156,7 +157,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def browser_without_udp(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(tmp_path / "downloads", flags=(NO_UDP,))
+    b = Browser(tmp_path / "downloads", prefs=NO_UDP)
     try:
         yield b
     finally:

@@ -11,6 +11,7 @@
 import { awaitedSequence, nextSegment, parseMedia, parseMultivariant } from "./m3u8.js";
 
 const REQUEST_TIMEOUT_MS = 12000; // a fresh on-demand path answers once its stream is ready
+const FIRST_SEGMENT_TIMEOUT_MS = 15000;
 const STALL_SEGMENTS = 4;
 const KEEP_BEHIND_S = 10; // buffer kept behind the playhead
 const MAX_LATENCY_S = 3; // further behind the newest frame than this: jump ahead
@@ -72,8 +73,11 @@ export class MseHls {
     let media = parseMedia(await this._text(mediaUrl), mediaUrl);
     let last = null;
     let next;
+    const deadline = performance.now() + FIRST_SEGMENT_TIMEOUT_MS;
     while (!(next = nextSegment(media, last))) {
       // a fresh muxer: only gaps so far; wait for its first real segment
+      if (this.stopped) throw new Error("stopped");
+      if (performance.now() > deadline) throw new Error("the muxer has no segment yet");
       media = parseMedia(await this._text(blocking(mediaUrl, awaitedSequence(media))), mediaUrl);
     }
     if (!media.init) throw new Error("the playlist names no initialization segment");
@@ -145,14 +149,19 @@ export class MseHls {
     });
   }
 
+  // start at the newest segment's beginning (a segment of buffer ahead); later, jump when
+  // further behind than MAX_LATENCY_S, and play a little slower while the buffer runs low
+  // (segments come whole, once a second) or faster while it is long
   _jumpToLive() {
-    const b = this.video.buffered;
+    const v = this.video;
+    const b = v.buffered;
     if (!b.length) return;
+    const start = b.start(b.length - 1);
     const end = b.end(b.length - 1);
-    const t = this.video.currentTime;
-    if (t < b.start(b.length - 1) || end - t > MAX_LATENCY_S) {
-      this.video.currentTime = Math.max(b.start(b.length - 1), end - 0.3);
-    }
+    if (v.currentTime < start) v.currentTime = start;
+    else if (end - v.currentTime > MAX_LATENCY_S) v.currentTime = end - 1;
+    const ahead = end - v.currentTime;
+    v.playbackRate = ahead < 0.5 ? 0.9 : ahead > 2 ? 1.1 : 1;
   }
 
   _trim() {

@@ -27,7 +27,7 @@ import { WhepSession } from "./whep.js";
 export const REFRESH_S = 10;
 const PLAY_TIMEOUT_MS = 8000;
 const RECONNECT_FOR_MS = 60000;
-const RETRY_MS = [250, 250, 500, 500, 1000];
+const RETRY_MS = [250]; // one get_server_info for all tiles (app.checkInfo)
 const SLOW_RETRY_MS = [2000, 5000, 10000, 30000];
 
 function superseded() {

@@ -56,6 +56,8 @@ export class WhepSession {
     }));
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
+    // no candidate at all (UDP not allowed, no interface): nothing could ever connect
+    if (!/^a=candidate:/m.test(pc.localDescription.sdp)) throw unreachable("no WebRTC candidates (UDP blocked?)");
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), POST_TIMEOUT_MS);
     let res;
@@ -139,7 +141,7 @@ export class WhepSession {
     const pc = this.pc;
     const url = this.session;
     this.session = null;
-    if (url && !this.lost && pc && pc.connectionState !== "failed") {
+    if (url && !this.lost) {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), DELETE_TIMEOUT_MS);
       try {
