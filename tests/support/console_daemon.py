@@ -132,6 +132,7 @@ srt: no
 moq: no
 hls: yes
 hlsAddress: 127.0.0.1:{hls}
+hlsMuxerCloseAfter: 2s
 webrtc: yes
 webrtcAddress: 127.0.0.1:{webrtc}
 webrtcLocalUDPAddress: 127.0.0.1:{udp}

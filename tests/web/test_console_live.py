@@ -5,7 +5,8 @@ set up as the Ansible role does: stream auth on (MediaMTX asks the daemon's
 A viewer's tile starts the idle stream over WebRTC (WHEP with the viewer's token) and plays
 it at 1280x720; leaving the page ends the WHEP session (MediaMTX lists none); where WebRTC
 cannot connect (Chromium allowed no UDP) it plays over HLS from a fresh muxer; both play
-again by themselves within RECOVERY_S of MediaMTX's return after a crash. Each test starts
+again by themselves after a crash, within RECOVERY_S of MediaMTX's return over WebRTC
+(RECOVERY_HLS_S over HLS). Each test starts
 from a stream nobody reads (none keeps one alive) and ends with no console error; during a
 crash only failed requests to MediaMTX itself are allowed. Skipped, saying how to get
 MediaMTX, where there is none (``make mediamtx`` or ``MEDIAMTX_BIN``).
@@ -29,12 +30,17 @@ pytestmark = [pytest.mark.mediamtx, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / ".artifacts" / "browser"))
 T = 30.0
-RECOVERY_S = 2.0  # MediaMTX answers again -> the tile plays again
+RECOVERY_S = 2.0  # MediaMTX answers again -> the tile plays again over WebRTC
+# over HLS a fresh muxer first finishes a whole segment (1 s) before MediaMTX answers the
+# playlist, after the daemon noticed MediaMTX's return (up to 1 s) and the on-demand
+# publisher started: measured 2.3-3 s on 2 busy cores, so the bound is wider
+RECOVERY_HLS_S = 4.0
 TILE0 = ".tile[data-device='camera0']"
+PAGE = "#view .big"  # the camera's page
 
 # the tile's mode and, while it plays, where its <video> is
 STATE = """
-const v = document.querySelector(arguments[0] + ' video');
+const v = document.querySelector(arguments[0] + ' .picture video');
 if (!v) return null;
 const marks = performance.getEntriesByName('live:camera0');
 const last = marks.length ? performance.timeOrigin + marks[marks.length - 1].startTime : null;
@@ -83,17 +89,18 @@ def wait_idle(mediamtx: WebRtcMediaMTX, daemon: ConsoleDaemon) -> None:
         time.sleep(0.1)
 
 
-def state(browser: Browser) -> dict[str, Any]:
-    return browser.driver.execute_script(STATE, TILE0) or {}
+def state(browser: Browser, where: str = TILE0) -> dict[str, Any]:
+    return browser.driver.execute_script(STATE, where) or {}
 
 
-def wait_playing(browser: Browser, daemon: ConsoleDaemon, mode: str, after: float = 0.0) -> dict[str, Any]:
-    """Until the tile plays in ``mode`` (1280x720, frames advancing) with a "playing" mark
-    later than ``after`` (wall time); returns its state when it first played."""
+def wait_playing(browser: Browser, daemon: ConsoleDaemon, mode: str, after: float = 0.0,
+                 where: str = TILE0) -> dict[str, Any]:
+    """Until the picture ``where`` plays in ``mode`` (1280x720, frames advancing) with a
+    "playing" mark later than ``after`` (wall time); returns its state when it first played."""
     deadline = time.monotonic() + 2 * T
     first: dict[str, Any] = {}
     while True:
-        s = state(browser)
+        s = state(browser, where)
         if s.get("mode") == mode and s.get("width") == 1280 and s.get("height") == 720 \
                 and (s.get("played_at") or 0) / 1000 > after:
             first = first or s
@@ -182,7 +189,7 @@ def test_leaving_the_page_ends_the_whep_session(
     sign_in(browser, daemon)
     wait_playing(browser, daemon, "webrtc")
     browser.driver.find_element("css selector", f"{TILE0} h2 a").click()  # the camera's page
-    wait_playing(browser, daemon, "webrtc", after=time.time())
+    wait_playing(browser, daemon, "webrtc", after=time.time(), where=PAGE)
     assert len(sessions(mediamtx)) == 1  # the tile's session ended, the page's began
     browser.driver.execute_script("location.hash = '#/files'")
     wait_no_sessions(mediamtx)
@@ -222,5 +229,5 @@ def test_hls_plays_again_by_itself_after_mediamtx_crashes(
     wait_playing(browser_without_udp, daemon, "hls")
     assert not browser_without_udp.errors()
     seconds = crash_and_return(mediamtx, browser_without_udp, daemon, "hls")
-    assert seconds < RECOVERY_S, f"played again {seconds:.2f} s after MediaMTX's return"
+    assert seconds < RECOVERY_HLS_S, f"played again {seconds:.2f} s after MediaMTX's return"
     assert not only_mediamtx_requests(browser_without_udp.errors(), mediamtx)
