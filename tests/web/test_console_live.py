@@ -152,21 +152,30 @@ def only_mediamtx_requests(errors: list[str], mediamtx: WebRtcMediaMTX) -> list[
     return [e for e in errors if not any(h in e for h in hosts)]
 
 
+def leave(b: Browser, mediamtx: WebRtcMediaMTX) -> None:
+    """Unloads the page (its WHEP session ends with it: ``pagehide``); quitting Chromium
+    with the page open would leave MediaMTX a session to time out."""
+    b.driver.get("about:blank")
+    wait_no_sessions(mediamtx)
+
+
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
+def browser(stack: tuple[WebRtcMediaMTX, ConsoleDaemon], tmp_path: Path) -> Iterator[Browser]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     b = Browser(tmp_path / "downloads")
     try:
         yield b
+        leave(b, stack[0])
     finally:
         b.close()
 
 
 @pytest.fixture
-def browser_without_udp(tmp_path: Path) -> Iterator[Browser]:
+def browser_without_udp(stack: tuple[WebRtcMediaMTX, ConsoleDaemon], tmp_path: Path) -> Iterator[Browser]:
     b = Browser(tmp_path / "downloads", prefs=NO_UDP)
     try:
         yield b
+        leave(b, stack[0])
     finally:
         b.close()
 
