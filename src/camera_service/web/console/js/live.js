@@ -6,7 +6,8 @@
 //    all the same once the camera is connected and MediaMTX is up.
 // 2. HLS where WebRTC cannot connect (no UDP, no usable candidate; from then on this tab
 //    goes straight to HLS): through Media Source Extensions (hls_mse.js), else the browser's
-//    own HLS player once the muxer's playlist has no gaps left (hls_native.js).
+//    own HLS player once the muxer's playlist has no gaps left (hls_native.js); both are
+//    loaded only when needed.
 // 3. Snapshots: operators and admins take one every REFRESH_S seconds while the picture is
 //    on screen and the tab is visible (each is saved as a file, so the tile's checkbox
 //    turns it off); viewers cannot take snapshots, so they see the camera's newest existing
@@ -19,8 +20,6 @@
 
 import { h, reasonOf, when } from "./dom.js";
 import { mediamtxProblem } from "./health.js";
-import { MseHls, mseSupported } from "./hls_mse.js";
-import { NativeHls } from "./hls_native.js";
 import { showFile } from "./links.js";
 import { WhepSession } from "./whep.js";
 
@@ -211,12 +210,15 @@ export class LiveView {
   }
 
   _hlsPlayable() {
-    return mseSupported() || this.video.canPlayType("application/vnd.apple.mpegurl") !== "";
+    return typeof MediaSource !== "undefined" || this.video.canPlayType("application/vnd.apple.mpegurl") !== "";
   }
 
-  _hls(gen, url) {
+  // the HLS players are loaded when first needed (most tabs never need them)
+  async _hls(gen, url) {
     const href = new URL(url, window.location.href).href;
-    const Player = mseSupported() ? MseHls : NativeHls;
+    const mse = await import("./hls_mse.js");
+    const Player = mse.mseSupported() ? mse.MseHls : (await import("./hls_native.js")).NativeHls;
+    if (gen !== this.generation) throw superseded();
     const player = new Player(this.video, href, this.app.token, () => this._lost(gen));
     return this._through(gen, player, () => player.start());
   }
