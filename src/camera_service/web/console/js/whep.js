@@ -48,6 +48,7 @@ export class WhepSession {
 
   // resolves with the MediaStream once the connection is up
   async open() {
+    performance.mark("whep:start");
     const pc = new RTCPeerConnection();
     this.pc = pc;
     pc.addTransceiver("video", { direction: "recvonly" });
@@ -58,6 +59,7 @@ export class WhepSession {
     await gathered(pc);
     // no candidate at all (UDP not allowed, no interface): nothing could ever connect
     if (!/^a=candidate:/m.test(pc.localDescription.sdp)) throw unreachable("no WebRTC candidates (UDP blocked?)");
+    performance.mark("whep:offer"); // the steps to the first frame, for the bench
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), POST_TIMEOUT_MS);
     let res;
@@ -82,8 +84,10 @@ export class WhepSession {
       throw new Error("superseded");
     }
     if (res.status !== 201 && res.status !== 200) throw new Error(`WHEP answered ${res.status}`);
+    performance.mark("whep:answer");
     await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
     await this._connected(pc);
+    performance.mark("whep:connected");
     this._watch(pc);
     return stream;
   }
