@@ -500,3 +500,52 @@ def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
     assert r["upper"] == ["CONFIRMED", "CONFIRMED"]
     assert r["signed"] == [True, False]
     assert r["local"] is True  # a link naming the public host is loaded from this origin
+
+
+# a fresh MediaMTX 1.20.1 muxer's playlists as they were served (tokens and sessions shortened)
+PLAYLISTS = r"""
+const done = arguments[arguments.length - 1];
+import('/console/js/m3u8.js').then((m) => {
+  const base = 'http://h:8888/camera0/index.m3u8';
+  const top = '#EXTM3U\n#EXT-X-VERSION:10\n#EXT-X-INDEPENDENT-SEGMENTS\n\n'
+    + '#EXT-X-STREAM-INF:BANDWIDTH=4311792,AVERAGE-BANDWIDTH=4311792,CODECS="avc1.42c01f,mp4a.40.2",'
+    + 'RESOLUTION=1280x720,FRAME-RATE=15.000\nvideo1_stream.m3u8?session=s1\n';
+  const gaps = '#EXT-X-GAP\n#EXTINF:1.00000,\ngap.mp4\n'.repeat(6);
+  const media = (first) => '#EXTM3U\n#EXT-X-VERSION:10\n#EXT-X-TARGETDURATION:1\n'
+    + '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.66750,CAN-SKIP-UNTIL=6.00000\n'
+    + '#EXT-X-PART-INF:PART-TARGET=0.26700\n#EXT-X-MEDIA-SEQUENCE:1\n'
+    + '#EXT-X-MAP:URI="ab_video1_init.mp4?session=s1"\n' + gaps
+    + '#EXT-X-PART:DURATION=0.26667,URI="ab_video1_part0.mp4?session=s1",INDEPENDENT=YES\n'
+    + (first ? '#EXTINF:1.00000,\nab_video1_seg7.mp4?session=s1\n' : '')
+    + '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="ab_video1_part4.mp4?session=s1"\n';
+  const variant = m.parseMultivariant(top, base);
+  const fresh = m.parseMedia(media(false), variant.url);
+  const one = m.parseMedia(media(true), variant.url);
+  done({
+    variant,
+    media: m.parseMultivariant(media(true), variant.url),
+    fresh: [fresh.segments.length, m.nextSegment(fresh, null), m.awaitedSequence(fresh)],
+    init: one.init,
+    next: m.nextSegment(one, null),
+    after: [m.nextSegment(one, 7), m.nextSegment(one, 6) && m.nextSegment(one, 6).sequence],
+    gapUrls: one.segments.filter((s) => s.url === null).length,
+    quoted: m.attribute('#EXT-X-PART:DURATION=0.2,URI="a,b.mp4",INDEPENDENT=YES', 'INDEPENDENT'),
+  });
+}).catch((e) => done(String(e)));
+"""
+
+
+def test_console_reads_mediamtx_playlists_and_never_asks_for_a_gap(page: Page) -> None:
+    page.driver.get(page.d.base + "/")
+    r = page.driver.execute_async_script(PLAYLISTS)
+    assert isinstance(r, dict), r
+    assert r["variant"] == {"url": "http://h:8888/camera0/video1_stream.m3u8?session=s1",
+                            "codec": "avc1.42c01f"}  # the video codec only
+    assert r["media"] is None  # a media playlist is no multivariant one
+    assert r["fresh"] == [6, None, 7]  # only gaps: nothing to fetch, wait for segment 7
+    assert r["init"] == "http://h:8888/camera0/ab_video1_init.mp4?session=s1"
+    assert r["next"] == {"sequence": 7, "url": "http://h:8888/camera0/ab_video1_seg7.mp4?session=s1",
+                         "duration": 1}
+    assert r["after"] == [None, 7]
+    assert r["gapUrls"] == 6
+    assert r["quoted"] == "YES"  # a comma inside quotes does not end the attribute
