@@ -71,7 +71,7 @@ def test_hypothesis_frames_never_break_the_server(server: ServerThread) -> None:
     from hypothesis import HealthCheck, given, settings
 
     assert server.stack is not None
-    client = Client(server.stack.url)
+    client = Client(server.stack.url, server.stack.token())
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(frame=_frames())

@@ -150,8 +150,9 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         _check_readable(f"server.{key}", server_d[key], problems)
     if (server_d["tls_cert"] is None) != (server_d["tls_key"] is None):
         problems.append(("server.tls_key", "tls_cert and tls_key must be given together"))
-    if "allowed_origins" in server_d:
-        server_d["allowed_origins"] = tuple(server_d["allowed_origins"])
+    for key in ("allowed_origins", "allowed_hosts"):
+        if key in server_d:
+            server_d[key] = tuple(server_d[key])
     server = ServerConfig(**server_d)
 
     auth_d = dict(c.get("auth") or {})
