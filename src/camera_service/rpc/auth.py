@@ -34,6 +34,8 @@ from ..models import Clock
 
 log = logging.getLogger(__name__)
 
+IAT_SKEW = 60.0  # seconds a token's iat may lie ahead of our clock (the minter's runs fast)
+
 
 class Role(enum.IntEnum):
     VIEWER = 1
@@ -236,8 +238,11 @@ class Authenticator:
             role = Role.parse(claims["role"])
         except ValueError as e:
             raise AuthError(f"invalid token: {e}") from None
-        if self._clock.time() >= exp:
+        now = self._clock.time()
+        if now >= exp:
             raise AuthError("token expired")
+        if iat > now + IAT_SKEW:
+            raise AuthError("invalid token: issued in the future (iat); check the clocks")
         user = claims["user_id"]
         if not isinstance(user, str | int) or isinstance(user, bool):
             raise AuthError("invalid token: claim user_id must be a string")

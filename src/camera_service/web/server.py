@@ -39,6 +39,8 @@ from .connection import Connection
 from .console import ConsoleRoutes
 from .files import FileRoutes
 from .frames import text_frame
+from .hosts import host_check, origin_of
+from .http_quiet import ClientErrorLogger, hide_version, server_header
 from .metrics import make_registry
 from .security import origin_allowed
 from .stream_auth_route import StreamAuthCollector, StreamAuthRoute
@@ -103,7 +105,8 @@ class ApiServer(Component):
 
     # -- lifecycle --------------------------------------------------------------------------
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=64 * 1024, middlewares=[host_check(lambda: self.config)])
+        app.on_response_prepare.append(server_header)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/health", self._health)
         app.router.add_get("/health/ready", self._ready)
@@ -115,7 +118,11 @@ class ApiServer(Component):
 
     async def start(self) -> None:
         ssl_context = _ssl_context(self.config)
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        hide_version()
+        self._runner = web.AppRunner(
+            self._app(), access_log=None, handle_signals=False,
+            logger=ClientErrorLogger(logging.getLogger("aiohttp.server")),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
         try:
@@ -216,7 +223,8 @@ class ApiServer(Component):
         if not self._serving:
             raise web.HTTPServiceUnavailable(text="shutting down")
         origin = request.headers.get("Origin")
-        if not origin_allowed(origin, request.host, self.config.allowed_origins):
+        own = (origin_of(self.config.public_url),)
+        if not origin_allowed(origin, request.host, self.config.allowed_origins, request.scheme, own):
             log.warning("refused WebSocket from origin %s", origin)
             raise web.HTTPForbidden(text="origin not allowed")
         ws = web.WebSocketResponse(
