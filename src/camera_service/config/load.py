@@ -16,6 +16,7 @@ import yaml
 from ..errors import ConfigError
 from ..recording_modes import ModeSpec
 from . import schema
+from .bounds import TooBig, check_text, expanded_size
 from .model import (
     DISCOVERY_MIN_INTERVAL,
     AuthConfig,
@@ -60,14 +61,25 @@ def _explain(error: vol.Invalid) -> tuple[str, str]:
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     try:
+        check_text(text)
+    except TooBig as e:
+        raise ConfigError([("", f"{source}: refused: {e}")]) from None
+    try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError([("", f"{source}: not valid YAML{at}: {problem}")]) from None
+    except RecursionError:
+        raise ConfigError([("", f"{source}: refused: it nests too deep")]) from None
     if data is None:
         raise ConfigError([("", f"{source}: the file is empty; expected a mapping of sections")])
+    try:
+        expanded_size(data)
+    except (TooBig, RecursionError) as e:
+        why = str(e) if isinstance(e, TooBig) else "it nests too deep"
+        raise ConfigError([("", f"{source}: refused: {why}")]) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise ConfigError([("", f"{source}: expected a mapping of sections, got {kind}")])
