@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from camera_service.web.admission import (
+    CLOSE_FULL,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
     Admission,
     Limits,
+    Probation,
     address_group,
     frame_refusal,
 )
@@ -84,3 +86,17 @@ def test_frames_before_authentication_are_few_and_small() -> None:
     assert frame_refusal(1, "x" * 17, limits) == CLOSE_TOO_BIG
     assert frame_refusal(1, "\ud800" * 6, limits) == CLOSE_TOO_BIG  # a lone surrogate is 3 bytes
     assert frame_refusal(3, "{}", limits) == CLOSE_TOO_MANY
+
+
+def test_probation_counts_frames_until_signed_in() -> None:
+    a: Admission[str] = Admission(Limits(max_authenticated=1, max_messages=2, max_message_size=100))
+    a.admit("c", "h")
+    p = Probation(a, "c")
+    assert p.frame("{}") is None and p.signed_in(False) is None
+    assert p.frame("{}") is None
+    assert p.signed_in(True) is None and p.authenticated and a.is_authenticated("c")
+    assert all(p.frame("x" * 1000) is None for _ in range(5))  # no bound once authenticated
+    a.admit("d", "h")
+    other = Probation(a, "d")
+    assert other.signed_in(True) == CLOSE_FULL and not other.authenticated
+    assert Probation(None, "trusted").authenticated

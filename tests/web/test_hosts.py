@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import InvalidHandshake
 
 from camera_service.config.model import ServerConfig
-from camera_service.web.hosts import allowed_names, host_allowed, host_name, origin_of
+from camera_service.web.hosts import allowed_names, host_allowed, host_name, machine_names, origin_of
 from camera_service.web.security import origin_allowed
 
 from .rawclient import RawClient
@@ -78,6 +78,7 @@ def test_names_come_from_the_configuration() -> None:
         "localhost", "10.0.0.5", "cam.lan"
     }
     assert host_allowed("anything.example", allowed_names(ServerConfig(allowed_hosts=("*",))))
+    assert allowed_names(ServerConfig(), ("campi", "campi.local")) == {"localhost", "campi", "campi.local"}
 
 
 @pytest.mark.unit
@@ -120,7 +121,8 @@ async def test_rebinding_host_is_refused_421_except_health(tmp_path: Path) -> No
             for path in ("/health", "/health/ready"):
                 async with http.get(stack.http + path, headers=evil) as r:
                     assert r.status in (200, 503), path  # exempt: monitors use any name
-            for host in ("cam.lan", f"localhost:{stack.server.port}", f"127.0.0.1:{stack.server.port}"):
+            own = machine_names()  # the machine's own name, as a home network reaches it
+            for host in ("cam.lan", f"localhost:{stack.server.port}", f"127.0.0.1:{stack.server.port}", *own):
                 async with http.get(stack.http + "/", headers={"Host": host}) as r:
                     assert r.status == 200, host
             # a real upgrade, as a rebinding page would send it (the issue saw 101 here)

@@ -139,3 +139,31 @@ class Admission(Generic[K]):
         del same[key]
         if not same:
             del self._by_group[group]
+
+
+class Probation(Generic[K]):
+    """One connection until it authenticates: its frames counted against the limits, and
+    its promotion into the authenticated count (``admission`` ``None``: trusted at once)."""
+
+    def __init__(self, admission: Admission[K] | None, key: K) -> None:
+        self._admission = admission
+        self._key = key
+        self.authenticated = admission is None  # once: stays so after a token expires
+        self._frames = 0
+
+    def frame(self, text: str) -> tuple[int, str] | None:
+        """The close code and reason when this frame must not be decoded."""
+        if self.authenticated or self._admission is None:
+            return None
+        self._frames += 1
+        return frame_refusal(self._frames, text, self._admission.limits)
+
+    def signed_in(self, has_principal: bool) -> tuple[int, str] | None:
+        """After a request: promote once the session has a principal; the close code and
+        reason when every authenticated slot is taken."""
+        if self.authenticated or not has_principal or self._admission is None:
+            return None
+        if not self._admission.promote(self._key):
+            return CLOSE_FULL
+        self.authenticated = True
+        return None

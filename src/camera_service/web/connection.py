@@ -35,7 +35,7 @@ from ..rpc.errors import PARSE_ERROR, RpcError
 from ..rpc.methods import WAITING, Dispatcher
 from ..rpc.metrics import ApiMetrics
 from ..rpc.session import Session
-from .admission import CLOSE_AUTH_TIMEOUT, CLOSE_FULL, Admission, frame_refusal
+from .admission import CLOSE_AUTH_TIMEOUT, Admission, Probation
 from .frames import text_frame
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,7 @@ class Connection:
         self._in_flight: set[int] = set()  # requests being handled, by number
         self._next_request = 0
         self._held: deque[tuple[str, set[int]]] = deque()  # notification, requests it waits for
-        self._admission = admission
-        self.authenticated = admission is None  # once: stays so after a token expires
-        self._frames_unauthenticated = 0
+        self._probation: Probation[Connection] = Probation(admission, self)
 
     @property
     def closing(self) -> bool:
@@ -237,23 +235,17 @@ class Connection:
             self._end(number, reply)
 
     # -- before authentication ------------------------------------------------------------
+    @property
+    def authenticated(self) -> bool:
+        return self._probation.authenticated
+
     def _check_authenticated(self) -> None:
-        """Count the connection as authenticated once its session has a principal; one that
-        authenticates when every slot is taken is closed."""
-        if self.authenticated or self.session.principal is None or self._admission is None:
-            return
-        if self._admission.promote(self):
-            self.authenticated = True
-        else:
-            self.drop(*CLOSE_FULL)
+        if (refusal := self._probation.signed_in(self.session.principal is not None)) is not None:
+            self.drop(*refusal)
 
     def _admit_frame(self, text: str) -> bool:
         """Whether a frame may be decoded; closes the connection when not."""
-        if self.authenticated or self._admission is None:
-            return True
-        self._frames_unauthenticated += 1
-        refusal = frame_refusal(self._frames_unauthenticated, text, self._admission.limits)
-        if refusal is not None:
+        if (refusal := self._probation.frame(text)) is not None:
             self.drop(*refusal)
             return False
         return True

@@ -13,6 +13,8 @@ therefore served only when its ``Host`` names the service:
 * ``localhost`` (and names under ``.localhost``, RFC 6761) and any IP address literal: a
   rebinding attack needs a *name*; a browser that reaches an address by its number is on
   that address's own origin;
+* the machine's own host name and its mDNS name (``gethostname()``, ``<name>.local``), as a
+  Raspberry Pi is reached on a home network (an attacker's page cannot take those names);
 * no ``Host`` at all (HTTP/1.0 tools): never a browser.
 
 Anything else is answered ``421 Misdirected Request`` naming the key to add it to.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,9 +64,16 @@ def _is_address(name: str) -> bool:
     return True
 
 
-def allowed_names(server: ServerConfig) -> frozenset[str]:
-    """The names a ``Host`` may carry for ``server`` (lower case; ``*.x`` patterns kept)."""
-    names = {"localhost", server.public_host, *server.allowed_hosts}
+def machine_names() -> tuple[str, ...]:
+    """This machine's host name and its mDNS name (no DNS lookup)."""
+    name = socket.gethostname().split(".", 1)[0]
+    return (name, f"{name}.local") if name else ()
+
+
+def allowed_names(server: ServerConfig, machine: Iterable[str] = ()) -> frozenset[str]:
+    """The names a ``Host`` may carry for ``server`` and a machine of these names (lower
+    case; ``*.x`` patterns kept)."""
+    names = {"localhost", server.public_host, *server.allowed_hosts, *machine}
     if server.host not in _WILDCARD_ADDRESSES:
         names.add(server.host)
     if server.public_url:
@@ -97,13 +107,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def host_check(config: Callable[[], ServerConfig], exempt: Iterable[str] = EXEMPT_PATHS) -> Any:
     """The middleware; ``config`` gives the server configuration in force (reloads apply)."""
     exempt_paths = frozenset(exempt)
+    machine = machine_names()
     cache: dict[str, object] = {}
     logged: set[str] = set()
 
     def names() -> frozenset[str]:
         server = config()
         if cache.get("config") is not server:
-            cache["config"], cache["names"] = server, allowed_names(server)
+            cache["config"], cache["names"] = server, allowed_names(server, machine)
         return cache["names"]  # type: ignore[return-value]
 
     @web.middleware
