@@ -174,3 +174,11 @@ def test_hostile_input_bounds_have_defaults_and_are_checked() -> None:
         "server.unauthenticated_max_messages: expected an integer in 1..10000, got 0",
         "server.unauthenticated_per_address: expected an integer, got 'many'",
     ]
+
+
+def test_external_allow_defaults_to_the_private_ranges_and_takes_a_list() -> None:
+    assert validate(SECRET).cameras.external.allow == (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+    listed = validate({**SECRET, "cameras": {"external": {"allow": ["127.0.0.0/8", "10.0.0.0/8"]}}})
+    assert listed.cameras.external.allow == ("127.0.0.0/8", "10.0.0.0/8")
+    assert validate({**SECRET, "cameras": {"external": {"allow": []}}}).cameras.external.allow == ()
