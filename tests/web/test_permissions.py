@@ -96,7 +96,11 @@ async def test_every_method_for_role(stack: Stack, role: str | None) -> None:
     stack.registry.upsert(usb_camera(0))
     ws = await (authed(stack, role) if role else connect(stack.url))
     try:
-        for method, needed in MATRIX.items():
+        for i, (method, needed) in enumerate(MATRIX.items()):
+            if role is None and i and i % stack.config.server.unauthenticated_max_messages == 0:
+                # an unauthenticated connection may send only a few frames: take a new one
+                await ws.close()
+                ws = await connect(stack.url)
             reply = await call(ws, method, PARAMS.get(method), id_=method)
             assert reply["id"] == method
             error = reply.get("error")

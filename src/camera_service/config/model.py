@@ -32,6 +32,15 @@ class ServerConfig:
     shutdown_timeout: float = 10.0
     public_url: str | None = None  # base of download links; None = http(s)://public_host:port
     link_ttl: int = 4 * 3600  # seconds a signed download link stays valid (at least)
+    # before `authenticate` (web/admission.py): counted apart from max_connections
+    auth_timeout: float = 10.0  # seconds to authenticate, else closed (4001)
+    unauthenticated_max_connections: int = 64  # in all; the oldest is closed for a newcomer
+    unauthenticated_per_address: int = 16  # per peer address (IPv6: per /64)
+    unauthenticated_max_messages: int = 16  # frames before authenticating
+    unauthenticated_max_message_size: int = 16 * 1024  # bytes of one frame before authenticating
+    # Host names requests may carry besides host, public_host, public_url's and loopback's
+    # (web/hosts.py: a page on another name that resolves here, DNS rebinding, is refused)
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,12 @@ SERVER = {
     vol.Optional("shutdown_timeout"): number(0),
     vol.Optional("public_url"): base_url,
     vol.Optional("link_ttl"): integer(60, 7 * 86400),
+    vol.Optional("auth_timeout"): number(0),
+    vol.Optional("unauthenticated_max_connections"): integer(1, 100_000),
+    vol.Optional("unauthenticated_per_address"): integer(1, 100_000),
+    vol.Optional("unauthenticated_max_messages"): integer(1, 10_000),
+    vol.Optional("unauthenticated_max_message_size"): integer(1024, 64 * 1024 * 1024),
+    vol.Optional("allowed_hosts"): string_list(host),
 }
 
 AUTH = {

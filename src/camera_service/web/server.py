@@ -35,10 +35,13 @@ from ..rpc.methods import Dispatcher
 from ..rpc.note_links import linked_file, with_links
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
+from .admission import CLOSE_EVICTED, Admission, Limits
 from .connection import Connection
 from .console import ConsoleRoutes
 from .files import FileRoutes
 from .frames import text_frame
+from .hosts import host_check, origin_of
+from .http_quiet import ClientErrorLogger, hide_version, server_header
 from .metrics import make_registry
 from .security import origin_allowed
 from .stream_auth_route import StreamAuthCollector, StreamAuthRoute
@@ -55,6 +58,16 @@ def _ssl_context(s: ServerConfig) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError) as e:
         raise ConfigError([("server.tls_cert", f"cannot load certificate/key: {e}")]) from None
     return context
+
+
+def admission_limits(s: ServerConfig) -> Limits:
+    return Limits(
+        max_authenticated=s.max_connections,
+        max_unauthenticated=s.unauthenticated_max_connections,
+        per_address=s.unauthenticated_per_address,
+        max_messages=s.unauthenticated_max_messages,
+        max_message_size=min(s.unauthenticated_max_message_size, s.max_message_size),
+    )
 
 
 class ApiServer(Component):
@@ -79,6 +92,7 @@ class ApiServer(Component):
         self._on_listening = on_listening
         self._dispatcher = Dispatcher(ctx)
         self._connections: set[Connection] = set()
+        self._admission: Admission[Connection] = Admission(admission_limits(server))
         self._runner: web.AppRunner | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._serving = False
@@ -95,7 +109,8 @@ class ApiServer(Component):
 
     # -- lifecycle --------------------------------------------------------------------------
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=64 * 1024, middlewares=[host_check(lambda: self.config)])
+        app.on_response_prepare.append(server_header)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/health", self._health)
         app.router.add_get("/health/ready", self._ready)
@@ -107,7 +122,11 @@ class ApiServer(Component):
 
     async def start(self) -> None:
         ssl_context = _ssl_context(self.config)
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        hide_version()
+        self._runner = web.AppRunner(
+            self._app(), access_log=None, handle_signals=False,
+            logger=ClientErrorLogger(logging.getLogger("aiohttp.server")),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
         try:
@@ -168,11 +187,17 @@ class ApiServer(Component):
         ):
             log.warning("server address or TLS changed: restart the service to apply it")
         self.config = server
+        self._admission.limits = admission_limits(server)
 
     # -- state ------------------------------------------------------------------------------
     @property
     def connections(self) -> int:
         return len(self._connections)
+
+    @property
+    def admission(self) -> Admission[Connection]:
+        """Connections counted by state (authenticated or not) and peer address."""
+        return self._admission
 
     def health(self) -> ComponentHealth:
         return ComponentHealth("api", self._serving, self._state, f"{len(self._connections)} connection(s)")
@@ -209,12 +234,10 @@ class ApiServer(Component):
         if not self._serving:
             raise web.HTTPServiceUnavailable(text="shutting down")
         origin = request.headers.get("Origin")
-        if not origin_allowed(origin, request.host, self.config.allowed_origins):
+        own = (origin_of(self.config.public_url),)
+        if not origin_allowed(origin, request.host, self.config.allowed_origins, request.scheme, own):
             log.warning("refused WebSocket from origin %s", origin)
             raise web.HTTPForbidden(text="origin not allowed")
-        if len(self._connections) >= self.config.max_connections:
-            self.ctx.metrics.rejected_connections += 1
-            raise web.HTTPServiceUnavailable(text="too many connections", headers={"Retry-After": "5"})
         ws = web.WebSocketResponse(
             autoping=False,
             compress=False,
@@ -227,7 +250,14 @@ class ApiServer(Component):
         rate = self.config.rate_limit  # 0: no limit, so no bucket at all
         bucket = TokenBucket(rate, self.config.rate_burst, clock.monotonic()) if rate > 0 else None
         session = Session(bucket)
-        conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics)
+        conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics,
+                          self._admission)
+        evict = self._admission.admit(conn, request.remote)
+        if evict is None:
+            self.ctx.metrics.rejected_connections += 1
+            raise web.HTTPServiceUnavailable(text="too many connections", headers={"Retry-After": "5"})
+        for old in evict:
+            old.drop(*CLOSE_EVICTED)
         self._connections.add(conn)
         self.ctx.metrics.total_connections += 1
         self.ctx.metrics.active_connections = len(self._connections)
@@ -238,6 +268,7 @@ class ApiServer(Component):
             await conn.run()
         finally:
             self._connections.discard(conn)
+            self._admission.remove(conn)
             self.ctx.metrics.active_connections = len(self._connections)
             log.debug("client %s gone (%s %s)", conn.peer, ws.close_code, conn.close_reason,
                       extra={"COMPONENT": "api", "CLIENT": conn.peer})
