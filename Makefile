@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps venv run test unit lint deb bench mediamtx system-test check-config clean \
+.PHONY: all deps venv run test unit lint deb bench fuzz mediamtx system-test check-config clean \
 	test-newest venv-newest
 
 all: test
@@ -57,7 +57,7 @@ venv-newest: deps
 	$(NEWEST)/bin/python -m pip install -q --disable-pip-version-check --upgrade \
 	  -r tools/requirements-newest.txt
 	@$(NEWEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null | \
-	  grep -i -E '^(aiohttp|websockets|pyjwt|voluptuous|pyyaml|prometheus.client|pyudev) '
+	  grep -i -E '^(aiohttp|websockets|pyjwt|voluptuous|pyyaml|prometheus.client|pyudev|paho.mqtt) '
 	touch $(NEWEST)/.stamp
 
 $(NEWEST)/.stamp: tools/requirements-newest.txt
@@ -77,6 +77,19 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
 	$(VENV)/bin/mypy --explicit-package-bases tests
+
+## fuzz: the time-budgeted fuzzers of tests/fuzz (frames, nesting, auth, links, headers,
+## config), FUZZ_SECONDS each (default 100: 10 minutes in all); a failing or slow input is
+## kept in tests/fuzz/corpus/; then the coverage of the fuzzed modules (a short pass)
+FUZZ_SECONDS ?= 100
+FUZZ_MODULES := */rpc/protocol.py,*/rpc/nesting.py,*/rpc/auth.py,*/rpc/params.py,*/links.py
+FUZZ_MODULES := $(FUZZ_MODULES),*/web/files.py,*/web/hosts.py,*/web/security.py,*/config/*.py
+fuzz: venv
+	FORBID_MOCKS=1 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP=1 $(VPY) -m pytest -q -s \
+	  --timeout=$$(( $(FUZZ_SECONDS) * 2 + 300 )) tests/fuzz
+	FORBID_MOCKS=1 $(VPY) -m coverage run --data-file=.cache/fuzz.coverage --branch \
+	  --include='src/camera_service/*' -m pytest -q tests/fuzz
+	$(VPY) -m coverage report --data-file=.cache/fuzz.coverage --include='$(FUZZ_MODULES)'
 
 bench: venv
 	mkdir -p bench/results

@@ -106,7 +106,9 @@ def write_config(tmp: Path, port: int) -> Path:
     config = tmp / "config.yaml"
     config.write_text(
         f"server: {{host: 127.0.0.1, port: {port}, max_connections: 1000,"
-        " rate_limit: 1000000000, rate_burst: 1000000000}\n"
+        " rate_limit: 1000000000, rate_burst: 1000000000,"
+        # every client of the bench comes from 127.0.0.1, many before they authenticate
+        " unauthenticated_per_address: 1000, unauthenticated_max_connections: 1000}\n"
         f"auth: {{jwt_secret: {SECRET}}}\n"
         f"mediamtx: {{api_url: 'http://127.0.0.1:{free_port()}'}}\n"
         "cameras: {udev: false, test_pattern: false}\n"
@@ -321,12 +323,18 @@ async def fanout_server() -> None:
     from camera_service.media import Storage
     from camera_service.models import Notification
     from camera_service.rpc import RpcContext
-    from camera_service.services.notifier import CameraNotifier
+    from camera_service.rpc.camera_notifier import CameraNotifier
     from camera_service.web import ApiServer
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     config = Config(
-        server=ServerConfig(host="127.0.0.1", port=0, max_connections=FANOUT_CLIENTS + 100),
+        server=ServerConfig(
+            host="127.0.0.1",
+            port=0,
+            max_connections=FANOUT_CLIENTS + 100,
+            unauthenticated_per_address=FANOUT_CLIENTS + 100,  # all from 127.0.0.1
+            unauthenticated_max_connections=FANOUT_CLIENTS + 100,
+        ),
         auth=AuthConfig(jwt_secret=SECRET),
         storage=StorageConfig(state_dir=tmp, snapshots_dir=tmp / "s", recordings_dir=tmp / "r"),
     )

@@ -11,7 +11,9 @@ Start order (each entered in one ``AsyncExitStack``, so teardown is exact and re
    the continuous recorder (modes, schedules, segments; finishes its segments on stop)
 6. motion detection (per-camera workers, the events store), then the notifier (camera
    events → client notifications)
-7. API server (listening) → ``READY=1``
+7. API server (listening)
+8. MQTT integration, when ``mqtt.enabled`` (bus → broker; first to stop, so ``offline`` is
+   published while everything still runs) → ``READY=1``
 
 Stopping runs the stack backwards: the API stops accepting and closes clients with 1001,
 recordings are finalized, loops are cancelled, the session is closed.
@@ -27,16 +29,19 @@ import signal
 import time
 from contextlib import AsyncExitStack
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import aiohttp
 
 from . import __version__
+from .cameras import encoder_choice
 from .cameras.discovery import StreamDiscovery
 from .cameras.identity import IdentityStore
 from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
 from .cameras.stream_store import FILE_NAME as STREAMS_FILE
 from .config import Config, load_config
+from .config.permissions import check_permissions
 from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
@@ -48,13 +53,15 @@ from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
+from .motion.service import MotionService
+from .rpc.camera_notifier import CameraNotifier
 from .rpc.methods import RpcContext
-from .services import video_encoder
-from .services.motion import MotionService
-from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
 from .web.stream_auth import reachable_from_loopback
+
+if TYPE_CHECKING:
+    from .mqtt import MqttService
 
 log = logging.getLogger(__name__)
 STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
@@ -70,6 +77,7 @@ class Application:
         self.started_at = self.clock.time()
         self.bus: EventBus[Notification] = EventBus()
         self.registry = CameraRegistry(self.clock)
+        self.mqtt: MqttService | None = None  # when mqtt.enabled
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Application:
@@ -107,7 +115,7 @@ class Application:
             StreamDiscovery(cfg.cameras.discovery, self.clock)
         )
 
-        mtx_config, self.video_encoder = await video_encoder.resolve(cfg.mediamtx)
+        mtx_config, self.video_encoder = await encoder_choice.resolve(cfg.mediamtx)
         internal = internal_credentials(cfg)
         api = internal.api
         # MediaMTX asks our API server about our own API calls: talk to it once that listens
@@ -144,16 +152,29 @@ class Application:
         self.storage.add_keep_check(self.motion.keeps)  # recordings holding events stay longer
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
+        health = {"recorder": self.recorder.health}
+        collectors: list[object] = []
+        if cfg.mqtt.enabled:  # paho-mqtt is only a Recommends of the package: imported when used
+            from .mqtt import MqttCollector, MqttService, Sources
+
+            self.mqtt = MqttService(cfg.mqtt, Sources(
+                cameras=self.registry, stream_urls=self.streams.stream_urls,
+                recording=self._recording, components=lambda: context.components(),
+                media=self.media, files=self.storage, recorder=self.recorder, motion=self.motion,
+            ), self.bus)  # fmt: skip
+            health["mqtt"] = self.mqtt.health
+            collectors.append(MqttCollector(self.mqtt.metrics, self.mqtt.client_connected))
         context = RpcContext(
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
-            video_encoder=video_encoder.describe(self.video_encoder),
+            video_encoder=encoder_choice.describe(self.video_encoder),
             internal=internal,
-            recorder=self.recorder, health={"recorder": self.recorder.health}, motion=self.motion,
+            recorder=self.recorder, health=health, motion=self.motion,
         )
         self.api = await stack.enter_async_context(
-            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set)
+            ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set,
+                      collectors=collectors)
         )
         log.info(
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
@@ -163,6 +184,12 @@ class Application:
             log.warning("server.host %s is not reachable over loopback: MediaMTX cannot ask "
                         "/mediamtx/auth and refuses every stream", cfg.server.host,
                         extra={"COMPONENT": "app"})
+        if self.mqtt is not None:
+            await stack.enter_async_context(self.mqtt)
+
+    def _recording(self, camera_id: str) -> bool:
+        manual = any(r.camera_id == camera_id for r in self.media.active_recordings())
+        return manual or self.recorder.is_recording(camera_id)
 
     @property
     def port(self) -> int:
@@ -178,6 +205,8 @@ class Application:
         parts = [f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} ({connected} connected)", mtx]
         if recording:
             parts.append(f"{recording} recording")
+        if self.mqtt is not None:
+            parts.append(f"MQTT {self.mqtt.health().state}")
         return ", ".join(parts)
 
     async def reload(self, config: Config) -> None:
@@ -187,7 +216,7 @@ class Application:
         self.api.reload(config.server, config.auth)
         self.recorder.reload(config.cameras.recording)
         self.motion.reload(config.cameras.motion)
-        for section in ("server", "mediamtx", "cameras", "storage"):
+        for section in ("server", "mediamtx", "cameras", "storage", "mqtt"):
             before = getattr(old, section)
             if section == "cameras":  # cameras.recording and cameras.motion apply at once
                 before = dataclasses.replace(
@@ -261,6 +290,9 @@ async def _reload(app: Application, notifier: Notifier) -> None:
         if path is None:
             raise ConfigError([("", "the configuration was not read from a file")])
         new = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+        # the key file is re-read below: refuse it (keep the keys in force) if others can write it
+        for line in await asyncio.get_running_loop().run_in_executor(None, check_permissions, new):
+            log.warning("%s", line, extra={"COMPONENT": "config"})
         await app.reload(new)
     except ConfigError as e:
         log.error("new configuration is invalid, keeping the old one: %s", "; ".join(e.lines()),

@@ -13,6 +13,7 @@ meets them and re-raised as one of these, with the original kept as ``__cause__`
     │   └── ProbeError              V4L2/ffprobe probing failed
     ├── MediaMTXError               MediaMTX answered with an error (its text kept)
     │   └── MediaMTXUnavailable     MediaMTX cannot be reached
+    ├── MqttUnavailable             the MQTT broker cannot be used (TLS files, refused)
     ├── MediaError
     │   ├── FFmpegError             ffmpeg/ffprobe failed (stderr tail kept)
     │   ├── StorageError            file system problem
@@ -92,6 +93,10 @@ class MediaMTXUnavailable(MediaMTXError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, None)
+
+
+class MqttUnavailable(CameraServiceError):
+    """The MQTT broker cannot be used: its TLS files or its answer."""
 
 
 class MediaError(CameraServiceError):

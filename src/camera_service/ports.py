@@ -178,7 +178,7 @@ class Recorder(Protocol):
 
 
 class Motion(Protocol):
-    """Motion detection and its events (``services.motion.MotionService``)."""
+    """Motion detection and its events (``motion.service.MotionService``)."""
 
     def spec_for(self, camera_id: str) -> MotionSpec: ...
 

@@ -15,8 +15,8 @@ import pytest
 from camera_service.config.model import MotionConfig
 from camera_service.media.event_store import StoredEvent
 from camera_service.models import CameraStatus
-from camera_service.services.motion import MotionService
-from camera_service.services.motion_worker import notification
+from camera_service.motion.service import MotionService
+from camera_service.motion.worker import notification
 from web.stack import TIMEOUT, Stack, api_stack, usb_camera
 
 from .test_cli import SRC, ctl

@@ -18,6 +18,8 @@ OK = "auth:\n  jwt_secret: 0123456789abcdef0123456789abcdef\n"
 # (name, file text, text the message must contain)
 CASES: list[tuple[str, str, str]] = [
     ("empty file", "", "empty"),
+    ("mqtt qos", OK + "mqtt:\n  enabled: true\n  qos: 5\n", "mqtt.qos: expected an integer in 0..2"),
+    ("mqtt command", OK + "mqtt:\n  commands: [reboot]\n", "mqtt.commands[0]: expected one of"),
     ("only a comment", "# nothing\n", "empty"),
     ("not YAML", "server: [port: 1\n", "not valid YAML"),
     ("tab indentation", "server:\n\tport: 1\n", "not valid YAML"),
@@ -70,6 +72,12 @@ CASES: list[tuple[str, str, str]] = [
     ("names not a mapping", OK + "cameras:\n  names: [a, b]\n", "cameras.names: expected a mapping"),
     ("discovery bad range", OK + "cameras:\n  discovery:\n    hosts: [10.0.0.0/40]\n",
      "cameras.discovery.hosts[0]: expected a CIDR range"),
+    ("external allow with host bits", OK + "cameras:\n  external:\n    allow: [10.0.0.1/8]\n",
+     "cameras.external.allow[0]: expected a CIDR range like 192.168.1.0/24"),
+    ("external allow a name", OK + "cameras:\n  external:\n    allow: [camera.lan]\n",
+     "cameras.external.allow[0]: expected a CIDR range"),
+    ("external unknown key", OK + "cameras:\n  external:\n    allowed: []\n",
+     "cameras.external.allowed: unknown key; did you mean 'allow'?"),
     ("discovery without hosts", OK + "cameras:\n  discovery:\n    enabled: true\n",
      "cameras.discovery.hosts: required when discovery is enabled"),
     ("discovery interval too short", OK + "cameras:\n  discovery:\n    scan_interval: 1\n",
@@ -146,3 +154,18 @@ def test_check_config_prints_the_effective_config_with_secrets_masked() -> None:
     assert "jwt_secret: '********'" in result.stdout
     assert "dev-secret" not in result.stdout
     assert "port: 8002" in result.stdout
+
+
+def test_mqtt_without_paho_installed_exits_78_and_says_what_to_install(tmp_path: Path) -> None:
+    """python3-paho-mqtt is only recommended by the package: with MQTT on and paho absent (a
+    child whose import system cannot find it), the configuration is refused, no traceback."""
+    path = tmp_path / "config.yaml"
+    path.write_text(OK + "mqtt:\n  enabled: true\n")
+    hide = ("import sys; sys.modules['paho'] = None; from camera_service.__main__ import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run([sys.executable, "-c", hide, "--config", str(path), "--check-config"],
+                            capture_output=True, text=True, timeout=60, env=env, check=False)  # fmt: skip
+    assert result.returncode == 78, result.stderr
+    assert "mqtt.enabled: needs paho-mqtt: apt-get install python3-paho-mqtt" in result.stderr
+    assert "Traceback" not in result.stderr

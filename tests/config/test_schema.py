@@ -146,3 +146,39 @@ def test_bad_csi_modes_name_the_key() -> None:
     assert any("cameras.csi.camera0.widht: unknown key; did you mean 'width'?" in line
                for line in lines), lines
     assert any(line.startswith("cameras.csi.front: expected an id like camera0") for line in lines), lines
+
+
+def test_hostile_input_bounds_have_defaults_and_are_checked() -> None:
+    server = validate(SECRET).server
+    assert server.auth_timeout == 10.0
+    assert (server.unauthenticated_max_connections, server.unauthenticated_per_address) == (64, 16)
+    assert (server.unauthenticated_max_messages, server.unauthenticated_max_message_size) == (16, 16384)
+    assert server.allowed_hosts == ()
+    given = {"auth_timeout": 2.5, "unauthenticated_per_address": 4, "allowed_hosts": "cams.example"}
+    server = validate({**SECRET, "server": given}).server
+    assert server.auth_timeout == 2.5 and server.unauthenticated_per_address == 4
+    assert server.allowed_hosts == ("cams.example",)
+    bad = {
+        "auth_timeout": 0,
+        "unauthenticated_max_connections": 0,
+        "unauthenticated_per_address": "many",
+        "unauthenticated_max_messages": 0,
+        "unauthenticated_max_message_size": 10,
+        "allowed_hosts": ["cams.example/x"],
+    }
+    assert problems({**SECRET, "server": bad}) == [
+        "server.allowed_hosts[0]: expected a host name or address, got 'cams.example/x'",
+        "server.auth_timeout: expected a number > 0, got 0",
+        "server.unauthenticated_max_connections: expected an integer in 1..100000, got 0",
+        "server.unauthenticated_max_message_size: expected an integer in 1024..67108864, got 10",
+        "server.unauthenticated_max_messages: expected an integer in 1..10000, got 0",
+        "server.unauthenticated_per_address: expected an integer, got 'many'",
+    ]
+
+
+def test_external_allow_defaults_to_the_private_ranges_and_takes_a_list() -> None:
+    assert validate(SECRET).cameras.external.allow == (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+    listed = validate({**SECRET, "cameras": {"external": {"allow": ["127.0.0.0/8", "10.0.0.0/8"]}}})
+    assert listed.cameras.external.allow == ("127.0.0.0/8", "10.0.0.0/8")
+    assert validate({**SECRET, "cameras": {"external": {"allow": []}}}).cameras.external.allow == ()

@@ -15,7 +15,7 @@ from camera_service.mediamtx.client import MediaMTXClient
 
 pytestmark = pytest.mark.integration
 
-CONF = {"source": "rtsp://10.0.0.5/live", "sourceOnDemand": True}
+CONF = {"source": "rtsp://127.0.0.1:9/live", "sourceOnDemand": True}
 
 
 async def test_nothing_listening_is_unavailable_for_every_call(

@@ -159,7 +159,7 @@ async def test_paths_come_back_after_mediamtx_is_killed_and_restarted(live: Live
 async def test_paths_go_when_cameras_go_and_foreign_paths_stay(live: Live) -> None:
     await live.client.config_path_add("visitor", {"source": "publisher"})
     live.registry.upsert(PATTERN)
-    live.registry.upsert(network_camera("rtsp://10.255.255.1/cam0"))
+    live.registry.upsert(network_camera("rtsp://127.0.0.1:9/cam0"))
 
     async def both() -> bool:
         return {"camera0", "camera1"} <= await live.path_names()

@@ -8,7 +8,15 @@ import pytest
 from camera_service.config.model import AuthConfig
 from camera_service.errors import AuthError, ConfigError
 from camera_service.models import Clock
-from camera_service.rpc.auth import Authenticator, Role, hash_key, key_file_entry, mint_token, parse_key_file
+from camera_service.rpc.auth import (
+    IAT_SKEW,
+    Authenticator,
+    Role,
+    hash_key,
+    key_file_entry,
+    mint_token,
+    parse_key_file,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -72,6 +80,17 @@ def test_bad_claims_are_refused(claims: dict[str, object], reason: str) -> None:
     a, _ = auth()
     with pytest.raises(AuthError, match=reason):
         a.authenticate(jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+def test_token_issued_in_the_future_is_refused_beyond_the_skew() -> None:
+    a, clock = auth()
+    ahead = mint_token(SECRET, "x", Role.ADMIN, 3600, clock.now + IAT_SKEW + 1)
+    with pytest.raises(AuthError, match="issued in the future"):
+        a.authenticate(ahead)
+    within = mint_token(SECRET, "x", Role.ADMIN, 3600, clock.now + IAT_SKEW)  # a clock a bit fast
+    assert a.authenticate(within).role is Role.ADMIN
+    clock.now += 1  # the same token once our clock caught up
+    assert a.authenticate(ahead).role is Role.ADMIN
 
 
 def test_wrong_secret_and_wrong_algorithm_are_refused() -> None:

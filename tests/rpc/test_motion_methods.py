@@ -21,10 +21,10 @@ from camera_service.config.model import AuthConfig, Config, MotionConfig
 from camera_service.events import EventBus
 from camera_service.media.event_store import StoredEvent
 from camera_service.models import Camera, CameraKind, CameraStatus, Notification
+from camera_service.motion.service import MotionService
 from camera_service.rpc import Dispatcher, Role, RpcContext, Session, protocol
 from camera_service.rpc.methods import METHODS
 from camera_service.rpc.openrpc import document
-from camera_service.services.motion import MotionService
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +115,7 @@ async def test_events_are_listed_filtered_paged_and_deleted_by_admins(tmp_path: 
         refused = await call(env, "delete_event", {"event_id": "camera0_e1"}, Role.OPERATOR)
         assert refused["error"]["code"] == -32002
         gone = await call(env, "delete_event", {"event_id": "camera0_e1"}, Role.ADMIN)
-        assert gone["result"] == {"deleted": True, "event_id": "camera0_e1"}
+        assert gone["result"] == {"deleted": True, "event_id": "camera0_e1", "success": True}
         missing = await call(env, "get_event", {"event_id": "camera0_e1"})
         assert missing["error"]["code"] == -32010
         bad = await call(env, "list_events", {"since": 10, "until": 5})
@@ -126,7 +126,8 @@ def test_discover_documents_the_methods_and_the_notification() -> None:
     doc = document(METHODS.values(), "test")
     names = {m["name"]: m for m in doc["methods"]}
     for name in ("get_motion_config", "set_motion_config", "list_events", "get_event", "delete_event"):
-        assert names[name]["result"]["schema"]["type"] == "object"
+        schema = names[name]["result"]["schema"]  # acting methods: allOf [theirs, success]
+        assert (schema.get("allOf") or [schema])[0]["type"] == "object"
     assert names["delete_event"]["x-required-role"] == "admin"
     notes = {n["name"]: n for n in doc["x-notifications"]}
     assert {p["name"] for p in notes["motion_event"]["params"]} >= {"device", "event_id", "status"}

@@ -87,7 +87,8 @@ async def test_nesting_deeper_than_the_limit_is_refused_before_decoding() -> Non
         ("[" * 65 + "]" * 65, True),
         ("[" * 64 + "]" * 64, False),
         ('{"a": "' + "[" * 100 + '"}', False),  # brackets in a string do not count
-        ('{"a": "\\"}' + "[" * 65, True),  # an escaped backslash ends the string
+        ('{"a": "\\\\"}' + "[" * 65, True),  # an escaped backslash ends the string
+        ('{"a": "\\"}' + "[" * 65, False),  # an escaped quote does not: the string never closes
         ('{"a": "\\"[[[["}', False),
         (b"[" * 65, True),
         ("\ud800" + "{" * 65, True),

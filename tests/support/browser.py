@@ -22,6 +22,12 @@ FLAGS = (
     "--window-size=1280,900", "--password-store=basic", "--use-mock-keychain",
 )
 
+# WebRTC may use UDP only through a proxy (there is none): it gathers no candidate and its
+# connections never come up, as behind a firewall that drops UDP, while its signalling
+# (WHEP over HTTP) still works. A preference: the command-line switch of the same name
+# leaves loopback connections working.
+NO_UDP = {"webrtc.ip_handling_policy": "disable_non_proxied_udp"}
+
 
 def unavailable() -> str | None:
     for path, package in ((CHROMIUM, "chromium"), (DRIVER, "chromium-driver")):
@@ -37,7 +43,9 @@ def unavailable() -> str | None:
 class Browser:
     """One Chromium with its profile folder; ``close()`` quits it and removes the folder."""
 
-    def __init__(self, downloads: Path, width: int = 1280, height: int = 900) -> None:
+    def __init__(self, downloads: Path, width: int = 1280, height: int = 900,
+                 prefs: dict[str, Any] | None = None) -> None:
+        """``prefs``: more Chromium preferences (e.g. ``NO_UDP``)."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -53,6 +61,7 @@ class Browser:
         options.add_experimental_option("prefs", {
             "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
+            **(prefs or {}),
         })
         self.driver: Any = webdriver.Chrome(service=Service(DRIVER), options=options)
         self.driver.set_page_load_timeout(30)

@@ -12,12 +12,18 @@ back to snapshots.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -113,17 +119,20 @@ HOW = "run `make mediamtx` or set MEDIAMTX_BIN=/path/to/mediamtx"
 MEDIAMTX_CONFIG = """\
 logLevel: info
 logDestinations: [stdout]
-api: yes
+{auth}api: yes
 apiAddress: 127.0.0.1:{api}
 metrics: no
 pprof: no
 playback: no
 rtsp: yes
 rtspAddress: 127.0.0.1:{rtsp}
+rtspTransports: [tcp]
 rtmp: no
 srt: no
+moq: no
 hls: yes
 hlsAddress: 127.0.0.1:{hls}
+hlsMuxerCloseAfter: 2s
 webrtc: yes
 webrtcAddress: 127.0.0.1:{webrtc}
 webrtcLocalUDPAddress: 127.0.0.1:{udp}
@@ -131,6 +140,8 @@ webrtcIPsFromInterfaces: no
 webrtcAdditionalHosts: [127.0.0.1]
 paths: {{}}
 """
+# as the Ansible role writes it (stream auth on): every request is decided by the daemon
+STREAM_AUTH = "authMethod: http\nauthHTTPAddress: {url}\nauthHTTPExclude: []\n"
 
 
 def find_mediamtx() -> str | None:
@@ -142,28 +153,82 @@ def find_mediamtx() -> str | None:
 
 
 class WebRtcMediaMTX:
-    """A real MediaMTX with WebRTC on loopback (free ports), for the live view."""
+    """A real MediaMTX with WebRTC and HLS on loopback (free ports), for the live view.
+
+    ``start(auth_url)`` points its authentication at the daemon's ``/mediamtx/auth`` (the
+    daemon's port is known before it starts: ``ConsoleDaemon`` picks it when made), so
+    viewers need their token, as installed by the role. ``api_user``/``api_password`` go
+    into the daemon's configuration; ``api()`` asks MediaMTX's API with them. ``kill()`` and
+    ``start()`` again (same ports) let a test watch the console survive a crash."""
 
     def __init__(self, binary: str, tmp: Path) -> None:
         self.binary = binary
         self.tmp = tmp
         self.ports = {k: free_port() for k in ("api", "rtsp", "hls", "webrtc", "udp")}
+        self.api_user = "console-test-api"
+        self.api_password = secrets.token_urlsafe(16)
+        self.auth_url: str | None = None
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def daemon_config(self) -> dict[str, Any]:
         p = self.ports
         return {"api_url": f"http://127.0.0.1:{p['api']}", "rtsp_port": p["rtsp"],
-                "hls_port": p["hls"], "webrtc_port": p["webrtc"]}
+                "hls_port": p["hls"], "webrtc_port": p["webrtc"],
+                "api_user": self.api_user, "api_password": self.api_password}
 
-    def start(self) -> WebRtcMediaMTX:
-        (self.tmp / "mediamtx.yml").write_text(MEDIAMTX_CONFIG.format(**self.ports))
-        with open(self.tmp / "mediamtx.log", "wb") as log:
+    def start(self, auth_url: str | None = None) -> WebRtcMediaMTX:
+        if auth_url is not None:
+            self.auth_url = auth_url
+        auth = STREAM_AUTH.format(url=self.auth_url) if self.auth_url else ""
+        (self.tmp / "mediamtx.yml").write_text(MEDIAMTX_CONFIG.format(auth=auth, **self.ports))
+        with open(self.tmp / "mediamtx.log", "ab") as log:
             self.proc = subprocess.Popen([self.binary, str(self.tmp / "mediamtx.yml")], cwd=self.tmp,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
+
+    def api(self, path: str) -> tuple[int, Any]:
+        """``(status, JSON body or None)`` of ``GET path`` on MediaMTX's API; ``(0, None)``
+        while nothing answers."""
+        token = base64.b64encode(f"{self.api_user}:{self.api_password}".encode()).decode()
+        req = urllib.request.Request(f"http://127.0.0.1:{self.ports['api']}{path}",
+                                     headers={"Authorization": f"Basic {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, None
+        except OSError:
+            return 0, None
+
+    def wait_api(self, timeout: float = TIMEOUT) -> float:
+        """Until the API answers at all (401 included: the daemon is asked); returns the
+        time.monotonic() it first did."""
+        deadline = time.monotonic() + timeout
+        while (status := self.api("/v3/info")[0]) == 0:
+            assert self.proc is not None and self.proc.poll() is None, self.log_text()
+            assert time.monotonic() < deadline, f"MediaMTX API not up\n{self.log_text()}"
+            time.sleep(0.02)
+        assert status in (200, 401), status
+        return time.monotonic()
+
+    def log_text(self) -> str:
+        try:
+            return (self.tmp / "mediamtx.log").read_text(errors="replace")[-6000:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL, its on-demand publishers with it: every session and path is gone."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(TIMEOUT)
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
             stop_process(proc)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # an on-demand publisher left behind

@@ -146,6 +146,13 @@ def test_api_credential_is_generated_once_kept_and_handed_to_camera_service(
     assert loaded.mediamtx.stream_auth == "service" and loaded.mediamtx.api_user == "camera-service"
 
 
+def test_external_streams_are_allowed_the_private_ranges_unless_told(render: Any) -> None:
+    default = render().config["cameras"]["external"]["allow"]
+    assert default == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+    told = render('{"camera_service_external_allow": ["192.0.2.0/24"]}')
+    assert told.config["cameras"]["external"]["allow"] == ["192.0.2.0/24"]
+
+
 def test_a_vault_password_wins_and_nothing_is_generated(render: Any) -> None:
     # group_vars give both roles the same variables
     r = render("mediamtx_api_password=from-the-vault-0123", "mediamtx_api_user=ops")
@@ -193,3 +200,38 @@ def test_without_stream_auth_the_api_still_needs_the_credential(render: Any) -> 
     api_users = [u for u in users if any(p["action"] == "api" for p in u["permissions"])]
     assert [(u["user"], u["pass"]) for u in api_users] == [
         ("camera-service", render.credential.read_text().strip())]
+
+
+def test_mqtt_is_off_unless_enabled(render: Any) -> None:
+    assert "mqtt" not in render().config
+
+
+def test_mqtt_settings_render_into_a_config_the_service_accepts(render: Any, tmp_path: Path) -> None:
+    r = render(json.dumps({
+        "camera_service_mqtt_enabled": True, "camera_service_mqtt_host": "broker.lan",
+        "camera_service_mqtt_port": 8883, "camera_service_mqtt_username": "cams",
+        "camera_service_mqtt_password": "from-the-vault", "camera_service_mqtt_tls": True,
+        "camera_service_mqtt_commands": ["snapshot", "recording"],
+        "camera_service_mqtt_base_topic": "site/cams",
+    }))
+    m = r.config["mqtt"]
+    assert m == {"enabled": True, "host": "broker.lan", "port": 8883, "discovery_prefix": "homeassistant",
+                 "commands": ["snapshot", "recording"], "username": "cams",
+                 "password_file": "/etc/camera-service/mqtt-password", "base_topic": "site/cams",
+                 "tls": {}}  # fmt: skip
+    assert "from-the-vault" not in r.config_text  # only in the password file
+    secret, password = tmp_path / "jwt-secret", tmp_path / "mqtt-password"
+    secret.write_text("render-test-secret-0123456789abcdef0123\n")
+    password.write_text("from-the-vault\n")
+    password.chmod(0o640)
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(r.config_text.replace("/etc/camera-service/jwt-secret", str(secret))
+                           .replace("/etc/camera-service/mqtt-password", str(password)))
+    loaded = load_config(config_file).mqtt
+    assert (loaded.enabled, loaded.port, loaded.password, loaded.commands) == (
+        True, 8883, "from-the-vault", ("snapshot", "recording"))
+
+
+def test_an_unknown_mqtt_command_fails_the_preflight(render: Any) -> None:
+    out = render('{"camera_service_mqtt_commands": ["reboot"]}', expect_failure=True)
+    assert "camera_service preflight failed" in out

@@ -137,6 +137,70 @@ def random_frame(rng: random.Random) -> str | bytes:
     )
 
 
+# -- the same, as a hypothesis strategy (also used by the pure fuzzers of tests/fuzz) -------
+
+
+def hostile_text() -> Any:
+    """Text that once cost superlinear time or is close to a limit: escape runs in strings
+    that never close (the freeze frame of issue 24), bracket soups, nesting near the depth
+    limit with strings in between."""
+    from hypothesis import strategies as st
+
+    soup = st.lists(
+        st.sampled_from(['"', "\\", '\\"', "[", "]", "{", "}", ",", ":", "1", '"a"', "\\u005c", " "]),
+        max_size=400,
+    ).map("".join)
+    freeze = st.tuples(st.integers(0, 80), st.integers(0, 8000), st.sampled_from(['\\"', "\\\\", "\\"])).map(
+        lambda t: '"[]"' * t[0] + '"' + t[2] * t[1]
+    )
+    near_limit = st.tuples(st.integers(55, 70), st.sampled_from(["", '"]"', '"\\""', "1"])).map(
+        lambda t: ("[" + t[1] + ",") * t[0] + "0" + "]" * t[0]
+    )
+    return st.one_of(soup, freeze, near_limit)
+
+
+def frame_strategy() -> Any:
+    from hypothesis import strategies as st
+
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=20),
+    )
+    value = st.recursive(
+        leaf,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    )
+    method = st.one_of(st.sampled_from(sorted(METHODS)), st.text(max_size=12), value)
+    request = st.fixed_dictionaries(
+        {},
+        optional={
+            "jsonrpc": st.one_of(st.just("2.0"), value),
+            "method": method,
+            "params": value,
+            "id": value,
+        },
+    )
+    return st.one_of(
+        request.map(json.dumps),
+        st.lists(request, max_size=6).map(json.dumps),
+        value.map(json.dumps),
+        st.text(max_size=60),
+        st.binary(max_size=60),
+        hostile_text(),
+        st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+        st.integers(1, 3000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+        st.integers(300, 6000).map(lambda n: '{"jsonrpc":"2.0","method":"ping","id":' + "9" * n + "}"),
+        st.sampled_from(["1e400", "NaN", "Infinity", '{"jsonrpc":"2.0","method":"ping","id":1e999}']),
+        st.sampled_from([MAX_MESSAGE - 64, 2 * MAX_MESSAGE]).map(
+            lambda n: '{"jsonrpc":"2.0","method":"ping","params":["' + "x" * n + '"],"id":1}'
+        ),
+    )
+
+
 # -- the oracle: what the specification says must come back --------------------------------
 
 
@@ -200,8 +264,12 @@ def check_reply(frame: str | bytes, reply: Any) -> None:
 
 
 class Client:
-    def __init__(self, url: str) -> None:
+    """Sends frames and checks the replies; with a ``token`` it authenticates first on every
+    connection (so the frame bounds of unauthenticated connections do not apply)."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url
+        self.token = token
         self.loop = asyncio.new_event_loop()
         self.ws: Any = None
         self.sent = 0
@@ -213,6 +281,11 @@ class Client:
     async def _ensure(self) -> Any:
         if self.ws is None:
             self.ws = await connect(self.url, max_size=None)
+            if self.token is not None:
+                auth = {"jsonrpc": "2.0", "method": "authenticate", "id": 0}
+                await self.ws.send(json.dumps({**auth, "params": {"auth_token": self.token}}))
+                reply = json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
+                assert reply["result"]["authenticated"] is True, reply
         return self.ws
 
     async def send(self, frame: str | bytes) -> None:

@@ -24,8 +24,16 @@ def frame(payload: bytes, opcode: int = 0x1) -> bytes:
         head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
     else:
         head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return head + mask + masked
+    return head + mask + _masked(payload, mask)
+
+
+def _masked(payload: bytes, mask: bytes) -> bytes:
+    """RFC 6455 §5.3 masking as one big-integer XOR (fast for megabyte frames)."""
+    n = len(payload)
+    if n == 0:
+        return b""
+    key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
+    return (int.from_bytes(payload, "big") ^ key).to_bytes(n, "big")
 
 
 class RawClient:
@@ -33,8 +41,19 @@ class RawClient:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def connect(cls, port: int, rcvbuf: int | None = None, origin: str | None = None) -> RawClient:
+    async def connect(
+        cls,
+        port: int,
+        rcvbuf: int | None = None,
+        origin: str | None = None,
+        source: str | None = None,
+        host: str | None = None,
+    ) -> RawClient:
+        """``source``: the local address to connect from (any of 127.0.0.0/8 on Linux);
+        ``host``: the ``Host`` header (default ``127.0.0.1:port``)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if source is not None:
+            sock.bind((source, 0))
         if rcvbuf is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.setblocking(False)
@@ -44,7 +63,7 @@ class RawClient:
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [
             "GET /ws HTTP/1.1",
-            f"Host: 127.0.0.1:{port}",
+            f"Host: {host or f'127.0.0.1:{port}'}",
             "Upgrade: websocket",
             "Connection: Upgrade",
             f"Sec-WebSocket-Key: {key}",
@@ -58,7 +77,11 @@ class RawClient:
         return cls(reader, writer)
 
     async def send_json(self, message: Any) -> None:
-        self.writer.write(frame(json.dumps(message).encode()))
+        await self.send_raw(frame(json.dumps(message).encode()))
+
+    async def send_raw(self, data: bytes) -> None:
+        """Bytes already framed (e.g. a big frame built once, outside a measurement)."""
+        self.writer.write(data)
         await self.writer.drain()
 
     async def recv_frame(self) -> tuple[int, bytes]:
@@ -75,6 +98,13 @@ class RawClient:
             opcode, payload = await self.recv_frame()
             if opcode == 0x1:
                 return json.loads(payload)
+
+    async def close_frame(self) -> tuple[int, str]:
+        """Read until the server's close frame: its code and reason."""
+        while True:
+            opcode, payload = await self.recv_frame()
+            if opcode == 0x8:
+                return struct.unpack("!H", payload[:2])[0], payload[2:].decode()
 
     async def read_until_closed(self) -> None:
         """Read everything until the server closes the socket (EOF) or resets it."""

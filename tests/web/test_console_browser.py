@@ -190,6 +190,44 @@ def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
     page.shot("03-camera-page-snapshot")
 
 
+# the href of every <a> the page clicks from now on (the console's download button)
+WATCH_SAVES = """
+if (!window.__saves) {
+  window.__saves = [];
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    window.__saves.push(this.href);
+    return click.call(this);
+  };
+}
+"""
+
+
+def downloaded(page: Page, name: str, original: Path) -> None:
+    """The browser saved ``name`` in its download folder, byte for byte ``original``."""
+    target = page.b.downloads / name
+    deadline = time.monotonic() + T
+    while not (target.is_file() and target.stat().st_size == original.stat().st_size):
+        assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
+        time.sleep(0.1)
+    assert sha256(target.read_bytes()) == sha256(original.read_bytes())
+
+
+def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
+    page.go("#/files")
+    name = page.wait("const r = document.querySelector('#snapshots li[data-filename]');"
+                     "return r && r.dataset.filename", what="a snapshot listed")
+    page.js(WATCH_FILE_FETCHES)
+    page.js(WATCH_SAVES)
+    page.click(f"#snapshots li[data-filename='{name}'] button[data-action=download]")
+    downloaded(page, name, page.d.state / "snapshots" / name)
+    saved = page.js("return window.__saves")
+    assert len(saved) == 1 and saved[0].endswith("&download=1"), saved  # the attachment twin
+    assert_signed(saved[0], page.d.base, "snapshots", name)
+    assert page.js("return window.__fileFetches") == []
+    page.shot("03b-snapshot-saved")
+
+
 def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None:
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
@@ -224,13 +262,11 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.shot("06-recording-plays")
     page.js("document.getElementById('player').pause()")
 
+    page.js(WATCH_SAVES)
+    page.js("window.__saves.length = 0")
     page.click(f"{row} button[data-action=download]")
-    target = page.b.downloads / name
-    deadline = time.monotonic() + T
-    while not (target.is_file() and target.stat().st_size == path.stat().st_size):
-        assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
-        time.sleep(0.1)
-    assert sha256(target.read_bytes()) == sha256(path.read_bytes())
+    downloaded(page, name, path)
+    assert [u.endswith("&download=1") for u in page.js("return window.__saves")] == [True]
     assert page.js("return window.__fileFetches") == []  # played and downloaded by signed links
 
     page.click(f"{row} button[data-action=delete]")
@@ -513,3 +549,52 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
     page.go("#/events")
     page.wait("return document.getElementById('events-note').textContent", what="events for a viewer")
     assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0
+
+
+# a fresh MediaMTX 1.20.1 muxer's playlists as they were served (tokens and sessions shortened)
+PLAYLISTS = r"""
+const done = arguments[arguments.length - 1];
+import('/console/js/m3u8.js').then((m) => {
+  const base = 'http://h:8888/camera0/index.m3u8';
+  const top = '#EXTM3U\n#EXT-X-VERSION:10\n#EXT-X-INDEPENDENT-SEGMENTS\n\n'
+    + '#EXT-X-STREAM-INF:BANDWIDTH=4311792,AVERAGE-BANDWIDTH=4311792,CODECS="avc1.42c01f,mp4a.40.2",'
+    + 'RESOLUTION=1280x720,FRAME-RATE=15.000\nvideo1_stream.m3u8?session=s1\n';
+  const gaps = '#EXT-X-GAP\n#EXTINF:1.00000,\ngap.mp4\n'.repeat(6);
+  const media = (first) => '#EXTM3U\n#EXT-X-VERSION:10\n#EXT-X-TARGETDURATION:1\n'
+    + '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.66750,CAN-SKIP-UNTIL=6.00000\n'
+    + '#EXT-X-PART-INF:PART-TARGET=0.26700\n#EXT-X-MEDIA-SEQUENCE:1\n'
+    + '#EXT-X-MAP:URI="ab_video1_init.mp4?session=s1"\n' + gaps
+    + '#EXT-X-PART:DURATION=0.26667,URI="ab_video1_part0.mp4?session=s1",INDEPENDENT=YES\n'
+    + (first ? '#EXTINF:1.00000,\nab_video1_seg7.mp4?session=s1\n' : '')
+    + '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="ab_video1_part4.mp4?session=s1"\n';
+  const variant = m.parseMultivariant(top, base);
+  const fresh = m.parseMedia(media(false), variant.url);
+  const one = m.parseMedia(media(true), variant.url);
+  done({
+    variant,
+    media: m.parseMultivariant(media(true), variant.url),
+    fresh: [fresh.segments.length, m.nextSegment(fresh, null), m.awaitedSequence(fresh)],
+    init: one.init,
+    next: m.nextSegment(one, null),
+    after: [m.nextSegment(one, 7), m.nextSegment(one, 6) && m.nextSegment(one, 6).sequence],
+    gapUrls: one.segments.filter((s) => s.url === null).length,
+    quoted: m.attribute('#EXT-X-PART:DURATION=0.2,URI="a,b.mp4",INDEPENDENT=YES', 'INDEPENDENT'),
+  });
+}).catch((e) => done(String(e)));
+"""
+
+
+def test_console_reads_mediamtx_playlists_and_never_asks_for_a_gap(page: Page) -> None:
+    page.driver.get(page.d.base + "/")
+    r = page.driver.execute_async_script(PLAYLISTS)
+    assert isinstance(r, dict), r
+    assert r["variant"] == {"url": "http://h:8888/camera0/video1_stream.m3u8?session=s1",
+                            "codec": "avc1.42c01f"}  # the video codec only
+    assert r["media"] is None  # a media playlist is no multivariant one
+    assert r["fresh"] == [6, None, 7]  # only gaps: nothing to fetch, wait for segment 7
+    assert r["init"] == "http://h:8888/camera0/ab_video1_init.mp4?session=s1"
+    assert r["next"] == {"sequence": 7, "url": "http://h:8888/camera0/ab_video1_seg7.mp4?session=s1",
+                         "duration": 1}
+    assert r["after"] == [None, 7]
+    assert r["gapUrls"] == 6
+    assert r["quoted"] == "YES"  # a comma inside quotes does not end the attribute

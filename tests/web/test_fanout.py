@@ -20,7 +20,14 @@ CLIENTS = 200
 
 
 async def test_stuck_client_is_dropped_and_the_others_get_every_notification(tmp_path: Path) -> None:
-    async with api_stack(tmp_path, max_connections=CLIENTS + 10, send_queue_size=16, rate_limit=0) as stack:
+    async with api_stack(
+        tmp_path,
+        max_connections=CLIENTS + 10,
+        unauthenticated_per_address=CLIENTS + 10,  # they all come from 127.0.0.1 at once
+        unauthenticated_max_connections=CLIENTS + 10,
+        send_queue_size=16,
+        rate_limit=0,
+    ) as stack:
         stuck = await RawClient.connect(stack.server.port, rcvbuf=4096)
         await stuck.send_json(
             {

@@ -112,3 +112,21 @@ async def test_api_key_works_as_bearer(tmp_path_factory: pytest.TempPathFactory)
         assert status == 200 and body == CONTENT
         status, _, _ = await get(stack, "/files/recordings/camera0_1.mp4", "other-key")
         assert status == 401
+
+
+SIZE = len(CONTENT)
+
+
+@pytest.mark.parametrize("bad", ["bytes=-0", "bytes=-000", f"bytes={SIZE}-", f"bytes={SIZE}-{SIZE + 9}"])
+async def test_unsatisfiable_range_is_416(stack: Stack, snapshot: str, bad: str) -> None:
+    status, body, headers = await get(stack, f"/files/snapshots/{snapshot}", stack.token("viewer"), Range=bad)
+    assert status == 416 and body != CONTENT
+    assert headers["Content-Range"] == f"bytes */{len(CONTENT)}"
+
+
+async def test_answers_are_not_sniffed_run_or_kept(stack: Stack, snapshot: str) -> None:
+    for token in (stack.token("viewer"), None):  # the file, and a refusal
+        _, _, headers = await get(stack, f"/files/snapshots/{snapshot}", token)
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert headers["Cache-Control"] == "private, no-store"

@@ -29,7 +29,7 @@ def test_random_frames_never_break_the_server(server: ServerThread) -> None:
     assert server.stack is not None
     seed = int(os.environ.get("FUZZ_SEED", "20261129"))
     rng = random.Random(seed)
-    client = Client(server.stack.url)
+    client = Client(server.stack.url, server.stack.token())
     frame: str | bytes = ""
     try:
         for _ in range(EXAMPLES):

@@ -59,8 +59,9 @@ async def test_rate_limit_answers_32040_with_retry_after(tmp_path: Path) -> None
 
 
 async def test_connections_over_the_limit_are_refused(tmp_path: Path) -> None:
+    # max_connections counts authenticated connections (unauthenticated ones: test_admission)
     async with api_stack(tmp_path, max_connections=2) as stack:
-        first, second = await connect(stack.url), await connect(stack.url)
+        first, second = await authed(stack), await authed(stack)
         with pytest.raises(InvalidHandshake) as refused:
             await connect(stack.url)
         assert "503" in str(refused.value)

@@ -16,6 +16,7 @@ import yaml
 from ..errors import ConfigError
 from ..recording_modes import ModeSpec
 from . import schema
+from .bounds import TooBig, check_text, expanded_size
 from .model import (
     DISCOVERY_MIN_INTERVAL,
     AuthConfig,
@@ -23,6 +24,7 @@ from .model import (
     Config,
     CsiCameraConfig,
     DiscoveryConfig,
+    ExternalConfig,
     LoggingConfig,
     MediaMTXConfig,
     MotionConfig,
@@ -33,6 +35,7 @@ from .model import (
     StorageConfig,
     TestPatternConfig,
 )
+from .mqtt import build_mqtt
 
 Problems = list[tuple[str, str]]
 
@@ -61,14 +64,25 @@ def _explain(error: vol.Invalid) -> tuple[str, str]:
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     try:
+        check_text(text)
+    except TooBig as e:
+        raise ConfigError([("", f"{source}: refused: {e}")]) from None
+    try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError([("", f"{source}: not valid YAML{at}: {problem}")]) from None
+    except RecursionError:
+        raise ConfigError([("", f"{source}: refused: it nests too deep")]) from None
     if data is None:
         raise ConfigError([("", f"{source}: the file is empty; expected a mapping of sections")])
+    try:
+        expanded_size(data)
+    except (TooBig, RecursionError) as e:
+        why = str(e) if isinstance(e, TooBig) else "it nests too deep"
+        raise ConfigError([("", f"{source}: refused: {why}")]) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise ConfigError([("", f"{source}: expected a mapping of sections, got {kind}")])
@@ -151,8 +165,9 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         _check_readable(f"server.{key}", server_d[key], problems)
     if (server_d["tls_cert"] is None) != (server_d["tls_key"] is None):
         problems.append(("server.tls_key", "tls_cert and tls_key must be given together"))
-    if "allowed_origins" in server_d:
-        server_d["allowed_origins"] = tuple(server_d["allowed_origins"])
+    for key in ("allowed_origins", "allowed_hosts"):
+        if key in server_d:
+            server_d[key] = tuple(server_d[key])
     server = ServerConfig(**server_d)
 
     auth_d = dict(c.get("auth") or {})
@@ -188,6 +203,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["names"] = MappingProxyType(dict(cams_d["names"]))
     if "discovery" in cams_d:
         cams_d["discovery"] = _discovery(cams_d["discovery"], problems)
+    if "external" in cams_d:
+        cams_d["external"] = ExternalConfig(**{k: tuple(v) for k, v in cams_d["external"].items()})
     if "csi" in cams_d:
         cams_d["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in cams_d["csi"].items()})
     if "recording" in cams_d:
@@ -210,7 +227,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
     storage = StorageConfig(**st_d)
 
     logging_ = LoggingConfig(**(c.get("logging") or {}))
-    return Config(server, auth, mediamtx, cameras, storage, logging_)
+    mqtt = build_mqtt(c.get("mqtt") or {}, base, problems)
+    return Config(server, auth, mediamtx, cameras, storage, logging_, mqtt)
 
 
 def _discovery(d: dict[str, Any], problems: Problems) -> DiscoveryConfig:
@@ -227,7 +245,7 @@ def _discovery(d: dict[str, Any], problems: Problems) -> DiscoveryConfig:
 
 # -- showing the effective config -----------------------------------------------------------
 
-SECRET_FIELDS = {"jwt_secret", "api_password"}
+SECRET_FIELDS = {"jwt_secret", "api_password", "password"}
 
 
 def _plain(value: Any, key: str = "") -> Any:

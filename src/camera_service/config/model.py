@@ -33,6 +33,15 @@ class ServerConfig:
     shutdown_timeout: float = 10.0
     public_url: str | None = None  # base of download links; None = http(s)://public_host:port
     link_ttl: int = 4 * 3600  # seconds a signed download link stays valid (at least)
+    # before `authenticate` (web/admission.py): counted apart from max_connections
+    auth_timeout: float = 10.0  # seconds to authenticate, else closed (4001)
+    unauthenticated_max_connections: int = 64  # in all; the oldest is closed for a newcomer
+    unauthenticated_per_address: int = 16  # per peer address (IPv6: per /64)
+    unauthenticated_max_messages: int = 16  # frames before authenticating
+    unauthenticated_max_message_size: int = 16 * 1024  # bytes of one frame before authenticating
+    # Host names requests may carry besides host, public_host, public_url's and loopback's
+    # (web/hosts.py: a page on another name that resolves here, DNS rebinding, is refused)
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class TestPatternConfig:
     fps: int = 15
 
 
+# RFC 1918 and IPv6 unique local addresses: where operators may point the service by default
+DEFAULT_EXTERNAL_ALLOW = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
 DISCOVERY_MIN_INTERVAL = 5  # seconds between scheduled discovery scans (0 = no schedule)
 DISCOVERY_MAX_INTERVAL = 7 * 86400
 
@@ -100,6 +112,15 @@ class DiscoveryConfig:
     scan_timeout: float = 20.0  # the whole scan (s), below a client's usual 30 s wait
     scan_interval: int = 0  # seconds between scheduled scans; 0 = only on request
     max_hosts: int = 1024  # cap on the addresses of all ranges together
+
+
+@dataclass(frozen=True)
+class ExternalConfig:
+    """``cameras.external``: where streams added at run time (``add_external_stream``) may
+    connect. ``allow`` is a list of CIDR ranges every address of the stream's host must lie
+    in; loopback and link-local only when listed (``cameras/address_policy.py``)."""
+
+    allow: tuple[str, ...] = DEFAULT_EXTERNAL_ALLOW
 
 
 @dataclass(frozen=True)
@@ -161,6 +182,7 @@ class CamerasConfig:
     test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    external: ExternalConfig = field(default_factory=ExternalConfig)
     csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -197,6 +219,42 @@ class LoggingConfig:
     target: str = "auto"  # auto | journald | console
 
 
+MQTT_COMMANDS = ("snapshot", "recording", "recording_mode", "motion")
+
+
+@dataclass(frozen=True)
+class MqttTlsConfig:
+    """``mqtt.tls``: ``ca`` (None: the system's CAs), a client ``cert`` and ``key``."""
+
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    """``mqtt``: the MQTT / Home Assistant integration (``camera_service.mqtt``); off by
+    default. ``base_topic`` and ``client_id`` default to this host's name (set by the loader)."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 1883
+    tls: MqttTlsConfig | None = None
+    username: str | None = None
+    password_file: Path | None = None
+    password: str | None = field(default=None, repr=False)  # read from password_file
+    client_id: str = "camera-service"
+    base_topic: str = "camera-service"
+    qos: int = 1
+    keepalive: int = 30
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+    commands: tuple[str, ...] = ()  # allow-list of MQTT_COMMANDS; none by default
+    reconnect_min: float = 1.0  # back-off between attempts doubles from here...
+    reconnect_max: float = 60.0  # ...up to here
+    snapshot_max_bytes: int = 4 * 1024 * 1024  # a bigger JPEG is not published
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -205,4 +263,5 @@ class Config:
     cameras: CamerasConfig = field(default_factory=CamerasConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     source: Path | None = None  # the file it was read from

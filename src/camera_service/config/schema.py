@@ -15,11 +15,13 @@ from .camera_schema import (
     CAMERAS,
     CSI_CAMERA,
     DISCOVERY,
+    EXTERNAL,
     NETWORK_CAMERA,
     RECORDING_EXTRA,
     RECORDING_KEYS,
     TEST_PATTERN,
 )
+from .mqtt import MQTT, TLS
 from .validators import (
     PORT,
     base_url,
@@ -71,6 +73,12 @@ SERVER = {
     vol.Optional("shutdown_timeout"): number(0),
     vol.Optional("public_url"): base_url,
     vol.Optional("link_ttl"): integer(60, 7 * 86400),
+    vol.Optional("auth_timeout"): number(0),
+    vol.Optional("unauthenticated_max_connections"): integer(1, 100_000),
+    vol.Optional("unauthenticated_per_address"): integer(1, 100_000),
+    vol.Optional("unauthenticated_max_messages"): integer(1, 10_000),
+    vol.Optional("unauthenticated_max_message_size"): integer(1024, 64 * 1024 * 1024),
+    vol.Optional("allowed_hosts"): string_list(host),
 }
 
 AUTH = {
@@ -134,13 +142,16 @@ SECTIONS: dict[str, dict[Any, Any]] = {
     "cameras": CAMERAS,
     "storage": STORAGE,
     "logging": LOGGING,
+    "mqtt": MQTT,
 }
 
 NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "network"): NETWORK_CAMERA,
     ("cameras", "test_pattern"): TEST_PATTERN,
     ("storage", "retention"): RETENTION,
+    ("mqtt", "tls"): TLS,
     ("cameras", "discovery"): DISCOVERY,
+    ("cameras", "external"): EXTERNAL,
     ("cameras", "csi"): CSI_CAMERA,
     ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
     ("cameras", "motion"): {vol.Optional(k): object for k in (*MOTION_KEYS, "cameras", "retain_days")},

@@ -34,6 +34,9 @@ from ..models import Clock
 
 log = logging.getLogger(__name__)
 
+MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second an ISO date can show
+IAT_SKEW = 60.0  # seconds a token's iat may lie ahead of our clock (the minter's runs fast)
+
 
 class Role(enum.IntEnum):
     VIEWER = 1
@@ -232,12 +235,17 @@ class Authenticator:
         for name, value in (("exp", exp), ("iat", iat)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise AuthError(f"invalid token: claim {name} must be a number")
+            if not 0 <= value <= MAX_TIME:
+                raise AuthError(f"invalid token: claim {name} is not a time between 1970 and 9999")
         try:
             role = Role.parse(claims["role"])
         except ValueError as e:
             raise AuthError(f"invalid token: {e}") from None
-        if self._clock.time() >= exp:
+        now = self._clock.time()
+        if now >= exp:
             raise AuthError("token expired")
+        if iat > now + IAT_SKEW:
+            raise AuthError("invalid token: issued in the future (iat); check the clocks")
         user = claims["user_id"]
         if not isinstance(user, str | int) or isinstance(user, bool):
             raise AuthError("invalid token: claim user_id must be a string")

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError, from_exception
+from .nesting import nests_deeper
 
 Params = dict[str, Any] | list[Any] | None
 Dispatch = Callable[[str, Params], Awaitable[Any]]
@@ -34,27 +34,13 @@ Dispatch = Callable[[str, Params], Awaitable[Any]]
 _NO_ID = object()
 
 MAX_DEPTH = 64  # arrays/objects nested deeper than this are refused before decoding
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 
 def too_deep(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     """Whether arrays and objects nest more than ``limit`` deep (brackets inside strings do
     not count). Decoding such a frame would recurse towards Python's recursion limit, where
-    even the garbage collector's callbacks fail; a frame with fewer brackets than ``limit``
-    is answered at C speed without a scan."""
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    depth = 0
-    for token in _TOKENS.finditer(data):
-        t = token.group()
-        if t in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif t in (b"]", b"}"):
-            depth -= 1
-    return False
+    even the garbage collector's callbacks fail. Linear in the text (``nesting``)."""
+    return nests_deeper(text, limit)
 
 
 def _reject_constant(name: str) -> Any:

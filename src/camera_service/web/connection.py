@@ -12,6 +12,10 @@ flight: each held notification waits for the requests that were in flight when i
 published, and is sent right after the last of their replies, in publishing order. A request
 therefore delays only the notifications published during it; held notifications count
 against the send queue's bound like queued ones.
+
+Until it authenticates, a connection is on probation (``admission``): its frames are
+counted and size-checked before they are decoded, and it is closed (4001) when
+``server.auth_timeout`` passes first.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ..rpc.errors import PARSE_ERROR, RpcError
 from ..rpc.methods import WAITING, Dispatcher
 from ..rpc.metrics import ApiMetrics
 from ..rpc.session import Session
+from .admission import CLOSE_AUTH_TIMEOUT, Admission, Probation
 from .frames import text_frame
 
 log = logging.getLogger(__name__)
@@ -54,7 +59,10 @@ class Connection:
         session: Session,
         config: ServerConfig,
         metrics: ApiMetrics,
+        admission: Admission[Connection] | None = None,
     ) -> None:
+        """``admission`` counts this connection apart while it is unauthenticated (and
+        bounds its frames); without one it is trusted from the start."""
         self.ws = ws
         self.session = session
         self.peer = request.remote or "?"
@@ -74,6 +82,7 @@ class Connection:
         self._in_flight: set[int] = set()  # requests being handled, by number
         self._next_request = 0
         self._held: deque[tuple[str, set[int]]] = deque()  # notification, requests it waits for
+        self._probation: Probation[Connection] = Probation(admission, self)
 
     @property
     def closing(self) -> bool:
@@ -199,6 +208,7 @@ class Connection:
         finally:
             self._end(number, reply)
             self._slots.release()
+            self._check_authenticated()
 
     def _dispatch(self, method: str, params: Any) -> Any:
         return self._dispatcher.call(self.session, method, params)
@@ -224,6 +234,27 @@ class Connection:
         finally:
             self._end(number, reply)
 
+    # -- before authentication ------------------------------------------------------------
+    @property
+    def authenticated(self) -> bool:
+        return self._probation.authenticated
+
+    def _check_authenticated(self) -> None:
+        if (refusal := self._probation.signed_in(self.session.principal is not None)) is not None:
+            self.drop(*refusal)
+
+    def _admit_frame(self, text: str) -> bool:
+        """Whether a frame may be decoded; closes the connection when not."""
+        if (refusal := self._probation.frame(text)) is not None:
+            self.drop(*refusal)
+            return False
+        return True
+
+    async def _auth_deadline(self) -> None:
+        await asyncio.sleep(self._config.auth_timeout)
+        if not self.authenticated:
+            self.drop(*CLOSE_AUTH_TIMEOUT)
+
     async def _keepalive(self) -> None:
         interval, timeout = self._config.ping_interval, self._config.ping_timeout
         tick = max(0.05, min(interval, timeout) / 2)
@@ -248,13 +279,20 @@ class Connection:
     async def run(self) -> None:
         """Serve until the client or the server closes; returns when everything stopped."""
         helpers = [asyncio.create_task(self._writer()), asyncio.create_task(self._keepalive())]
+        if not self.authenticated:
+            helpers.append(asyncio.create_task(self._auth_deadline()))
         try:
             while not self._closing:
                 msg = await self.ws.receive()
                 self._last_rx = time.monotonic()
                 if msg.type is WSMsgType.TEXT:
+                    if not self._admit_frame(msg.data):
+                        break
                     await self._on_text(msg.data)
+                    self._check_authenticated()
                 elif msg.type is WSMsgType.BINARY:
+                    if not self._admit_frame(""):
+                        break
                     self.offer(_BINARY_REPLY)
                 elif msg.type is WSMsgType.PING:
                     with contextlib.suppress(ConnectionError, RuntimeError):

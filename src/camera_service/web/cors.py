@@ -16,25 +16,33 @@ from .security import origin_allowed
 ALLOW_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_HEADERS = "Authorization, X-API-Key, Range"
 EXPOSE_HEADERS = "Content-Range, Content-Length, Accept-Ranges, Content-Disposition"
+Own = Iterable[str | None]  # the service's own origins besides its Host (server.public_url's)
 MAX_AGE = "600"  # seconds a browser may cache a preflight answer
 
 
-def cors_allowed(origin: str | None, host: str | None, allowed: Iterable[str]) -> bool:
-    """A browser origin that may read ``/files`` responses (no ``Origin``: not CORS)."""
-    return origin is not None and origin_allowed(origin, host, allowed)
+def cors_allowed(
+    origin: str | None, host: str | None, allowed: Iterable[str], scheme: str = "http", own: Own = ()
+) -> bool:
+    """A browser origin that may read ``/files`` responses (no ``Origin``: not CORS);
+    ``scheme`` and ``own`` as for ``security.origin_allowed``."""
+    return origin is not None and origin_allowed(origin, host, allowed, scheme, own)
 
 
-def response_headers(origin: str | None, host: str | None, allowed: Iterable[str]) -> dict[str, str]:
+def response_headers(
+    origin: str | None, host: str | None, allowed: Iterable[str], scheme: str = "http", own: Own = ()
+) -> dict[str, str]:
     """Headers to add to a GET/HEAD answer (empty unless the origin is allowed; the
     caller sends ``Vary: Origin`` on every answer, as they depend on it)."""
-    if origin is None or not cors_allowed(origin, host, allowed):
+    if origin is None or not cors_allowed(origin, host, allowed, scheme, own):
         return {}
     return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": EXPOSE_HEADERS}
 
 
-def preflight_headers(origin: str | None, host: str | None, allowed: Iterable[str]) -> dict[str, str] | None:
+def preflight_headers(
+    origin: str | None, host: str | None, allowed: Iterable[str], scheme: str = "http", own: Own = ()
+) -> dict[str, str] | None:
     """The answer headers of an allowed preflight, or ``None`` when it must be refused."""
-    if origin is None or not cors_allowed(origin, host, allowed):
+    if origin is None or not cors_allowed(origin, host, allowed, scheme, own):
         return None
     return {
         "Access-Control-Allow-Origin": origin,

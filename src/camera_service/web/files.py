@@ -6,6 +6,12 @@ works as a plain browser link), ``Authorization: Bearer <JWT or API key>``, or
 link 403 (the URL itself is the credential: there is nothing to retry with), each with the
 reason in words. ``?download=1`` asks for ``Content-Disposition: attachment``. ``OPTIONS``
 answers CORS preflights for ``server.allowed_origins`` (see ``cors``).
+
+Every answer carries ``HARDENING``: the browser must not guess another type than the one
+sent (a file a camera name made look like HTML stays an image), must not run anything in
+it even when opened on its own (``sandbox``), and must not keep it (recordings are private;
+a shared browser's cache is not the place for them). A range that no byte can satisfy
+(``bytes=-0``, a start at or past the end) is ``416`` with ``Content-Range: bytes */size``.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -23,11 +30,31 @@ from ..config.model import StorageConfig
 from ..errors import AuthError, FileNotFound, InvalidParams, LinkRefused
 from ..rpc.context import RpcContext
 from . import cors
+from .hosts import origin_of
 from .security import bearer_token, plain_filename
 
 log = logging.getLogger(__name__)
 
 KINDS = ("snapshots", "recordings")
+HARDENING = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+}
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII)  # the one form FileResponse serves
+
+
+def range_unsatisfiable(header: str | None, size: int) -> bool:
+    """Whether a ``Range`` header asks only for bytes a file of ``size`` does not have
+    (RFC 9110 §14.1.2): a suffix of length 0, or a first byte at or past the end. Other
+    forms are left to ``FileResponse`` (which answers 416 to what it cannot parse)."""
+    match = _RANGE.fullmatch(header.strip()) if header else None
+    if match is None:
+        return False
+    first, last = match.groups()
+    if not first:
+        return bool(last) and len(last) <= 20 and int(last) == 0
+    return len(first) > 20 or int(first) >= size
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -53,13 +80,15 @@ def _folder(storage: StorageConfig, kind: str) -> Path:
     return storage.snapshots_dir if kind == "snapshots" else storage.recordings_dir
 
 
-def _servable(path: Path, folder: Path) -> bool:
-    """Blocking: ``path`` is a regular file inside ``folder`` (a second check, after the
-    file store's, right before the file is served)."""
+def _servable(path: Path, folder: Path) -> int | None:
+    """Blocking: the size of ``path`` when it is a regular file inside ``folder`` (a second
+    check, after the file store's, right before the file is served), else ``None``."""
     try:
-        return path.resolve().is_relative_to(folder.resolve()) and path.is_file()
+        if path.resolve().is_relative_to(folder.resolve()) and path.is_file():
+            return path.stat().st_size
     except (OSError, RuntimeError):
-        return False
+        pass
+    return None
 
 
 class FileRoutes:
@@ -78,8 +107,11 @@ class FileRoutes:
         async def handle(request: web.Request) -> web.StreamResponse:
             response = await self.serve(request, kind)
             origin = request.headers.get("Origin")
-            response.headers.update(cors.response_headers(origin, request.host, self._origins))
+            response.headers.update(
+                cors.response_headers(origin, request.host, self._origins, request.scheme, self._own)
+            )
             response.headers["Vary"] = "Origin"
+            response.headers.update(HARDENING)
             return response
 
         return handle
@@ -90,11 +122,16 @@ class FileRoutes:
             return self._origins_in_force()
         return self._ctx.config.server.allowed_origins
 
+    @property
+    def _own(self) -> tuple[str | None]:
+        """The service's origin as clients see it, behind a proxy (``server.public_url``)."""
+        return (origin_of(self._ctx.config.server.public_url),)
+
     async def preflight(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is None:  # not a CORS preflight: say what the resource allows
             return web.Response(status=204, headers={"Allow": cors.ALLOW_METHODS})
-        headers = cors.preflight_headers(origin, request.host, self._origins)
+        headers = cors.preflight_headers(origin, request.host, self._origins, request.scheme, self._own)
         if headers is None:
             log.debug("refused a CORS preflight from origin %s", origin)
             return _error(403, "origin not allowed")
@@ -141,13 +178,12 @@ class FileRoutes:
         except FileNotFound:
             return _error(404, f"no such {kind[:-1]}: {name}")
         folder = _folder(self._ctx.config.storage, kind)
-        servable = await asyncio.get_running_loop().run_in_executor(None, _servable, path, folder)
-        if not servable:
+        size = await asyncio.get_running_loop().run_in_executor(None, _servable, path, folder)
+        if size is None:
             log.warning("refused a path outside the %s folder: %s", kind, name)
             return _error(404, f"no such {kind[:-1]}: {name}")
+        if range_unsatisfiable(request.headers.get("Range"), size):
+            return _error(416, "range not satisfiable", **{"Content-Range": f"bytes */{size}"})
         attachment = request.query.get("download", "").lower() in ("1", "true", "yes")
-        headers = {
-            "Cache-Control": "private, no-cache",
-            "Content-Disposition": content_disposition(name, attachment),
-        }
+        headers = {"Content-Disposition": content_disposition(name, attachment)}
         return web.FileResponse(path, headers=headers)

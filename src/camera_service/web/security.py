@@ -10,21 +10,30 @@ def _norm(origin: str) -> str:
     return origin.strip().rstrip("/").lower()
 
 
-def origin_allowed(origin: str | None, host: str | None, allowed: Iterable[str]) -> bool:
+def origin_allowed(
+    origin: str | None,
+    host: str | None,
+    allowed: Iterable[str],
+    scheme: str = "http",
+    own: Iterable[str | None] = (),
+) -> bool:
     """A request without ``Origin`` is not from a browser and is allowed. A browser's origin
-    must be in ``allowed`` (``*`` allows any), or be the server's own (same host:port)."""
+    must be in ``allowed`` (``*`` allows any), one of ``own`` (e.g. ``server.public_url``'s
+    origin, for a proxy in front), or the server's own: the same host:port *and* the
+    scheme the request came in with (an ``http://`` page is not the ``https://`` service)."""
     if origin is None:
         return True
+    normed = _norm(origin)
     allowed_set = {_norm(a) for a in allowed}
-    if "*" in allowed_set or _norm(origin) in allowed_set:
+    if "*" in allowed_set or normed in allowed_set or normed in {_norm(o) for o in own if o}:
         return True
-    if origin.strip().lower() == "null":
+    if normed == "null":
         return False
     try:
-        netloc = urlsplit(origin).netloc.lower()
+        parts = urlsplit(normed)
     except ValueError:
         return False
-    return bool(host) and netloc == (host or "").lower()
+    return bool(host) and parts.scheme == scheme.lower() and parts.netloc == (host or "").lower()
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

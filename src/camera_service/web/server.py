@@ -18,7 +18,7 @@ import errno
 import json
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -32,13 +32,17 @@ from ..models import ComponentHealth, Notification
 from ..rpc import protocol
 from ..rpc.context import RpcContext
 from ..rpc.methods import Dispatcher
+from ..rpc.note_links import linked_file, with_links
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
+from .admission import CLOSE_EVICTED, Admission, Limits
 from .connection import Connection
 from .console import ConsoleRoutes
 from .event_files import EventFileRoutes
 from .files import FileRoutes
 from .frames import text_frame
+from .hosts import host_check, origin_of
+from .http_quiet import ClientErrorLogger, hide_version, server_header
 from .metrics import make_registry
 from .security import origin_allowed
 from .stream_auth_route import StreamAuthCollector, StreamAuthRoute
@@ -57,6 +61,16 @@ def _ssl_context(s: ServerConfig) -> ssl.SSLContext | None:
     return context
 
 
+def admission_limits(s: ServerConfig) -> Limits:
+    return Limits(
+        max_authenticated=s.max_connections,
+        max_unauthenticated=s.unauthenticated_max_connections,
+        per_address=s.unauthenticated_per_address,
+        max_messages=s.unauthenticated_max_messages,
+        max_message_size=min(s.unauthenticated_max_message_size, s.max_message_size),
+    )
+
+
 class ApiServer(Component):
     """``async with ApiServer(server, auth, ctx, bus) as api:`` serves until exit;
     ``api.port`` is the bound port (``server.port`` may be 0). ``on_listening`` is called
@@ -69,6 +83,7 @@ class ApiServer(Component):
         ctx: RpcContext,
         bus: EventBus[Notification],
         on_listening: Callable[[], None] | None = None,
+        collectors: Sequence[object] = (),
     ) -> None:
         self.ctx = ctx
         self.config = server
@@ -78,6 +93,7 @@ class ApiServer(Component):
         self._on_listening = on_listening
         self._dispatcher = Dispatcher(ctx)
         self._connections: set[Connection] = set()
+        self._admission: Admission[Connection] = Admission(admission_limits(server))
         self._runner: web.AppRunner | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._serving = False
@@ -87,12 +103,15 @@ class ApiServer(Component):
         self._registry = make_registry(ctx, lambda: len(self._connections))
         self.stream_auth = StreamAuthRoute(ctx)
         self._registry.register(StreamAuthCollector(self.stream_auth.metrics))  # type: ignore[arg-type]
+        for collector in collectors:  # other components' numbers (e.g. the MQTT integration's)
+            self._registry.register(collector)  # type: ignore[arg-type]
         ctx.api_health = self.health
         ctx.sessions = lambda: [c.session for c in self._connections]
 
     # -- lifecycle --------------------------------------------------------------------------
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=64 * 1024, middlewares=[host_check(lambda: self.config)])
+        app.on_response_prepare.append(server_header)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/health", self._health)
         app.router.add_get("/health/ready", self._ready)
@@ -105,7 +124,11 @@ class ApiServer(Component):
 
     async def start(self) -> None:
         ssl_context = _ssl_context(self.config)
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        hide_version()
+        self._runner = web.AppRunner(
+            self._app(), access_log=None, handle_signals=False,
+            logger=ClientErrorLogger(logging.getLogger("aiohttp.server")),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
         try:
@@ -166,11 +189,17 @@ class ApiServer(Component):
         ):
             log.warning("server address or TLS changed: restart the service to apply it")
         self.config = server
+        self._admission.limits = admission_limits(server)
 
     # -- state ------------------------------------------------------------------------------
     @property
     def connections(self) -> int:
         return len(self._connections)
+
+    @property
+    def admission(self) -> Admission[Connection]:
+        """Connections counted by state (authenticated or not) and peer address."""
+        return self._admission
 
     def health(self) -> ComponentHealth:
         return ComponentHealth("api", self._serving, self._state, f"{len(self._connections)} connection(s)")
@@ -181,6 +210,7 @@ class ApiServer(Component):
         frame = b""
         now = self.ctx.clock.time()
         auth = self.ctx.authenticator
+        linked = linked_file(note) is not None
         sent = 0
         for conn in list(self._connections):
             session = conn.session
@@ -188,6 +218,12 @@ class ApiServer(Component):
                 continue
             if session.principal is not None and not auth.valid(session.principal, now):
                 continue  # expired token or revoked key: no more notifications
+            if linked:  # links made for this recipient (rpc.note_links), never shared
+                own = protocol.encode({"jsonrpc": "2.0", "method": note.method,
+                                       "params": with_links(note, self.ctx.file_links())})
+                if conn.push(own, text_frame(own)):
+                    sent += 1
+                continue
             if text is None:
                 text = protocol.encode({"jsonrpc": "2.0", "method": note.method, "params": note.params})
                 frame = text_frame(text)
@@ -200,12 +236,10 @@ class ApiServer(Component):
         if not self._serving:
             raise web.HTTPServiceUnavailable(text="shutting down")
         origin = request.headers.get("Origin")
-        if not origin_allowed(origin, request.host, self.config.allowed_origins):
+        own = (origin_of(self.config.public_url),)
+        if not origin_allowed(origin, request.host, self.config.allowed_origins, request.scheme, own):
             log.warning("refused WebSocket from origin %s", origin)
             raise web.HTTPForbidden(text="origin not allowed")
-        if len(self._connections) >= self.config.max_connections:
-            self.ctx.metrics.rejected_connections += 1
-            raise web.HTTPServiceUnavailable(text="too many connections", headers={"Retry-After": "5"})
         ws = web.WebSocketResponse(
             autoping=False,
             compress=False,
@@ -218,7 +252,14 @@ class ApiServer(Component):
         rate = self.config.rate_limit  # 0: no limit, so no bucket at all
         bucket = TokenBucket(rate, self.config.rate_burst, clock.monotonic()) if rate > 0 else None
         session = Session(bucket)
-        conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics)
+        conn = Connection(request, ws, self._dispatcher, session, self.config, self.ctx.metrics,
+                          self._admission)
+        evict = self._admission.admit(conn, request.remote)
+        if evict is None:
+            self.ctx.metrics.rejected_connections += 1
+            raise web.HTTPServiceUnavailable(text="too many connections", headers={"Retry-After": "5"})
+        for old in evict:
+            old.drop(*CLOSE_EVICTED)
         self._connections.add(conn)
         self.ctx.metrics.total_connections += 1
         self.ctx.metrics.active_connections = len(self._connections)
@@ -229,6 +270,7 @@ class ApiServer(Component):
             await conn.run()
         finally:
             self._connections.discard(conn)
+            self._admission.remove(conn)
             self.ctx.metrics.active_connections = len(self._connections)
             log.debug("client %s gone (%s %s)", conn.peer, ws.close_code, conn.close_reason,
                       extra={"COMPONENT": "api", "CLIENT": conn.peer})

@@ -28,6 +28,8 @@ class App extends EventTarget {
     this.expiryTimer = null;
     this.retry = 0;
     this.infoTimer = null;
+    this.infoPending = null;
+    this.webrtcUnreachable = false; // WebRTC could not connect once: this tab uses HLS
   }
 
   can(role) {
@@ -98,6 +100,7 @@ class App extends EventTarget {
   }
 
   async signIn(token) {
+    performance.mark("sign-in");
     let auth;
     try {
       auth = await this.connect(token);
@@ -129,26 +132,32 @@ class App extends EventTarget {
     if (left < 2 ** 31) this.expiryTimer = setTimeout(() => this.signOut("token expired"), left);
   }
 
+  // MediaMTX coming or going changes how every picture is shown: the views hear of it
+  // ("mediamtx" event) whenever a fresh get_server_info says so
   async refreshInfo() {
+    const before = this.serverInfo && mediamtxProblem(this.serverInfo) === null;
     try {
       this.serverInfo = await this.call("get_server_info", {});
     } catch {
       this.serverInfo = null;
     }
+    if (this.serverInfo && before !== null && before !== (mediamtxProblem(this.serverInfo) === null)) {
+      this.dispatchEvent(new Event("mediamtx"));
+    }
   }
 
-  // MediaMTX coming or going changes how every picture is shown: re-read the service's
-  // health now and then (there is no notification for it) and tell the views on a change
+  // a fresh get_server_info for whoever asks now (live views waiting for MediaMTX), one
+  // call however many ask at once
+  checkInfo() {
+    if (!this.rpc) return Promise.resolve();
+    if (!this.infoPending) this.infoPending = this.refreshInfo().finally(() => { this.infoPending = null; });
+    return this.infoPending;
+  }
+
+  // and now and then (there is no notification for it)
   watchInfo() {
     clearInterval(this.infoTimer);
-    this.infoTimer = setInterval(async () => {
-      if (!this.rpc) return;
-      const before = mediamtxProblem(this.serverInfo) === null;
-      await this.refreshInfo();
-      if (this.serverInfo && before !== (mediamtxProblem(this.serverInfo) === null)) {
-        this.dispatchEvent(new Event("mediamtx"));
-      }
-    }, INFO_INTERVAL_MS);
+    this.infoTimer = setInterval(() => this.checkInfo(), INFO_INTERVAL_MS);
   }
 
   // the socket closed under us: reconnect with backoff and re-authenticate

@@ -1,22 +1,37 @@
 // A camera's picture in a tile or on its page: live through MediaMTX when it can, else the
 // freshest snapshot, always with a caption that says which and why.
 //
-// 1. WebRTC: WHEP (POST an SDP offer to streams.webrtc with "Authorization: Bearer").
-// 2. HLS, only where the browser plays it natively (Safari, some Chromium builds); the
-//    credential goes as ?jwt= since a <video> cannot send headers.
+// 1. WebRTC: WHEP with "Authorization: Bearer" (whep.js). An idle on-demand path is
+//    started by that request, so a path that get_stream_url calls not available is tried
+//    all the same once the camera is connected and MediaMTX is up.
+// 2. HLS where WebRTC cannot connect (no UDP, no usable candidate; from then on this tab
+//    goes straight to HLS): through Media Source Extensions (hls_mse.js), else the browser's
+//    own HLS player once the muxer's playlist has no gaps left (hls_native.js); both are
+//    loaded only when needed.
 // 3. Snapshots: operators and admins take one every REFRESH_S seconds while the picture is
 //    on screen and the tab is visible (each is saved as a file, so the tile's checkbox
 //    turns it off); viewers cannot take snapshots, so they see the camera's newest existing
 //    snapshot, replaced whenever anyone takes one (snapshot_taken notification).
+// A stream that stops (MediaMTX restarted, the network dropped) is reconnected by itself:
+// every RETRY_MS while the service says MediaMTX is up, checking the service's word every
+// RETRY_MS while it says down, for RECONNECT_FOR_MS; then snapshots, with slower retries.
 // Streams are not tried while the service says MediaMTX is down (the browser would log
 // every refused connection as an error).
 
 import { h, reasonOf, when } from "./dom.js";
 import { mediamtxProblem } from "./health.js";
 import { showFile } from "./links.js";
+import { WhepSession } from "./whep.js";
 
 export const REFRESH_S = 10;
 const PLAY_TIMEOUT_MS = 8000;
+const RECONNECT_FOR_MS = 60000;
+const RETRY_MS = [250]; // one get_server_info for all tiles (app.checkInfo)
+const SLOW_RETRY_MS = [2000, 5000, 10000, 30000];
+
+function superseded() {
+  return new Error("superseded");
+}
 
 export class LiveView {
   constructor(app, camera, { autoRefresh = true } = {}) {
@@ -28,9 +43,11 @@ export class LiveView {
     this.caption = h("p.caption", { "aria-live": "off" });
     this.el = h("div.picture", { dataset: { mode: "none" } }, this.video, this.img, this.caption);
     this.video.hidden = this.img.hidden = true;
-    this.pc = null;
-    this.session = null;
-    this.timer = null;
+    this.player = null; // a WhepSession, MseHls or NativeHls
+    this.timer = null; // the next snapshot
+    this.retryTimer = null; // the next try of a stream
+    this.attempt = 0;
+    this.lostAt = null; // performance.now() when a playing stream stopped
     this.release = null;
     this.stopped = false;
     this.generation = 0;
@@ -42,13 +59,15 @@ export class LiveView {
     this.observer.observe(this.el);
     this.onVisibility = () => { if (!document.hidden && this.mode === "snapshot") this._refreshSoon(0); };
     document.addEventListener("visibilitychange", this.onVisibility);
+    this.onPageHide = () => this._teardownStream(); // the WHEP DELETE goes out with keepalive
+    window.addEventListener("pagehide", this.onPageHide);
   }
 
   get mode() { return this.el.dataset.mode; }
 
   _setMode(mode, caption) {
     this.el.dataset.mode = mode;
-    this.video.hidden = !(mode === "webrtc" || mode === "hls");
+    this.video.hidden = !["webrtc", "hls", "reconnecting", "connecting"].includes(mode);
     this.img.hidden = mode !== "snapshot" || !this.img.getAttribute("src");
     this.caption.textContent = caption;
   }
@@ -63,101 +82,145 @@ export class LiveView {
 
   async start() {
     const gen = ++this.generation;
-    this._teardownStream();
+    this._teardownStream(this.mode !== "reconnecting"); // keep the last frame meanwhile
+    clearTimeout(this.retryTimer);
     const cam = this.camera;
     if (cam.status !== "CONNECTED") {
+      this.lostAt = null;
       this._setMode("off", `No picture: the camera is ${String(cam.status || "unknown").toLowerCase()}${cam.reason ? ` (${cam.reason})` : ""}.`);
       return;
     }
-    let why = mediamtxProblem(this.app.serverInfo);
-    if (!why) why = await this._streamProblem();
-    if (!why && gen === this.generation) {
-      this._setMode("connecting", "Connecting to the live stream…");
+    const down = mediamtxProblem(this.app.serverInfo);
+    if (down) { this._failed(gen, down, false); return; }
+    if (!["snapshot", "reconnecting"].includes(this.mode)) this._setMode("connecting", "Connecting to the live stream…");
+    const why = [];
+    const streams = cam.streams || {};
+    let tryHls = true;
+    if (streams.webrtc && !this.app.webrtcUnreachable) {
       try {
-        await this._webrtc(gen);
+        await this._webrtc(gen, streams.webrtc);
+        this._played(gen, "webrtc", "Live (WebRTC)");
         return;
       } catch (err) {
-        why = `WebRTC failed: ${reasonOf(err)}`;
-      }
-      if (gen === this.generation && this._hlsPlayable()) {
-        try {
-          await this._hls(gen);
-          return;
-        } catch (err) {
-          why += `; HLS failed: ${reasonOf(err)}`;
-        }
+        if (gen !== this.generation) return;
+        why.push(`WebRTC failed: ${reasonOf(err)}`);
+        if (err.unreachable) this.app.webrtcUnreachable = true;
+        tryHls = Boolean(err.unreachable || err.refused); // else MediaMTX refused the path itself
       }
     }
+    if (tryHls && streams.hls && this._hlsPlayable()) {
+      try {
+        await this._hls(gen, streams.hls);
+        this._played(gen, "hls", "Live (HLS)");
+        return;
+      } catch (err) {
+        if (gen !== this.generation) return;
+        why.push(`HLS failed: ${reasonOf(err)}`);
+      }
+    }
+    this._failed(gen, why.join("; ") || "the camera has no stream URL", true);
+  }
+
+  _played(gen, mode, caption) {
     if (gen !== this.generation) return;
-    this.why = `No live stream: ${why}.`;
-    this._setMode("snapshot", this.why);
-    this._refreshSoon(0);
+    this.attempt = 0;
+    this.lostAt = null;
+    clearTimeout(this.timer); // no more snapshots
+    this._setMode(mode, caption);
+    this.el.dataset.frames = String(Number(this.el.dataset.frames || 0) + 1);
+    performance.mark(`live:${this.camera.device}`, { detail: mode });
   }
 
-  async _streamProblem() {
+  _reconnecting() {
+    return this.lostAt !== null && performance.now() - this.lostAt < RECONNECT_FOR_MS;
+  }
+
+  // no stream this time: say why (or keep saying "reconnecting") and try again later
+  _failed(gen, why, tried) {
+    if (gen !== this.generation || this.stopped) return;
+    const fast = this._reconnecting();
+    const text = `No live stream: ${why}.`;
+    if (fast) {
+      this._setMode("reconnecting", `Live stream interrupted (${why}); reconnecting…`);
+    } else if (this.mode !== "snapshot") {
+      this.why = text;
+      this._setMode("snapshot", text);
+      this._refreshSoon(0);
+    } else if (text !== this.why) { // the snapshot stays; only the reason changed
+      this.why = text;
+      this.caption.textContent = text;
+    }
+    const delays = fast ? RETRY_MS : SLOW_RETRY_MS;
+    const delay = delays[Math.min(this.attempt++, delays.length - 1)];
+    this.retryTimer = setTimeout(() => this._retry(gen, tried), delay);
+  }
+
+  // MediaMTX down: ask the service again (no stream is tried meanwhile); else try the stream
+  async _retry(gen, tried) {
+    if (gen !== this.generation || this.stopped) return;
+    if (!tried || mediamtxProblem(this.app.serverInfo)) await this.app.checkInfo();
+    if (gen !== this.generation || this.stopped) return;
+    const down = mediamtxProblem(this.app.serverInfo);
+    if (down) this._failed(gen, down, false);
+    else this.start();
+  }
+
+  // a playing stream stopped: reconnect at once
+  _lost(gen) {
+    if (gen !== this.generation || this.stopped) return;
+    this.lostAt = performance.now();
+    this.attempt = 0;
+    this._teardownStream(false);
+    this._setMode("reconnecting", "Live stream interrupted; reconnecting…");
+    this.retryTimer = setTimeout(() => this._retry(gen, false), RETRY_MS[0]);
+  }
+
+  // resolves once the <video> plays (at once if it already does)
+  _playing(gen) {
+    const v = this.video;
+    return new Promise((resolve, reject) => {
+      if (!v.paused && v.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) { resolve(); return; }
+      const timer = setTimeout(() => reject(new Error("no frames")), PLAY_TIMEOUT_MS);
+      v.addEventListener("playing", () => { clearTimeout(timer); resolve(); }, { once: true });
+      v.play().catch(() => { /* autoplay waits for "playing" */ });
+    }).then(() => { if (gen !== this.generation) throw superseded(); });
+  }
+
+  // `player` plays through `play()`; a failed one is ended before the next is tried
+  async _through(gen, player, play) {
+    this.player = player;
     try {
-      const s = await this.app.call("get_stream_url", { device: this.camera.device });
-      return s.available === false ? "the stream is not ready in MediaMTX" : null;
+      await play();
+      if (gen !== this.generation) throw superseded();
+      await this._playing(gen);
     } catch (err) {
-      return reasonOf(err);
+      if (this.player === player) this.player = null;
+      player.stop().catch(() => { /* ended either way */ });
+      throw err;
     }
   }
 
-  _playing(gen) {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no frames")), PLAY_TIMEOUT_MS);
-      this.video.addEventListener("playing", () => { clearTimeout(timer); resolve(); }, { once: true });
-      this.video.play().catch(() => { /* autoplay waits for "playing" */ });
-    }).then(() => { if (gen !== this.generation) throw new Error("superseded"); });
-  }
-
-  async _webrtc(gen) {
-    const url = this.camera.streams && this.camera.streams.webrtc;
-    if (!url || !/\/whep$/.test(new URL(url, location.href).pathname)) throw new Error("no WHEP URL");
-    const pc = new RTCPeerConnection();
-    this.pc = pc;
-    pc.addTransceiver("video", { direction: "recvonly" });
-    pc.addTransceiver("audio", { direction: "recvonly" });
-    pc.addEventListener("connectionstatechange", () => {
-      // the stream went away (MediaMTX stopped, camera gone): try again, or fall back
-      if (this.pc === pc && pc.connectionState === "failed" && gen === this.generation) this.start();
+  _webrtc(gen, url) {
+    if (!/\/whep$/.test(new URL(url, window.location.href).pathname)) return Promise.reject(new Error("no WHEP URL"));
+    const session = new WhepSession(url, this.app.token, () => this._lost(gen));
+    return this._through(gen, session, async () => {
+      const stream = await session.open();
+      if (gen === this.generation) this.video.srcObject = stream;
     });
-    pc.addEventListener("track", (e) => {
-      if (e.track.kind === "video") this.video.srcObject = e.streams[0] || new MediaStream([e.track]);
-    });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === "complete") return resolve();
-      const t = setTimeout(resolve, 2000);
-      pc.addEventListener("icegatheringstatechange", () => {
-        if (pc.iceGatheringState === "complete") { clearTimeout(t); resolve(); }
-      });
-    });
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${this.app.token}` },
-      body: pc.localDescription.sdp,
-    });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`WHEP answered ${res.status}`);
-    const location = res.headers.get("Location");
-    if (location) this.session = new URL(location, url).href;
-    await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-    this._setMode("webrtc", "Live (WebRTC)");
-    await this._playing(gen);
   }
 
   _hlsPlayable() {
-    return Boolean(this.camera.streams && this.camera.streams.hls)
-      && this.video.canPlayType("application/vnd.apple.mpegurl") !== "";
+    return typeof MediaSource !== "undefined" || this.video.canPlayType("application/vnd.apple.mpegurl") !== "";
   }
 
-  async _hls(gen) {
-    const u = new URL(this.camera.streams.hls, location.href);
-    u.searchParams.set("jwt", this.app.token);
-    this.video.srcObject = null;
-    this.video.src = u.href;
-    this._setMode("hls", "Live (HLS)");
-    await this._playing(gen);
+  // the HLS players are loaded when first needed (most tabs never need them)
+  async _hls(gen, url) {
+    const href = new URL(url, window.location.href).href;
+    const mse = await import("./hls_mse.js");
+    const Player = mse.mseSupported() ? mse.MseHls : (await import("./hls_native.js")).NativeHls;
+    if (gen !== this.generation) throw superseded();
+    const player = new Player(this.video, href, this.app.token, () => this._lost(gen));
+    return this._through(gen, player, () => player.start());
   }
 
   _refreshSoon(delayMs) {
@@ -231,23 +294,27 @@ export class LiveView {
     if (this.mode === "snapshot") this._refreshSoon(0);
   }
 
-  _teardownStream() {
-    clearTimeout(this.timer);
-    if (this.pc) { this.pc.close(); this.pc = null; }
-    if (this.session) {
-      fetch(this.session, { method: "DELETE", headers: { Authorization: `Bearer ${this.app.token}` } }).catch(() => {});
-      this.session = null;
+  // the stream ends (a WHEP session with its DELETE first); `blank` also empties the
+  // <video> (else it keeps its last frame while reconnecting)
+  _teardownStream(blank = true) {
+    const player = this.player;
+    this.player = null;
+    if (player) player.stop().catch(() => { /* ended either way */ });
+    if (blank) {
+      this.video.srcObject = null;
+      this.video.removeAttribute("src");
     }
-    this.video.srcObject = null;
-    this.video.removeAttribute("src");
   }
 
   stop() {
     this.stopped = true;
     this.generation++;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
     this._teardownStream();
     this.observer.disconnect();
     document.removeEventListener("visibilitychange", this.onVisibility);
+    window.removeEventListener("pagehide", this.onPageHide);
     if (this.release) this.release();
     this.release = null;
   }

@@ -1,0 +1,198 @@
+"""One camera's motion detection: frames → detector → tracker → events (stored, announced).
+
+The worker runs while the camera is connected and its motion setting is enabled: it reads
+frames (``media.frames``), feeds the detector and the event tracker with the wall time of
+each frame, keeps the frame of peak motion, and for each change of the tracker saves the
+event and publishes a ``motion_event`` notification (an event's pictures are written after
+``started`` is announced, and before ``ended`` is: the peak is known by then). A
+lost stream ends a running event with the cause and is retried with a bounded back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CameraNotFound, CameraServiceError
+from ..media.event_pictures import write_pictures
+from ..media.event_store import StoredEvent
+from ..media.frames import FrameReader
+from ..models import Notification
+from ..motion.detector import DetectorSettings, MotionDetector
+from ..motion.settings import MotionSpec
+from ..motion.tracker import Change, EventState, EventTracker, TrackerSettings
+from ..rpc.present import iso_time
+
+if TYPE_CHECKING:
+    from .service import MotionService
+
+log = logging.getLogger(__name__)
+RETRY_MIN, RETRY_MAX = 1.0, 30.0
+
+
+def detector_settings(spec: MotionSpec) -> DetectorSettings:
+    return DetectorSettings(spec.threshold, spec.min_area, spec.masks)
+
+
+def tracker_settings(spec: MotionSpec) -> TrackerSettings:
+    return TrackerSettings(spec.confirm_frames, spec.quiet_seconds)
+
+
+def new_event_id(camera_id: str, start: float) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(start))
+    return f"{camera_id}_{stamp}_{secrets.token_hex(3)}"
+
+
+class MotionWorker:
+    def __init__(self, service: MotionService, camera_id: str) -> None:
+        self.service = service
+        self.camera_id = camera_id
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.reason = "idle"
+        self.frames = 0  # frames read since the service started
+        self.url = ""  # what the detector reads (with the reader credential: never shown)
+        self.frames_of_url = 0  # frames read from it
+        self.event: StoredEvent | None = None  # the running event
+        self._tracker = EventTracker()
+        self._peak: npt.NDArray[np.uint8] | None = None
+
+    def _wanted(self) -> tuple[MotionSpec, str] | None:
+        spec = self.service.spec_for(self.camera_id)
+        try:
+            camera = self.service.cameras.get(self.camera_id)
+        except CameraNotFound:
+            return None
+        if not spec.enabled or not camera.connected:
+            return None
+        return spec, self.service.reader_url(camera)
+
+    async def run(self) -> None:
+        backoff = RETRY_MIN
+        while True:
+            wanted = self._wanted()
+            if wanted is None:
+                self.reason = "off"
+                self.wake.clear()
+                await self.wake.wait()
+                continue
+            spec, url = wanted
+            cause = await self._detect(spec, url)
+            await self.close(cause)
+            if cause == "source or settings changed":
+                backoff = RETRY_MIN
+                continue
+            self.reason = f"retrying: {cause}"
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), backoff)
+            backoff = min(backoff * 2, RETRY_MAX)
+
+    async def _detect(self, spec: MotionSpec, url: str) -> str:
+        detector = MotionDetector(detector_settings(spec))
+        self._tracker = EventTracker(tracker_settings(spec))
+        self._peak = None
+        self.url, self.frames_of_url = url, 0
+        try:
+            async with FrameReader(url, camera_id=self.camera_id) as reader:
+                self.reason = "starting"
+                async for frame in reader.frames():
+                    now = self.service.clock.time()
+                    self.frames += 1
+                    self.frames_of_url += 1
+                    if self.reason != "detecting":
+                        self.reason = "detecting"
+                        log.info("%s: motion detection running", self.camera_id,
+                                 extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
+                    current = self._wanted()
+                    if current is None or current[1] != url:
+                        return "source or settings changed"
+                    if current[0] != spec:
+                        spec = current[0]
+                        detector.configure(detector_settings(spec))
+                        self._tracker.settings = tracker_settings(spec)
+                    await self._on_frame(now, frame.data, detector)
+            return "stream ended"
+        except CameraServiceError as e:
+            log.warning("%s: motion detection stopped: %s", self.camera_id, e,
+                        extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
+            return f"stream lost: {e}"
+
+    async def _on_frame(self, now: float, data: npt.NDArray[np.uint8], detector: MotionDetector) -> None:
+        detection = detector.detect(data)
+        step = self._tracker.feed(now, detection)
+        if step.new_peak:
+            self._peak = data
+        elif self._tracker.active is None and step.change is None and not detection.motion:
+            self._peak = None
+        if step.change is not None:
+            await self._on_change(step.change)
+
+    async def _on_change(self, change: Change) -> None:
+        spec = self.service.spec_for(self.camera_id)
+        state = change.event
+        if change.kind == "started" or self.event is None:
+            self.event = StoredEvent(
+                new_event_id(self.camera_id, state.start), self.camera_id, state.start, None,
+                state.last_motion, state.peak_score, state.peak_time,
+                pre_capture=spec.pre_capture, post_capture=spec.post_capture,
+            )  # fmt: skip
+        event = self._merge(self.event, state)
+        if change.kind == "ended":  # its pictures, then saved, then announced
+            event = await self._with_pictures(event)
+        self.event = None if change.kind == "ended" else event
+        await self.service.save(event)  # get_event finds what a notification announces
+        self.service.publish(notification(event, change.kind))
+        if change.kind == "started":  # a picture while it runs (the peak so far)
+            event = await self._with_pictures(event)
+            if self.event is not None and self.event.id == event.id:
+                self.event = event
+            await self.service.save(event)
+        if change.kind == "ended":
+            self._peak = None
+
+    def _merge(self, event: StoredEvent, state: EventState) -> StoredEvent:
+        return StoredEvent(
+            event.id, event.camera, state.start, state.end, state.last_motion, state.peak_score,
+            state.peak_time, state.region.as_dict() if state.region else None, event.snapshot,
+            event.thumbnail, state.cause, event.pre_capture, event.post_capture,
+        )  # fmt: skip
+
+    async def _with_pictures(self, event: StoredEvent) -> StoredEvent:
+        if self._peak is None:
+            return event
+        try:
+            snap, thumb = await write_pictures(self._peak, self.service.pictures_dir, event.id)
+        except CameraServiceError as e:
+            log.warning("%s: no picture for event %s: %s", self.camera_id, event.id, e,
+                        extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
+            return event
+        return StoredEvent(**{**event.__dict__, "snapshot": snap, "thumbnail": thumb})
+
+    async def close(self, cause: str) -> None:
+        """End a running event now (stream lost, settings changed, service stopping)."""
+        change = self._tracker.close(self.service.clock.time(), cause)
+        if change is not None:
+            await self._on_change(change)
+
+
+def notification(event: StoredEvent, kind: str) -> Notification:
+    params: dict[str, object] = {
+        "device": event.camera,
+        "event_id": event.id,
+        "status": kind,
+        "start_time": iso_time(event.start),
+        "end_time": iso_time(event.end),
+        "score": round(event.peak_score, 3),
+        "region": event.region,
+    }
+    if kind == "ended":
+        params["cause"] = event.cause
+    return Notification("motion_event", f"motion.{kind}", params, device=event.camera)
