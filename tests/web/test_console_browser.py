@@ -376,7 +376,9 @@ return bad;
 """
 
 
-@pytest.mark.parametrize("route", ["#/cameras", "#/camera/camera0", "#/files", "#/events", "#/system"])
+@pytest.mark.parametrize(
+    "route", ["#/cameras", "#/camera/camera0", "#/files", "#/events", "#/motion/camera0", "#/system"]
+)
 def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: str) -> None:
     page.go(route)
     page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
@@ -388,7 +390,8 @@ def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: s
 def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) -> None:
     page.driver.set_window_size(390, 844)
     try:
-        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/events", "#/system"):
+        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/events", "#/motion/camera0",
+                      "#/system"):
             page.go(route)
             page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
                       what=f"{route} shown")
@@ -550,6 +553,50 @@ def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(
     page.wait("return document.getElementById('events-note').textContent", what="events for a viewer")
     assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0
 
+
+
+async def _motion_config(daemon: ConsoleDaemon) -> dict[str, Any]:
+    from support.daemon import Client
+
+    client = await Client.connect(f"ws://127.0.0.1:{daemon.port}/ws")
+    try:
+        await client.result("authenticate", {"auth_token": daemon.token("viewer")})
+        result: dict[str, Any] = await client.result("get_motion_config", {"device": "camera0"})
+        return result
+    finally:
+        await client.close()
+
+
+def test_motion_settings_draw_a_mask_on_a_snapshot_and_save_it(page: Page) -> None:
+    import asyncio
+
+    page.sign_in(page.d.token("operator"))
+    page.go("#/camera/camera0")
+    page.click("#motion-link")
+    page.wait("return document.getElementById('motion-status').textContent.startsWith('Detection')",
+              what="the motion settings")  # fmt: skip
+    page.wait("const i = document.getElementById('motion-picture');"
+              "return i.complete && i.naturalWidth > 0", what="the snapshot to draw on")  # fmt: skip
+    for fx, fy in ((0.1, 0.1), (0.4, 0.1), (0.25, 0.5)):  # clicks where a user would click
+        page.js("const i = document.getElementById('motion-picture'); i.scrollIntoView();"
+                "const r = i.getBoundingClientRect();"
+                "i.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: r.left + arguments[0]"
+                " * r.width, clientY: r.top + arguments[1] * r.height}))", fx, fy)  # fmt: skip
+    page.click("#motion-close")
+    page.shot("motion-mask-drawn")
+    assert page.js("return document.querySelectorAll('#motion-masks polygon').length") == 1
+    page.click("#motion-save")
+    page.wait("return document.getElementById('motion-status').textContent.includes('from api')",
+              what="the settings saved")  # fmt: skip
+    (mask,) = asyncio.run(_motion_config(page.d))["masks"]
+    assert len(mask) == 3
+    for (x, y), (fx, fy) in zip(mask, ((0.1, 0.1), (0.4, 0.1), (0.25, 0.5)), strict=True):
+        assert abs(x - fx) < 0.03 and abs(y - fy) < 0.03, mask
+    page.click("#motion-clear")
+    page.click("#motion-save")
+    page.wait("return document.getElementById('motion-mask-count').textContent.startsWith('0 mask')",
+              what="the masks cleared")  # fmt: skip
+    assert asyncio.run(_motion_config(page.d))["masks"] == []
 
 # a fresh MediaMTX 1.20.1 muxer's playlists as they were served (tokens and sessions shortened)
 PLAYLISTS = r"""

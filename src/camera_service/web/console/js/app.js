@@ -8,12 +8,13 @@ import * as camerasView from "./cameras.js";
 import * as cameraView from "./camera.js";
 import * as eventsView from "./events.js";
 import * as filesView from "./files.js";
+import * as motionView from "./motion.js";
 import * as systemView from "./system.js";
 
 const TOKEN_KEY = "camera-console-token";
 const INFO_INTERVAL_MS = 15000;
 const ROLES = { viewer: 0, operator: 1, admin: 2 };
-const ROUTES = { cameras: camerasView, camera: cameraView, files: filesView, events: eventsView, system: systemView };
+const ROUTES = { cameras: camerasView, camera: cameraView, files: filesView, events: eventsView, motion: motionView, system: systemView };
 
 const $ = (id) => document.getElementById(id);
 

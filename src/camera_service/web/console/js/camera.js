@@ -114,7 +114,9 @@ export function mount(container, app, device) {
   }
 
   const picture = h("div.big");
-  container.append(h("p", {}, h("a", { href: "#/cameras" }, "← All cameras")), h("header.title", {}, heading, recBadge, state), picture);
+  container.append(h("p", {}, h("a", { href: "#/cameras" }, "← All cameras"), " · ",
+    h("a", { href: `#/motion/${encodeURIComponent(device)}`, id: "motion-link" }, "Motion detection")),
+  h("header.title", {}, heading, recBadge, state), picture);
   if (app.can("operator")) {
     shotBox.append(h("h2", { id: "shot-title" }, "Snapshot"), snap, shotStatus, shotImg);
     recordBox.append(h("h2", { id: "rec-title" }, "Recording"),
