@@ -33,6 +33,7 @@ async def test_stream_methods_answer_compat_results_with_mediamtx(tmp_path: Path
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg missing: apt-get install ffmpeg")
     (tmp_path / "mtx").mkdir()
+    (tmp_path / "daemon").mkdir()
     mtx = MediaMTXProcess(binary, tmp_path / "mtx")
     await mtx.start()
     try:

@@ -179,3 +179,35 @@ def test_query_tokens_take_jwt_and_token_only() -> None:
     assert query_tokens("jwt=a&token=b&pass=c&jwt=") == ["a", "b"]
     assert query_tokens("") == []
     assert query_tokens("?jwt=" + API_KEY) == [API_KEY]
+
+
+def test_viewers_watch_camera_paths_only() -> None:
+    for path in ("camera0_keepalive", "somebody-elses", "camera7"):
+        body = payload(action="read", protocol="rtsp", path=path, ip="192.0.2.7",
+                       user="any", password=token("admin"))
+        allowed, reason = verdict(body)
+        assert not allowed and "not a camera path" in reason, (path, reason)
+    body = payload(action="read", protocol="rtsp", path="camera7", ip="192.0.2.7")
+    assert verdict(body) == (False, NO_CREDENTIALS)  # still asked, so RTSP clients answer
+
+
+def test_a_stream_token_reads_its_own_camera_until_it_expires() -> None:
+    clock = FixedClock()
+    auth = authenticator(clock)
+    stream = auth.mint_stream_token(OUR_PATH, 600)
+
+    def read(path: str, **creds: str) -> tuple[bool, str]:
+        body = payload(action="read", protocol="rtsp", path=path, ip="192.0.2.7", **creds)
+        d = decide(AuthRequest.from_payload(body), auth, INTERNAL, lambda p: p in (OUR_PATH, "camera1"))
+        return d.allowed, d.reason
+
+    assert read(OUR_PATH, user="viewer", password=stream) == (True, f"stream token for {OUR_PATH}")
+    assert read(OUR_PATH, query=f"token={stream}")[0] is True
+    allowed, reason = read("camera1", user="viewer", password=stream)
+    assert not allowed and "not valid for path 'camera1'" in reason
+    for action in ("publish", "api"):
+        body = payload(action=action, protocol="rtsp", path=OUR_PATH, ip="127.0.0.1",
+                       user="viewer", password=stream)
+        assert decide(AuthRequest.from_payload(body), auth, INTERNAL, owns).allowed is False
+    clock.now += 600
+    assert read(OUR_PATH, user="viewer", password=stream) == (False, "stream token expired")

@@ -7,9 +7,11 @@ MediaMTX POSTs, for every publish, read and API request, the documented payload
 * ``publish``: only our own publishers (the ``runOnDemand`` ffmpeg), from loopback, on a path
   we own, with the internal publisher credential;
 * ``read`` / ``playback``: our own readers (snapshots, recordings: the internal reader
-  credential, from loopback), or a viewer: a valid JWT or API key of any role (viewer or
-  above), given as ``Authorization: Bearer`` (MediaMTX hands it over as ``token``), as the
-  password of any user name (RTSP ``rtsp://any:TOKEN@host/camera0``, HTTP Basic), or as
+  credential, from loopback), or a viewer on a camera path of ours (any other path MediaMTX
+  may have is refused): a stream token for that path (``stream_token``, what
+  ``get_stream_url`` hands out), or a valid JWT or API key of any role (viewer or above),
+  given as ``Authorization: Bearer`` (MediaMTX hands it over as ``token``), as the password
+  of any user name (RTSP ``rtsp://any:TOKEN@host/camera0``, HTTP Basic), or as
   ``?jwt=`` / ``?token=`` in the query;
 * ``api``, ``metrics``, ``pprof``: only the internal API credential (every local user shares
   loopback, so the address proves nothing).
@@ -27,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import stream_token
 from ..credentials import InternalCredentials
 from ..errors import AuthError
 from ..rpc.auth import Authenticator, Role
@@ -162,6 +165,21 @@ def _candidates(req: AuthRequest) -> list[str]:
     return seen
 
 
+def _viewer(token: str, path: str, authenticator: Authenticator) -> Decision:
+    """One candidate token: a stream token for ``path``, a JWT or an API key."""
+    if stream_token.looks_like(token):
+        why = authenticator.check_stream_token(token, path)
+        return _deny(why) if why else Decision(True, f"stream token for {path}", "stream_token")
+    try:
+        principal = authenticator.authenticate(token)
+    except AuthError as e:
+        return _deny(str(e))
+    if principal.role < Role.VIEWER:  # pragma: no cover - every role is viewer or above
+        return _deny(f"role {principal.role.label} may not watch")
+    return Decision(True, f"{principal.role.label} {principal.user_id}",
+                    f"{principal.method}:{principal.user_id}")
+
+
 def _read(
     req: AuthRequest,
     authenticator: Authenticator,
@@ -180,18 +198,14 @@ def _read(
     candidates = _candidates(req)
     if not candidates:
         return _deny(NO_CREDENTIALS)
+    if not owns(req.path):  # viewers watch cameras, not whatever else MediaMTX may have
+        return _deny(f"path {req.path!r} is not a camera path of this service")
     first_error = ""
     for token in candidates:
-        try:
-            principal = authenticator.authenticate(token)
-        except AuthError as e:
-            first_error = first_error or str(e)
-            continue
-        if principal.role < Role.VIEWER:  # pragma: no cover - every role is viewer or above
-            first_error = first_error or f"role {principal.role.label} may not watch"
-            continue
-        return Decision(True, f"{principal.role.label} {principal.user_id}",
-                        f"{principal.method}:{principal.user_id}")
+        decision = _viewer(token, req.path, authenticator)
+        if decision.allowed:
+            return decision
+        first_error = first_error or decision.reason
     return _deny(first_error)
 
 
