@@ -20,8 +20,9 @@ from mediamtx_support import T
 
 from camera_service.app import Application
 from camera_service.config import load_config
-from camera_service.credentials import PUBLISHER_USER, READER_USER
+from camera_service.credentials import READER_USER
 from camera_service.mediamtx.client import MediaMTXClient
+from camera_service.publish_grants import PUBLISHER_USER
 from camera_service.rpc.auth import Role, key_file_entry
 from support.cmdlines import CmdlineWatch
 

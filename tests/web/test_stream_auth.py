@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from camera_service.config.model import AuthConfig
-from camera_service.credentials import InternalCredentials
+from camera_service.credentials import Credential, InternalCredentials
+from camera_service.publish_grants import PUBLISHER_USER
 from camera_service.rpc.auth import Role, mint_token
 from camera_service.web.stream_auth import (
     NO_CREDENTIALS,
@@ -42,7 +43,7 @@ def owns(path: str) -> bool:
 
 
 def verdict(body: dict[str, object], internal: InternalCredentials = INTERNAL) -> tuple[bool, str]:
-    d = decide(AuthRequest.from_payload(body), AUTH, internal, owns)
+    d = decide(AuthRequest.from_payload(body), AUTH, internal, owns, NOW)
     return d.allowed, d.reason
 
 
@@ -96,7 +97,7 @@ def test_publishing_to_a_path_we_do_not_own_is_refused_even_for_our_publisher() 
 
 def test_each_internal_credential_opens_only_its_own_action() -> None:
     assert INTERNAL.publisher and INTERNAL.reader and INTERNAL.api
-    pub, reader, api = INTERNAL.publisher, INTERNAL.reader, INTERNAL.api
+    pub, reader, api = INTERNAL.publisher.issue(OUR_PATH, NOW), INTERNAL.reader, INTERNAL.api
     base = {"protocol": "rtsp", "path": OUR_PATH, "ip": "127.0.0.1"}
     assert not verdict(payload(action="read", user=pub.user, password=pub.password, **base))[0]
     assert not verdict(payload(action="publish", user=reader.user, password=reader.password, **base))[0]
@@ -211,3 +212,30 @@ def test_a_stream_token_reads_its_own_camera_until_it_expires() -> None:
         assert decide(AuthRequest.from_payload(body), auth, INTERNAL, owns).allowed is False
     clock.now += 600
     assert read(OUR_PATH, user="viewer", password=stream) == (False, "stream token expired")
+
+
+def test_a_publisher_credential_publishes_one_session_of_its_own_path_only() -> None:
+    grants = InternalCredentials.generate(publish_socket="s").publisher
+    assert grants is not None
+    internal = InternalCredentials(grants, INTERNAL.reader, INTERNAL.api)
+
+    def publish(cred: Credential, path: str = OUR_PATH, session: str = "s1",
+                now: float = NOW) -> tuple[bool, str]:
+        body = payload(action="publish", protocol="rtsp", path=path, ip="127.0.0.1", id=session,
+                       user=cred.user, password=cred.password)
+        d = decide(AuthRequest.from_payload(body), AUTH, internal, lambda p: p.startswith("camera"),
+                   now)
+        return d.allowed, d.reason
+
+    cred = grants.issue(OUR_PATH, NOW)
+    assert publish(cred, "camera1")[1] == "publisher credential was issued for 'camera0', not 'camera1'"
+    assert publish(cred) == (True, "one-time publisher credential")
+    assert publish(cred)[0] is True  # MediaMTX asking again about the same session
+    assert publish(cred, session="s2") == (False, "publisher credential already used")
+    assert publish(cred, session="") == (False, "publisher credential already used")
+    late = grants.issue(OUR_PATH, NOW)
+    assert publish(late, now=NOW + 30) == (False, "unknown or expired publisher credential")
+    assert publish(late, now=NOW)[0] is False  # forgotten once expired
+    forged = Credential(PUBLISHER_USER, "guessed-" + "x" * 24)
+    assert publish(forged) == (False, "unknown or expired publisher credential")
+    assert publish(Credential("someone", cred.password))[0] is False

@@ -4,8 +4,9 @@ MediaMTX POSTs, for every publish, read and API request, the documented payload
 (``user``, ``password``, ``token``, ``ip``, ``action``, ``path``, ``protocol``, ``id``,
 ``query``); ``decide`` answers allow or deny with the reason. The rules:
 
-* ``publish``: only our own publishers (the ``runOnDemand`` ffmpeg), from loopback, on a path
-  we own, with the internal publisher credential;
+* ``publish``: only our own publishers (``camera_service.publisher``, run by MediaMTX's
+  ``runOnDemand``), from loopback, on a path we own, each with its one-time credential
+  (``publish_grants``): good for one publish session, never on a command line;
 * ``read`` / ``playback``: our own readers (snapshots, recordings: the internal reader
   credential, from loopback), or a viewer on a camera path of ours (any other path MediaMTX
   may have is refused): a stream token for that path (``stream_token``, what
@@ -126,10 +127,12 @@ def decide(
     authenticator: Authenticator,
     internal: InternalCredentials,
     owns: Callable[[str], bool],
+    now: float = 0.0,
 ) -> Decision:
-    """Allow or deny one MediaMTX request; ``owns(path)`` says whether a path is ours."""
+    """Allow or deny one MediaMTX request; ``owns(path)`` says whether a path is ours;
+    ``now`` (Unix time) dates the one-time publisher credentials."""
     if req.action == "publish":
-        return _publish(req, internal, owns)
+        return _publish(req, internal, owns, now)
     if req.action in READ_ACTIONS:
         return _read(req, authenticator, internal, owns)
     if req.action in API_ACTIONS:
@@ -142,9 +145,10 @@ def decide(
     return _deny(f"unknown action {req.action!r}")  # pragma: no cover - from_payload checks
 
 
-def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[str], bool]) -> Decision:
-    publisher = internal.publisher
-    if publisher is None:
+def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[str], bool],
+             now: float) -> Decision:
+    grants = internal.publisher
+    if grants is None:
         return _deny("publishing is not managed by this service (stream_auth: none)")
     if not is_loopback(req.ip):
         return _deny(f"publish from {req.ip or 'an unknown address'}: only loopback may publish")
@@ -152,9 +156,10 @@ def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[st
         return _deny(f"path {req.path!r} is not a camera path of this service")
     if not req.user and not req.password:
         return _deny(NO_CREDENTIALS)
-    if not publisher.matches(req.user, req.password):
-        return _deny("publish needs the service's publisher credential")
-    return Decision(True, "internal publisher", "publisher")
+    why = grants.redeem(req.path, req.user, req.password, req.id, now)
+    if why:
+        return _deny(why)
+    return Decision(True, "one-time publisher credential", "publisher")
 
 
 def _candidates(req: AuthRequest) -> list[str]:
