@@ -1,5 +1,7 @@
 """Who is at the other end of a loopback TCP connection: the uid the kernel lists for the
-peer's socket in ``/proc/net/tcp`` (and ``tcp6``). The parsing is pure; ``peer_uid`` reads.
+peer's socket in ``/proc/self/net/tcp`` (and ``tcp6``; the same tables as ``/proc/net``,
+which MediaMTX's unit hides with ``ProcSubset=pid``). The parsing is pure; ``peer_uid``
+reads.
 """
 
 from __future__ import annotations
@@ -7,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
+TABLES = ("/proc/self/net/tcp", "/proc/self/net/tcp6")
 
 
 def _port(address: str) -> int:
