@@ -24,8 +24,10 @@ import dataclasses
 import logging
 import os
 import signal
+import site
 import time
 from contextlib import AsyncExitStack
+from pathlib import Path
 from types import TracebackType
 
 import aiohttp
@@ -211,8 +213,17 @@ def internal_credentials(cfg: Config, publish_socket: str) -> InternalCredential
     configured MediaMTX API credential, generated when none is given."""
     m = cfg.mediamtx
     if m.stream_auth == "service":
-        return InternalCredentials.generate(m.api_user, m.api_password, publish_socket)
+        return InternalCredentials.generate(m.api_user, m.api_password, publish_socket,
+                                            _import_root())
     return InternalCredentials.unmanaged(m.api_user, m.api_password)
+
+
+def _import_root() -> str | None:
+    """Where ``camera_service`` is imported from, when a plain ``python3`` would not find it
+    (a checkout's ``src/``); ``None`` for an installed package."""
+    root = str(Path(__file__).resolve().parents[1])
+    installed = {str(Path(p).resolve()) for p in (*site.getsitepackages(), site.getusersitepackages())}
+    return None if root in installed else root
 
 
 async def run(config: Config, notifier: Notifier) -> int:

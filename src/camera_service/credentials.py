@@ -63,13 +63,16 @@ class InternalCredentials:
 
     @classmethod
     def generate(cls, api_user: str | None = None, api_password: str | None = None,
-                 publish_socket: str = "publish.sock") -> InternalCredentials:
-        """``publish_socket``: where publishers ask for their one-time credential."""
+                 publish_socket: str = "publish.sock",
+                 import_root: str | None = None) -> InternalCredentials:
+        """``publish_socket``: where publishers ask for their one-time credential;
+        ``import_root``: where they import ``camera_service`` from (``PublishGrants``)."""
         from .publish_grants import PublishGrants  # here: it imports Credential from us
 
         api = (Credential(api_user, api_password) if api_user and api_password
                else Credential.generate(api_user or API_USER))
-        return cls(PublishGrants(publish_socket), Credential.generate(READER_USER), api)
+        return cls(PublishGrants(publish_socket, import_root=import_root),
+                   Credential.generate(READER_USER), api)
 
     @classmethod
     def unmanaged(cls, api_user: str | None = None, api_password: str | None = None) -> InternalCredentials:

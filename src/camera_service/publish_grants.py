@@ -47,12 +47,15 @@ def _digest(password: str) -> bytes:
 
 class PublishGrants:
     """The publisher credentials handed out and not yet forgotten. ``socket_path`` is where
-    publishers ask for one; ``python`` runs ``camera_service.publisher``."""
+    publishers ask for one; ``python`` runs ``camera_service.publisher``, importing
+    ``camera_service`` from ``import_root`` when that is not on its own path (a checkout's
+    ``src``: MediaMTX may run it with another working directory or environment)."""
 
     def __init__(self, socket_path: str, python: str = sys.executable,
-                 ttl: float = GRANT_TTL) -> None:
+                 ttl: float = GRANT_TTL, import_root: str | None = None) -> None:
         self.socket_path = socket_path
         self.python = python
+        self.import_root = import_root
         self._ttl = ttl
         self._grants: OrderedDict[bytes, _Grant] = OrderedDict()
 

@@ -31,7 +31,8 @@ async def test_anonymous_rtsp_read_is_refused_and_a_viewer_token_reads(
     assert rc != 0 and "401" in err, err
     rc, err = await read_rtsp(f"rtsp://any:not-a-token@{guarded.rtsp}/camera0", tmp_path / "b.jpg")
     assert rc != 0 and "401" in err, err
-    rc, err = await read_rtsp(f"rtsp://any:{guarded.token()}@{guarded.rtsp}/camera0",
+    # a JWT in the query: ffmpeg keeps only ~127 characters of user info, too few for a JWT
+    rc, err = await read_rtsp(f"rtsp://{guarded.rtsp}/camera0?jwt={guarded.token()}",
                               tmp_path / "c.jpg")
     assert rc == 0, err
     assert (await asyncio.to_thread((tmp_path / "c.jpg").read_bytes))[:2] == b"\xff\xd8"

@@ -38,11 +38,18 @@ CAMERA_PATH = re.compile(r"^camera\d+$")
 PUBLISH_URL = "rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH"
 
 
+# runs the publisher from a checkout's src/ whatever MediaMTX's working directory and PYTHONPATH
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
+             "from camera_service.publisher.__main__ import main; sys.exit(main())")
+
+
 def publisher_prefix(grants: PublishGrants | None) -> list[str]:
     """What runs ffmpeg: nothing with stream auth off, else our one-time-credential relay."""
     if grants is None:
         return []
-    return [grants.python, "-m", "camera_service.publisher", "--socket", grants.socket_path, "--"]
+    start = (["-m", "camera_service.publisher"] if grants.import_root is None
+             else ["-c", BOOTSTRAP, grants.import_root])
+    return [grants.python, *start, "--socket", grants.socket_path, "--"]
 
 FFMPEG = "ffmpeg"
 TEST_PATTERN_FORMAT = "testsrc2"
