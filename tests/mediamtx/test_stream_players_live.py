@@ -2,8 +2,8 @@
 real MediaMTX guarded by the service (suite ``mediamtx``): ffprobe (ffmpeg's RTSP client,
 which keeps only ~127 characters of user info), GStreamer's ``rtspsrc``, and libVLC for
 HLS where Debian's libVLC is installed: it opens the stream, 320x240 video (Debian's VLC
-has no RTSP client: live555 is not in Debian). Without the token the same URLs are refused, and a token for one camera does not
-open another path."""
+has no RTSP client: live555 is not in Debian). Without the token the same URLs are
+refused, and a token for one camera does not open another path."""
 
 from __future__ import annotations
 
