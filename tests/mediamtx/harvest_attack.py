@@ -39,7 +39,7 @@ def texts(roots: list[str]) -> tuple[list[str], bool]:
                     text = f.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue  # gone, or not ours to read
-            seen_publisher = seen_publisher or "-m camera_service.publisher " in text
+            seen_publisher = seen_publisher or (name == "cmdline" and "camera_service.publisher" in text)
             out.append(text)
     for root in roots:
         for folder, _, files in os.walk(root):
