@@ -23,6 +23,7 @@ TEMPLATE = ROLE / "templates" / "mediamtx.yml.j2"
 DEFAULTS = ROLE / "defaults" / "main.yml"
 LOOPBACK = "127.0.0.1"
 WEBRTC_UDP_PORT = 8189  # MediaMTX's default ICE UDP port, here on loopback
+RTP_PORT = 8000  # MediaMTX's default RTSP/UDP ports (RTP, RTCP), here on loopback
 
 
 def _bool(value: Any) -> bool:
@@ -66,7 +67,8 @@ def render(template_text: str, defaults_text: str, cfg: Config) -> dict[str, Any
         conf[key] = f"{LOOPBACK}:{port}"
     conf["webrtcLocalUDPAddress"] = f"{LOOPBACK}:{WEBRTC_UDP_PORT}"
     conf["webrtcLocalTCPAddress"] = ""
-    conf["rtspTransports"] = ["tcp"]  # no UDP listeners (8000/8001) for a development stack
+    conf["rtpAddress"] = f"{LOOPBACK}:{RTP_PORT}"  # RTSP over UDP (rtspTransports has udp)
+    conf["rtcpAddress"] = f"{LOOPBACK}:{RTP_PORT + 1}"
     return conf
 
 
