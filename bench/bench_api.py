@@ -321,7 +321,7 @@ async def fanout_server() -> None:
     from camera_service.media import Storage
     from camera_service.models import Notification
     from camera_service.rpc import RpcContext
-    from camera_service.services.notifier import CameraNotifier
+    from camera_service.rpc.camera_notifier import CameraNotifier
     from camera_service.web import ApiServer
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))

@@ -5,6 +5,7 @@ and exit 0."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -30,10 +31,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(path: Path, port: int, extra: str = "") -> None:
+def write_config(path: Path, port: int, extra: str = "", keys: Path | None = None) -> None:
+    key_file = f", api_key_file: {keys}" if keys else ""
     path.write_text(
         f"server: {{host: 127.0.0.1, port: {port}}}\n"
-        "auth: {jwt_secret: lifecycle-test-secret-0123456789abcdef}\n"
+        f"auth: {{jwt_secret: lifecycle-test-secret-0123456789abcdef{key_file}}}\n"
         "mediamtx: {api_url: 'http://127.0.0.1:9', health_interval: 0.5}\n"
         "cameras: {udev: false, test_pattern: false}\n"
         f"storage: {{state_dir: {path.parent / 'state'}, min_free_mb: 1}}\n"
@@ -42,10 +44,10 @@ def write_config(path: Path, port: int, extra: str = "") -> None:
 
 
 class Daemon:
-    def __init__(self, tmp: Path, watchdog_usec: int = 200_000) -> None:
+    def __init__(self, tmp: Path, watchdog_usec: int = 200_000, keys: Path | None = None) -> None:
         self.config = tmp / "config.yaml"
         self.port = free_port()
-        write_config(self.config, self.port)
+        write_config(self.config, self.port, keys=keys)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(tmp / "notify"))
         self.sock.settimeout(TIMEOUT)
@@ -124,6 +126,33 @@ def test_invalid_config_on_reload_keeps_the_old_one(daemon: Daemon) -> None:
     assert "keeping the old one" in log and "server.port" in log
     daemon.proc.send_signal(signal.SIGINT)
     assert daemon.proc.wait(TIMEOUT) == 0, daemon.log()
+
+
+def key_entry(name: str) -> str:
+    return f"  - {{name: {name}, role: admin, sha256: {hashlib.sha256(name.encode()).hexdigest()}}}\n"
+
+
+def test_a_key_file_others_can_write_is_not_reloaded(tmp_path: Path) -> None:
+    """Issue 24: as another user, appending an admin key to a 0666 key file gave admin after
+    SIGHUP. Now the reload refuses the file, names its mode and keeps the keys in force."""
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("keys:\n" + key_entry("first"))
+    keys.chmod(0o600)
+    daemon = Daemon(tmp_path, keys=keys)
+    try:
+        daemon.messages_until("READY=1")
+        keys.chmod(0o666)
+        with keys.open("a") as f:
+            f.write(key_entry("intruder"))
+        daemon.proc.send_signal(signal.SIGHUP)
+        assert "RELOADING=1" in daemon.messages_until("READY=1")
+        log = daemon.log()
+        assert f"auth.api_key_file: {keys}: mode 0666 is writable by others" in log
+        assert "keeping the old one" in log and "API keys reloaded" not in log
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(TIMEOUT) == 0, daemon.log()
+    finally:
+        daemon.close()
 
 
 def test_port_in_use_exits_1_with_a_message_not_a_traceback(tmp_path: Path) -> None:

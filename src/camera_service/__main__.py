@@ -1,6 +1,7 @@
 """``camera-service``: argv → config → logging → ``asyncio.run(app.run(...))``; errors → exit codes.
 
-Exit codes: 0 clean stop, 78 configuration error (EX_CONFIG; the unit's
+Exit codes: 0 clean stop, 78 configuration error, also a key file, secret file or state
+folder that other users can write (EX_CONFIG; the unit's
 ``RestartPreventExitStatus=78`` stops a restart loop), 1 anything else.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import DEFAULT_CONFIG_PATH, effective_yaml, load_config
+from .config.permissions import check_permissions
 from .errors import CameraServiceError, ConfigError
 
 EXIT_OK = 0
@@ -44,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
+        warnings = check_permissions(config)  # others can write a secret or the state: 78
     except ConfigError as e:
         return _config_failed(e, args.config)
     if args.check_config:
+        for line in warnings:
+            print(f"camera-service: warning: {line}", file=sys.stderr)
         sys.stdout.write(effective_yaml(config))
         print(f"camera-service: configuration {args.config} is valid", file=sys.stderr)
         return EXIT_OK
@@ -56,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     from .systemd import Notifier
 
     setup_logging(config.logging)
+    for line in warnings:
+        log.warning("%s", line, extra={"COMPONENT": "config"})
     notifier = Notifier()
     try:
         return asyncio.run(run(config, notifier))

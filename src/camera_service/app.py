@@ -33,12 +33,14 @@ from types import TracebackType
 import aiohttp
 
 from . import __version__
+from .cameras import encoder_choice
 from .cameras.discovery import StreamDiscovery
 from .cameras.identity import IdentityStore
 from .cameras.monitor import CameraMonitor
 from .cameras.registry import CameraRegistry
 from .cameras.stream_store import FILE_NAME as STREAMS_FILE
 from .config import Config, load_config
+from .config.permissions import check_permissions
 from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
@@ -51,9 +53,8 @@ from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
 from .models import CameraStatus, Clock, Notification
+from .rpc.camera_notifier import CameraNotifier
 from .rpc.methods import RpcContext
-from .services import video_encoder
-from .services.notifier import CameraNotifier
 from .systemd import Notifier
 from .web.server import ApiServer
 from .web.stream_auth import reachable_from_loopback
@@ -109,7 +110,7 @@ class Application:
             StreamDiscovery(cfg.cameras.discovery, self.clock)
         )
 
-        mtx_config, self.video_encoder = await video_encoder.resolve(cfg.mediamtx)
+        mtx_config, self.video_encoder = await encoder_choice.resolve(cfg.mediamtx)
         publish_socket, private_dir = handoff.socket_path(os.environ.get("RUNTIME_DIRECTORY"))
         internal = internal_credentials(cfg, publish_socket)
         if internal.publisher is not None:  # our runOnDemand publishers ask here, once each
@@ -152,7 +153,7 @@ class Application:
             cameras=self.registry, streams=self.streams, media=self.media, files=self.storage,
             config=cfg, clock=self.clock, started_at=self.started_at, version=__version__,
             external=self.monitor.runtime, discovery=self.discovery,
-            video_encoder=video_encoder.describe(self.video_encoder),
+            video_encoder=encoder_choice.describe(self.video_encoder),
             internal=internal,
             recorder=self.recorder, health={"recorder": self.recorder.health},
         )
@@ -277,6 +278,9 @@ async def _reload(app: Application, notifier: Notifier) -> None:
         if path is None:
             raise ConfigError([("", "the configuration was not read from a file")])
         new = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+        # the key file is re-read below: refuse it (keep the keys in force) if others can write it
+        for line in await asyncio.get_running_loop().run_in_executor(None, check_permissions, new):
+            log.warning("%s", line, extra={"COMPONENT": "config"})
         await app.reload(new)
     except ConfigError as e:
         log.error("new configuration is invalid, keeping the old one: %s", "; ".join(e.lines()),

@@ -17,10 +17,8 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .publish_grants import PublishGrants
+from .publish_grants import PublishGrants
 
 READER_USER = "camera-service-reader"
 API_USER = "camera-service"
@@ -67,8 +65,6 @@ class InternalCredentials:
                  import_root: str | None = None) -> InternalCredentials:
         """``publish_socket``: where publishers ask for their one-time credential;
         ``import_root``: where they import ``camera_service`` from (``PublishGrants``)."""
-        from .publish_grants import PublishGrants  # here: it imports Credential from us
-
         api = (Credential(api_user, api_password) if api_user and api_password
                else Credential.generate(api_user or API_USER))
         return cls(PublishGrants(publish_socket, import_root=import_root),

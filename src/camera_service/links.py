@@ -1,7 +1,10 @@
 """Signed, short-lived download links for snapshots and recordings. Pure: no I/O, no clock
 (the caller passes ``now``).
 
-A link is ``{base}/files/{kind}/{quoted filename}?expires={unix seconds}&sig={token}``:
+A link is ``{base}/files/{kind}/{quoted filename}?expires={unix seconds}&sig={token}``
+(``download_url``: the file plays or shows inline); its saving twin (``save_url``) is the
+same link with ``&download=1``, answered ``Content-Disposition: attachment`` with the file
+name (the flag only picks the disposition, so it is outside the signature):
 
 - ``token`` is the unpadded base64url HMAC-SHA256 of the JSON array
   ``["camera-service-link/1", kind, filename, expires]`` (JSON makes the message
@@ -29,6 +32,7 @@ from .errors import LinkRefused
 KEY_LABEL = b"camera-service/file-links/v1"
 MESSAGE_VERSION = "camera-service-link/1"
 STEP = 60  # seconds; expiries are multiples of this
+SAVE_QUERY = "download=1"  # web/files.py answers it with Content-Disposition: attachment
 _MAX_EXPIRES_DIGITS = 12
 _SIG_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -102,3 +106,7 @@ class FileLinks:
 
     def url(self, kind: str, filename: str) -> str:
         return f"{self.base}{file_path(kind, filename)}?{self.signer.query(kind, filename, self.now)}"
+
+    def save_url(self, kind: str, filename: str) -> str:
+        """The same link asking for ``Content-Disposition: attachment`` (a browser saves it)."""
+        return f"{self.url(kind, filename)}&{SAVE_QUERY}"

@@ -25,13 +25,17 @@ import hashlib
 import secrets
 import sys
 from collections import OrderedDict
-from dataclasses import dataclass
-
-from .credentials import Credential
+from dataclasses import dataclass, field
 
 PUBLISHER_USER = "camera-service-publisher"
 GRANT_TTL = 30.0  # seconds for a publisher to use its credential (ffmpeg starts within it)
 MAX_GRANTS = 256  # older grants are forgotten first (one per publisher start)
+
+
+@dataclass(frozen=True)
+class PublisherCredential:
+    user: str
+    password: str = field(repr=False)
 
 
 @dataclass
@@ -59,14 +63,14 @@ class PublishGrants:
         self._ttl = ttl
         self._grants: OrderedDict[bytes, _Grant] = OrderedDict()
 
-    def issue(self, path: str, now: float) -> Credential:
+    def issue(self, path: str, now: float) -> PublisherCredential:
         """A fresh credential that publishes ``path`` once."""
         self._forget_expired(now)
         password = secrets.token_urlsafe(24)
         self._grants[_digest(password)] = _Grant(path, now + self._ttl)
         while len(self._grants) > MAX_GRANTS:
             self._grants.popitem(last=False)
-        return Credential(PUBLISHER_USER, password)
+        return PublisherCredential(PUBLISHER_USER, password)
 
     def redeem(self, path: str, user: str, password: str, session: str, now: float) -> str:
         """``""`` when (``user``, ``password``) may publish ``path`` in MediaMTX session

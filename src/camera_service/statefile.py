@@ -8,8 +8,10 @@ executor. The files are JSON objects with a ``version``; ``versioned_field`` rea
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +32,19 @@ def versioned_field(text: str, version: int, key: str, kind: type) -> Any:
     return value
 
 
+FOLDER_MODE = 0o750  # folders the service makes: its own and its group's, as the package's
+
+
+def make_dirs(folder: Path, mode: int = FOLDER_MODE) -> None:
+    """``mkdir -p`` where every folder made gets ``mode`` (less the umask), the missing
+    parents too (``Path.mkdir(parents=True)`` gives those the umask's default)."""
+    try:
+        folder.mkdir(mode=mode, exist_ok=True)
+    except FileNotFoundError:
+        make_dirs(folder.parent, mode)
+        folder.mkdir(mode=mode, exist_ok=True)
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename or a new file in ``folder`` survive a power cut."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -39,17 +54,38 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+TEMP_ATTEMPTS = 16  # fresh random names tried before giving up (a clash is ~2**-64 each)
+TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def create_temporary(path: Path, mode: int = 0o600) -> tuple[int, Path]:
+    """A new empty file beside ``path`` with an unpredictable hidden name
+    (``.<name>.<random>.tmp``), created with ``O_EXCL|O_NOFOLLOW``: it is always a file this
+    call made, never one another user planted there nor a symlink to elsewhere. ``mode``
+    (less the umask) is its permissions from the start, so no chmod is ever needed. Returns
+    the open descriptor (write only) and the name; raises ``OSError``."""
+    for _ in range(TEMP_ATTEMPTS):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, TEMP_FLAGS, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
 def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
     """Write ``text`` to ``path`` so that a crash leaves either the old or the new file:
-    a temporary file beside it, fsync, ``os.replace``, fsync of the folder. ``mode`` (less
-    the umask) is the new file's permissions, e.g. ``0o600`` for one holding credentials.
-    Raises ``OSError``; the temporary file never outlives the call."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    a new temporary file beside it (``create_temporary``: ``O_EXCL|O_NOFOLLOW``, a random
+    name), fsync, ``os.replace``, fsync of the folder. ``mode`` (less the umask) is the new
+    file's permissions, e.g. ``0o600`` for one holding credentials.
+
+    Nothing is opened or chmodded through a name someone else could have planted: the
+    temporary file is new by construction, and a symlink at ``path`` itself is replaced by
+    the rename, never followed. Raises ``OSError``; the temporary file never outlives the
+    call."""
+    make_dirs(path.parent)
+    fd, tmp = create_temporary(path, mode)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        if mode != 0o666:
-            os.fchmod(fd, mode)  # a leftover temporary file keeps its old permissions otherwise
         with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -1,9 +1,12 @@
-"""sd_notify and the watchdog, over the AF_UNIX datagram socket named by ``NOTIFY_SOCKET``.
+"""sd_notify and the watchdog through the ``sdnotify`` library (Debian's python3-sdnotify),
+to the socket named by ``NOTIFY_SOCKET``.
 
 Nothing happens when ``NOTIFY_SOCKET`` is unset. The variables are taken out of the
-environment at start so child processes (ffmpeg, ffprobe) never inherit them. The watchdog
-ping is sent by a task on the event loop itself, so a stuck loop stops the pings and systemd
-kills the service.
+environment at start so child processes (ffmpeg, ffprobe) never inherit them: sdnotify reads
+the address from the process environment once, when its notifier is made, and keeps the
+connected socket, so the notifier is made at start (single-threaded, in ``__main__``) with
+the address put back for that moment only. The watchdog ping is sent by a task on the event
+loop itself, so a stuck loop stops the pings and systemd kills the service.
 """
 
 from __future__ import annotations
@@ -11,23 +14,50 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import time
+import warnings
 from collections.abc import MutableMapping
 
+import sdnotify
+
 log = logging.getLogger(__name__)
+VARIABLE = "NOTIFY_SOCKET"
+
+
+def _connect(address: str) -> sdnotify.SystemdNotifier:
+    """sdnotify's notifier connected to ``address``, which it takes from ``os.environ``
+    (restored as it was afterwards). Raises ``OSError`` when nothing listens there."""
+    saved = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = address
+    try:
+        with warnings.catch_warnings():
+            # a failed connect drops its socket unclosed (a ResourceWarning, nothing else)
+            warnings.simplefilter("ignore", ResourceWarning)
+            notifier = sdnotify.SystemdNotifier(debug=True)  # debug: raise instead of hiding
+    finally:
+        if saved is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = saved
+    notifier.socket.setblocking(False)  # a full queue drops a message; the loop never waits
+    return notifier
 
 
 class Notifier:
     def __init__(self, env: MutableMapping[str, str] | None = None) -> None:
         env = os.environ if env is None else env
-        address = env.pop("NOTIFY_SOCKET", "")
+        address = env.pop(VARIABLE, "")
         watchdog_usec = env.pop("WATCHDOG_USEC", "")
         watchdog_pid = env.pop("WATCHDOG_PID", "")
-        self._address = "\0" + address[1:] if address.startswith("@") else address
-        self._socket: socket.socket | None = None
+        self._address = address
+        self._notifier: sdnotify.SystemdNotifier | None = None
         self._status = ""
         self._failed = False
+        if address:
+            try:
+                self._notifier = _connect(address)
+            except OSError as e:
+                self._report(e)
         self.watchdog_interval: float | None = None
         if watchdog_usec.isdigit() and int(watchdog_usec) > 0:
             if not watchdog_pid or watchdog_pid == str(os.getpid()):
@@ -37,18 +67,20 @@ class Notifier:
     def enabled(self) -> bool:
         return bool(self._address)
 
+    def _report(self, e: OSError) -> None:
+        if not self._failed:
+            log.warning("cannot notify systemd at %s: %s", self._address, e)
+            self._failed = True
+
     def notify(self, *lines: str) -> bool:
-        if not self._address:
+        if self._notifier is None:
             return False
+        # sdnotify encodes as Latin-1; systemd reads UTF-8: hand it the UTF-8 bytes as Latin-1
+        text = "\n".join(lines).encode("utf-8", "replace").decode("latin-1")
         try:
-            if self._socket is None:
-                self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-                self._socket.setblocking(False)
-            self._socket.sendto("\n".join(lines).encode(), self._address)
+            self._notifier.notify(text)
         except OSError as e:
-            if not self._failed:
-                log.warning("cannot notify systemd at %s: %s", self._address, e)
-                self._failed = True
+            self._report(e)
             return False
         if self._failed:
             log.info("systemd notification socket works again")
@@ -85,6 +117,6 @@ class Notifier:
             await asyncio.sleep(self.watchdog_interval)
 
     def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        if self._notifier is not None:
+            self._notifier.socket.close()
+            self._notifier = None

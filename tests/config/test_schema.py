@@ -146,3 +146,11 @@ def test_bad_csi_modes_name_the_key() -> None:
     assert any("cameras.csi.camera0.widht: unknown key; did you mean 'width'?" in line
                for line in lines), lines
     assert any(line.startswith("cameras.csi.front: expected an id like camera0") for line in lines), lines
+
+
+def test_external_allow_defaults_to_the_private_ranges_and_takes_a_list() -> None:
+    assert validate(SECRET).cameras.external.allow == (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+    listed = validate({**SECRET, "cameras": {"external": {"allow": ["127.0.0.0/8", "10.0.0.0/8"]}}})
+    assert listed.cameras.external.allow == ("127.0.0.0/8", "10.0.0.0/8")
+    assert validate({**SECRET, "cameras": {"external": {"allow": []}}}).cameras.external.allow == ()

@@ -43,6 +43,7 @@ class Daemon:
             "auth: {jwt_secret: external-streams-test-secret-0123456789}\n"
             f"mediamtx: {{api_url: 'http://127.0.0.1:{closed[0]}'}}\n"
             "cameras:\n  udev: false\n  test_pattern: false\n  network_probe_interval: 1\n"
+            "  external: {allow: [127.0.0.0/8]}\n"  # the test camera listens on loopback
             "  discovery:\n    enabled: true\n    hosts: [127.0.0.1]\n"
             f"    ports: [{closed[1]}, {camera.port}, {closed[2]}]\n    paths: [/cam0, /absent]\n"
             f"    skydio_ports: [{closed[3]}]\n    timeout: 2\n    scan_timeout: 10\n"
@@ -161,6 +162,11 @@ async def test_an_added_stream_is_a_camera_that_survives_a_restart_until_removed
     assert again.code == -32602 and device in again.message
     bad = await error_of(daemon, "add_external_stream", {"stream_url": f"http://x:{PASSWORD}@h/"})
     assert bad.code == -32602 and PASSWORD not in str(bad)
+    metadata = await error_of(daemon, "add_external_stream",  # link-local: not in the allow list
+                              {"stream_url": f"rtsp://u:{PASSWORD}@169.254.169.254/latest"})
+    assert metadata.code == -32602 and metadata.data == {"param": "stream_url"}
+    assert "address 169.254.169.254 is not allowed by cameras.external.allow (127.0.0.0/8)" in \
+        metadata.message and PASSWORD not in str(metadata)
 
     cam = await wait_connected(daemon, device)
     assert cam["name"] == "Gate" and cam["resolution"] == "640x480"

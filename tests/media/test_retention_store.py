@@ -7,12 +7,12 @@ the write, however slow, never holds up the event loop."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -164,32 +164,22 @@ async def test_policies_set_at_once_leave_the_last_in_force_and_on_disk(tmp_path
 
 
 async def test_a_stuck_write_does_not_hold_up_the_event_loop(tmp_path: Path) -> None:
-    """A FIFO where the temporary file goes makes the write block in ``open`` until someone
-    reads it. Were the write done on the loop, the loop would stop: the safety timer (a
-    thread) then frees it after ``TIMEOUT`` and the test fails instead of hanging."""
+    """The loop's executor gets one thread, held by a job that waits: a write done in the
+    executor waits behind it while the loop runs on; one done on the loop would finish at
+    once. (The temporary file's name is random now, so a FIFO planted at it, the old way to
+    stall the write, is no longer possible: that was the symlink hole of issue 24.)"""
     storage = await started(tmp_path)
-    fifo = tmp_path / f".{FILE_NAME}.{os.getpid()}.tmp"  # statefile.write_atomically's name
-    os.mkfifo(fifo)
-
-    def free_the_writer() -> None:
-        with contextlib.suppress(OSError):
-            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-
-    safety = threading.Timer(TIMEOUT, free_the_writer)
-    safety.start()
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1))
+    release = threading.Event()
+    holder = asyncio.get_running_loop().run_in_executor(None, release.wait, TIMEOUT)
     try:
         task = asyncio.create_task(storage.set_retention_policy(SET))
         await asyncio.sleep(0.1)
-        assert not task.done()  # the loop runs on while the write waits in open()
+        assert not task.done()  # the loop runs on while the write waits for its thread
         assert storage.retention_policy() == FROM_CONFIG
-        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            with pytest.raises(StorageError):  # a FIFO cannot be fsynced: the save fails
-                await asyncio.wait_for(task, TIMEOUT)
-        finally:
-            os.close(reader)
     finally:
-        safety.cancel()
-        safety.join()
-    assert storage.retention_policy() == FROM_CONFIG
-    assert not fifo.exists()
+        release.set()
+        await asyncio.wait_for(holder, TIMEOUT)
+    assert await asyncio.wait_for(task, TIMEOUT) == SET
+    assert storage.retention_policy() == SET
+    assert sorted(os.listdir(tmp_path)) == ["recordings", FILE_NAME, "snapshots"]

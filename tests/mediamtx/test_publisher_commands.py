@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from mediamtx_support import T, closed_port
 
+from camera_service.cameras import encoder_choice
 from camera_service.config.model import MediaMTXConfig
 from camera_service.mediamtx.handoff import PublisherHandoff, allowed_uids
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, Clock
 from camera_service.publish_grants import PublishGrants
-from camera_service.services import video_encoder
 
 pytestmark = pytest.mark.integration
 
@@ -126,7 +126,7 @@ async def test_auto_encoder_resolved_on_this_host_publishes(tmp_path: Path) -> N
     """``video_encoder: auto`` with the real host probe; where the host has no hardware H.264
     encoder (this machine: no /dev/video*, no /dev/dri) it is libx264, and real ffmpeg
     publishes the test pattern with it."""
-    resolved, choice = await video_encoder.resolve(MediaMTXConfig(), limit=10)
+    resolved, choice = await encoder_choice.resolve(MediaMTXConfig(), limit=10)
     assert resolved.video_encoder == choice.encoder and choice.reason
     if not glob.glob("/dev/video*") and not glob.glob("/dev/dri/renderD*"):
         assert choice.encoder == "libx264" and not choice.hardware

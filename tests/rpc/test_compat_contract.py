@@ -17,19 +17,19 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from camera_service.rpc.schemas import METHODS, NOTIFICATIONS, SCHEMAS, inline_refs
+from camera_service.rpc.methods import ACTS
+from camera_service.rpc.methods import METHODS as TABLE
+from camera_service.rpc.schemas import ERRORS, METHODS, NOTIFICATIONS, SCHEMAS, inline_refs
 from support.daemon import TIMEOUT, Client, Daemon, closed_port
 from support.rtsp_server import RtspTestServer, available
 
 pytestmark = pytest.mark.contract
 
-COMPAT = Path(__file__).resolve().parent / "data" / "compat.json"
 # answer an error where MediaMTX is absent (the mediamtx test requires results)
 NEEDS_MEDIAMTX = frozenset({"get_stream_status", "get_streams", "start_streaming", "stop_streaming"})
 EXTERNAL_URL = f"rtsp://127.0.0.1:{closed_port()}/contract"
@@ -53,6 +53,7 @@ class Run:
     """What one pass over the whole API got back."""
 
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recording_status: list[dict[str, Any]] = field(default_factory=list)  # while, after
     notifications: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
 
@@ -91,7 +92,9 @@ async def _exercise(daemon: Daemon, rtsp: RtspTestServer | None) -> Run:
         snap = await ask("take_snapshot", {"device": "camera0"})
         await ask("start_recording", {"device": "camera0", "format": "mp4"})
         await asyncio.sleep(1.0)
+        run.recording_status.append(await client.call("get_recording_status", {"device": "camera0"}))
         rec = await ask("stop_recording", {"device": "camera0"})
+        run.recording_status.append(await client.call("get_recording_status", {"device": "camera0"}))
         await client.notification("recording_status_update", device="camera0", status="STOPPED")
         await ask("list_recordings", {"limit": 10, "offset": 0})
         await ask("list_snapshots", {"limit": 10, "offset": 0})
@@ -149,10 +152,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     yield result
 
 
-def test_vendored_compat_json_lists_the_methods_asked_here() -> None:
-    assert set(json.loads(COMPAT.read_text())["methods"]) == set(METHODS)
-
-
 @pytest.mark.parametrize("method", list(METHODS))
 def test_result_validates_against_the_compat_schema(run: Run, method: str) -> None:
     reply = run.replies.get(method)
@@ -161,10 +160,56 @@ def test_result_validates_against_the_compat_schema(run: Run, method: str) -> No
     if error is not None:
         assert error["code"] != -32601, f"{method} is not implemented: {error}"
         assert method in NEEDS_MEDIAMTX, f"{method} failed: {error}"
-        assert str(error["code"]) in json.loads(COMPAT.read_text())["errors"], error
+        assert str(error["code"]) in ERRORS, error
         assert isinstance(error["message"], str) and error["message"]
         return
     jsonschema.validate(reply["result"], result_schema(method))
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_acting_methods_answer_success_true(run: Run, method: str) -> None:
+    """The reference project's clients check ``success`` in what an acting method answers
+    (an extra field: compat's schema allows it); methods that only read carry none."""
+    result = run.replies[method].get("result")
+    if result is None:  # an error, judged by the test above
+        assert method in NEEDS_MEDIAMTX, run.replies[method]
+        return
+    if method in ACTS:
+        assert result["success"] is True, result
+        jsonschema.validate(result, inline_refs(TABLE[method].result_schema))
+    else:
+        assert not (isinstance(result, dict) and "success" in result), result
+
+
+def test_recording_status_answers_the_recording_in_progress_then_null(run: Run) -> None:
+    during, after = run.recording_status
+    schema = TABLE["get_recording_status"].result_schema
+    assert schema is not None
+    jsonschema.validate(during["result"], schema)
+    jsonschema.validate(after["result"], schema)
+    started = run.replies["start_recording"]["result"]
+    assert during["result"]["filename"] == started["filename"] and during["result"]["status"] == "RECORDING"
+    assert during["result"]["device"] == "camera0" and during["result"]["format"] == "mp4"
+    assert after["result"] is None
+
+
+def test_start_recording_also_answers_in_the_reference_example_client_shape(run: Run) -> None:
+    started = run.replies["start_recording"]["result"]
+    assert started["recording"] == {
+        "device_path": "camera0", "recording_id": started["filename"], "filename": started["filename"],
+        "start_time": started["recording"]["start_time"], "status": "RECORDING",
+    }  # fmt: skip
+    assert isinstance(started["recording"]["start_time"], float)  # Unix seconds, as it formats them
+
+
+def test_stop_recording_and_its_stopped_notification_carry_both_links(run: Run) -> None:
+    rec = run.replies["stop_recording"]["result"]
+    assert rec["download_url"].startswith("http") and rec["save_url"] == rec["download_url"] + "&download=1"
+    stopped = [n["params"] for n in run.notifications
+               if n["method"] == "recording_status_update" and n["params"]["status"] == "STOPPED"]
+    assert stopped and stopped[0]["filename"] == rec["filename"]
+    assert stopped[0]["save_url"] == stopped[0]["download_url"] + "&download=1"
+    assert f"/files/recordings/{rec['filename']}?" in stopped[0]["download_url"]
 
 
 @pytest.mark.parametrize("notification", list(NOTIFICATIONS))

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from camera_service.rpc.methods import ACTS
 from camera_service.rpc.schemas import METHODS, inline_refs
 from mediamtx.mediamtx_process import MediaMTXProcess, find_mediamtx
 from support.daemon import TIMEOUT, Client, Daemon
@@ -51,6 +52,8 @@ async def test_stream_methods_answer_compat_results_with_mediamtx(tmp_path: Path
                 for method, params in STREAM_CALLS:
                     result = await client.result(method, params)
                     jsonschema.validate(result, inline_refs(METHODS[method]["result"]))
+                    acted = isinstance(result, dict) and result.get("success") is True
+                    assert acted == (method in ACTS), (method, result)
             finally:
                 await client.close()
         finally:

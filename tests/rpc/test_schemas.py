@@ -1,8 +1,10 @@
-"""``rpc.schemas`` is compat.json as Python data, and the method table and ``rpc.discover``
-carry it: every compat method has its result schema, the notifications are published."""
+"""``rpc.schemas`` loads compat.json, the package's one copy (``rpc/compat.json``, package
+data: the wheel and the .deb ship it), and the method table and ``rpc.discover`` carry it:
+every compat method has its result schema, the notifications are published."""
 
 from __future__ import annotations
 
+import configparser
 import json
 from pathlib import Path
 from typing import Any
@@ -11,31 +13,49 @@ import jsonschema
 import pytest
 
 from camera_service.rpc import schemas
-from camera_service.rpc.methods import METHODS
+from camera_service.rpc.methods import ACTS, METHODS, SUCCESS_SCHEMA
 from camera_service.rpc.openrpc import document
 
 pytestmark = pytest.mark.unit
 
-COMPAT = Path(__file__).resolve().parent / "data" / "compat.json"
+ROOT = Path(__file__).resolve().parents[2]
+COMPAT = ROOT / "src" / "camera_service" / "rpc" / schemas.FILE
 
 
-def compat() -> dict[str, Any]:
-    return dict(json.loads(COMPAT.read_text(encoding="utf-8")))
-
-
-def test_schemas_module_equals_the_vendored_compat_json() -> None:
-    spec = compat()
+def test_schemas_are_the_package_compat_json() -> None:
+    spec: dict[str, Any] = json.loads(COMPAT.read_text(encoding="utf-8"))
     assert schemas.METHODS == spec["methods"]
     assert schemas.NOTIFICATIONS == spec["notifications"]
     assert schemas.SCHEMAS == spec["schemas"]
     assert schemas.ERRORS == spec["errors"]
-    assert len(schemas.METHODS) == 34
+    assert len(schemas.METHODS) == 34 and set(schemas.NOTIFICATIONS) == {
+        "camera_status_update", "recording_status_update"}
+
+
+def test_compat_json_is_the_only_copy_and_ships_as_package_data() -> None:
+    copies = [p for p in ROOT.rglob("compat.json")
+              if not ({".git", ".venv", "build", ".pybuild", "debian"} & set(p.relative_to(ROOT).parts))]
+    assert copies == [COMPAT]
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    shipped = setup["options.package_data"]["camera_service"].split()
+    assert "rpc/" + schemas.FILE in shipped  # pybuild builds the .deb from setup.cfg
 
 
 def test_every_method_of_the_table_carries_its_compat_result_schema() -> None:
     for name, entry in schemas.METHODS.items():
-        if name in METHODS:  # methods of other parts of the API join the table as they land
-            assert METHODS[name].result_schema == entry["result"], name
+        schema = METHODS[name].result_schema
+        if name in ACTS:  # compat's result and the extra success: true
+            assert schema == {"allOf": [entry["result"], SUCCESS_SCHEMA]}, name
+        else:
+            assert schema == entry["result"], name
+
+
+def test_acting_methods_are_in_the_table_and_marked() -> None:
+    assert ACTS <= set(METHODS)
+    assert {m.name for m in METHODS.values() if m.acts} == ACTS
+    assert {"take_snapshot", "start_recording", "stop_recording"} <= ACTS
+    assert not ACTS & {"authenticate", "subscribe_events", "get_recording_status", "list_recordings"}
 
 
 def test_inlined_schemas_are_valid_json_schema_without_refs() -> None:

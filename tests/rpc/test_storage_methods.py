@@ -64,12 +64,12 @@ async def test_the_policy_set_is_in_force_after_a_restart(tmp_path: Path) -> Non
         reply = await call(first, "set_retention_policy",
                            {"policy_type": "size", "max_size_gb": 2.5, "enabled": True})
     assert reply["result"] == {"policy_type": "size", "max_age_days": 30.0, "max_size_gb": 2.5,
-                               "enabled": True}  # fmt: skip
+                               "enabled": True, "success": True}  # fmt: skip
     async with service(tmp_path) as second:  # the configuration still says "disabled, age"
         # omitted limits are those in force: the saved ones, not the configuration's
         reply = await call(second, "set_retention_policy", {"policy_type": "age", "enabled": True})
         assert reply["result"] == {"policy_type": "age", "max_age_days": 30.0, "max_size_gb": 2.5,
-                                   "enabled": True}  # fmt: skip
+                                   "enabled": True, "success": True}  # fmt: skip
 
 
 async def test_a_policy_that_cannot_be_saved_is_a_disk_error_and_changes_nothing(
@@ -98,6 +98,7 @@ async def test_cleanup_with_the_policy_disabled_says_nothing_ran(tmp_path: Path)
             "files_deleted": 0,
             "space_freed": 0,
             "reason": "retention policy disabled",
+            "success": True,
         }
         assert old.exists()
 
@@ -111,10 +112,12 @@ async def test_cleanup_with_the_policy_enabled_reports_what_it_deleted(tmp_path:
                                {"policy_type": "age", "max_age_days": 1, "enabled": True})
         assert "result" in set_reply
         reply = await call(env, "cleanup_old_files")
-        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 2, "space_freed": 150}
+        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 2, "space_freed": 150,
+                                   "success": True}
         assert new.exists()
         reply = await call(env, "cleanup_old_files")  # a pass with nothing due still ran
-        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0}
+        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0,
+                                   "success": True}
 
 
 async def test_storage_info_reports_the_retention_policy_in_force(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Validates RPC results against compat.json's result schemas (the interface existing clients
-speak), taken from ``camera_service.rpc.schemas`` (checked equal to the vendored
-``tests/rpc/data/compat.json`` by tests/rpc/test_schemas.py)."""
+speak), taken from ``camera_service.rpc.schemas`` (which loads the package's
+``rpc/compat.json``, the one copy in the tree)."""
 
 from __future__ import annotations
 

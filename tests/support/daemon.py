@@ -62,6 +62,7 @@ class Daemon:
             f"auth: {{jwt_secret: {SECRET}}}\n"
             f"mediamtx: {{{mtx}}}\n"
             "cameras:\n  udev: false\n  test_pattern: true\n  network_probe_interval: 1\n"
+            "  external: {allow: [127.0.0.0/8]}\n"  # the test cameras listen on loopback
             f"{extra}"
             f"storage: {{state_dir: {self.state}, min_free_mb: 1}}\n"
             "logging: {target: console}\n"

@@ -146,6 +146,13 @@ def test_api_credential_is_generated_once_kept_and_handed_to_camera_service(
     assert loaded.mediamtx.stream_auth == "service" and loaded.mediamtx.api_user == "camera-service"
 
 
+def test_external_streams_are_allowed_the_private_ranges_unless_told(render: Any) -> None:
+    default = render().config["cameras"]["external"]["allow"]
+    assert default == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+    told = render('{"camera_service_external_allow": ["192.0.2.0/24"]}')
+    assert told.config["cameras"]["external"]["allow"] == ["192.0.2.0/24"]
+
+
 def test_a_vault_password_wins_and_nothing_is_generated(render: Any) -> None:
     # group_vars give both roles the same variables
     r = render("mediamtx_api_password=from-the-vault-0123", "mediamtx_api_user=ops")

@@ -2,8 +2,8 @@
 
 One container for the module; the scenarios run in order on it: install, Ansible, the
 testinfra suite, start/reload/config error/watchdog, journal fields, sandbox exposure,
-upgrade, purge. Artefacts (the container's journal, console, packages, lintian report) go
-to build/system-test/.
+a symlink planted by another user, upgrade, purge. Artefacts (the container's journal,
+console, packages, lintian report) go to build/system-test/.
 """
 
 from __future__ import annotations
@@ -346,6 +346,54 @@ def test_ffmpeg_encodes_and_snapshots_inside_the_service_sandbox(container: Cont
     finally:
         container.run(f"rm -f {probe} {state}/recordings/probe.mp4 {state}/snapshots/probe.jpg; "
                       "systemctl daemon-reload")
+
+
+# --- another local user against the state folder (issue 24) -----------------------------------
+
+WRITE_STATE = """
+import os, sys
+from pathlib import Path
+from camera_service.statefile import write_atomically
+state = Path(sys.argv[1])
+old = state / f".retention.json.{os.getpid()}.tmp"  # the name the writer used to pick
+print(os.readlink(old) if old.is_symlink() else "no link planted", flush=True)
+write_atomically(state / "retention.json", '{"version": 1, "from": "service"}', 0o600)
+"""
+
+
+def test_a_link_planted_by_nobody_cannot_redirect_a_state_write(
+    show: Callable[[str], None], container: Container
+) -> None:
+    # the packaged state folder: nobody cannot even plant a link there
+    denied = container.run("runuser -u nobody -- ln -s /etc/shadow /var/lib/camera-service/x")
+    assert denied.rc != 0 and "Permission denied" in denied.stderr, denied
+    # a hand-made state folder others can write: the service refuses it, naming the mode
+    hand, victim = "/srv/hand-state", "/root/victim"
+    config = "/root/hand-config.yaml"
+    container.run(f"mkdir -p {hand} && chmod 0777 {hand} && printf untouched > {victim} && "
+                  f"chmod 0600 {victim} && sed 's#/var/lib/camera-service#{hand}#' {CONFIG} > {config}"
+                  ).check()
+    try:
+        refused = container.run(f"camera-service --config {config} --check-config")
+        assert refused.rc == 78, refused
+        assert f"storage.state_dir: {hand}: mode 0777 is writable by others" in refused.stderr
+        # were it written anyway (as root, as in the issue): nobody plants links at the target
+        # and at the old predictable temporary name of the writing process (exec keeps its pid)
+        script = "/root/write_state.py"
+        container.run(f"cat > {script} <<'EOF'\n{WRITE_STATE}EOF").check()
+        out = container.run(
+            f"sh -c 'runuser -u nobody -- ln -s {victim} {hand}/retention.json && "
+            f"runuser -u nobody -- ln -s {victim} {hand}/.retention.json.$$.tmp && "
+            f"exec python3 {script} {hand}'").check().stdout
+        assert out.strip() == victim  # the link was there at the old name when the write ran
+        after = container.run(f"cat {victim}; echo; stat -c '%a %U' {victim}; "
+                              f"stat -c '%F %a' {hand}/retention.json; cat {hand}/retention.json"
+                              ).check().stdout.splitlines()
+        assert after[:2] == ["untouched", "600 root"], after
+        assert after[2] == "regular file 600" and '"from": "service"' in after[3], after
+        show(f"\nplanted links in {hand}: victim {after[:2]}, target {after[2]}")
+    finally:
+        container.run(f"rm -rf {hand} {victim} {config} /root/write_state.py")
 
 
 # --- upgrade and purge -----------------------------------------------------------------------

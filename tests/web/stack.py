@@ -39,7 +39,7 @@ from camera_service.models import (
     Notification,
 )
 from camera_service.rpc import Role, RpcContext
-from camera_service.services.notifier import CameraNotifier
+from camera_service.rpc.camera_notifier import CameraNotifier
 from camera_service.web import ApiServer
 
 TIMEOUT = 5.0  # the one time unit of these tests: every wait is bounded by a multiple of it

@@ -106,5 +106,6 @@ async def test_a_retention_policy_set_over_the_api_survives_a_restart(tmp_path: 
         ws = await connect(f"ws://127.0.0.1:{second.port}/ws")
         await call(ws, "authenticate", {"auth_token": "admin-key"})
         reply = await call(ws, "cleanup_old_files")
-        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0}
+        assert reply["result"] == {"cleanup_executed": True, "files_deleted": 0, "space_freed": 0,
+                                   "success": True}
         await ws.close()

@@ -190,6 +190,44 @@ def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
     page.shot("03-camera-page-snapshot")
 
 
+# the href of every <a> the page clicks from now on (the console's download button)
+WATCH_SAVES = """
+if (!window.__saves) {
+  window.__saves = [];
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    window.__saves.push(this.href);
+    return click.call(this);
+  };
+}
+"""
+
+
+def downloaded(page: Page, name: str, original: Path) -> None:
+    """The browser saved ``name`` in its download folder, byte for byte ``original``."""
+    target = page.b.downloads / name
+    deadline = time.monotonic() + T
+    while not (target.is_file() and target.stat().st_size == original.stat().st_size):
+        assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
+        time.sleep(0.1)
+    assert sha256(target.read_bytes()) == sha256(original.read_bytes())
+
+
+def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
+    page.go("#/files")
+    name = page.wait("const r = document.querySelector('#snapshots li[data-filename]');"
+                     "return r && r.dataset.filename", what="a snapshot listed")
+    page.js(WATCH_FILE_FETCHES)
+    page.js(WATCH_SAVES)
+    page.click(f"#snapshots li[data-filename='{name}'] button[data-action=download]")
+    downloaded(page, name, page.d.state / "snapshots" / name)
+    saved = page.js("return window.__saves")
+    assert len(saved) == 1 and saved[0].endswith("&download=1"), saved  # the attachment twin
+    assert_signed(saved[0], page.d.base, "snapshots", name)
+    assert page.js("return window.__fileFetches") == []
+    page.shot("03b-snapshot-saved")
+
+
 def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None:
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
@@ -224,13 +262,11 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
     page.shot("06-recording-plays")
     page.js("document.getElementById('player').pause()")
 
+    page.js(WATCH_SAVES)
+    page.js("window.__saves.length = 0")
     page.click(f"{row} button[data-action=download]")
-    target = page.b.downloads / name
-    deadline = time.monotonic() + T
-    while not (target.is_file() and target.stat().st_size == path.stat().st_size):
-        assert time.monotonic() < deadline, f"no download of {name}: {list(page.b.downloads.iterdir())}"
-        time.sleep(0.1)
-    assert sha256(target.read_bytes()) == sha256(path.read_bytes())
+    downloaded(page, name, path)
+    assert [u.endswith("&download=1") for u in page.js("return window.__saves")] == [True]
     assert page.js("return window.__fileFetches") == []  # played and downloaded by signed links
 
     page.click(f"{row} button[data-action=delete]")

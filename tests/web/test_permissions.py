@@ -52,6 +52,7 @@ MATRIX: dict[str, str | None] = {
     "set_discovery_interval": "admin",
     "set_recording_mode": "operator",
     "get_recording_mode": "viewer",
+    "get_recording_status": "viewer",
     "get_recording_timeline": "viewer",
 }
 ORDER = {None: 0, "viewer": 1, "operator": 2, "admin": 3}
@@ -78,6 +79,7 @@ PARAMS: dict[str, Any] = {
     "set_discovery_interval": {"scan_interval": 0},
     "set_recording_mode": {"device": "camera0", "mode": "off"},
     "get_recording_mode": {"device": "camera0"},
+    "get_recording_status": {"device": "camera0"},
     "get_recording_timeline": {"device": "camera0"},
 }
 

@@ -7,7 +7,7 @@ import pytest
 
 from camera_service.config.model import AuthConfig
 from camera_service.credentials import Credential, InternalCredentials
-from camera_service.publish_grants import PUBLISHER_USER
+from camera_service.publish_grants import PUBLISHER_USER, PublisherCredential
 from camera_service.rpc.auth import Role, mint_token
 from camera_service.web.stream_auth import (
     NO_CREDENTIALS,
@@ -219,7 +219,7 @@ def test_a_publisher_credential_publishes_one_session_of_its_own_path_only() -> 
     assert grants is not None
     internal = InternalCredentials(grants, INTERNAL.reader, INTERNAL.api)
 
-    def publish(cred: Credential, path: str = OUR_PATH, session: str = "s1",
+    def publish(cred: Credential | PublisherCredential, path: str = OUR_PATH, session: str = "s1",
                 now: float = NOW) -> tuple[bool, str]:
         body = payload(action="publish", protocol="rtsp", path=path, ip="127.0.0.1", id=session,
                        user=cred.user, password=cred.password)
@@ -236,6 +236,6 @@ def test_a_publisher_credential_publishes_one_session_of_its_own_path_only() -> 
     late = grants.issue(OUR_PATH, NOW)
     assert publish(late, now=NOW + 30) == (False, "unknown or expired publisher credential")
     assert publish(late, now=NOW)[0] is False  # forgotten once expired
-    forged = Credential(PUBLISHER_USER, "guessed-" + "x" * 24)
+    forged = PublisherCredential(PUBLISHER_USER, "guessed-" + "x" * 24)
     assert publish(forged) == (False, "unknown or expired publisher credential")
     assert publish(Credential("someone", cred.password))[0] is False

@@ -7,8 +7,11 @@ it into the configuration later keeps its id), watched by ``watch_network_camera
 the configured ones, and so published through MediaMTX and read directly while MediaMTX is
 away. The list is saved (``stream_store``) before a change takes effect: when it cannot be
 saved the change is refused and nothing differs from what a restart would bring back.
-Removing a stream stops its watch and removes its camera from the registry (a REMOVED
-event: clients see it disconnected; a recording of it ends). URLs are shown and logged
+Only hosts whose every address lies in ``cameras.external.allow`` are added or probed
+(``AddressGuard``, checked again before each probe, also for streams restored from the
+file), and a failed probe shows only "unreachable". Removing a stream stops its watch and
+removes its camera from the registry (a REMOVED event: clients see it disconnected; a
+recording of it ends). URLs are shown and logged
 without credentials only.
 """
 
@@ -24,6 +27,7 @@ from ..config.model import CamerasConfig
 from ..errors import ExternalStreamNotFound, InvalidParams, InvalidState
 from ..models import Camera, CameraKind, CameraStatus, Clock, ExternalStream
 from . import policy
+from .address_check import AddressGuard
 from .identity import IdentityStore, network_identity
 from .network_watch import watch_network_camera
 from .registry import CameraRegistry
@@ -58,6 +62,7 @@ class RuntimeStreams:
         self._tasks: dict[str, asyncio.Task[None]] = {}  # camera id -> its watch
         self._last_seen: dict[str, float] = {}  # camera id -> time it last answered
         self._lock = asyncio.Lock()  # one add/remove at a time
+        self.guard = AddressGuard(config.external.allow)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -86,12 +91,15 @@ class RuntimeStreams:
                 for s in self._streams.values()]
 
     async def add_stream(self, url: str, name: str | None, stream_type: str | None) -> ExternalStream:
-        """Raises ``InvalidParams`` for a bad or duplicate URL, ``InvalidState`` beyond
-        ``MAX_STREAMS``, ``StorageError`` when the list cannot be saved (nothing is added
-        then)."""
+        """Raises ``InvalidParams`` for a bad or duplicate URL or a host outside
+        ``cameras.external.allow``, ``InvalidState`` beyond ``MAX_STREAMS``, ``StorageError``
+        when the list cannot be saved (nothing is added then)."""
         check_stream_url(url)
         kind = check_stream_type(stream_type)
         safe = redact_url(url)
+        if (refused := await self.guard.refusal(url)) is not None:
+            log.warning("external stream %s refused: %s", safe, refused, extra=LOG)
+            raise InvalidParams("stream_url", f"'stream_url' refused: {refused}")
         async with self._lock:
             self._refuse_duplicate(safe)
             identity = network_identity(safe)
@@ -162,7 +170,8 @@ class RuntimeStreams:
             source_url=stream.url,
         ))
         self._tasks[camera_id] = asyncio.get_running_loop().create_task(
-            watch_network_camera(camera_id, stream.url, self.config, self.registry, self._seen)
+            watch_network_camera(camera_id, stream.url, self.config, self.registry, self._seen,
+                                 self.guard)
         )
 
     def _seen(self, camera: Camera) -> object:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import TOPICS
-from . import output
+from . import commands, output
 from .connection import CameraClient, ClientError, RemoteError
 
 DEFAULT_URL = "ws://127.0.0.1:8002/ws"
@@ -66,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("call", help="call any method: call METHOD ['{json params}']")
     c.add_argument("method")
     c.add_argument("params", nargs="?", default=None)
+    commands.add_parsers(sub)
     t = sub.add_parser("token", help="mint a JWT from the service's configured secret")
     t.add_argument("--role", choices=ROLES, required=True)
     t.add_argument("--expires", type=int, default=None, help="seconds (default: auth.token_expiry)")
@@ -147,6 +148,7 @@ async def _watch(args: argparse.Namespace, client: CameraClient) -> None:
 
 
 async def _remote(args: argparse.Namespace) -> None:
+    planned = commands.request(args) if args.command in commands.NAMES else None  # usage first
     token = args.token or os.environ.get(TOKEN_ENV)
     context = None
     if args.cafile is not None:
@@ -158,7 +160,10 @@ async def _remote(args: argparse.Namespace) -> None:
             raise Failure(f"cannot load {args.cafile}: {e}") from None
     async with CameraClient(args.url, token, timeout=args.timeout, ssl_context=context) as client:
         cmd = args.command
-        if cmd == "list":
+        if planned is not None:
+            method, params = planned
+            commands.show(args, method, await client.call(method, params))
+        elif cmd == "list":
             r = await client.call("get_camera_list")
             _emit(args, r, output.cameras(r))
         elif cmd == "info":
@@ -213,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ClientError, Failure) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except commands.UsageError as e:
+        print(f"camera-ctl: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130 if args.command != "watch" else 0
     return 0

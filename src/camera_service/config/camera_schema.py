@@ -16,6 +16,7 @@ from .validators import (
     PORT,
     boolean,
     camera_id,
+    cidr,
     got,
     host_or_cidr,
     integer,
@@ -96,6 +97,10 @@ DISCOVERY = {
     vol.Optional("scan_timeout"): number(0),
     vol.Optional("scan_interval"): integer(0, 7 * 86400),
     vol.Optional("max_hosts"): integer(1, 65536),
+}
+
+EXTERNAL = {
+    vol.Optional("allow"): string_list(cidr),  # [] refuses every stream added at run time
 }
 
 
@@ -195,6 +200,7 @@ CAMERAS = {
     vol.Optional("test_pattern"): _test_pattern,
     vol.Optional("names"): _names,
     vol.Optional("discovery"): section(DISCOVERY),
+    vol.Optional("external"): section(EXTERNAL),
     vol.Optional("csi"): _csi,
     vol.Optional("recording"): _recording,
 }

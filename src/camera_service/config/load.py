@@ -23,6 +23,7 @@ from .model import (
     Config,
     CsiCameraConfig,
     DiscoveryConfig,
+    ExternalConfig,
     LoggingConfig,
     MediaMTXConfig,
     NetworkCameraConfig,
@@ -187,6 +188,8 @@ def _build(c: dict[str, Any], base: Path, problems: Problems) -> Config:
         cams_d["names"] = MappingProxyType(dict(cams_d["names"]))
     if "discovery" in cams_d:
         cams_d["discovery"] = _discovery(cams_d["discovery"], problems)
+    if "external" in cams_d:
+        cams_d["external"] = ExternalConfig(**{k: tuple(v) for k, v in cams_d["external"].items()})
     if "csi" in cams_d:
         cams_d["csi"] = MappingProxyType({k: CsiCameraConfig(**v) for k, v in cams_d["csi"].items()})
     if "recording" in cams_d:

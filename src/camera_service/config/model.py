@@ -80,6 +80,9 @@ class TestPatternConfig:
     fps: int = 15
 
 
+# RFC 1918 and IPv6 unique local addresses: where operators may point the service by default
+DEFAULT_EXTERNAL_ALLOW = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
 DISCOVERY_MIN_INTERVAL = 5  # seconds between scheduled discovery scans (0 = no schedule)
 DISCOVERY_MAX_INTERVAL = 7 * 86400
 
@@ -100,6 +103,15 @@ class DiscoveryConfig:
     scan_timeout: float = 20.0  # the whole scan (s), below a client's usual 30 s wait
     scan_interval: int = 0  # seconds between scheduled scans; 0 = only on request
     max_hosts: int = 1024  # cap on the addresses of all ranges together
+
+
+@dataclass(frozen=True)
+class ExternalConfig:
+    """``cameras.external``: where streams added at run time (``add_external_stream``) may
+    connect. ``allow`` is a list of CIDR ranges every address of the stream's host must lie
+    in; loopback and link-local only when listed (``cameras/address_policy.py``)."""
+
+    allow: tuple[str, ...] = DEFAULT_EXTERNAL_ALLOW
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class CamerasConfig:
     test_pattern: TestPatternConfig = field(default_factory=TestPatternConfig)
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    external: ExternalConfig = field(default_factory=ExternalConfig)
     csi: Mapping[str, CsiCameraConfig] = field(default_factory=lambda: MappingProxyType({}))
     recording: RecordingConfig = field(default_factory=RecordingConfig)
 

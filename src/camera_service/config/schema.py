@@ -14,6 +14,7 @@ from .camera_schema import (
     CAMERAS,
     CSI_CAMERA,
     DISCOVERY,
+    EXTERNAL,
     NETWORK_CAMERA,
     RECORDING_EXTRA,
     RECORDING_KEYS,
@@ -141,6 +142,7 @@ NESTED: dict[tuple[str, ...], dict[Any, Any]] = {
     ("cameras", "test_pattern"): TEST_PATTERN,
     ("storage", "retention"): RETENTION,
     ("cameras", "discovery"): DISCOVERY,
+    ("cameras", "external"): EXTERNAL,
     ("cameras", "csi"): CSI_CAMERA,
     ("cameras", "recording"): {vol.Optional(k): object for k in RECORDING_KEYS + RECORDING_EXTRA},
 }

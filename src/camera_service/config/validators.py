@@ -164,6 +164,19 @@ def host_or_cidr(value: Any) -> str:
     return host(value)
 
 
+def cidr(value: Any) -> str:
+    """A CIDR range (``10.0.0.0/8``, ``fc00::/7``) or one address, taken as its /32 or /128."""
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise vol.Invalid(f"expected a CIDR range like 192.168.1.0/24, got {got(value)}")
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as e:
+        raise vol.Invalid(f"expected a CIDR range like 192.168.1.0/24, got {got(value)} ({e})") from None
+    return value
+
+
 def rtsp_path(value: Any) -> str:
     if not isinstance(value, str) or any(c in value for c in " \t\r\n\0?#"):
         raise vol.Invalid(f"expected an RTSP path like /live, got {got(value)}")

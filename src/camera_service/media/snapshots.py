@@ -1,7 +1,9 @@
 """One JPEG from a live stream, written atomically.
 
 ffmpeg reads the camera's reader URL (RTSP over TCP), decodes the first frame it can, and
-writes it to a hidden temporary file in the snapshot folder; the file is fsynced and renamed
+writes it to a hidden temporary file in the snapshot folder (made beforehand by
+``statefile.create_temporary``: a random name, ``O_EXCL|O_NOFOLLOW``, so ffmpeg never writes
+through a name someone else planted); the file is fsynced and renamed
 to its final name, and the folder fsynced, so a reader never sees half a JPEG and a crash
 never leaves one under a real name. The whole capture is bounded by ``time_limit``.
 """
@@ -11,11 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 from ..errors import FFmpegError, StorageError
-from ..statefile import fsync_dir
+from ..statefile import create_temporary, fsync_dir
 from . import ffmpeg
 
 
@@ -31,7 +32,7 @@ def _jpeg_args(url: str, tmp: Path, quality: int, max_width: int, io_timeout: fl
 
 
 def _fsync_and_rename(tmp: Path, final: Path) -> int:
-    fd = os.open(tmp, os.O_RDONLY)
+    fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         os.fsync(fd)
         size = os.fstat(fd).st_size
@@ -42,6 +43,13 @@ def _fsync_and_rename(tmp: Path, final: Path) -> int:
     os.replace(tmp, final)
     fsync_dir(final.parent)
     return size
+
+
+def _has_data(tmp: Path) -> bool:
+    try:
+        return tmp.lstat().st_size > 0
+    except OSError:
+        return False
 
 
 async def capture_jpeg(
@@ -57,7 +65,11 @@ async def capture_jpeg(
 
     Raises ``FFmpegError`` when ffmpeg fails or ``time_limit`` passes, ``StorageError`` when the
     file cannot be written. No temporary file is left behind either way."""
-    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd, tmp = create_temporary(final, 0o666)  # as ffmpeg would
+    except OSError as e:
+        raise StorageError(f"cannot store snapshot {final.name}: {e.strerror or e}") from e
+    os.close(fd)
     io_timeout = time_limit + 5.0  # ours ends first
     proc = ffmpeg.FFmpegProcess(
         _jpeg_args(url, tmp, quality, max_width, io_timeout),
@@ -75,7 +87,7 @@ async def capture_jpeg(
                 f"snapshot timed out after {time_limit:g}s (no frame from the camera)",
                 proc.stderr_tail(),
             ) from None
-        if rc != 0 or not tmp.exists():
+        if rc != 0 or not _has_data(tmp):
             proc.log_failure(f"snapshot failed (exit {rc})")
             raise FFmpegError(
                 f"snapshot failed: {proc.last_error_line() or f'ffmpeg exit {rc}'}",

@@ -37,6 +37,7 @@ from ..models import (
     RetentionPolicy,
     StorageInfo,
 )
+from ..statefile import make_dirs
 from . import ffmpeg
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
 from .retention import StoredFile, select_for_deletion
@@ -243,7 +244,7 @@ async def _in_thread(func: Callable[..., T], *args: Any) -> T:
 
 
 def _mkdir(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)  # 0750 as the package makes them, the missing parents too
 
 
 def _delete(victims: list[StoredFile]) -> tuple[int, int]:

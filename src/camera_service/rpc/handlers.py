@@ -100,6 +100,14 @@ def _active_recording(ctx: RpcContext, camera_id: str) -> dict[str, Any] | None:
     return None
 
 
+async def get_recording_status(ctx: RpcContext, session: Session, args: Args) -> Any:
+    """The camera's recording in progress, or ``None`` (the reference SDK reads a falsy
+    result as "not recording")."""
+    camera = ctx.cameras.get(args["device"])
+    active = _active_recording(ctx, camera.id)
+    return None if active is None else {"device": camera.id, "status": "RECORDING", **active}
+
+
 async def get_camera_capabilities(ctx: RpcContext, session: Session, args: Args) -> Any:
     return present.capabilities_object(ctx.cameras.get(args["device"]))
 
@@ -122,10 +130,7 @@ async def start_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
 async def stop_recording(ctx: RpcContext, session: Session, args: Args) -> Any:
     camera = ctx.cameras.get(args["device"])
     rec = await ctx.require_media().stop_recording(camera.id)
-    out = present.recording_stopped(rec)
-    if not rec.segments:  # one file: hand out its link (segments are listed one by one)
-        out["download_url"] = ctx.file_links().url("recordings", rec.filename)
-    return out
+    return present.recording_stopped(rec, ctx.file_links())
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -5,40 +5,25 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AuthError, PermissionDenied
 from ..models import TOPICS
 from . import handlers as h
-from . import handlers_external as hx
-from . import handlers_recording_mode as hrm
 from . import handlers_service as hs
 from . import handlers_streams as hstr
+from . import methods_more
 from .auth import Role
 from .context import RpcContext
 from .devices import resolve_device
 from .errors import METHOD_NOT_FOUND, RpcError, rate_limited
+from .method import DEVICE, Method
+from .openrpc import document
 from .params import Param, bind
 from .schemas import result_schema
 from .schemas_recording import SCHEMAS as OWN_SCHEMAS
 from .session import Session
 from .topics import ALIASES
-
-Handler = Callable[[RpcContext, Session, dict[str, Any]], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class Method:
-    name: str
-    role: Role | None
-    handler: Handler
-    summary: str
-    params: tuple[Param, ...] = ()
-    result: str = "object"  # JSON type of the result, for OpenRPC
-    result_schema: dict[str, Any] | None = None  # compat.json's (rpc.schemas), when not given
-
 
 # Methods whose handlers never wait for I/O (in-memory state, or quick synchronous calls of
 # the ports): a transport may run them in line instead of in a task of their own.
@@ -49,6 +34,7 @@ INLINE = frozenset(
         "rpc.discover",
         "get_camera_list",
         "get_camera_capabilities",
+        "get_recording_status",
         "get_status",
         "get_server_info",
         "get_system_status",
@@ -59,10 +45,34 @@ INLINE = frozenset(
 )
 
 
-DEVICE = Param(
-    "device", "string", required=True, max_length=64,
-    description="camera id, e.g. camera0 (or the device node of a USB camera, e.g. /dev/video0)",
-)  # fmt: skip
+# Methods that act (change recordings, files, streams or settings): their results carry the
+# extra field ``success: true``, which the reference project's clients check. Methods that
+# only read, and those that change only the caller's own session (authenticate, subscribe,
+# unsubscribe, which answer authenticated/subscribed/unsubscribed), do not.
+ACTS = frozenset(
+    {
+        "take_snapshot",
+        "start_recording",
+        "stop_recording",
+        "delete_recording",
+        "delete_snapshot",
+        "start_streaming",
+        "stop_streaming",
+        "set_retention_policy",
+        "cleanup_old_files",
+        "add_external_stream",
+        "remove_external_stream",
+        "set_discovery_interval",
+        "set_recording_mode",
+    }
+)
+SUCCESS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"success": {"const": True}},
+    "required": ["success"],
+}
+
+
 FILENAME = Param("filename", "string", required=True, description="plain file name", max_length=255)
 LIMIT = Param("limit", "integer", default=50, minimum=1, maximum=1000)
 OFFSET = Param("offset", "integer", default=0, minimum=0)
@@ -123,6 +133,8 @@ _TABLE: tuple[Method, ...] = (
         ),
     ),
     _m("stop_recording", OP, h.stop_recording, "Stop a camera's recording.", (DEVICE,)),
+    _m("get_recording_status", V, h.get_recording_status,
+       "A camera's recording in progress, or null when it is not recording.", (DEVICE,)),
     _m("list_recordings", V, h.list_recordings, "Recordings, newest first.", (LIMIT, OFFSET)),
     _m("list_snapshots", V, h.list_snapshots, "Snapshots, newest first.", (LIMIT, OFFSET)),
     _m("get_recording_info", V, h.get_recording_info, "One recording.", (FILENAME,)),
@@ -188,95 +200,20 @@ _TABLE: tuple[Method, ...] = (
         hs.get_subscription_stats,
         "Subscriptions of every live connection, and this connection's own topics.",
     ),
-    # -- external streams and RTSP discovery (rpc/handlers_external.py) --
-    _m(
-        "add_external_stream",
-        OP,
-        hx.add_external_stream,
-        "Add a network camera (RTSP URL) at run time; it is kept across restarts.",
-        (
-            Param("stream_url", "string", required=True, max_length=2048,
-                  description="rtsp://[user:password@]host[:port]/path"),
-            Param("stream_name", "string", max_length=200),
-            Param("stream_type", "string", default="generic_rtsp", max_length=64),
-        ),
-    ),
-    _m(
-        "remove_external_stream",
-        OP,
-        hx.remove_external_stream,
-        "Remove a network camera added with add_external_stream.",
-        (Param("stream_url", "string", required=True, max_length=2048),),
-    ),
-    _m("get_external_streams", V, hx.get_external_streams, "The network cameras added at run time."),
-    _m(
-        "discover_external_streams",
-        OP,
-        hx.discover_external_streams,
-        "RTSP streams answering a DESCRIBE at the candidates of cameras.discovery (cached; "
-        "force_rescan scans again). Nothing is added.",
-        (
-            Param("skydio_enabled", "boolean", default=True),
-            Param("generic_enabled", "boolean", default=False),
-            Param("force_rescan", "boolean", default=False),
-            Param("include_offline", "boolean", default=False),
-        ),
-    ),
-    _m(
-        "set_discovery_interval",
-        A,
-        hx.set_discovery_interval,
-        "Scan for RTSP streams every scan_interval seconds; 0 stops the schedule.",
-        (Param("scan_interval", "integer", required=True, minimum=0, description="seconds"),),
-    ),
-    _m(
-        "set_recording_mode",
-        OP,
-        hrm.set_recording_mode,
-        "Set a camera's continuous recording: off, continuous or a weekly schedule (host time "
-        "zone); saved and kept across restarts. Keys not given keep their value.",
-        (
-            DEVICE,
-            Param("mode", "string", enum=("off", "continuous", "schedule")),
-            Param(
-                "schedule",
-                "array",
-                items="object",
-                description='[{"days": ["mon", ...], "start": "08:00", "end": "18:00"}]',
-            ),
-            Param("segment_seconds", "integer", minimum=1, maximum=86400),
-            Param("format", "string", enum=("fmp4", "mp4", "mkv")),
-            Param(
-                "retention", "object", description='{"max_age_days": n, "max_size_gb": n}; {} removes it'
-            ),
-        ),
-    ),
-    _m("get_recording_mode", V, hrm.get_recording_mode, "A camera's recording mode and state.", (DEVICE,)),
-    _m(
-        "get_recording_timeline",
-        V,
-        hrm.get_recording_timeline,
-        "A camera's recorded time ranges and the gaps between them with their causes.",
-        (
-            DEVICE,
-            Param("from", "number", minimum=0, description="Unix seconds (default: first segment)"),
-            Param("to", "number", minimum=0, description="Unix seconds (default: now)"),
-        ),
-    ),
+    *methods_more.ENTRIES,
 )
 
 
 async def _discover(ctx: RpcContext, session: Session, args: dict[str, Any]) -> Any:
-    from .openrpc import document
-
     return document(METHODS.values(), ctx.version)
 
 
 def _with_schema(m: Method) -> Method:
-    if m.result_schema is not None:
-        return m
-    schema = result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
-    return dataclasses.replace(m, result_schema=schema)
+    schema = m.result_schema or result_schema(m.name) or OWN_SCHEMAS.get(m.name) or {"type": m.result}
+    acts = m.name in ACTS
+    if acts:
+        schema = {"allOf": [schema, SUCCESS_SCHEMA]}
+    return dataclasses.replace(m, result_schema=schema, acts=acts)
 
 
 METHODS: dict[str, Method] = {m.name: _with_schema(m) for m in _TABLE}
@@ -326,6 +263,8 @@ class Dispatcher:
             self.authorize(session, method)
             args = resolve_device(self.ctx.cameras, bind(method.params, params))
             result = await method.handler(self.ctx, session, args)
+            if method.acts and isinstance(result, dict):
+                result = {**result, "success": True}
             ok = True
             return result
         finally:

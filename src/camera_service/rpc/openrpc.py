@@ -1,10 +1,13 @@
-"""The OpenRPC 1.2 document of the API, generated from the method table."""
+"""The OpenRPC 1.2 document of the API, generated from a method table that the caller
+passes in (``methods.METHODS``): this module knows the shape of an entry (``Described``),
+not the table, so the dependency points one way (methods → openrpc)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
+from .auth import Role
 from .errors import (
     AUTH_FAILED,
     DEPENDENCY_FAILED,
@@ -14,10 +17,25 @@ from .errors import (
     RATE_LIMITED,
     UNSUPPORTED,
 )
+from .params import Param
 from .schemas import NOTIFICATIONS, SCHEMAS, rebase_refs
 
-if TYPE_CHECKING:
-    from .methods import Method
+
+class Described(Protocol):
+    """What the document needs of one method-table entry."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> Role | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def params(self) -> Sequence[Param]: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def result_schema(self) -> dict[str, Any] | None: ...
 
 REFS = "#/components/schemas/"
 
@@ -32,7 +50,7 @@ VENDOR_ERRORS = {
 }
 
 
-def _method(m: Method) -> dict[str, Any]:
+def _method(m: Described) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": m.name,
         "summary": m.summary,
@@ -60,7 +78,7 @@ def _method(m: Method) -> dict[str, Any]:
     return out
 
 
-def document(methods: Iterable[Method], version: str) -> dict[str, Any]:
+def document(methods: Iterable[Described], version: str) -> dict[str, Any]:
     return {
         "openrpc": "1.2.6",
         "info": {

@@ -4,7 +4,7 @@ and by notifications alike. Device paths and source URLs (credentials) never lea
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -84,13 +84,26 @@ def download_url(kind: str, filename: str, links: FileLinks | None = None) -> st
     return f"/files/{kind}/{quote(filename)}"
 
 
+def file_links(kind: str, filename: str, links: FileLinks) -> dict[str, str]:
+    """``download_url`` (shown inline) and its twin ``save_url`` (saved as a download)."""
+    return {"download_url": links.url(kind, filename), "save_url": links.save_url(kind, filename)}
+
+
+def segment_links(names: Sequence[str], links: FileLinks) -> list[dict[str, str]]:
+    """Each file of a segmented recording with its links."""
+    return [{"filename": n, **file_links("recordings", n, links)} for n in names]
+
+
 def file_object(entry: FileEntry, links: FileLinks | None = None) -> dict[str, Any]:
-    return {
+    out = {
         "filename": entry.filename,
         "file_size": entry.file_size,
         "modified_time": iso_time(entry.modified_time),
         "download_url": download_url(entry.kind, entry.filename, links),
     }
+    if links is not None:
+        out["save_url"] = links.save_url(entry.kind, entry.filename)
+    return out
 
 
 def file_info_object(info: FileInfo, links: FileLinks | None = None) -> dict[str, Any]:
@@ -112,22 +125,36 @@ def snapshot_object(snap: Snapshot, links: FileLinks | None = None) -> dict[str,
         "file_path": snap.path,
     }
     if links is not None:
-        out["download_url"] = links.url("snapshots", snap.filename)
+        out.update(file_links("snapshots", snap.filename, links))
     return out
 
 
 def recording_started(rec: Recording) -> dict[str, Any]:
-    return {
+    """compat.json's RecordingStart, and the same recording again under ``recording`` in the
+    shape the reference project's example client reads (``device_path`` is the camera id,
+    ``recording_id`` the file name, which names the recording uniquely, ``start_time`` Unix
+    seconds, which its CLI formats)."""
+    out: dict[str, Any] = {
         "device": rec.camera_id,
         "filename": rec.filename,
         "status": "RECORDING",
         "start_time": iso_time(rec.start_time),
         "format": rec.format,
     }
+    out["recording"] = {
+        "device_path": rec.camera_id,
+        "recording_id": rec.filename,
+        "filename": rec.filename,
+        "start_time": rec.start_time,
+        "status": "RECORDING",
+    }
+    return out
 
 
-def recording_stopped(rec: Recording) -> dict[str, Any]:
-    return {
+def recording_stopped(rec: Recording, links: FileLinks | None = None) -> dict[str, Any]:
+    """A finished recording; with ``links``, the links of its (first) file and, when it is
+    segmented, ``segments`` and ``segment_links`` (every file with its links)."""
+    out: dict[str, Any] = {
         "device": rec.camera_id,
         "filename": rec.filename,
         "status": "STOPPED",
@@ -137,6 +164,12 @@ def recording_stopped(rec: Recording) -> dict[str, Any]:
         "file_size": rec.file_size,
         "format": rec.format,
     }
+    if links is not None:
+        out.update(file_links("recordings", rec.filename, links))
+        if rec.segments:
+            out["segments"] = list(rec.segments)
+            out["segment_links"] = segment_links(rec.segments, links)
+    return out
 
 
 def recording_active(rec: Recording) -> dict[str, Any]:

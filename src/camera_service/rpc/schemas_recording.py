@@ -1,7 +1,8 @@
-"""Result schemas of the continuous-recording methods, which are ours (compat.json has no
-such methods): ``set_recording_mode`` / ``get_recording_mode`` (one shape) and
-``get_recording_timeline``. Published by ``rpc.discover`` like compat.json's, and checked
-against real results in tests/rpc/test_recording_mode_methods.py."""
+"""Result schemas of the recording methods that are ours (compat.json has no such methods):
+``set_recording_mode`` / ``get_recording_mode`` (one shape), ``get_recording_timeline``, and
+``get_recording_status`` (the reference project's SDK asks it: null when not recording).
+Published by ``rpc.discover`` like compat.json's, and checked against real results in
+tests/rpc/test_recording_mode_methods.py and tests/rpc/test_compat_contract.py."""
 
 from __future__ import annotations
 
@@ -89,7 +90,27 @@ RECORDING_TIMELINE: dict[str, Any] = {
     "required": ["device", "ranges", "gaps", "covered"],
 }
 
+# the recording in progress (``rpc.present.recording_status``), or null
+RECORDING_STATUS: dict[str, Any] = {
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "properties": {
+                "device": {"type": "string", "pattern": "^camera[0-9]+$"},
+                "filename": {"type": "string"},
+                "status": {"type": "string", "enum": ["RECORDING"]},
+                "start_time": _ISO,
+                "format": {"type": "string", "enum": ["fmp4", "mp4", "mkv"]},
+                "duration": {"type": "integer", "minimum": 0},
+            },
+            "required": ["device", "filename", "status", "start_time", "format", "duration"],
+        },
+    ]
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
+    "get_recording_status": RECORDING_STATUS,
     "set_recording_mode": RECORDING_MODE,
     "get_recording_mode": RECORDING_MODE,
     "get_recording_timeline": RECORDING_TIMELINE,

@@ -32,6 +32,7 @@ from ..models import ComponentHealth, Notification
 from ..rpc import protocol
 from ..rpc.context import RpcContext
 from ..rpc.methods import Dispatcher
+from ..rpc.note_links import linked_file, with_links
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
 from .connection import Connection
@@ -179,6 +180,7 @@ class ApiServer(Component):
         frame = b""
         now = self.ctx.clock.time()
         auth = self.ctx.authenticator
+        linked = linked_file(note) is not None
         sent = 0
         for conn in list(self._connections):
             session = conn.session
@@ -186,6 +188,12 @@ class ApiServer(Component):
                 continue
             if session.principal is not None and not auth.valid(session.principal, now):
                 continue  # expired token or revoked key: no more notifications
+            if linked:  # links made for this recipient (rpc.note_links), never shared
+                own = protocol.encode({"jsonrpc": "2.0", "method": note.method,
+                                       "params": with_links(note, self.ctx.file_links())})
+                if conn.push(own, text_frame(own)):
+                    sent += 1
+                continue
             if text is None:
                 text = protocol.encode({"jsonrpc": "2.0", "method": note.method, "params": note.params})
                 frame = text_frame(text)

@@ -23,13 +23,14 @@ export function mount(container, app) {
     h("section", { "aria-labelledby": "shot-h" }, h("h2", { id: "shot-h" }, "Snapshots"), shotNote, gallery),
   );
 
-  // a link fresh from the service (signed links are short-lived; the page may be old)
-  const fresh = async (kind, f) => {
+  // a link fresh from the service (signed links are short-lived; the page may be old):
+  // download_url shows the file, save_url (its twin) has the browser save it
+  const fresh = async (kind, f, field = "download_url") => {
     try {
       const info = await app.call(kind === "recordings" ? "get_recording_info" : "get_snapshot_info", { filename: f.filename });
-      return info.download_url || f.download_url;
+      return info[field] || info.download_url || f[field] || f.download_url;
     } catch {
-      return f.download_url;
+      return f[field] || f.download_url;
     }
   };
 
@@ -38,7 +39,7 @@ export function mount(container, app) {
       type: "button", "aria-label": `Download ${f.filename}`, dataset: { action: "download" },
       onclick: async () => {
         try {
-          await download(await fresh(kind, f), app.token, f.filename);
+          await download(await fresh(kind, f, "save_url"), app.token, f.filename);
         } catch (err) {
           app.report(err, "Download");
         }

@@ -69,7 +69,9 @@ export async function showFile(el, url, token) {
   return () => URL.revokeObjectURL(blob);
 }
 
-// Saves a file as a download (the browser's own download, with the file's name).
+// Saves a file as a download (the browser's own download, with the file's name): a signed
+// save_url is answered "Content-Disposition: attachment", so it saves even where <a download>
+// is ignored (another origin).
 export async function download(url, token, name = fileName(url)) {
   url = local(url);
   let href = url;

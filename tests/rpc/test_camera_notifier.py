@@ -8,8 +8,8 @@ from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import Config
 from camera_service.events import EventBus
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, Notification
+from camera_service.rpc.camera_notifier import CameraNotifier
 from camera_service.rpc.present import config_stream_urls
-from camera_service.services.notifier import CameraNotifier
 
 pytestmark = pytest.mark.unit
 

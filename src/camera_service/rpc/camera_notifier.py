@@ -14,7 +14,7 @@ from ..events import EventBus
 from ..lifecycle import Component
 from ..models import CameraEvent, CameraEventKind, CameraStatus, Notification
 from ..ports import CameraDirectory
-from ..rpc.present import camera_object
+from .present import camera_object
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from ..cameras import hw_encoders
 from ..config.model import MediaMTXConfig
 from ..mediamtx.encoders import AUTO, choose_encoder
 from ..models import EncoderChoice, HostEncoders
+from . import hw_encoders
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 5.0
