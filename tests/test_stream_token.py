@@ -49,7 +49,7 @@ def test_the_token_fits_every_rtsp_clients_user_info_without_escaping() -> None:
     url = url_with_token("rtsp://cam-host.example:8554/camera123", token)
     assert url == f"rtsp://viewer:{token}@cam-host.example:8554/camera123"
     assert len(url.split("@")[0]) < 100  # ffmpeg keeps ~127 characters of user info
-    assert url_with_token("http://h:8888/camera0/index.m3u8", token).endswith(f"?token={token}")
+    assert url_with_token("http://h:8888/camera0/index.m3u8", token).endswith(f"?jwt={token}")
 
 
 def test_no_stream_token_is_a_jwt() -> None:

@@ -108,7 +108,7 @@ async def test_stream_url_with_token_is_accepted_by_the_endpoint(guarded: Stack)
                               id_=2))["result"]
     finally:
         await ws.close()
-    assert "@" not in plain["stream_url"] and "token=" not in json.dumps(plain)
+    assert "@" not in plain["stream_url"] and "jwt=" not in json.dumps(plain)
     assert "stream_url_with_token" not in plain
     assert tokened["stream_url"] == plain["stream_url"]  # the secret-free one stays
     assert 0 < tokened["token_expires_in"] <= 600

@@ -7,7 +7,8 @@ The URLs in camera objects never carry a secret; these are given only on request
 ``stream_token``: about 40 URL-safe characters that read one camera path until they expire,
 short enough for every RTSP client's user-info buffer (ffmpeg keeps ~127 characters, which
 cuts a JWT). RTSP carries it as the password (``rtsp://viewer:TOKEN@host:8554/camera0``),
-HLS and WebRTC as ``?token=TOKEN``. MediaMTX checks a session's token when it starts, so a
+HLS and WebRTC as ``?jwt=TOKEN`` (the query name clients know; ``/mediamtx/auth`` reads
+``jwt`` and ``token``). MediaMTX checks a session's token when it starts, so a
 stream that started keeps playing after the token expires; HLS asks again per request and
 needs a fresh URL then.
 """
@@ -22,7 +23,7 @@ from .session import Session
 
 STREAM_TOKEN_TTL = 600  # seconds; capped by auth.token_expiry
 TOKEN_USER = "viewer"  # any user name does: the token is the password
-QUERY_KEY = "token"
+QUERY_KEY = "jwt"  # the name players and MediaMTX's docs know; it carries our stream token
 
 
 def url_with_token(url: str, token: str) -> str:
