@@ -23,7 +23,7 @@ from types import FrameType
 
 from ..config import load_config
 from ..errors import ConfigError
-from .mediamtx_config import render_role
+from .mediamtx_config import RTP_PORT, WEBRTC_UDP_PORT, render_role
 
 REPO = Path(__file__).resolve().parents[3]
 CACHED = REPO / ".cache" / "mediamtx" / "mediamtx"
@@ -67,7 +67,7 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def run(config_path: str) -> int:
+def run(config_path: str, webrtc_udp_port: int = WEBRTC_UDP_PORT, rtp_port: int = RTP_PORT) -> int:
     service_cmd = [sys.executable, "-m", "camera_service", "--config", config_path]
     binary, where = find_mediamtx()
     if binary is None:
@@ -79,7 +79,8 @@ def run(config_path: str) -> int:
         print(f"devstack: {e}", file=sys.stderr)
         return EX_CONFIG
     folder = Path(tempfile.mkdtemp(prefix="camera-service-devstack-"))
-    (folder / "mediamtx.yml").write_text(render_role(cfg), encoding="utf-8")
+    (folder / "mediamtx.yml").write_text(render_role(cfg, webrtc_udp_port, rtp_port),
+                                         encoding="utf-8")
     print(f"devstack: MediaMTX {binary} (from {where}) on 127.0.0.1, RTSP {cfg.mediamtx.rtsp_port}, "
           f"WebRTC {cfg.mediamtx.webrtc_port}, HLS {cfg.mediamtx.hls_port}; stream auth by the "
           f"service; config {folder / 'mediamtx.yml'}", flush=True)
@@ -113,8 +114,12 @@ def run(config_path: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m camera_service.devstack")
     parser.add_argument("--config", default="etc/dev.yaml")
+    parser.add_argument("--webrtc-udp-port", type=int, default=WEBRTC_UDP_PORT,
+                        help="MediaMTX's WebRTC ICE port (UDP, loopback)")
+    parser.add_argument("--rtp-port", type=int, default=RTP_PORT,
+                        help="MediaMTX's RTSP/UDP RTP port (RTCP: the next one)")
     args = parser.parse_args(argv)
-    return run(args.config)
+    return run(args.config, args.webrtc_udp_port, args.rtp_port)
 
 
 if __name__ == "__main__":

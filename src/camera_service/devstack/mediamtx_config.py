@@ -54,8 +54,10 @@ def role_variables(defaults_text: str, cfg: Config) -> dict[str, Any]:
     return variables
 
 
-def render(template_text: str, defaults_text: str, cfg: Config) -> dict[str, Any]:
-    """The role's ``mediamtx.yml`` for ``cfg``, as a mapping, every listener on loopback."""
+def render(template_text: str, defaults_text: str, cfg: Config, webrtc_udp_port: int = WEBRTC_UDP_PORT,
+           rtp_port: int = RTP_PORT) -> dict[str, Any]:
+    """The role's ``mediamtx.yml`` for ``cfg``, as a mapping, every listener on loopback
+    (the UDP ports, which the service's config does not name, as given)."""
     import jinja2  # here: a development tool's dependency, not the service's
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
@@ -65,14 +67,15 @@ def render(template_text: str, defaults_text: str, cfg: Config) -> dict[str, Any
     for key, port in (("rtspAddress", cfg.mediamtx.rtsp_port), ("hlsAddress", cfg.mediamtx.hls_port),
                       ("webrtcAddress", cfg.mediamtx.webrtc_port)):
         conf[key] = f"{LOOPBACK}:{port}"
-    conf["webrtcLocalUDPAddress"] = f"{LOOPBACK}:{WEBRTC_UDP_PORT}"
+    conf["webrtcLocalUDPAddress"] = f"{LOOPBACK}:{webrtc_udp_port}"
     conf["webrtcLocalTCPAddress"] = ""
-    conf["rtpAddress"] = f"{LOOPBACK}:{RTP_PORT}"  # RTSP over UDP (rtspTransports has udp)
-    conf["rtcpAddress"] = f"{LOOPBACK}:{RTP_PORT + 1}"
+    conf["rtpAddress"] = f"{LOOPBACK}:{rtp_port}"  # RTSP over UDP (rtspTransports has udp)
+    conf["rtcpAddress"] = f"{LOOPBACK}:{rtp_port + 1}"
     return conf
 
 
-def render_role(cfg: Config) -> str:
+def render_role(cfg: Config, webrtc_udp_port: int = WEBRTC_UDP_PORT, rtp_port: int = RTP_PORT) -> str:
     """``render`` with the role's files from this checkout, as YAML text."""
-    conf = render(TEMPLATE.read_text(encoding="utf-8"), DEFAULTS.read_text(encoding="utf-8"), cfg)
+    conf = render(TEMPLATE.read_text(encoding="utf-8"), DEFAULTS.read_text(encoding="utf-8"), cfg,
+                  webrtc_udp_port, rtp_port)
     return yaml.safe_dump(conf, sort_keys=False)
