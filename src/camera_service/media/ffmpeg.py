@@ -354,3 +354,14 @@ async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e
     fields = _fields(out)
     return rc == 0 and fields.get("codec_type") == "video" and fields.get("width", "0") != "0"
+
+
+async def ffprobe_video_params(path: Path, time_limit: float = PROBE_TIMEOUT) -> str | None:
+    """The first video stream's codec, profile, size and pixel format as one string (two
+    files with the same one can be joined by stream copy); ``None`` when unreadable."""
+    try:
+        rc, out = await _probe(Path(path), "stream=codec_name,profile,width,height,pix_fmt",
+                               time_limit, ("-select_streams", "v:0"))  # fmt: skip
+    except OSError as e:
+        raise FFmpegError(f"cannot run ffprobe: {e}") from e
+    return out.strip() if rc == 0 and out.strip() else None

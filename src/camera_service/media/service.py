@@ -1,6 +1,7 @@
 """Snapshots and recordings for the API (``ports.Media``).
 
-``MediaService`` owns the running ``RecordingJob``s (one per camera), publishes their
+``MediaService`` owns the running recordings (one ``ResumableRecording`` per camera: it
+pauses while its source is lost and resumes by itself), publishes their
 ``recording_status_update`` and ``snapshot_taken`` notifications on the bus, and runs two
 background loops: a free-space watch that stops every recording cleanly when the recordings
 folder drops below ``min_free_mb``, and the retention schedule. Leaving the context stops
@@ -36,7 +37,8 @@ from .filenames import (
     recording_filename,
     snapshot_filename,
 )
-from .recordings import RecordingJob
+from .resumable import ResumableRecording
+from .resume import gap_object
 from .snapshots import capture_jpeg
 from .storage import MB, Storage
 
@@ -48,6 +50,7 @@ TOPICS = {
     RecordingStatus.FAILED: "recording.error",
 }
 STARTED = "STARTED"
+PAUSED = "ERROR"  # compat.json's status for a recording that met an error and goes on
 MAX_DURATION = 7 * 86400.0
 
 
@@ -72,7 +75,8 @@ class MediaService(Component):
         self.watch_interval = watch_interval
         self.start_timeout = start_timeout if start_timeout is not None else config.snapshot_timeout
         self.io_timeout = io_timeout
-        self._jobs: dict[str, RecordingJob] = {}
+        self._jobs: dict[str, ResumableRecording] = {}
+        self._cameras: dict[str, Camera] = {}  # the latest of each recording camera
         self._starting: set[str] = set()
         self._tasks: set[asyncio.Future[object]] = set()
         self._background: list[asyncio.Task[None]] = []
@@ -185,9 +189,10 @@ class MediaService(Component):
             name = recording_filename(camera.id, fmt, self.clock.time())
             if (folder / name).exists() or self.continuous_active(camera.id):
                 name = _unused(folder, name).name
-            job = RecordingJob(
+            self._cameras[camera.id] = camera
+            job = ResumableRecording(
                 camera_id=camera.id,
-                url=self.reader_url(camera),
+                source=self._source(camera.id),
                 directory=folder,
                 filename=name,
                 fmt=fmt,
@@ -197,11 +202,15 @@ class MediaService(Component):
                 start_timeout=self.start_timeout,
                 io_timeout=self.io_timeout,
                 on_end=self._ended,
+                on_status=self._paused_or_resumed,
                 clock=self.clock,
                 fps=camera.mode.fps if camera.mode is not None else None,
             )
             rec = await job.start()
             self._jobs[camera.id] = job
+        except BaseException:
+            self._cameras.pop(camera.id, None)
+            raise
         finally:
             self._starting.discard(camera.id)
         if self._closing:  # the service began stopping while ffmpeg was starting
@@ -216,27 +225,48 @@ class MediaService(Component):
             raise InvalidState("not_recording", f"{camera_id} is not recording")
         return await job.stop()
 
+    def _source(self, camera_id: str) -> Callable[[], str]:
+        """Where a recording of the camera reads now (MediaMTX, or the camera directly while
+        MediaMTX is down): asked again at each resume and while a piece runs."""
+        return lambda: self.reader_url(self._cameras[camera_id])
+
     def _ended(self, rec: Recording) -> None:
         job = self._jobs.get(rec.camera_id)
         if job is not None and job.final is rec:
             del self._jobs[rec.camera_id]
+            self._cameras.pop(rec.camera_id, None)
         self._publish(rec, rec.status.value)
 
-    def _publish(self, rec: Recording, status: str) -> None:
+    def _paused_or_resumed(self, rec: Recording, what: str) -> None:
+        """A pause is ``ERROR`` (the recording goes on once its source is back), a resume
+        ``STARTED`` again; ``phase`` says which, ``reason`` why it paused."""
+        self._publish(rec, PAUSED if what == "paused" else STARTED, what)
+
+    def _publish(self, rec: Recording, status: str, phase: str = "") -> None:
+        ended = status not in (STARTED, PAUSED)
         params: dict[str, object] = {
             "device": rec.camera_id,
             "status": status,
             "filename": rec.filename,
-            "duration": round(rec.duration or 0.0) if status != STARTED else 0,  # seconds
+            # the recorded media's seconds (the compat field is an integer)
+            "duration": round(rec.duration or 0.0) if status != STARTED or phase else 0,
             "format": rec.format,
         }
-        if status != STARTED:
+        if ended:
             params["file_size"] = rec.file_size
             if rec.segments:
                 params["segments"] = list(rec.segments)
-        if rec.reason:
-            params["reason"] = rec.reason
-        topic = TOPICS[RecordingStatus.RECORDING if status == STARTED else rec.status]
+        if ended or phase:
+            params["recorded_duration"] = round(rec.duration or 0.0, 3)
+            params["wall_duration"] = round(rec.wall_duration or 0.0, 3)
+            params["gaps"] = [gap_object(g) for g in rec.gaps]
+        if phase:
+            params["phase"] = phase
+        reason = rec.paused if status == PAUSED else rec.reason
+        if reason:
+            params["reason"] = reason
+        topic = TOPICS[RecordingStatus.FAILED if status == PAUSED else
+                       RecordingStatus.RECORDING if not ended else rec.status]
         self.bus.publish(
             Notification("recording_status_update", topic, params, device=rec.camera_id)
         )
@@ -249,6 +279,8 @@ class MediaService(Component):
         cam = event.camera
         gone = event.kind is CameraEventKind.REMOVED or not cam.connected
         job = self._jobs.get(cam.id)
+        if job is not None and not gone:
+            self._cameras[cam.id] = cam  # a resumed piece reads it as it is now
         if not gone or job is None or job.final is not None:
             return
         reason = "camera removed" if event.kind is CameraEventKind.REMOVED else (

@@ -10,7 +10,15 @@ from urllib.parse import quote
 
 from ..config.model import Config
 from ..links import FileLinks
-from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot
+from ..models import (
+    Camera,
+    CameraStatus,
+    FileEntry,
+    FileInfo,
+    Recording,
+    RecordingGap,
+    Snapshot,
+)
 
 FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
 
@@ -136,15 +144,28 @@ def recording_stopped(rec: Recording) -> dict[str, Any]:
         "duration": seconds(rec.duration) if rec.duration is not None else 0,
         "file_size": rec.file_size,
         "format": rec.format,
+        # extras: the recorded media's length, the wall time it took, and its breaks
+        "recorded_duration": round(rec.duration or 0.0, 3),
+        "wall_duration": round(rec.wall_duration or 0.0, 3),
+        "gaps": [gap_dict(g) for g in rec.gaps],
     }
+
+
+def gap_dict(gap: RecordingGap) -> dict[str, Any]:
+    return {"start": iso_time(gap.start), "end": iso_time(gap.end),
+            "length": round(gap.end - gap.start, 3), "cause": gap.cause, "at": round(gap.at, 3)}  # fmt: skip
 
 
 def recording_active(rec: Recording) -> dict[str, Any]:
     """A recording in progress as ``get_camera_status.recording`` shows it: ``duration`` is
-    the whole seconds recorded so far."""
-    return {
+    the whole seconds recorded so far; ``paused`` (an extra) the cause while it waits for its
+    source to return."""
+    out: dict[str, Any] = {
         "filename": rec.filename,
         "start_time": iso_time(rec.start_time),
         "format": rec.format,
         "duration": seconds(rec.duration) if rec.duration is not None else 0,
     }
+    if rec.paused:
+        out["paused"] = rec.paused
+    return out
