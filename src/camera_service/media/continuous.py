@@ -17,18 +17,18 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from ..errors import CameraNotFound, FFmpegError
-from ..models import Camera, CameraKind, Notification
+from ..models import Camera, CameraKind, Clock, Notification
+from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, seconds_to_edge, wanted
 from . import recorder_policy as policy
 from .filenames import parse_time, stamp
+from .recording_store import RecordingStore
 from .segmenter import SegmentRun, port_open
 from .timeline import Transition
-
-if TYPE_CHECKING:
-    from .recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,35 @@ WORDS = {
     policy.Phase.WAITING_CAMERA: "waiting for the camera",
     policy.Phase.PAUSED_DISK: "paused",
 }
+SWITCHING = "switching"  # the journal's phase for a change of source (no phase of the worker)
+SWITCHED = "source switched"
 TOPICS = {"STARTED": "recording.start", "STOPPED": "recording.stop", "FAILED": "recording.error"}
 
 
+class WorkerHost(Protocol):
+    """What a worker needs from the recorder that runs it (``recorder.Recorder`` passes
+    itself): this module never imports the recorder back."""
+
+    cameras: CameraDirectory
+    clock: Clock
+    store: RecordingStore
+    backoff: policy.Backoff
+    directory: Path
+    disk_ok: bool
+    disk_reason: str
+    tick: float
+    start_timeout: float
+    stop_timeout: float
+    io_timeout: float
+
+    def spec_for(self, camera_id: str) -> ModeSpec: ...
+    def reader_url(self, camera: Camera) -> str: ...
+    def foreign(self, path: Path) -> bool: ...
+    def publish(self, n: Notification) -> None: ...
+
+
 class CameraWorker:
-    def __init__(self, owner: Recorder, camera_id: str) -> None:
+    def __init__(self, owner: WorkerHost, camera_id: str) -> None:
         self.owner = owner
         self.camera_id = camera_id
         self.wake = asyncio.Event()
@@ -100,6 +124,7 @@ class CameraWorker:
             await self._ended_by_itself()
         if self.run is not None and self.run_spec is not None and _needs_restart(self.run_spec, spec):
             await self._stop_run("recording settings changed")
+        await self._follow_source(camera)
         now = o.clock.time()
         want = wanted(spec, now)
         if not want:  # failures before the mode went off or the window closed are history
@@ -189,7 +214,6 @@ class CameraWorker:
         if run is None:
             return
         await run.stop(self.owner.stop_timeout)
-        self.last_duration = run.ran_for
         await self._finish_run(run)
         log.debug("%s: continuous run stopped (%s)", self.camera_id, reason)
 
@@ -197,14 +221,32 @@ class CameraWorker:
         run = self.run
         assert run is not None
         rc = await run.wait_exit()
-        self.last_duration = run.ran_for
         why = run.end_reason(rc)
         await self._finish_run(run)
         self._failed(f"stream lost: {why}", run.ran_for)
         await self.enter(policy.Phase.RETRYING, self.failure_reason)
 
+    async def _follow_source(self, camera: Camera | None) -> None:
+        """A run that reads another address than the one to read now (the camera directly
+        while MediaMTX was down, and MediaMTX is back; or the other way round) gives way
+        at once: one reader, and one encoder, per camera. The break is a gap of its own."""
+        run = self.run
+        if run is None or run.done or camera is None:
+            return
+        url = self.owner.reader_url(camera)
+        if url == run.url or not await port_open(url):
+            return
+        await self._stop_run(SWITCHED)
+        journal = self.owner.store.camera(self.camera_id)
+        at = journal.segments[-1].end if journal.segments else self.owner.clock.time()
+        journal.add_transition(Transition(at, SWITCHING, SWITCHED))
+        log.info("%s: continuous recording switches its source", self.camera_id,
+                 extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
+        self.camera_changed()
+
     async def _finish_run(self, run: SegmentRun) -> None:
         await self._collect(run)
+        self.last_duration = await run.recorded()
         self.run = self.run_spec = None
         journal = self.owner.store.camera(self.camera_id)
         journal.open_run = None

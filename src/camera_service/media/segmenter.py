@@ -96,6 +96,7 @@ class SegmentRun:
         io_timeout: float, clock: Clock, foreign: Callable[[Path], bool] = lambda p: False,
     ) -> None:  # fmt: skip
         self.camera_id = camera_id
+        self.url = url
         self.directory = directory
         self.fmt = fmt
         self.clock = clock
@@ -114,6 +115,7 @@ class SegmentRun:
         self._first_ts: float | None = None
         self.closed: list[Segment] = []
         self.open_name: str | None = None
+        self.last_open: str | None = None  # the segment open when the run ended
         self._exit: asyncio.Task[int] | None = None
         self._start_noise = ""
 
@@ -213,8 +215,19 @@ class SegmentRun:
             current = [f for f in files if f not in done]
             self.open_name = current[-1] if current else self.open_name
         else:
+            self.last_open = self.open_name or self.last_open
             self.open_name = None
         return new
+
+    async def recorded(self) -> float:
+        """The media seconds this run wrote: the closed segments' times from ffmpeg's own
+        list (the muxer's), and the segment a killed run left open, probed."""
+        seconds = sum(s.end - s.start for s in self.closed)
+        last = self.last_open
+        if last is not None and last not in {s.name for s in self.closed}:
+            with contextlib.suppress(FFmpegError):
+                seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
+        return seconds
 
     def _segment(self, name: str, start: float, end: float) -> Segment:
         if self._first_ts is None:

@@ -4,7 +4,8 @@ changes with their reasons) goes in, plain values come out.
 
 Segments of one ffmpeg run are contiguous by construction (ffmpeg's segment list gives each
 one's start and end on the stream's own clock), so consecutive segments closer than
-``tolerance`` are one range. A gap's cause is the reason of the first phase change that is
+``tolerance`` (one frame interval of the camera: ``frame_tolerance``) are one range; any
+longer break between runs is a gap. A gap's cause is the reason of the first phase change that is
 not "recording" at or after the gap's start (within ``tolerance``), else of the last one
 before it; with none, ``service not running``.
 """
@@ -16,7 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 NOT_RUNNING = "service not running"
-TOLERANCE = 0.25  # seconds: less than one frame at 4 fps; runs restart later than this
+TOLERANCE = 0.25  # seconds: one frame at 4 fps, for a camera whose rate is not known
+
+
+def frame_tolerance(fps: float | None) -> float:
+    """Breaks longer than one frame interval are gaps: the tolerance for a camera at ``fps``
+    (a little over one interval: segment times are rounded to the millisecond)."""
+    return 1.0 / fps + 0.002 if fps and fps > 0 else TOLERANCE
 
 
 @dataclass(frozen=True)
