@@ -185,7 +185,7 @@ class ResumableRecording:
                 return await self._finish(reached)
             if step is rs.Next.SWITCH and await self._resume_once():
                 continue
-            if not await self._paused(cause or "the source changed"):
+            if not await self._paused(cause or rs.SWITCHED):
                 return await self._finish(False)
 
     async def _watch(self, piece: RecordingJob) -> bool:
