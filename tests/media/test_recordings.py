@@ -194,7 +194,7 @@ async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
     assert playable(path, min_frames=15)
 
 
-async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
+async def test_a_network_camera_disconnect_pauses_and_its_removal_ends_the_recording(
     media: MediaEnv, rtsp_server_module: RtspTestServer
 ) -> None:
     cam = network_camera(rtsp_server_module.url)
@@ -204,10 +204,12 @@ async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
     gone = network_camera(cam.source_url or "", status=CameraStatus.DISCONNECTED,
                           reason="probe failed")  # fmt: skip
     media.service.on_camera_event(CameraEvent(CameraEventKind.CHANGED, gone, cam))
+    assert [r.filename for r in media.service.active_recordings()] == [rec.filename]
+    media.service.on_camera_event(CameraEvent(CameraEventKind.REMOVED, gone, gone))
     await until(lambda: bool(_ended(media)), what="the FAILED notification")
     (end,) = _ended(media)
     assert end["status"] == "FAILED"
-    assert end["reason"] == "camera disconnected: probe failed"
+    assert end["reason"] == "camera removed"
     assert playable(path, min_frames=5)  # mp4 finalized: the stop was graceful
 
 

@@ -23,6 +23,7 @@ from ..models import (
     Camera,
     CameraEvent,
     CameraEventKind,
+    CameraKind,
     Clock,
     ComponentHealth,
     Notification,
@@ -274,16 +275,20 @@ class MediaService(Component):
     # --- events from the camera registry -----------------------------------------------
 
     def on_camera_event(self, event: CameraEvent) -> None:
-        """Registry listener (synchronous): a camera that is gone or no longer connected
-        ends its recording; the file is finalized and kept, and reported FAILED."""
+        """Registry listener (synchronous): a camera removed, or a local camera no longer
+        connected, ends its recording; the file is finalized and kept, and reported FAILED.
+        A network camera that stops answering only pauses it (its stream is lost): the
+        recording resumes when the camera returns, as after any other lost stream."""
         cam = event.camera
-        gone = event.kind is CameraEventKind.REMOVED or not cam.connected
+        removed = event.kind is CameraEventKind.REMOVED
         job = self._jobs.get(cam.id)
-        if job is not None and not gone:
-            self._cameras[cam.id] = cam  # a resumed piece reads it as it is now
-        if not gone or job is None or job.final is not None:
+        if job is None or job.final is not None:
             return
-        reason = "camera removed" if event.kind is CameraEventKind.REMOVED else (
+        if not removed:
+            self._cameras[cam.id] = cam  # a resumed piece reads it as it is now
+        if not removed and (cam.connected or cam.kind is CameraKind.NETWORK):
+            return
+        reason = "camera removed" if removed else (
             f"camera {cam.status.value.lower()}" + (f": {cam.reason}" if cam.reason else "")
         )
         self._spawn(job.stop(reason, failed=True))
