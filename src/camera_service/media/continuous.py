@@ -16,12 +16,11 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from ..errors import CameraNotFound, FFmpegError
-from ..models import Camera, CameraKind, Clock, Notification
+from ..models import Camera, Clock, Notification
 from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, seconds_to_edge, wanted
 from . import recorder_policy as policy
@@ -29,19 +28,10 @@ from .filenames import parse_time, stamp
 from .recording_store import RecordingStore
 from .segmenter import SegmentRun, port_open
 from .timeline import Transition
+from .worker_status import SWITCHED, SWITCHING, WORDS, camera_ready, needs_restart, phase_notification
 
 log = logging.getLogger(__name__)
 
-WORDS = {
-    policy.Phase.RECORDING: "started",
-    policy.Phase.IDLE: "stopped",
-    policy.Phase.RETRYING: "failed, retrying",
-    policy.Phase.WAITING_CAMERA: "waiting for the camera",
-    policy.Phase.PAUSED_DISK: "paused",
-}
-SWITCHING = "switching"  # the journal's phase for a change of source (no phase of the worker)
-SWITCHED = "source switched"
-TOPICS = {"STARTED": "recording.start", "STOPPED": "recording.stop", "FAILED": "recording.error"}
 
 
 class WorkerHost(Protocol):
@@ -122,14 +112,14 @@ class CameraWorker:
         await self._collect()
         if self.run is not None and self.run.done:
             await self._ended_by_itself()
-        if self.run is not None and self.run_spec is not None and _needs_restart(self.run_spec, spec):
+        if self.run is not None and self.run_spec is not None and needs_restart(self.run_spec, spec):
             await self._stop_run("recording settings changed")
         await self._follow_source(camera)
         now = o.clock.time()
         want = wanted(spec, now)
         if not want:  # failures before the mode went off or the window closed are history
             self.failures, self.last_failure_at, self._source_down = 0, None, False
-        ready, why = _camera_ready(camera)
+        ready, why = camera_ready(camera)
         source_down = False
         if want and o.disk_ok and self.failures > 0 and self.run is None and camera is not None and ready:
             source_down = not await port_open(o.reader_url(camera))
@@ -297,24 +287,12 @@ class CameraWorker:
         self.owner.publish(self._notification(phase, reason))
 
     def _notification(self, phase: policy.Phase, reason: str) -> Notification:
-        status = policy.status_of(phase)
-        spec = self.owner.spec_for(self.camera_id)
         filename = self.run.open_name if self.run is not None else None
         if filename is None:
             segs = self.owner.store.camera(self.camera_id).segments
             filename = segs[-1].name if segs else ""
-        params: dict[str, object] = {
-            "device": self.camera_id,
-            "status": status,
-            "filename": filename or "",
-            "duration": 0 if status == "STARTED" else round(self.last_duration),
-            "format": spec.format,
-            "mode": spec.mode,
-            "phase": phase.value,
-        }
-        if reason:
-            params["reason"] = reason
-        return Notification("recording_status_update", TOPICS[status], params, device=self.camera_id)
+        return phase_notification(self.camera_id, phase, reason, self.owner.spec_for(self.camera_id),
+                                  filename, self.last_duration)  # fmt: skip
 
     # --- shutdown ----------------------------------------------------------------------
 
@@ -324,20 +302,3 @@ class CameraWorker:
             await asyncio.gather(self.task, return_exceptions=True)
         if self.run is not None:
             await self._stop_run(reason)
-
-
-def _camera_ready(camera: Camera | None) -> tuple[bool, str]:
-    """A network camera is tried even while the registry calls it disconnected: an ffmpeg
-    attempt is a probe too, and its return is seen at the next attempt, not the next probe."""
-    if camera is None:
-        return False, "camera not present"
-    if camera.connected or camera.kind is CameraKind.NETWORK:
-        return True, ""
-    return False, f"camera {camera.status.value.lower()}" + (f": {camera.reason}" if camera.reason else "")
-
-
-def _needs_restart(running: ModeSpec, now: ModeSpec) -> bool:
-    return running.format != now.format or running.segment_seconds != now.segment_seconds
-
-
-Publish = Callable[[Notification], None]

@@ -28,7 +28,6 @@ from ..models import (
     ComponentHealth,
     Notification,
     Recording,
-    RecordingStatus,
     Snapshot,
 )
 from .filenames import (
@@ -38,20 +37,13 @@ from .filenames import (
     recording_filename,
     snapshot_filename,
 )
+from .notices import PAUSED, STARTED, recording_notification
 from .resumable import ResumableRecording
-from .resume import gap_object
 from .snapshots import capture_jpeg
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
 
-TOPICS = {
-    RecordingStatus.RECORDING: "recording.start",
-    RecordingStatus.STOPPED: "recording.stop",
-    RecordingStatus.FAILED: "recording.error",
-}
-STARTED = "STARTED"
-PAUSED = "ERROR"  # compat.json's status for a recording that met an error and goes on
 MAX_DURATION = 7 * 86400.0
 
 
@@ -244,33 +236,7 @@ class MediaService(Component):
         self._publish(rec, PAUSED if what == "paused" else STARTED, what)
 
     def _publish(self, rec: Recording, status: str, phase: str = "") -> None:
-        ended = status not in (STARTED, PAUSED)
-        params: dict[str, object] = {
-            "device": rec.camera_id,
-            "status": status,
-            "filename": rec.filename,
-            # the recorded media's seconds (the compat field is an integer)
-            "duration": round(rec.duration or 0.0) if status != STARTED or phase else 0,
-            "format": rec.format,
-        }
-        if ended:
-            params["file_size"] = rec.file_size
-            if rec.segments:
-                params["segments"] = list(rec.segments)
-        if ended or phase:
-            params["recorded_duration"] = round(rec.duration or 0.0, 3)
-            params["wall_duration"] = round(rec.wall_duration or 0.0, 3)
-            params["gaps"] = [gap_object(g) for g in rec.gaps]
-        if phase:
-            params["phase"] = phase
-        reason = rec.paused if status == PAUSED else rec.reason
-        if reason:
-            params["reason"] = reason
-        topic = TOPICS[RecordingStatus.FAILED if status == PAUSED else
-                       RecordingStatus.RECORDING if not ended else rec.status]
-        self.bus.publish(
-            Notification("recording_status_update", topic, params, device=rec.camera_id)
-        )
+        self.bus.publish(recording_notification(rec, status, phase))
 
     # --- events from the camera registry -----------------------------------------------
 
