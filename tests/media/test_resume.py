@@ -15,6 +15,7 @@ from camera_service.media.resume import (
     gap_object,
     gaps,
     part_name,
+    piece_start,
     recorded,
     recording_gaps,
     remaining,
@@ -85,3 +86,9 @@ def test_the_join_script_quotes_names_and_refuses_line_breaks() -> None:
     assert text == "ffconcat version 1.0\nfile '/r/a.mp4'\nfile '/r/it'\\''s.mp4'\n"
     with pytest.raises(ValueError, match="line break"):
         files_script(["/r/a\nfile /etc/passwd"])
+
+
+def test_a_piece_ends_at_its_exit_at_the_latest() -> None:
+    assert piece_start(100.0, 103.0, 2.5) == 100.0  # the estimate fits
+    assert piece_start(100.0, 101.5, 2.5) == 99.0  # it would end after the exit
+    assert piece_start(100.0, None, 2.5) == 100.0

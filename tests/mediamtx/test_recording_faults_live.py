@@ -45,16 +45,19 @@ def storage(tmp_path: Path) -> StorageConfig:
                          snapshot_timeout=T, stop_timeout=T)  # fmt: skip
 
 
-def encoders() -> int:
-    """ffmpeg processes generating the test pattern now (ours reading it directly, and
-    MediaMTX's on-demand publisher): each is an encoder of camera0."""
+def encoders(markers: tuple[bytes, ...]) -> int:
+    """ffmpeg processes generating this test's test pattern now (ours reading it directly,
+    writing where ``markers`` say, and its MediaMTX's on-demand publisher, publishing to
+    its port): each is an encoder of camera0. Other tests' processes do not count."""
     count = 0
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if args and args[0].endswith(b"ffmpeg") and b"lavfi" in args:
+        if not (args and args[0].endswith(b"ffmpeg") and b"lavfi" in args):
+            continue
+        if any(m in a for a in args for m in markers):
             count += 1
     return count
 
@@ -62,7 +65,8 @@ def encoders() -> int:
 class Sampler:
     """Counts encoders every 20 ms in a thread; ``most`` is the highest count seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, *markers: bytes) -> None:
+        self.markers = markers
         self.most = 0
         self.samples = 0
         self._stop = threading.Event()
@@ -70,7 +74,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            self.most = max(self.most, encoders())
+            self.most = max(self.most, encoders(self.markers))
             self.samples += 1
 
     def __enter__(self) -> Sampler:
@@ -138,6 +142,8 @@ async def test_a_timed_recording_goes_through_mediamtx_dying_and_returning(
                     limit=6 * T)  # fmt: skip
         listed, total = await files.list_files("recordings", 50, 0)
     (end,) = [p for p in seen if p["status"] in ("STOPPED", "FAILED")]
+    print(f"{fault}: recorded {end['recorded_duration']}s of {asked}s asked, wall {end['wall_duration']}s, "
+          f"gaps {end['gaps']}, notifications {[(p['status'], p.get('phase')) for p in seen]}")
     assert end["status"] == "STOPPED" and end["reason"] == "duration reached", end
     pause = next(p for p in seen if p["status"] == "ERROR")
     assert str(pause["reason"]).startswith("stream lost"), pause
@@ -168,7 +174,8 @@ async def test_continuous_recording_goes_back_to_mediamtx_with_one_encoder_at_a_
         await until(lambda: worker.run is not None and not worker.run.url.startswith(LAVFI_PREFIX),
                     "recording through MediaMTX")  # fmt: skip
         await asyncio.sleep(2.5)
-        with Sampler() as sampler:
+        port = f"127.0.0.1:{live.mediamtx.rtsp_port}/".encode()
+        with Sampler(port, str(tmp_path).encode()) as sampler:
             await live.mediamtx.kill()
             await until(lambda: worker.run is not None and worker.run.url.startswith(LAVFI_PREFIX),
                         "recording from the direct source")  # fmt: skip

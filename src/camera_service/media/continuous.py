@@ -224,8 +224,8 @@ class CameraWorker:
         if run is None or run.done or camera is None:
             return
         url = self.owner.reader_url(camera)
-        if url == run.url or not await port_open(url):
-            return
+        if url == run.url or not await port_open(url) or run.done:
+            return  # (a run that ended meanwhile was lost: the next pass says so)
         await self._stop_run(SWITCHED)
         journal = self.owner.store.camera(self.camera_id)
         at = journal.segments[-1].end if journal.segments else self.owner.clock.time()

@@ -80,6 +80,7 @@ class RecordingJob:
         )
         self._start_time = 0.0
         self.first_frame_at = 0.0
+        self.exited_at: float | None = None  # wall time: nothing was recorded after it
         self._exit: asyncio.Task[int] | None = None
         self._watch: asyncio.Task[Recording] | None = None
         self._stop_reason: str | None = None
@@ -131,6 +132,7 @@ class RecordingJob:
         self._start_time = self._clock.time()
         await self.proc.start()
         self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} ffmpeg")
+        self._exit.add_done_callback(self._exited)
         first = self.directory / self.first_file
         deadline = self._clock.monotonic() + self.start_timeout
         try:
@@ -167,6 +169,9 @@ class RecordingJob:
             extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"},
         )
         return self.recording
+
+    def _exited(self, _: object) -> None:
+        self.exited_at = self._clock.time()
 
     async def stop(self, reason: str = "stopped on request", failed: bool = False) -> Recording:
         """Finish the file gracefully (bounded) and return the final ``Recording``."""

@@ -176,7 +176,8 @@ class ResumableRecording:
             cause = "" if switching or self.stopping else _cause(piece)
             if piece.segments or (piece.file_size > 0 and piece.duration):
                 files = piece.segments or (piece.filename,)
-                self.pieces.append(rs.Piece(files, self.piece.first_frame_at, piece.duration or 0.0, cause))
+                start = rs.piece_start(self.piece.first_frame_at, self.piece.exited_at, piece.duration or 0.0)
+                self.pieces.append(rs.Piece(files, start, piece.duration or 0.0, cause))
             reached = piece.reason == "duration reached" or rs.duration_reached(
                 self.duration, self.pieces, self.frame)
             step = rs.after_piece(stop_requested=self.stopping, switching=switching, reached=reached)
@@ -200,8 +201,9 @@ class ResumableRecording:
                 if url != piece.url and not self.stopping and await self._reachable(url):
                     log.info("%s: recording switches its source", self.camera_id,
                              extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
-                    await piece.stop("source switched")
-                    return True
+                    ended = await piece.stop(rs.SWITCHED)
+                    # a piece that had ended by itself meanwhile was lost, not switched
+                    return ended.reason == rs.SWITCHED
         finally:
             done.cancel()
 

@@ -52,6 +52,12 @@ class Next(str, enum.Enum):
     SWITCH = "switch"  # a new piece at once, from the other source
 
 
+def piece_start(first_frame: float, exited: float | None, recorded: float) -> float:
+    """When a piece's first frame was, in wall time: the estimate from its first bytes on
+    disk, unless that puts its end after ffmpeg's exit (nothing is recorded after it)."""
+    return first_frame if exited is None else min(first_frame, exited - recorded)
+
+
 def recorded(pieces: Sequence[Piece]) -> float:
     return sum(p.recorded for p in pieces)
 

@@ -116,6 +116,7 @@ class SegmentRun:
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self.last_open: str | None = None  # the segment open when the run ended
+        self.exited_wall: float | None = None
         self._exit: asyncio.Task[int] | None = None
         self._start_noise = ""
 
@@ -156,6 +157,7 @@ class SegmentRun:
         """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
         await self.proc.start()
         self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
+        self._exit.add_done_callback(self._exited)
         loop = asyncio.get_running_loop()
         deadline = self.clock.monotonic() + within
         try:
@@ -229,11 +231,22 @@ class SegmentRun:
                 seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
         return seconds
 
+    def _exited(self, _: object) -> None:
+        self.exited_wall = self.clock.time()
+
     def _segment(self, name: str, start: float, end: float) -> Segment:
+        """A closed segment in wall time. Nothing was recorded after ffmpeg exited: the
+        anchor is an estimate (the probe's lead), the exit a fact, so a run's last segment
+        ends at its exit at the latest (a stop, a kill or a lost stream ends ffmpeg at once;
+        a stalled one only shortens its wall span)."""
         if self._first_ts is None:
             self._first_ts = start
         anchor = self.anchor if self.anchor is not None else self.started_wall
-        return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
+        wall_start, wall_end = anchor + start - self._first_ts, anchor + end - self._first_ts
+        if self.exited_wall is not None and wall_end > self.exited_wall:
+            wall_end = self.exited_wall
+            wall_start = min(wall_start, wall_end)
+        return Segment(name, wall_start, wall_end)
 
     def open_segment(self) -> Segment | None:
         if self.open_name is None or self.anchor is None:
