@@ -204,10 +204,15 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class FileInfo:
+    """``duration`` is the media's; a recording joined from pieces after pauses also has
+    its ``wall_duration`` and ``gaps`` (kept in the file itself)."""
+
     entry: FileEntry
     created_time: float
     device: str | None = None
     duration: float | None = None
+    wall_duration: float | None = None
+    gaps: tuple[RecordingGap, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from camera_service.ffconcat import files_script
+from camera_service.media.joining import gaps_comment
 from camera_service.media.resume import (
     SWITCHED,
     Next,
     Piece,
     after_piece,
     duration_reached,
+    from_comment,
     gap_object,
     gaps,
     part_name,
@@ -92,3 +94,12 @@ def test_a_piece_ends_at_its_exit_at_the_latest() -> None:
     assert piece_start(100.0, 103.0, 2.5) == 100.0  # the estimate fits
     assert piece_start(100.0, 101.5, 2.5) == 99.0  # it would end after the exit
     assert piece_start(100.0, None, 2.5) == 100.0
+
+
+def test_the_joined_files_comment_gives_its_gaps_back_and_others_give_nothing() -> None:
+    pieces = [Piece(("a",), 100.0, 2.0, "stream lost"), Piece(("b",), 105.0, 3.0)]
+    gaps = recording_gaps(pieces)
+    text = gaps_comment([gap_object(g) for g in gaps], 5.0, 8.0)
+    assert from_comment(text) == (8.0, gaps)
+    for other in ("", "made with a phone", "{}", '{"gaps": 3}', '{"gaps": [{"start": 1}]}', "{"):
+        assert from_comment(other) == (None, ())

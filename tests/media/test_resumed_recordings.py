@@ -75,6 +75,9 @@ async def test_a_timed_recording_survives_the_camera_dying_and_returning(
     assert abs(float(probe(path)["duration"]) - recorded) <= 2 / FPS
     info = await media.storage.file_info("recordings", rec.filename)
     assert info.duration is not None and abs(info.duration - recorded) <= 2 / FPS
+    # the file itself keeps its gaps: its info tells them after a restart too
+    assert info.wall_duration == pytest.approx(float(str(end["wall_duration"])), abs=0.01)
+    assert [g.cause for g in info.gaps] == [gap["cause"]]
     assert media.service.active_recordings() == []
 
 

@@ -332,16 +332,23 @@ def _fields(text: str) -> dict[str, str]:
 
 async def ffprobe_duration(path: Path, time_limit: float = PROBE_TIMEOUT) -> float | None:
     """The container duration in seconds, ``None`` when ffprobe cannot tell."""
+    return (await ffprobe_format(path, time_limit))[0]
+
+
+async def ffprobe_format(path: Path, time_limit: float = PROBE_TIMEOUT) -> tuple[float | None, str]:
+    """The container duration (``None`` when ffprobe cannot tell) and its ``comment`` tag."""
     try:
-        rc, out = await _probe(Path(path), "format=duration", time_limit)
+        rc, out = await _probe(Path(path), "format=duration:format_tags=comment", time_limit)
     except OSError as e:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e
     if rc != 0:
-        return None
+        return None, ""
+    fields = _fields(out)
     try:
-        return float(_fields(out)["duration"])
+        duration: float | None = float(fields["duration"])
     except (KeyError, ValueError):
-        return None
+        duration = None
+    return duration, fields.get("TAG:comment", "")
 
 
 async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -123,3 +124,17 @@ def gap_object(gap: RecordingGap) -> dict[str, object]:
     """One gap as the API shows it (results, notifications, the joined file's comment)."""
     return {"start": round(gap.start, 3), "end": round(gap.end, 3),
             "length": round(gap.end - gap.start, 3), "cause": gap.cause, "at": round(gap.at, 3)}  # fmt: skip
+
+
+def from_comment(text: str) -> tuple[float | None, tuple[RecordingGap, ...]]:
+    """The wall duration and gaps ``joining.gaps_comment`` wrote into a joined file's
+    ``comment`` tag; ``(None, ())`` for any other comment (a file from elsewhere)."""
+    try:
+        data = json.loads(text) if text.startswith("{") else None
+        if not isinstance(data, dict) or not isinstance(data.get("gaps"), list):
+            return None, ()
+        gaps = tuple(RecordingGap(float(g["start"]), float(g["end"]), str(g["cause"]), float(g["at"]))
+                     for g in data["gaps"])  # fmt: skip
+        return float(data["wall"]), gaps
+    except (ValueError, TypeError, KeyError):
+        return None, ()

@@ -107,6 +107,9 @@ def file_info_object(info: FileInfo, links: FileLinks | None = None) -> dict[str
         out["duration"] = seconds(info.duration)
     out["device"] = info.device
     out["created_time"] = iso_time(info.created_time)
+    if info.wall_duration is not None:  # extras: a recording that paused and resumed
+        out["wall_duration"] = round(info.wall_duration, 3)
+        out["gaps"] = [gap_dict(g) for g in info.gaps]
     return out
 
 
