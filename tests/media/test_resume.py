@@ -22,6 +22,7 @@ from camera_service.media.resume import (
     recording_gaps,
     remaining,
     retry_delay,
+    should_attempt,
 )
 
 pytestmark = pytest.mark.unit
@@ -103,3 +104,11 @@ def test_the_joined_files_comment_gives_its_gaps_back_and_others_give_nothing() 
     assert from_comment(text) == (8.0, gaps)
     for other in ("", "made with a phone", "{}", '{"gaps": 3}', '{"gaps": [{"start": 1}]}', "{"):
         assert from_comment(other) == (None, ())
+
+
+def test_ffmpeg_is_tried_once_the_source_answers_and_after_the_back_off() -> None:
+    assert should_attempt(True, 0, 0.0)  # it answers again: at once
+    assert not should_attempt(False, 0, 99.0)  # still refusing: no ffmpeg at all
+    assert not should_attempt(True, 1, 0.3)  # one attempt failed: 0.5 s before the next
+    assert should_attempt(True, 1, 0.5)
+    assert not should_attempt(True, 5, 1.9) and should_attempt(True, 5, 2.0)

@@ -224,14 +224,17 @@ class ResumableRecording:
         log.warning("%s: recording paused (%s)", self.camera_id, cause,
                     extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
         self._on_status(self.recording, "paused")
-        attempt = 0
+        failures, failed_at = 0, 0.0
         while not self.stopping:
-            attempt += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_event.wait(), rs.retry_delay(attempt))
+                await asyncio.wait_for(self._stop_event.wait(), rs.FIRST_RETRY)
             if self.stopping:
                 return False
-            if not await self._reachable(self.source()) or not await self._resume_once():
+            since = self._clock.monotonic() - failed_at
+            if not rs.should_attempt(await self._reachable(self.source()), failures, since):
+                continue
+            if not await self._resume_once():
+                failures, failed_at = failures + 1, self._clock.monotonic()
                 continue
             if self.stopping:  # stopped while the piece was starting: it has ended with it
                 return True

@@ -89,6 +89,13 @@ def retry_delay(attempt: int) -> float:
     return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempt - 1))
 
 
+def should_attempt(reachable: bool, failures: int, since_failure: float) -> bool:
+    """Start an ffmpeg for the next piece now? The source's address is checked every
+    ``FIRST_RETRY`` (a TCP connect, cheap): only once it accepts, and only after the
+    back-off of the attempts that failed (``retry_delay``), is ffmpeg tried."""
+    return reachable and (failures == 0 or since_failure >= retry_delay(failures + 1))
+
+
 def gaps(pieces: Sequence[Piece]) -> list[Gap]:
     """The breaks between consecutive pieces, each with the cause that ended the one before
     (a negative length, from the first-frame estimate, counts as none)."""
