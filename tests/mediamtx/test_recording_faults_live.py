@@ -86,10 +86,15 @@ class Sampler:
         self._thread.join(T)
 
 
-def decode_errors(path: Path) -> str:
+def decode_errors(path: Path, lost: int) -> str:
+    """ffmpeg decodes the whole file (as in tests/media/test_resumed_recordings.py: each of
+    the ``lost`` streams may end in one frame cut short)."""
     r = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-fps_mode", "vfr", "-f", "null", "-"],
                        capture_output=True, text=True, timeout=6 * T, check=False)  # fmt: skip
-    return r.stderr.strip() if r.returncode == 0 else f"exit {r.returncode}: {r.stderr}"
+    if r.returncode != 0:
+        return f"exit {r.returncode}: {r.stderr}"
+    cut = r.stderr.count("Error while decoding")
+    return "" if cut <= lost and (cut or not r.stderr.strip()) else r.stderr.strip()
 
 
 def frames_and_duration(path: Path) -> tuple[int, float]:
@@ -154,7 +159,7 @@ async def test_a_timed_recording_goes_through_mediamtx_dying_and_returning(
     assert str(gaps[0]["cause"]).startswith("stream lost"), gaps
     assert total == 1 and listed[0].filename == rec.filename
     assert os.listdir(files.folder("recordings")) == [rec.filename]
-    assert decode_errors(path) == ""
+    assert decode_errors(path, lost=len(gaps)) == ""
     frames, duration = frames_and_duration(path)
     assert abs(duration - recorded) <= GOP and abs(frames / FPS - asked) <= GOP, (frames, duration)
 

@@ -348,7 +348,8 @@ async def ffprobe_format(path: Path, time_limit: float = PROBE_TIMEOUT) -> tuple
         duration: float | None = float(fields["duration"])
     except (KeyError, ValueError):
         duration = None
-    return duration, fields.get("TAG:comment", "")
+    # Matroska spells its tags in capitals
+    return duration, next((v for k, v in fields.items() if k.lower() == "tag:comment"), "")
 
 
 async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
