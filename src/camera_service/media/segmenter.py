@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -116,7 +117,6 @@ class SegmentRun:
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self.last_open: str | None = None  # the segment open when the run ended
-        self.exited_wall: float | None = None
         self._exit: asyncio.Task[int] | None = None
         self._start_noise = ""
 
@@ -157,16 +157,17 @@ class SegmentRun:
         """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
         await self.proc.start()
         self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
-        self._exit.add_done_callback(self._exited)
         loop = asyncio.get_running_loop()
         deadline = self.clock.monotonic() + within
         try:
             while True:
                 files = await loop.run_in_executor(None, self._run_files)
-                size = await loop.run_in_executor(None, _size, self.directory / files[0]) if files else 0
+                size, age = await loop.run_in_executor(None, _size_age, self.directory / files[0]) \
+                    if files else (0, 0.0)  # fmt: skip
                 if size > 0:
-                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream
-                    self.anchor = max(self.started_wall, self.clock.time() - PROBE_LEAD)
+                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream;
+                    # the file's age says when (this poll may come later on a busy machine)
+                    self.anchor = max(self.started_wall, self.clock.time() - age - PROBE_LEAD)
                     self._start_noise = self.proc.last_error_line()
                     self.open_name = files[-1]
                     return
@@ -231,22 +232,11 @@ class SegmentRun:
                 seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
         return seconds
 
-    def _exited(self, _: object) -> None:
-        self.exited_wall = self.clock.time()
-
     def _segment(self, name: str, start: float, end: float) -> Segment:
-        """A closed segment in wall time. Nothing was recorded after ffmpeg exited: the
-        anchor is an estimate (the probe's lead), the exit a fact, so a run's last segment
-        ends at its exit at the latest (a stop, a kill or a lost stream ends ffmpeg at once;
-        a stalled one only shortens its wall span)."""
         if self._first_ts is None:
             self._first_ts = start
         anchor = self.anchor if self.anchor is not None else self.started_wall
-        wall_start, wall_end = anchor + start - self._first_ts, anchor + end - self._first_ts
-        if self.exited_wall is not None and wall_end > self.exited_wall:
-            wall_end = self.exited_wall
-            wall_start = min(wall_start, wall_end)
-        return Segment(name, wall_start, wall_end)
+        return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
 
     def open_segment(self) -> Segment | None:
         if self.open_name is None or self.anchor is None:
@@ -285,8 +275,10 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _size(path: Path) -> int:
+def _size_age(path: Path) -> tuple[int, float]:
+    """The file's size and the seconds since its last write (0 when unknown)."""
     try:
-        return path.stat().st_size
+        st = path.stat()
     except OSError:
-        return 0
+        return 0, 0.0
+    return st.st_size, max(0.0, time.time() - st.st_mtime)

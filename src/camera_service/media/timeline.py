@@ -66,10 +66,20 @@ class Timeline:
         return sum(r.end - r.start for r in self.ranges)
 
 
-def merge(segments: Iterable[Segment], tolerance: float = TOLERANCE) -> list[Range]:
+def merge(
+    segments: Iterable[Segment], tolerance: float = TOLERANCE, transitions: Iterable[Transition] = ()
+) -> list[Range]:
+    """Consecutive segments closer than ``tolerance`` are one range, unless the recording
+    stopped in between (a phase change other than "recording" after the first ended and
+    before the second did): a run's wall times are estimates (its first frame is inferred
+    from its first bytes on disk), so two runs may seem to touch, or even overlap, when
+    there was a break between them; the journal says there was one."""
+    stops = sorted(t.at for t in transitions if t.phase != "recording")
     ranges: list[Range] = []
     for s in sorted(segments, key=lambda s: (s.start, s.name)):
-        if ranges and s.start <= ranges[-1].end + tolerance:
+        last_end = ranges[-1].end if ranges else 0.0
+        broke = any(last_end - tolerance <= at < s.end for at in stops)
+        if ranges and s.start <= last_end + tolerance and not broke:
             last = ranges[-1]
             ranges[-1] = Range(last.start, max(last.end, s.end), (*last.files, s.name), s.open)
         else:
@@ -99,12 +109,12 @@ def build(
     trans = sorted(transitions, key=lambda t: t.at)
     ranges = [
         Range(max(r.start, frm), min(r.end, to), r.files, r.open)
-        for r in merge(segments, tolerance)
+        for r in merge(segments, tolerance, trans)
         if r.end > frm and r.start < to
     ]
     gaps: list[Gap] = []
     for a, b in itertools.pairwise(ranges):
-        gaps.append(Gap(a.end, b.start, cause_of(a.end, trans, tolerance)))
+        gaps.append(Gap(a.end, max(a.end, b.start), cause_of(a.end, trans, tolerance)))
     if ranges and not ranges[-1].open and to - ranges[-1].end > tolerance:
         cause = cause_of(ranges[-1].end, trans, tolerance)
         if _wanted_after(ranges[-1].end, trans):
