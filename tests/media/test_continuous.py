@@ -185,9 +185,10 @@ async def test_an_unplugged_camera_waits_and_resumes_at_once_when_it_is_back(tmp
     assert abs((first.end - first.start) - 2.0) <= FRAME, first
 
 
-def encoders_of(camera_id: str) -> int:
-    """How many ffmpeg processes write this camera's continuous segments right now."""
-    marker = f"{camera_id}_%Y".encode()
+def encoders_of(camera_id: str, folder: Path) -> int:
+    """How many ffmpeg processes write this camera's continuous segments into ``folder``
+    right now (other tests' processes, elsewhere, do not count)."""
+    marker = str(folder / f"{camera_id}_%Y").encode()
     count = 0
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -216,7 +217,7 @@ async def test_a_new_source_takes_over_at_once_with_one_reader_and_the_break_is_
 
             def sample() -> None:
                 while sampling:
-                    seen.append(encoders_of("camera0"))
+                    seen.append(encoders_of("camera0", env.recordings))
                     time.sleep(0.02)
 
             sampler = asyncio.create_task(asyncio.to_thread(sample))
