@@ -32,14 +32,15 @@ $(VENV)/.stamp: tools/requirements-dev.txt
 
 venv: deps $(VENV)/.stamp
 
-## run: the service with the development config (127.0.0.1, console logs, test pattern when no camera)
+## run: the service with the development config (127.0.0.1, console logs, test pattern when no
+## camera), and MediaMTX beside it where a binary exists (MEDIAMTX_BIN, PATH, .cache/mediamtx)
 run: deps
 	@echo "Web console: open http://127.0.0.1:8002/ and paste a token made in another shell with"
 	@echo "  ./camera-ctl token --role admin --config etc/dev.yaml"
 	@echo "camera-ctl from this checkout (in another shell):"
 	@echo "  export CAMERA_SERVICE_TOKEN=\$$(./camera-ctl token --role operator --config etc/dev.yaml)"
 	@echo "  ./camera-ctl list; ./camera-ctl watch; ./camera-ctl snapshot camera0"
-	$(PYTHON) -m camera_service --config etc/dev.yaml
+	$(PYTHON) -m camera_service.devstack --config etc/dev.yaml
 
 check-config: deps
 	$(PYTHON) -m camera_service --config etc/dev.yaml --check-config

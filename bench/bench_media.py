@@ -8,7 +8,11 @@ real MediaService and Storage:
   (nobody else reading, so the camera's encoder starts per snapshot);
 - recording start-to-first-byte latency: ``start_recording`` returns once ffmpeg has put the
   first bytes on disk;
-- ffmpeg processes left behind after 100 start/stop cycles (must be 0).
+- ffmpeg processes left behind after 100 start/stop cycles (must be 0);
+- recording resumed after the camera restarts: a recording in progress, the camera killed
+  (the recording pauses), the camera started again on the same port; from the camera
+  answering again to the ``recording_status_update`` that says ``resumed`` (the resume
+  attempts back off to 2 s, and the new piece waits for its first bytes on disk).
 
 Run: ``PYTHONPATH=src /usr/bin/python3 bench/bench_media.py`` (or ``make bench``).
 """
@@ -41,6 +45,7 @@ RESULTS = ROOT / "bench" / "results" / "media.json"
 SNAPSHOTS = 20
 FIRST_BYTE_RUNS = 10
 CYCLES = 100
+RESUME_RUNS = 5
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -81,6 +86,36 @@ def ffmpeg_children(marker: str) -> list[int]:
         if comm.startswith("ff") and (ppid == me or marker in cmdline) and state != "Z":
             found.append(int(entry))
     return found
+
+
+async def until(check: Callable[[], bool], limit: float = 30.0) -> None:
+    deadline = time.perf_counter() + limit
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("not within the limit")
+        await asyncio.sleep(0.01)
+
+
+async def resume_time(
+    media: MediaService, bus: EventBus[Notification], camera: Camera, server: RtspTestServer
+) -> float:
+    """A recording, its camera killed and back: seconds from the camera answering again to
+    the notification that the recording resumed."""
+    seen: list[str] = []
+    unsubscribe = bus.subscribe(lambda n: seen.append(str(n.params.get("phase"))))
+    try:
+        await media.start_recording(camera, None, "fmp4")
+        await asyncio.sleep(1.0)  # some recording
+        server.kill()
+        await until(lambda: "paused" in seen)
+        await asyncio.to_thread(server.start)
+        back = time.perf_counter()
+        await until(lambda: "resumed" in seen)
+        took = time.perf_counter() - back
+        await media.stop_recording(camera.id)
+        return took
+    finally:
+        unsubscribe()
 
 
 async def timed(fn: Callable[[], Awaitable[object]]) -> float:
@@ -126,6 +161,8 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
             keeper.terminate()
             await asyncio.wait_for(keeper.wait(), 10)
 
+        resumed = [await resume_time(media, bus, camera, server) for _ in range(RESUME_RUNS)]
+
         failures = 0
         stop_times = []
         t0 = time.perf_counter()
@@ -147,6 +184,7 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
         "start_stop_failures": failures,
         "start_stop_wall_s": round(cycles_wall, 2),
         "stop_latency_s": summary(stop_times) if stop_times else None,
+        "recording_resumed_after_camera_restart_s": summary(resumed),
         "ffmpeg_left_behind": len(left),
     }
 

@@ -43,6 +43,7 @@ from camera_service.config.model import AuthConfig, Config, ServerConfig  # noqa
 from camera_service.credentials import InternalCredentials  # noqa: E402
 from camera_service.events import EventBus  # noqa: E402
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, Notification  # noqa: E402
+from camera_service.publish_grants import PUBLISHER_USER  # noqa: E402
 from camera_service.rpc import Role, RpcContext  # noqa: E402
 from camera_service.rpc.auth import key_file_entry, mint_token  # noqa: E402
 from camera_service.web import ApiServer  # noqa: E402
@@ -74,8 +75,9 @@ def kinds(internal: InternalCredentials, now: float) -> dict[str, dict[str, Any]
     expired = mint_token(SECRET, "bench", Role.VIEWER, 60, now - 3600)
     base = {"path": "camera0", "ip": "127.0.0.1"}
     return {
-        "publish_internal": payload(action="publish", protocol="rtsp", user=internal.publisher.user,
-                                    password=internal.publisher.password, **base),
+        "publish_internal": payload(action="publish", protocol="rtsp", user=PUBLISHER_USER,
+                                    password=internal.publisher.issue("camera0", now).password,
+                                    id="bench-session", **base),
         "read_rtsp_jwt_password": payload(action="read", protocol="rtsp", user="any", password=viewer,
                                           **base),
         "read_hls_api_key_bearer": payload(action="read", protocol="hls", token=API_KEY, **base),
@@ -100,7 +102,7 @@ def bench_pure(
         times = []
         for _ in range(PURE_ROUNDS):
             t0 = time.perf_counter()
-            decide(req, ctx.authenticator, internal, owns)
+            decide(req, ctx.authenticator, internal, owns, ctx.clock.time())
             times.append((time.perf_counter() - t0) * 1e6)
         out[name] = _summary(times)
     return out

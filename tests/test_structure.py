@@ -15,13 +15,6 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "camera_service"
 MAX_LINES = 400
 
-# Circles known and being untied elsewhere; the lead removes an entry when its fix merges.
-# issue 20: media/continuous.py ⇄ media/recorder.py (the recording-faults work breaks it)
-KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset(
-    {frozenset({"camera_service.media.continuous", "camera_service.media.recorder"})}
-)
-
-
 def modules() -> dict[str, Path]:
     out = {}
     for path in sorted((SRC / PACKAGE).rglob("*.py")):
@@ -117,16 +110,8 @@ def test_the_walk_sees_relative_absolute_and_function_level_imports() -> None:
 
 
 def test_no_import_circle_in_src() -> None:
-    found = [c for c in circles(graph()) if c not in KNOWN_CIRCLES]
+    found = circles(graph())
     assert not found, "import circles:\n" + "\n".join(" ⇄ ".join(sorted(c)) for c in found)
-
-
-def test_known_circles_are_still_there() -> None:
-    """An entry of KNOWN_CIRCLES that is gone must leave the list (so it cannot come back)."""
-    present = set(circles(graph()))
-    gone = [sorted(c) for c in KNOWN_CIRCLES if c not in present]
-    if gone:
-        pytest.xfail(f"untied, remove from KNOWN_CIRCLES: {gone}")
 
 
 def test_no_module_over_400_lines() -> None:

@@ -25,9 +25,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
+import site
 import time
 from contextlib import AsyncExitStack
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -49,6 +52,7 @@ from .logs import apply_level
 from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
+from .mediamtx import handoff
 from .mediamtx.client import MediaMTXClient
 from .mediamtx.service import StreamService
 from .mediamtx.unit_state import unit_state
@@ -116,7 +120,14 @@ class Application:
         )
 
         mtx_config, self.video_encoder = await encoder_choice.resolve(cfg.mediamtx)
-        internal = internal_credentials(cfg)
+        publish_socket, private_dir = handoff.socket_path(os.environ.get("RUNTIME_DIRECTORY"))
+        internal = internal_credentials(cfg, publish_socket)
+        if internal.publisher is not None:  # our runOnDemand publishers ask here, once each
+            await stack.enter_async_context(handoff.PublisherHandoff(
+                internal.publisher, self._owns_path, handoff.allowed_uids(cfg.mediamtx.system_user),
+                self.clock, private_dir))
+        elif private_dir is not None:
+            os.rmdir(private_dir)
         api = internal.api
         # MediaMTX asks our API server about our own API calls: talk to it once that listens
         api_listening = asyncio.Event()
@@ -191,6 +202,11 @@ class Application:
         manual = any(r.camera_id == camera_id for r in self.media.active_recordings())
         return manual or self.recorder.is_recording(camera_id)
 
+    def _owns_path(self, path: str) -> bool:
+        """Whether ``path`` is the MediaMTX path of one of our cameras (a path is named
+        after its camera: ``StreamService.stream_name``)."""
+        return any(c.id == path for c in self.registry.cameras())
+
     @property
     def port(self) -> int:
         return int(self.api.port)
@@ -230,13 +246,23 @@ class Application:
         log.info("configuration reloaded", extra={"COMPONENT": "app"})
 
 
-def internal_credentials(cfg: Config) -> InternalCredentials:
-    """Fresh publisher/reader credentials for a MediaMTX that asks us (``stream_auth:
-    service``); the configured MediaMTX API credential, generated when none is given."""
+def internal_credentials(cfg: Config, publish_socket: str) -> InternalCredentials:
+    """Fresh reader credentials and one-time publisher credentials handed out at
+    ``publish_socket``, for a MediaMTX that asks us (``stream_auth: service``); the
+    configured MediaMTX API credential, generated when none is given."""
     m = cfg.mediamtx
     if m.stream_auth == "service":
-        return InternalCredentials.generate(m.api_user, m.api_password)
+        return InternalCredentials.generate(m.api_user, m.api_password, publish_socket,
+                                            _import_root())
     return InternalCredentials.unmanaged(m.api_user, m.api_password)
+
+
+def _import_root() -> str | None:
+    """Where ``camera_service`` is imported from, when a plain ``python3`` would not find it
+    (a checkout's ``src/``); ``None`` for an installed package."""
+    root = str(Path(__file__).resolve().parents[1])
+    installed = {str(Path(p).resolve()) for p in (*site.getsitepackages(), site.getusersitepackages())}
+    return None if root in installed else root
 
 
 async def run(config: Config, notifier: Notifier) -> int:

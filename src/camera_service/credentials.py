@@ -4,7 +4,8 @@ When ``mediamtx.stream_auth`` is ``service``, MediaMTX asks our API server about
 publish, read and API request (``web/stream_auth.py``). Our own processes prove who they are
 with credentials made fresh at every start and never shown to clients:
 
-* ``publisher``: in the ``runOnDemand`` publish URL of each camera path (``mediamtx/paths.py``);
+* ``publisher``: not a credential but where one-time publisher credentials come from
+  (``publish_grants``): the ``runOnDemand`` publisher asks for one over a Unix socket;
 * ``reader``: in ``StreamService.reader_url`` (ffmpeg snapshots and recordings);
 * ``api``: MediaMTX's control API (and metrics, pprof). It comes from ``mediamtx.api_user`` /
   ``api_password`` when given (the Ansible role writes one it keeps on the host), else it is
@@ -17,7 +18,8 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-PUBLISHER_USER = "camera-service-publisher"
+from .publish_grants import PublishGrants
+
 READER_USER = "camera-service-reader"
 API_USER = "camera-service"
 
@@ -53,15 +55,20 @@ class InternalCredentials:
     """``publisher`` and ``reader`` are ``None`` when MediaMTX is not ours to guard
     (``stream_auth: none``): then no credential goes into any URL."""
 
-    publisher: Credential | None = None
+    publisher: PublishGrants | None = None
     reader: Credential | None = None
     api: Credential | None = None
 
     @classmethod
-    def generate(cls, api_user: str | None = None, api_password: str | None = None) -> InternalCredentials:
+    def generate(cls, api_user: str | None = None, api_password: str | None = None,
+                 publish_socket: str = "publish.sock",
+                 import_root: str | None = None) -> InternalCredentials:
+        """``publish_socket``: where publishers ask for their one-time credential;
+        ``import_root``: where they import ``camera_service`` from (``PublishGrants``)."""
         api = (Credential(api_user, api_password) if api_user and api_password
                else Credential.generate(api_user or API_USER))
-        return cls(Credential.generate(PUBLISHER_USER), Credential.generate(READER_USER), api)
+        return cls(PublishGrants(publish_socket, import_root=import_root),
+                   Credential.generate(READER_USER), api)
 
     @classmethod
     def unmanaged(cls, api_user: str | None = None, api_password: str | None = None) -> InternalCredentials:

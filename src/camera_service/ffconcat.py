@@ -20,3 +20,15 @@ def script(url: str, options: list[tuple[str, str]]) -> str:
     lines = ["ffconcat version 1.0", f"file {quoted}"]
     lines += [f"option {key} {value}" for key, value in options]
     return "\n".join(lines) + "\n"
+
+
+def files_script(paths: list[str]) -> str:
+    """An ffconcat script that plays local files one after the other (the concat demuxer
+    shifts each file's timestamps to follow the one before); raises ``ValueError`` as
+    ``script`` does."""
+    lines = ["ffconcat version 1.0"]
+    for path in paths:
+        if any(c in path for c in "\r\n\0"):
+            raise ValueError("a file name contains a line break")
+        lines.append("file '" + path.replace("'", "'\\''") + "'")
+    return "\n".join(lines) + "\n"

@@ -155,7 +155,21 @@ class RecordingStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class RecordingGap:
+    """A break in a recording: wall times, cause, and ``at``: the recorded seconds before it."""
+
+    start: float
+    end: float
+    cause: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Recording:
+    """``duration`` is the recorded media's (what the files hold), ``wall_duration`` the time
+    from its first frame to its end (outages included); ``paused`` holds the cause while
+    the recording waits for its source."""
+
     camera_id: str
     filename: str
     format: str
@@ -166,6 +180,9 @@ class Recording:
     file_size: int = 0
     segments: tuple[str, ...] = ()
     reason: str = ""
+    wall_duration: float | None = None
+    gaps: tuple[RecordingGap, ...] = ()
+    paused: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,10 +204,15 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class FileInfo:
+    """``duration`` is the media's; a recording joined from pieces after pauses also has
+    its ``wall_duration`` and ``gaps`` (kept in the file itself)."""
+
     entry: FileEntry
     created_time: float
     device: str | None = None
     duration: float | None = None
+    wall_duration: float | None = None
+    gaps: tuple[RecordingGap, ...] = ()
 
 
 @dataclass(frozen=True)

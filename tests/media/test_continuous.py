@@ -183,3 +183,80 @@ async def test_an_unplugged_camera_waits_and_resumes_at_once_when_it_is_back(tmp
     # the encoded source gets a key frame at every cut: segments are exactly 2 s
     first = journal.segments[0]
     assert abs((first.end - first.start) - 2.0) <= FRAME, first
+
+
+def encoders_of(camera_id: str, folder: Path) -> int:
+    """How many ffmpeg processes write this camera's continuous segments into ``folder``
+    right now (other tests' processes, elsewhere, do not count)."""
+    marker = str(folder / f"{camera_id}_%Y").encode()
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"ffmpeg") and any(marker in a for a in args):
+            count += 1
+    return count
+
+
+async def test_a_new_source_takes_over_at_once_with_one_reader_and_the_break_is_a_gap(
+    rtsp_server: RtspTestServer, tmp_path: Path
+) -> None:
+    """What happens when MediaMTX comes back (the reader URL changes from the camera's own
+    to MediaMTX's), shown with a camera whose address changes: the run reading the old
+    address gives way within a second, never two ffmpeg at once, and the break is one gap
+    with its cause, no longer than the switch took."""
+    require_ffmpeg()
+    with RtspTestServer() as other:
+        async with recorder_env(storage_config(tmp_path), rtsp_server.url, CONTINUOUS_2S) as env:
+            await seen_at(env, "STARTED")
+            await asyncio.sleep(2.5)  # some recording from the first address
+            seen: list[int] = []
+            sampling = True
+
+            def sample() -> None:
+                while sampling:
+                    seen.append(encoders_of("camera0", env.recordings))
+                    time.sleep(0.02)
+
+            sampler = asyncio.create_task(asyncio.to_thread(sample))
+            worker = env.recorder.workers["camera0"]
+            old = worker.run
+            switched = time.time()
+            cam = env.registry.get("camera0")
+            env.registry.upsert(Camera(**{**cam.__dict__, "source_url": other.url}))
+            await until(lambda: worker.run is not old, what="the old run to give way")
+            gave_way = time.time() - switched
+            await until(lambda: worker.run is not None and worker.run.url == other.url
+                        and worker.run.anchor is not None, what="the run on the new address")  # fmt: skip
+            took = time.time() - switched
+            await asyncio.sleep(2.5)  # some recording from the new address
+            sampling = False
+            await sampler
+            timeline = env.recorder.timeline("camera0", None, None)
+    assert max(seen) == 1, "two ffmpeg for one camera"
+    assert gave_way < 1.0, f"the old source was read {gave_way:.2f}s after the switch"
+    # the new run's first bytes follow its connection, the probe and the next key frame
+    assert len(timeline.ranges) == 2 and len(timeline.gaps) == 1, timeline
+    gap = timeline.gaps[0]
+    assert gap.cause == "source switched"
+    assert FRAME < gap.end - gap.start <= took + FRAME, (gap, took)
+    assert env.statuses() == ["STARTED"]  # no failure to report: the recording went on
+    files = sorted(p for p in env.recordings.iterdir() if not p.name.startswith("."))
+    assert all(decoded_frames(p) > 0 for p in files)
+
+
+async def test_the_stopped_duration_is_what_the_files_hold_not_the_run_time(
+    rtsp_server: RtspTestServer, tmp_path: Path
+) -> None:
+    require_ffmpeg()
+    async with recorder_env(storage_config(tmp_path), rtsp_server.url, CONTINUOUS_2S) as env:
+        await seen_at(env, "STARTED")
+        await asyncio.sleep(3.0)  # some recording
+        await env.recorder.set_mode("camera0", {"mode": "off"})
+        await seen_at(env, "STOPPED")
+    files = [p for p in env.recordings.iterdir() if not p.name.startswith(".")]
+    held = sum(float(probe(p)["duration"]) for p in files)
+    (stopped,) = env.events.recording("STOPPED")
+    assert stopped["duration"] == round(held), (stopped, held)

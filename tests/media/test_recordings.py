@@ -34,7 +34,11 @@ pytestmark = pytest.mark.integration
 
 
 def _ended(media: MediaEnv) -> list[dict[str, object]]:
-    return [p for p in media.events.recording() if p["status"] != "STARTED"]
+    return [p for p in media.events.recording() if p["status"] in ("STOPPED", "FAILED")]
+
+
+def _paused(media: MediaEnv) -> list[dict[str, object]]:
+    return media.events.recording("ERROR")
 
 
 def _status(params: dict[str, object]) -> str:
@@ -134,19 +138,23 @@ async def test_unreachable_camera_fails_to_start_without_a_file(
     assert media.events.items == [] and media.service.active_recordings() == []
 
 
-async def test_server_killed_mid_recording_fails_and_keeps_a_playable_file(
+async def test_server_killed_mid_recording_pauses_and_keeps_a_playable_file(
     media: MediaEnv, rtsp_server: RtspTestServer
 ) -> None:
     rec = await media.service.start_recording(network_camera(rtsp_server.url), None, "fmp4")
     await until(lambda: (media.recordings / rec.filename).stat().st_size > 200_000,
                 what="some video on disk")  # fmt: skip
     rtsp_server.kill()
-    await until(lambda: bool(_ended(media)), what="the FAILED notification")
-    (end,) = _ended(media)
-    assert end["status"] == "FAILED" and end["filename"] == rec.filename
-    assert "stream" in str(end["reason"])
+    await until(lambda: bool(_paused(media)), what="the pause notification")
+    (pause,) = _paused(media)
+    assert pause["filename"] == rec.filename and pause["phase"] == "paused"
+    assert str(pause["reason"]).startswith("stream lost")
     assert [n.topic for n in media.events.items][-1] == "recording.error"
-    assert playable(media.recordings / rec.filename, min_frames=5)
+    assert playable(media.recordings / rec.filename, min_frames=5)  # while paused, too
+    (active,) = media.service.active_recordings()
+    assert active.paused.startswith("stream lost")
+    final = await media.service.stop_recording("camera0")
+    assert final.status is RecordingStatus.STOPPED and final.filename == rec.filename
     assert media.service.active_recordings() == []
 
 
@@ -169,16 +177,24 @@ async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
     rec = await media.service.start_recording(network_camera(rtsp_server_module.url), None, None)
     path = media.recordings / rec.filename
     await until(lambda: path.stat().st_size > 700_000, what="some video on disk")
-    wrapper = media.service._jobs["camera0"].proc.pid
+    piece = media.service._jobs["camera0"].piece
+    assert piece is not None
+    wrapper = piece.proc.pid
     assert wrapper is not None
     os.kill(ffmpeg_child(wrapper), signal.SIGKILL)  # the real ffmpeg, killed from outside
-    await until(lambda: bool(_ended(media)), what="the FAILED notification")
-    (end,) = _ended(media)
-    assert end["status"] == "FAILED" and "signal 9" in str(end["reason"])
+    await until(lambda: bool(_paused(media)), what="the pause notification")
+    assert "signal 9" in str(_paused(media)[0]["reason"])
+    assert playable(path, min_frames=15)
+    # the camera is still there: the recording resumes at once, and stays one file
+    await until(lambda: len(media.events.recording("STARTED")) == 2, what="the resume")
+    final = await media.service.stop_recording("camera0")
+    assert final.status is RecordingStatus.STOPPED and final.segments == ()
+    assert os.listdir(media.recordings) == [rec.filename]
+    assert len(final.gaps) == 1 and "signal 9" in final.gaps[0].cause
     assert playable(path, min_frames=15)
 
 
-async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
+async def test_a_network_camera_disconnect_pauses_and_its_removal_ends_the_recording(
     media: MediaEnv, rtsp_server_module: RtspTestServer
 ) -> None:
     cam = network_camera(rtsp_server_module.url)
@@ -188,10 +204,12 @@ async def test_camera_disconnect_ends_the_recording_and_keeps_the_file(
     gone = network_camera(cam.source_url or "", status=CameraStatus.DISCONNECTED,
                           reason="probe failed")  # fmt: skip
     media.service.on_camera_event(CameraEvent(CameraEventKind.CHANGED, gone, cam))
+    assert [r.filename for r in media.service.active_recordings()] == [rec.filename]
+    media.service.on_camera_event(CameraEvent(CameraEventKind.REMOVED, gone, gone))
     await until(lambda: bool(_ended(media)), what="the FAILED notification")
     (end,) = _ended(media)
     assert end["status"] == "FAILED"
-    assert end["reason"] == "camera disconnected: probe failed"
+    assert end["reason"] == "camera removed"
     assert playable(path, min_frames=5)  # mp4 finalized: the stop was graceful
 
 
@@ -222,7 +240,7 @@ async def test_leaving_the_service_finalizes_every_recording(
     async with make_env(storage_config(tmp_path)) as env:
         cams = [network_camera(rtsp_server_module.url, f"camera{i}") for i in range(2)]
         recs = [await env.service.start_recording(c, None, "mp4") for c in cams]
-        pids = [job.proc.pid for job in env.service._jobs.values()]
+        pids = [job.piece.proc.pid for job in env.service._jobs.values() if job.piece]
         await until(lambda: all((env.recordings / r.filename).stat().st_size > 150_000
                                 for r in recs), what="video on disk")  # fmt: skip
         events = env.events
@@ -238,7 +256,7 @@ async def test_leaving_the_service_finalizes_every_recording(
             os.kill(pid, 0)
 
 
-async def test_a_stalled_camera_ends_the_recording_after_the_io_timeout(
+async def test_a_stalled_camera_pauses_the_recording_after_the_io_timeout(
     tmp_path: Path, rtsp_server: RtspTestServer
 ) -> None:
     require_ffmpeg()
@@ -249,9 +267,9 @@ async def test_a_stalled_camera_ends_the_recording_after_the_io_timeout(
         assert rtsp_server.pid is not None
         os.kill(rtsp_server.pid, signal.SIGSTOP)  # connection open, no more packets
         try:
-            await until(lambda: bool(_ended(env)), what="the FAILED notification")
+            await until(lambda: bool(_paused(env)), what="the pause notification")
         finally:
             os.kill(rtsp_server.pid, signal.SIGCONT)
-        (end,) = _ended(env)
-        assert end["status"] == "FAILED" and str(end["reason"]).startswith("stream lost")
+        (pause,) = _paused(env)
+        assert str(pause["reason"]).startswith("stream lost")
         assert playable(path, min_frames=5)

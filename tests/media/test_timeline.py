@@ -44,3 +44,15 @@ def test_a_camera_switched_off_after_its_last_segment_shows_no_trailing_gap() ->
 def test_ranges_are_clipped_to_the_asked_period() -> None:
     t = build([seg("a", 0, 10), seg("b", 10, 20)], [], 5, 15)
     assert [(r.start, r.end) for r in t.ranges] == [(5, 15)]
+
+
+def test_a_stop_between_two_runs_is_a_gap_even_where_their_estimates_touch() -> None:
+    """A run's first frame is an estimate: the next run may seem to start before the last
+    one ended; the journal's phase change between them still makes it a gap, with its cause."""
+    segs = [seg("a", 100, 102), seg("b", 101.9, 104)]  # the second estimated 0.1 s early
+    stopped = [Transition(102, "retrying", "stream lost: x"), Transition(102.5, "recording")]
+    timeline = build(segs, stopped, 100, 104)
+    assert len(timeline.ranges) == 2
+    (gap,) = timeline.gaps
+    assert (gap.start, gap.end, gap.cause) == (102, 102, "stream lost: x")
+    assert len(build(segs, [], 100, 104).ranges) == 1  # without a stop: one run, contiguous

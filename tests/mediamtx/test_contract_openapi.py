@@ -30,13 +30,15 @@ import jsonschema
 import pytest
 import yaml
 
-from camera_service.config.model import MediaMTXConfig
+from camera_service.config.model import Config, MediaMTXConfig
+from camera_service.devstack.mediamtx_config import render_role
 from camera_service.errors import MediaMTXError, MediaMTXUnavailable
 from camera_service.mediamtx.client import MediaMTXClient, error_from_response
 from camera_service.mediamtx.keepalive import keepalive_conf
 from camera_service.mediamtx.models import Info, Page, Path, PathConf, PathReader, PathSource
 from camera_service.mediamtx.paths import path_conf_for
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, CsiSettings
+from camera_service.publish_grants import PublishGrants
 
 pytestmark = pytest.mark.contract
 
@@ -104,6 +106,9 @@ def _bodies() -> Iterator[tuple[str, dict[str, Any]]]:
         cam = Camera(id="camera1", kind=CameraKind.TEST_PATTERN, name="tp",
                      status=CameraStatus.CONNECTED, mode=CameraMode("testsrc2", 640, 480, 15))
         yield f"test_pattern-{encoder}", path_conf_for(cam, cfg)
+    # with stream auth: our one-time-credential publisher in front of ffmpeg
+    guarded = PublishGrants("/run/camera-service/publish.sock")
+    yield "test_pattern-guarded", path_conf_for(cam, MediaMTXConfig(), guarded)
     cam = Camera(id="camera2", kind=CameraKind.NETWORK, name="net",
                  status=CameraStatus.CONNECTED, source_url="rtsp://user:pw@10.1.2.3:554/s1")
     yield "network", path_conf_for(cam, MediaMTXConfig())
@@ -138,6 +143,19 @@ def test_every_path_configuration_we_send_matches_the_pathconf_schema(
 def test_the_strict_schema_catches_what_mediamtx_would_refuse(bad: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         validate(bad, request_schema("POST", "/v3/config/paths/add/{name}"))
+
+
+def test_the_development_stacks_mediamtx_config_matches_the_globalconf_schema() -> None:
+    """``make run``'s MediaMTX configuration (the role's template, loopback addresses)."""
+    conf = yaml.safe_load(render_role(Config()))
+    assert conf.pop("paths") == {}
+    validate(conf, schema("GlobalConf", strict=True))
+    assert conf["authMethod"] == "http" and conf["authHTTPExclude"] == []
+    assert conf["authHTTPAddress"] == "http://127.0.0.1:8002/mediamtx/auth"
+    listeners = [v for k, v in conf.items() if k.endswith("Address") and k != "authHTTPAddress"
+                 and v]
+    assert listeners and all(v.startswith("127.0.0.1:") for v in listeners), listeners
+    assert not (conf["rtmp"] or conf["srt"] or conf["moq"] or conf["metrics"] or conf["pprof"])
 
 
 # -- every request the client makes ----------------------------------------------------------

@@ -15,6 +15,7 @@ import glob
 import re
 import shlex
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,10 @@ from mediamtx_support import T, closed_port
 
 from camera_service.cameras import encoder_choice
 from camera_service.config.model import MediaMTXConfig
+from camera_service.mediamtx.handoff import PublisherHandoff, allowed_uids
 from camera_service.mediamtx.paths import path_conf_for
-from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, Clock
+from camera_service.publish_grants import PublishGrants
 
 pytestmark = pytest.mark.integration
 
@@ -130,4 +133,21 @@ async def test_auto_encoder_resolved_on_this_host_publishes(tmp_path: Path) -> N
     command = path_conf_for(PATTERN, resolved)["runOnDemand"]
     assert f"-c:v {choice.encoder}" in command
     jpeg = await publish_and_receive(command, tmp_path / "frame.jpg")
+    assert jpeg[:2] == b"\xff\xd8"
+
+
+async def test_guarded_publisher_runs_ffmpeg_behind_our_one_time_credential_relay(
+    tmp_path: Path,
+) -> None:
+    """With stream auth the command is ``camera_service.publisher`` in front of ffmpeg: it
+    gets a credential from the service's socket, ffmpeg publishes through its relay, and
+    the receiving side decodes a frame; the credential is then bound and used."""
+    folder = tempfile.mkdtemp(prefix="cs-pub-")
+    grants = PublishGrants(str(Path(folder) / "publish.sock"))
+    handoff = PublisherHandoff(grants, lambda p: p == "camera0", allowed_uids(""), Clock(),
+                               private_dir=folder)
+    async with handoff:
+        command = path_conf_for(PATTERN, MediaMTXConfig(), grants)["runOnDemand"]
+        assert "camera_service.publisher" in command and "@" not in command
+        jpeg = await publish_and_receive(command, tmp_path / "frame.jpg")
     assert jpeg[:2] == b"\xff\xd8"

@@ -1,6 +1,7 @@
-"""The internal credentials in what goes to MediaMTX: the publish URL of every
-published camera kind, the reader URL of our snapshots and recordings, none at all with
-``stream_auth: none``; the credentials themselves are fresh per start and URL-safe."""
+"""The internal credentials in what goes to MediaMTX: no secret in the publisher command of
+any published camera kind (it asks for a one-time credential), the reader URL of our
+snapshots and recordings, none at all with ``stream_auth: none``; the credentials
+themselves are fresh per start and URL-safe."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from mediamtx_support import closed_port
 
 from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import Config, MediaMTXConfig
-from camera_service.credentials import PUBLISHER_USER, Credential, InternalCredentials
+from camera_service.credentials import Credential, InternalCredentials
 from camera_service.media.ffmpeg import input_args, input_script, redact_userinfo
 from camera_service.media.reader_input import carries_credentials
 from camera_service.mediamtx.client import MediaMTXClient
-from camera_service.mediamtx.paths import PUBLISH_URL, desired_paths, path_conf_for, publish_url
+from camera_service.mediamtx.paths import PUBLISH_URL, desired_paths, path_conf_for
 from camera_service.mediamtx.service import StreamService
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
 
@@ -34,10 +35,10 @@ NETWORK = Camera(id="camera2", kind=CameraKind.NETWORK, name="door", status=Came
 @pytest.mark.unit
 def test_fresh_credentials_every_start_url_safe_and_never_in_repr() -> None:
     a, b = InternalCredentials.generate(), InternalCredentials.generate()
-    assert a.publisher and b.publisher and a.reader and a.api
-    assert a.publisher.password != b.publisher.password
-    assert len({a.publisher.password, a.reader.password, a.api.password}) == 3
-    for cred in (a.publisher, a.reader, a.api):
+    assert a.publisher and b.publisher and a.reader and a.api and b.reader
+    assert a.reader.password != b.reader.password
+    assert len({a.reader.password, a.api.password}) == 2
+    for cred in (a.publisher.issue("camera0", 0), a.reader, a.api):
         assert re.fullmatch(r"[A-Za-z0-9_-]{32}", cred.password)
         assert cred.password not in repr(a)
 
@@ -53,22 +54,25 @@ def test_configured_api_credential_is_kept_and_generated_only_when_missing() -> 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("camera", [PATTERN, USB])
-def test_published_cameras_publish_with_the_internal_credential(camera: Camera) -> None:
-    creds = InternalCredentials.generate()
+def test_published_cameras_publish_through_our_publisher_with_no_secret(camera: Camera) -> None:
+    creds = InternalCredentials.generate(publish_socket="/run/cs/publish.sock")
     assert creds.publisher is not None
+    issued = creds.publisher.issue("camera0", 0).password
     command = path_conf_for(camera, CFG, creds.publisher)["runOnDemand"]
-    url = command.rsplit(" ", 1)[-1]
-    assert url == f"rtsp://{PUBLISHER_USER}:{creds.publisher.password}@127.0.0.1:$RTSP_PORT/$MTX_PATH"
-    assert path_conf_for(camera, CFG)["runOnDemand"].endswith(" " + PUBLISH_URL)
+    assert command.split()[1:6] == ["-m", "camera_service.publisher", "--socket",
+                                    "/run/cs/publish.sock", "--"]
+    assert command.endswith(" " + PUBLISH_URL) and "@" not in command and issued not in command
+    plain = path_conf_for(camera, CFG)["runOnDemand"]
+    assert plain.startswith("ffmpeg ") and plain.endswith(" " + PUBLISH_URL)
 
 
 @pytest.mark.unit
-def test_network_cameras_have_no_publisher_and_desired_paths_pass_the_credential_on() -> None:
+def test_network_cameras_have_no_publisher_and_desired_paths_pass_the_publisher_on() -> None:
     creds = InternalCredentials.generate()
     desired, problems = desired_paths([PATTERN, USB, NETWORK], CFG, creds.publisher)
     assert not problems
     assert "runOnDemand" not in desired["camera2"]
-    assert all(publish_url(creds.publisher) in desired[c]["runOnDemand"] for c in ("camera0", "camera1"))
+    assert all("camera_service.publisher" in desired[c]["runOnDemand"] for c in ("camera0", "camera1"))
 
 
 @pytest.mark.unit

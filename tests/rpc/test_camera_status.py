@@ -79,7 +79,10 @@ async def test_camera_status_shows_the_recording_in_progress_and_null_after_it(
 ) -> None:
     ws = await operator(app)
     try:
-        assert (await status(ws))["recording"] is None
+        first = await status(ws)
+        assert first["recording"] is None
+        # no MediaMTX here: whether it has the camera's path cannot be told, and no stream
+        assert first["stream"] == {"path": "camera0", "in_mediamtx": None, "ready": False}
         started = (await call(ws, "start_recording", {"device": "camera0", "format": "mp4"}))["result"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TIMEOUT

@@ -55,7 +55,7 @@ def credentials_for(kind: str, action: str, protocol: str, internal: InternalCre
     if kind == "none":
         return {}
     if kind == "internal":
-        cred = (internal.publisher if action == "publish"
+        cred = (internal.publisher.issue(OUR_PATH, now) if internal.publisher and action == "publish"
                 else internal.api if action in ("api", "metrics", "pprof") else internal.reader)
         assert cred is not None
         return {"user": cred.user, "password": cred.password}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from camera_service.config.model import AuthConfig
-from camera_service.credentials import InternalCredentials
+from camera_service.credentials import Credential, InternalCredentials
+from camera_service.publish_grants import PUBLISHER_USER, PublisherCredential
 from camera_service.rpc.auth import Role, mint_token
 from camera_service.web.stream_auth import (
     NO_CREDENTIALS,
@@ -42,7 +43,7 @@ def owns(path: str) -> bool:
 
 
 def verdict(body: dict[str, object], internal: InternalCredentials = INTERNAL) -> tuple[bool, str]:
-    d = decide(AuthRequest.from_payload(body), AUTH, internal, owns)
+    d = decide(AuthRequest.from_payload(body), AUTH, internal, owns, NOW)
     return d.allowed, d.reason
 
 
@@ -96,7 +97,7 @@ def test_publishing_to_a_path_we_do_not_own_is_refused_even_for_our_publisher() 
 
 def test_each_internal_credential_opens_only_its_own_action() -> None:
     assert INTERNAL.publisher and INTERNAL.reader and INTERNAL.api
-    pub, reader, api = INTERNAL.publisher, INTERNAL.reader, INTERNAL.api
+    pub, reader, api = INTERNAL.publisher.issue(OUR_PATH, NOW), INTERNAL.reader, INTERNAL.api
     base = {"protocol": "rtsp", "path": OUR_PATH, "ip": "127.0.0.1"}
     assert not verdict(payload(action="read", user=pub.user, password=pub.password, **base))[0]
     assert not verdict(payload(action="publish", user=reader.user, password=reader.password, **base))[0]
@@ -179,3 +180,62 @@ def test_query_tokens_take_jwt_and_token_only() -> None:
     assert query_tokens("jwt=a&token=b&pass=c&jwt=") == ["a", "b"]
     assert query_tokens("") == []
     assert query_tokens("?jwt=" + API_KEY) == [API_KEY]
+
+
+def test_viewers_watch_camera_paths_only() -> None:
+    for path in ("camera0_keepalive", "somebody-elses", "camera7"):
+        body = payload(action="read", protocol="rtsp", path=path, ip="192.0.2.7",
+                       user="any", password=token("admin"))
+        allowed, reason = verdict(body)
+        assert not allowed and "not a camera path" in reason, (path, reason)
+    body = payload(action="read", protocol="rtsp", path="camera7", ip="192.0.2.7")
+    assert verdict(body) == (False, NO_CREDENTIALS)  # still asked, so RTSP clients answer
+
+
+def test_a_stream_token_reads_its_own_camera_until_it_expires() -> None:
+    clock = FixedClock()
+    auth = authenticator(clock)
+    stream = auth.mint_stream_token(OUR_PATH, 600)
+
+    def read(path: str, **creds: str) -> tuple[bool, str]:
+        body = payload(action="read", protocol="rtsp", path=path, ip="192.0.2.7", **creds)
+        d = decide(AuthRequest.from_payload(body), auth, INTERNAL, lambda p: p in (OUR_PATH, "camera1"))
+        return d.allowed, d.reason
+
+    assert read(OUR_PATH, user="viewer", password=stream) == (True, f"stream token for {OUR_PATH}")
+    assert read(OUR_PATH, query=f"token={stream}")[0] is True
+    allowed, reason = read("camera1", user="viewer", password=stream)
+    assert not allowed and "not valid for path 'camera1'" in reason
+    for action in ("publish", "api"):
+        body = payload(action=action, protocol="rtsp", path=OUR_PATH, ip="127.0.0.1",
+                       user="viewer", password=stream)
+        assert decide(AuthRequest.from_payload(body), auth, INTERNAL, owns).allowed is False
+    clock.now += 600
+    assert read(OUR_PATH, user="viewer", password=stream) == (False, "stream token expired")
+
+
+def test_a_publisher_credential_publishes_one_session_of_its_own_path_only() -> None:
+    grants = InternalCredentials.generate(publish_socket="s").publisher
+    assert grants is not None
+    internal = InternalCredentials(grants, INTERNAL.reader, INTERNAL.api)
+
+    def publish(cred: Credential | PublisherCredential, path: str = OUR_PATH, session: str = "s1",
+                now: float = NOW) -> tuple[bool, str]:
+        body = payload(action="publish", protocol="rtsp", path=path, ip="127.0.0.1", id=session,
+                       user=cred.user, password=cred.password)
+        d = decide(AuthRequest.from_payload(body), AUTH, internal, lambda p: p.startswith("camera"),
+                   now)
+        return d.allowed, d.reason
+
+    cred = grants.issue(OUR_PATH, NOW)
+    assert publish(cred, "camera1")[1] == "publisher credential was issued for 'camera0', not 'camera1'"
+    assert publish(cred) == (True, "one-time publisher credential")
+    assert publish(cred)[0] is True  # MediaMTX asking again about the same session
+    assert publish(cred, session="s2") == (False, "publisher credential already used")
+    assert publish(cred, session="") == (False, "publisher credential already used")
+    late = grants.issue(OUR_PATH, NOW)
+    assert publish(late, now=NOW + 30) == (False, "unknown or expired publisher credential")
+    assert publish(late, now=NOW)[0] is False  # forgotten once expired
+    forged = PublisherCredential(PUBLISHER_USER, "guessed-" + "x" * 24)
+    assert publish(forged) == (False, "unknown or expired publisher credential")
+    assert publish(Credential("someone", cred.password))[0] is False

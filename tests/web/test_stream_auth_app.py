@@ -53,8 +53,11 @@ async def test_the_credentials_made_at_start_are_the_ones_accepted(tmp_path: Pat
         ok = {"path": "camera0", "ip": "127.0.0.1", "protocol": "rtsp"}
         read = payload(action="read", user=reader.username, password=reader.password, **ok)
         assert await ask(app, read) == 200
-        assert await ask(app, payload(action="publish", user=internal.publisher.user,
-                                      password=internal.publisher.password, **ok)) == 200
+        once = internal.publisher.issue("camera0", app.clock.time())
+        assert await ask(app, payload(action="publish", user=once.user, password=once.password,
+                                      id="session-1", **ok)) == 200
+        assert await ask(app, payload(action="publish", user=once.user, password=once.password,
+                                      id="session-2", **ok)) == 401
         assert await ask(app, payload(action="api", user="ops", password="pw-0123")) == 200
         assert await ask(app, payload(action="read", **ok)) == 401
 

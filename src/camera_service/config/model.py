@@ -70,6 +70,7 @@ class MediaMTXConfig:
     stream_auth: str = "service"  # service: MediaMTX asks us (web/stream_auth.py); none
     stream_keepalive: float = 3600.0  # start_streaming keeps a stream this long (auto_close_after)
     vaapi_device: str = ""  # h264_vaapi's render node ("": the first that encodes H.264)
+    system_user: str = "mediamtx"  # who runs MediaMTX (its publishers ask for credentials)
 
 
 @dataclass(frozen=True)

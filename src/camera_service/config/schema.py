@@ -105,6 +105,7 @@ MEDIAMTX = {
     vol.Optional("stream_auth"): one_of(*STREAM_AUTH),
     vol.Optional("stream_keepalive"): number(0),
     vol.Optional("vaapi_device"): path,
+    vol.Optional("system_user"): string,
 }
 
 RETENTION = {

@@ -16,34 +16,48 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from ..errors import CameraNotFound, FFmpegError
-from ..models import Camera, CameraKind, Notification
+from ..models import Camera, Clock, Notification
+from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, seconds_to_edge, wanted
 from . import recorder_policy as policy
 from .filenames import parse_time, stamp
+from .recording_store import RecordingStore
 from .segmenter import SegmentRun, port_open
 from .timeline import Transition
-
-if TYPE_CHECKING:
-    from .recorder import Recorder
+from .worker_status import SWITCHED, SWITCHING, WORDS, camera_ready, needs_restart, phase_notification
 
 log = logging.getLogger(__name__)
 
-WORDS = {
-    policy.Phase.RECORDING: "started",
-    policy.Phase.IDLE: "stopped",
-    policy.Phase.RETRYING: "failed, retrying",
-    policy.Phase.WAITING_CAMERA: "waiting for the camera",
-    policy.Phase.PAUSED_DISK: "paused",
-}
-TOPICS = {"STARTED": "recording.start", "STOPPED": "recording.stop", "FAILED": "recording.error"}
+
+
+class WorkerHost(Protocol):
+    """What a worker needs from the recorder that runs it (``recorder.Recorder`` passes
+    itself): this module never imports the recorder back."""
+
+    cameras: CameraDirectory
+    clock: Clock
+    store: RecordingStore
+    backoff: policy.Backoff
+    directory: Path
+    disk_ok: bool
+    disk_reason: str
+    tick: float
+    start_timeout: float
+    stop_timeout: float
+    io_timeout: float
+
+    def spec_for(self, camera_id: str) -> ModeSpec: ...
+    def reader_url(self, camera: Camera) -> str: ...
+    def foreign(self, path: Path) -> bool: ...
+    def publish(self, n: Notification) -> None: ...
 
 
 class CameraWorker:
-    def __init__(self, owner: Recorder, camera_id: str) -> None:
+    def __init__(self, owner: WorkerHost, camera_id: str) -> None:
         self.owner = owner
         self.camera_id = camera_id
         self.wake = asyncio.Event()
@@ -98,13 +112,14 @@ class CameraWorker:
         await self._collect()
         if self.run is not None and self.run.done:
             await self._ended_by_itself()
-        if self.run is not None and self.run_spec is not None and _needs_restart(self.run_spec, spec):
+        if self.run is not None and self.run_spec is not None and needs_restart(self.run_spec, spec):
             await self._stop_run("recording settings changed")
+        await self._follow_source(camera)
         now = o.clock.time()
         want = wanted(spec, now)
         if not want:  # failures before the mode went off or the window closed are history
             self.failures, self.last_failure_at, self._source_down = 0, None, False
-        ready, why = _camera_ready(camera)
+        ready, why = camera_ready(camera)
         source_down = False
         if want and o.disk_ok and self.failures > 0 and self.run is None and camera is not None and ready:
             source_down = not await port_open(o.reader_url(camera))
@@ -189,7 +204,6 @@ class CameraWorker:
         if run is None:
             return
         await run.stop(self.owner.stop_timeout)
-        self.last_duration = run.ran_for
         await self._finish_run(run)
         log.debug("%s: continuous run stopped (%s)", self.camera_id, reason)
 
@@ -197,14 +211,32 @@ class CameraWorker:
         run = self.run
         assert run is not None
         rc = await run.wait_exit()
-        self.last_duration = run.ran_for
         why = run.end_reason(rc)
         await self._finish_run(run)
         self._failed(f"stream lost: {why}", run.ran_for)
         await self.enter(policy.Phase.RETRYING, self.failure_reason)
 
+    async def _follow_source(self, camera: Camera | None) -> None:
+        """A run that reads another address than the one to read now (the camera directly
+        while MediaMTX was down, and MediaMTX is back; or the other way round) gives way
+        at once: one reader, and one encoder, per camera. The break is a gap of its own."""
+        run = self.run
+        if run is None or run.done or camera is None:
+            return
+        url = self.owner.reader_url(camera)
+        if url == run.url or not await port_open(url) or run.done:
+            return  # (a run that ended meanwhile was lost: the next pass says so)
+        await self._stop_run(SWITCHED)
+        journal = self.owner.store.camera(self.camera_id)
+        at = journal.segments[-1].end if journal.segments else self.owner.clock.time()
+        journal.add_transition(Transition(at, SWITCHING, SWITCHED))
+        log.info("%s: continuous recording switches its source", self.camera_id,
+                 extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
+        self.camera_changed()
+
     async def _finish_run(self, run: SegmentRun) -> None:
         await self._collect(run)
+        self.last_duration = await run.recorded()
         self.run = self.run_spec = None
         journal = self.owner.store.camera(self.camera_id)
         journal.open_run = None
@@ -255,24 +287,12 @@ class CameraWorker:
         self.owner.publish(self._notification(phase, reason))
 
     def _notification(self, phase: policy.Phase, reason: str) -> Notification:
-        status = policy.status_of(phase)
-        spec = self.owner.spec_for(self.camera_id)
         filename = self.run.open_name if self.run is not None else None
         if filename is None:
             segs = self.owner.store.camera(self.camera_id).segments
             filename = segs[-1].name if segs else ""
-        params: dict[str, object] = {
-            "device": self.camera_id,
-            "status": status,
-            "filename": filename or "",
-            "duration": 0 if status == "STARTED" else round(self.last_duration),
-            "format": spec.format,
-            "mode": spec.mode,
-            "phase": phase.value,
-        }
-        if reason:
-            params["reason"] = reason
-        return Notification("recording_status_update", TOPICS[status], params, device=self.camera_id)
+        return phase_notification(self.camera_id, phase, reason, self.owner.spec_for(self.camera_id),
+                                  filename, self.last_duration)  # fmt: skip
 
     # --- shutdown ----------------------------------------------------------------------
 
@@ -282,20 +302,3 @@ class CameraWorker:
             await asyncio.gather(self.task, return_exceptions=True)
         if self.run is not None:
             await self._stop_run(reason)
-
-
-def _camera_ready(camera: Camera | None) -> tuple[bool, str]:
-    """A network camera is tried even while the registry calls it disconnected: an ffmpeg
-    attempt is a probe too, and its return is seen at the next attempt, not the next probe."""
-    if camera is None:
-        return False, "camera not present"
-    if camera.connected or camera.kind is CameraKind.NETWORK:
-        return True, ""
-    return False, f"camera {camera.status.value.lower()}" + (f": {camera.reason}" if camera.reason else "")
-
-
-def _needs_restart(running: ModeSpec, now: ModeSpec) -> bool:
-    return running.format != now.format or running.segment_seconds != now.segment_seconds
-
-
-Publish = Callable[[Notification], None]

@@ -340,16 +340,24 @@ def _fields(text: str) -> dict[str, str]:
 
 async def ffprobe_duration(path: Path, time_limit: float = PROBE_TIMEOUT) -> float | None:
     """The container duration in seconds, ``None`` when ffprobe cannot tell."""
+    return (await ffprobe_format(path, time_limit))[0]
+
+
+async def ffprobe_format(path: Path, time_limit: float = PROBE_TIMEOUT) -> tuple[float | None, str]:
+    """The container duration (``None`` when ffprobe cannot tell) and its ``comment`` tag."""
     try:
-        rc, out = await _probe(Path(path), "format=duration", time_limit)
+        rc, out = await _probe(Path(path), "format=duration:format_tags=comment", time_limit)
     except OSError as e:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e
     if rc != 0:
-        return None
+        return None, ""
+    fields = _fields(out)
     try:
-        return float(_fields(out)["duration"])
+        duration: float | None = float(fields["duration"])
     except (KeyError, ValueError):
-        return None
+        duration = None
+    # Matroska spells its tags in capitals
+    return duration, next((v for k, v in fields.items() if k.lower() == "tag:comment"), "")
 
 
 async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
@@ -362,3 +370,14 @@ async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
         raise FFmpegError(f"cannot run ffprobe: {e}") from e
     fields = _fields(out)
     return rc == 0 and fields.get("codec_type") == "video" and fields.get("width", "0") != "0"
+
+
+async def ffprobe_video_params(path: Path, time_limit: float = PROBE_TIMEOUT) -> str | None:
+    """The first video stream's codec, profile, size and pixel format as one string (two
+    files with the same one can be joined by stream copy); ``None`` when unreadable."""
+    try:
+        rc, out = await _probe(Path(path), "stream=codec_name,profile,width,height,pix_fmt",
+                               time_limit, ("-select_streams", "v:0"))  # fmt: skip
+    except OSError as e:
+        raise FFmpegError(f"cannot run ffprobe: {e}") from e
+    return out.strip() if rc == 0 and out.strip() else None

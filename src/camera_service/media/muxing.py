@@ -21,13 +21,15 @@ def recording_args(
     segment_seconds: int,
     io_timeout: float,
     fps: float | None = None,
+    first_segment: int = 0,
 ) -> list[str]:
     """The ffmpeg command line (without the binary) for one recording.
 
     A ``duration`` with a known frame rate is a frame count (``-frames:v``): ffmpeg's own
     ``-t`` counts from the stream's first packet, but a copy starts at the first key frame,
     so a camera read in the middle of a GOP gave files short by up to one GOP (4 s asked,
-    3.52 s written). ``-t`` stays as the bound in case the rate is wrong."""
+    3.52 s written). ``-t`` stays as the bound in case the rate is wrong. ``first_segment``
+    numbers the first segment file (a resumed recording goes on where it stopped)."""
     args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
     args += ffmpeg.input_args(url, io_timeout)
     # mp4 cannot carry every camera audio codec with -c copy; mkv can
@@ -54,6 +56,8 @@ def recording_args(
     if segment_seconds > 0:
         args += ["-f", "segment", "-segment_time", str(segment_seconds)]
         args += ["-reset_timestamps", "1", "-segment_format", container]
+        if first_segment:
+            args += ["-segment_start_number", str(first_segment)]
         if options:
             args += ["-segment_format_options", f"movflags={options[1]}"]
         # the closed segments with their times: durations without probing every file

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.model import RecordingConfig
-from ..errors import InvalidParams
+from ..errors import CameraNotFound, InvalidParams
 from ..events import EventBus
 from ..lifecycle import Component
 from ..models import (
@@ -202,7 +202,15 @@ class Recorder(Component):
             segments.append(seg)
         now = self.clock.time()
         frm = frm if frm is not None else (segments[0].start if segments else now)
-        return tl.build(segments, journal.transitions, frm, to if to is not None else now)
+        return tl.build(segments, journal.transitions, frm, to if to is not None else now,
+                        tl.frame_tolerance(self._fps(camera_id)))  # fmt: skip
+
+    def _fps(self, camera_id: str) -> float | None:
+        try:
+            mode = self.cameras.get(camera_id).mode
+        except CameraNotFound:
+            return None
+        return mode.fps if mode is not None else None
 
     # --- disk --------------------------------------------------------------------------
 

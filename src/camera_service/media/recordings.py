@@ -36,6 +36,7 @@ from .muxing import read_segment_list, recording_args, segment_list_path
 log = logging.getLogger(__name__)
 
 POLL = 0.05
+PROBE_LEAD = 0.5  # reader_input.probe_options: the stream a copy reads before its header
 class RecordingJob:
     def __init__(
         self,
@@ -50,9 +51,10 @@ class RecordingJob:
         stop_timeout: float,
         start_timeout: float,
         io_timeout: float,
-        on_end: Callable[[Recording], None],
+        on_end: Callable[[Recording], None] = lambda rec: None,
         clock: Clock | None = None,
         fps: float | None = None,
+        first_segment: int = 0,
     ) -> None:
         self.camera_id = camera_id
         self.directory = directory
@@ -65,15 +67,20 @@ class RecordingJob:
         self._on_end = on_end
         self._clock = clock or Clock()
         self._segment_re = segment_regex(filename)
+        self.first_segment = first_segment
+        self.url = url
         self.proc = ffmpeg.FFmpegProcess(
             recording_args(
-                url, directory / filename, fmt, duration, segment_seconds, io_timeout, fps
+                url, directory / filename, fmt, duration, segment_seconds, io_timeout, fps,
+                first_segment,
             ),
             name=f"{camera_id} recording",
             camera_id=camera_id,
             script=ffmpeg.input_script(url, io_timeout),  # a URL with credentials
         )
         self._start_time = 0.0
+        self.first_frame_at = 0.0
+        self.exited_at: float | None = None  # wall time: nothing was recorded after it
         self._exit: asyncio.Task[int] | None = None
         self._watch: asyncio.Task[Recording] | None = None
         self._stop_reason: str | None = None
@@ -84,7 +91,7 @@ class RecordingJob:
 
     @property
     def first_file(self) -> str:
-        return segment_name(self.filename, 0) if self.segmented else self.filename
+        return segment_name(self.filename, self.first_segment) if self.segmented else self.filename
 
     def owns(self, path: Path) -> bool:
         """True for the file(s) this recording writes (no I/O: safe from any thread)."""
@@ -98,7 +105,8 @@ class RecordingJob:
             return [p] if p.exists() else []
         with os.scandir(self.directory) as it:
             names = [e.name for e in it if self._segment_re.match(e.name)]
-        return [self.directory / n for n in sorted(names, key=self._segment_index)]
+        mine = [n for n in names if self._segment_index(n) >= self.first_segment]
+        return [self.directory / n for n in sorted(mine, key=self._segment_index)]
 
     def _segment_index(self, name: str) -> int:
         m = self._segment_re.match(name)
@@ -124,6 +132,7 @@ class RecordingJob:
         self._start_time = self._clock.time()
         await self.proc.start()
         self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} ffmpeg")
+        self._exit.add_done_callback(self._exited)
         first = self.directory / self.first_file
         deadline = self._clock.monotonic() + self.start_timeout
         try:
@@ -149,6 +158,8 @@ class RecordingJob:
         except asyncio.CancelledError:
             self.proc.kill()
             raise
+        # the header is written once ffmpeg has read the probe's lead of the stream
+        self.first_frame_at = max(self._start_time, self._clock.time() - PROBE_LEAD)
         self._watch = asyncio.create_task(self._run(), name=f"{self.camera_id} recording")
         log.info(
             "%s: recording %s (%s) started",
@@ -158,6 +169,9 @@ class RecordingJob:
             extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"},
         )
         return self.recording
+
+    def _exited(self, _: object) -> None:
+        self.exited_at = self._clock.time()
 
     async def stop(self, reason: str = "stopped on request", failed: bool = False) -> Recording:
         """Finish the file gracefully (bounded) and return the final ``Recording``."""

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,6 +97,7 @@ class SegmentRun:
         io_timeout: float, clock: Clock, foreign: Callable[[Path], bool] = lambda p: False,
     ) -> None:  # fmt: skip
         self.camera_id = camera_id
+        self.url = url
         self.directory = directory
         self.fmt = fmt
         self.clock = clock
@@ -114,6 +116,7 @@ class SegmentRun:
         self._first_ts: float | None = None
         self.closed: list[Segment] = []
         self.open_name: str | None = None
+        self.last_open: str | None = None  # the segment open when the run ended
         self._exit: asyncio.Task[int] | None = None
         self._start_noise = ""
 
@@ -159,10 +162,12 @@ class SegmentRun:
         try:
             while True:
                 files = await loop.run_in_executor(None, self._run_files)
-                size = await loop.run_in_executor(None, _size, self.directory / files[0]) if files else 0
+                size, age = await loop.run_in_executor(None, _size_age, self.directory / files[0]) \
+                    if files else (0, 0.0)  # fmt: skip
                 if size > 0:
-                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream
-                    self.anchor = max(self.started_wall, self.clock.time() - PROBE_LEAD)
+                    # the header is written once ffmpeg has read PROBE_LEAD s of the stream;
+                    # the file's age says when (this poll may come later on a busy machine)
+                    self.anchor = max(self.started_wall, self.clock.time() - age - PROBE_LEAD)
                     self._start_noise = self.proc.last_error_line()
                     self.open_name = files[-1]
                     return
@@ -213,8 +218,19 @@ class SegmentRun:
             current = [f for f in files if f not in done]
             self.open_name = current[-1] if current else self.open_name
         else:
+            self.last_open = self.open_name or self.last_open
             self.open_name = None
         return new
+
+    async def recorded(self) -> float:
+        """The media seconds this run wrote: the closed segments' times from ffmpeg's own
+        list (the muxer's), and the segment a killed run left open, probed."""
+        seconds = sum(s.end - s.start for s in self.closed)
+        last = self.last_open
+        if last is not None and last not in {s.name for s in self.closed}:
+            with contextlib.suppress(FFmpegError):
+                seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
+        return seconds
 
     def _segment(self, name: str, start: float, end: float) -> Segment:
         if self._first_ts is None:
@@ -259,8 +275,10 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _size(path: Path) -> int:
+def _size_age(path: Path) -> tuple[int, float]:
+    """The file's size and the seconds since its last write (0 when unknown)."""
     try:
-        return path.stat().st_size
+        st = path.stat()
     except OSError:
-        return 0
+        return 0, 0.0
+    return st.st_size, max(0.0, time.time() - st.st_mtime)

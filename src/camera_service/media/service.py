@@ -1,6 +1,7 @@
 """Snapshots and recordings for the API (``ports.Media``).
 
-``MediaService`` owns the running ``RecordingJob``s (one per camera), publishes their
+``MediaService`` owns the running recordings (one ``ResumableRecording`` per camera: it
+pauses while its source is lost and resumes by itself), publishes their
 ``recording_status_update`` and ``snapshot_taken`` notifications on the bus, and runs two
 background loops: a free-space watch that stops every recording cleanly when the recordings
 folder drops below ``min_free_mb``, and the retention schedule. Leaving the context stops
@@ -22,11 +23,11 @@ from ..models import (
     Camera,
     CameraEvent,
     CameraEventKind,
+    CameraKind,
     Clock,
     ComponentHealth,
     Notification,
     Recording,
-    RecordingStatus,
     Snapshot,
 )
 from .filenames import (
@@ -36,18 +37,13 @@ from .filenames import (
     recording_filename,
     snapshot_filename,
 )
-from .recordings import RecordingJob
+from .notices import PAUSED, STARTED, recording_notification
+from .resumable import ResumableRecording
 from .snapshots import capture_jpeg
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
 
-TOPICS = {
-    RecordingStatus.RECORDING: "recording.start",
-    RecordingStatus.STOPPED: "recording.stop",
-    RecordingStatus.FAILED: "recording.error",
-}
-STARTED = "STARTED"
 MAX_DURATION = 7 * 86400.0
 
 
@@ -72,7 +68,8 @@ class MediaService(Component):
         self.watch_interval = watch_interval
         self.start_timeout = start_timeout if start_timeout is not None else config.snapshot_timeout
         self.io_timeout = io_timeout
-        self._jobs: dict[str, RecordingJob] = {}
+        self._jobs: dict[str, ResumableRecording] = {}
+        self._cameras: dict[str, Camera] = {}  # the latest of each recording camera
         self._starting: set[str] = set()
         self._tasks: set[asyncio.Future[object]] = set()
         self._background: list[asyncio.Task[None]] = []
@@ -185,9 +182,10 @@ class MediaService(Component):
             name = recording_filename(camera.id, fmt, self.clock.time())
             if (folder / name).exists() or self.continuous_active(camera.id):
                 name = _unused(folder, name).name
-            job = RecordingJob(
+            self._cameras[camera.id] = camera
+            job = ResumableRecording(
                 camera_id=camera.id,
-                url=self.reader_url(camera),
+                source=self._source(camera.id),
                 directory=folder,
                 filename=name,
                 fmt=fmt,
@@ -197,11 +195,15 @@ class MediaService(Component):
                 start_timeout=self.start_timeout,
                 io_timeout=self.io_timeout,
                 on_end=self._ended,
+                on_status=self._paused_or_resumed,
                 clock=self.clock,
                 fps=camera.mode.fps if camera.mode is not None else None,
             )
             rec = await job.start()
             self._jobs[camera.id] = job
+        except BaseException:
+            self._cameras.pop(camera.id, None)
+            raise
         finally:
             self._starting.discard(camera.id)
         if self._closing:  # the service began stopping while ffmpeg was starting
@@ -216,42 +218,43 @@ class MediaService(Component):
             raise InvalidState("not_recording", f"{camera_id} is not recording")
         return await job.stop()
 
+    def _source(self, camera_id: str) -> Callable[[], str]:
+        """Where a recording of the camera reads now (MediaMTX, or the camera directly while
+        MediaMTX is down): asked again at each resume and while a piece runs."""
+        return lambda: self.reader_url(self._cameras[camera_id])
+
     def _ended(self, rec: Recording) -> None:
         job = self._jobs.get(rec.camera_id)
         if job is not None and job.final is rec:
             del self._jobs[rec.camera_id]
+            self._cameras.pop(rec.camera_id, None)
         self._publish(rec, rec.status.value)
 
-    def _publish(self, rec: Recording, status: str) -> None:
-        params: dict[str, object] = {
-            "device": rec.camera_id,
-            "status": status,
-            "filename": rec.filename,
-            "duration": round(rec.duration or 0.0) if status != STARTED else 0,  # seconds
-            "format": rec.format,
-        }
-        if status != STARTED:
-            params["file_size"] = rec.file_size
-            if rec.segments:
-                params["segments"] = list(rec.segments)
-        if rec.reason:
-            params["reason"] = rec.reason
-        topic = TOPICS[RecordingStatus.RECORDING if status == STARTED else rec.status]
-        self.bus.publish(
-            Notification("recording_status_update", topic, params, device=rec.camera_id)
-        )
+    def _paused_or_resumed(self, rec: Recording, what: str) -> None:
+        """A pause is ``ERROR`` (the recording goes on once its source is back), a resume
+        ``STARTED`` again; ``phase`` says which, ``reason`` why it paused."""
+        self._publish(rec, PAUSED if what == "paused" else STARTED, what)
+
+    def _publish(self, rec: Recording, status: str, phase: str = "") -> None:
+        self.bus.publish(recording_notification(rec, status, phase))
 
     # --- events from the camera registry -----------------------------------------------
 
     def on_camera_event(self, event: CameraEvent) -> None:
-        """Registry listener (synchronous): a camera that is gone or no longer connected
-        ends its recording; the file is finalized and kept, and reported FAILED."""
+        """Registry listener (synchronous): a camera removed, or a local camera no longer
+        connected, ends its recording; the file is finalized and kept, and reported FAILED.
+        A network camera that stops answering only pauses it (its stream is lost): the
+        recording resumes when the camera returns, as after any other lost stream."""
         cam = event.camera
-        gone = event.kind is CameraEventKind.REMOVED or not cam.connected
+        removed = event.kind is CameraEventKind.REMOVED
         job = self._jobs.get(cam.id)
-        if not gone or job is None or job.final is not None:
+        if job is None or job.final is not None:
             return
-        reason = "camera removed" if event.kind is CameraEventKind.REMOVED else (
+        if not removed:
+            self._cameras[cam.id] = cam  # a resumed piece reads it as it is now
+        if not removed and (cam.connected or cam.kind is CameraKind.NETWORK):
+            return
+        reason = "camera removed" if removed else (
             f"camera {cam.status.value.lower()}" + (f": {cam.reason}" if cam.reason else "")
         )
         self._spawn(job.stop(reason, failed=True))

@@ -40,6 +40,7 @@ from ..models import (
 from ..statefile import make_dirs
 from . import ffmpeg
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
+from .resume import from_comment
 from .retention import StoredFile, select_for_deletion
 from .retention_store import FILE_NAME, PolicyStore, config_policy
 
@@ -153,17 +154,20 @@ class Storage(Component):
             st = await _in_thread(path.stat)
         except OSError:
             raise FileNotFound(kind.removesuffix("s"), filename) from None
-        duration = None
+        duration, comment = None, ""
         if kind == "recordings":
             try:
-                duration = await ffmpeg.ffprobe_duration(path)
+                duration, comment = await ffmpeg.ffprobe_format(path)
             except FFmpegError as e:
                 log.warning("cannot read the duration of %s: %s", filename, e)
+        wall, gaps = from_comment(comment)  # a recording joined after pauses keeps its gaps
         return FileInfo(
             entry=FileEntry(kind, filename, st.st_size, st.st_mtime),
             created_time=parse_time(filename) or st.st_mtime,
             device=parse_device(filename),
             duration=duration,
+            wall_duration=wall,
+            gaps=gaps,
         )
 
     async def delete_file(self, kind: str, filename: str) -> None:

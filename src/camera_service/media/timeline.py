@@ -4,7 +4,8 @@ changes with their reasons) goes in, plain values come out.
 
 Segments of one ffmpeg run are contiguous by construction (ffmpeg's segment list gives each
 one's start and end on the stream's own clock), so consecutive segments closer than
-``tolerance`` are one range. A gap's cause is the reason of the first phase change that is
+``tolerance`` (one frame interval of the camera: ``frame_tolerance``) are one range; any
+longer break between runs is a gap. A gap's cause is the reason of the first phase change that is
 not "recording" at or after the gap's start (within ``tolerance``), else of the last one
 before it; with none, ``service not running``.
 """
@@ -16,7 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 NOT_RUNNING = "service not running"
-TOLERANCE = 0.25  # seconds: less than one frame at 4 fps; runs restart later than this
+TOLERANCE = 0.25  # seconds: one frame at 4 fps, for a camera whose rate is not known
+
+
+def frame_tolerance(fps: float | None) -> float:
+    """Breaks longer than one frame interval are gaps: the tolerance for a camera at ``fps``
+    (a little over one interval: segment times are rounded to the millisecond)."""
+    return 1.0 / fps + 0.002 if fps and fps > 0 else TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,20 @@ class Timeline:
         return sum(r.end - r.start for r in self.ranges)
 
 
-def merge(segments: Iterable[Segment], tolerance: float = TOLERANCE) -> list[Range]:
+def merge(
+    segments: Iterable[Segment], tolerance: float = TOLERANCE, transitions: Iterable[Transition] = ()
+) -> list[Range]:
+    """Consecutive segments closer than ``tolerance`` are one range, unless the recording
+    stopped in between (a phase change other than "recording" after the first ended and
+    before the second did): a run's wall times are estimates (its first frame is inferred
+    from its first bytes on disk), so two runs may seem to touch, or even overlap, when
+    there was a break between them; the journal says there was one."""
+    stops = sorted(t.at for t in transitions if t.phase != "recording")
     ranges: list[Range] = []
     for s in sorted(segments, key=lambda s: (s.start, s.name)):
-        if ranges and s.start <= ranges[-1].end + tolerance:
+        last_end = ranges[-1].end if ranges else 0.0
+        broke = any(last_end - tolerance <= at < s.end for at in stops)
+        if ranges and s.start <= last_end + tolerance and not broke:
             last = ranges[-1]
             ranges[-1] = Range(last.start, max(last.end, s.end), (*last.files, s.name), s.open)
         else:
@@ -92,12 +109,12 @@ def build(
     trans = sorted(transitions, key=lambda t: t.at)
     ranges = [
         Range(max(r.start, frm), min(r.end, to), r.files, r.open)
-        for r in merge(segments, tolerance)
+        for r in merge(segments, tolerance, trans)
         if r.end > frm and r.start < to
     ]
     gaps: list[Gap] = []
     for a, b in itertools.pairwise(ranges):
-        gaps.append(Gap(a.end, b.start, cause_of(a.end, trans, tolerance)))
+        gaps.append(Gap(a.end, max(a.end, b.start), cause_of(a.end, trans, tolerance)))
     if ranges and not ranges[-1].open and to - ranges[-1].end > tolerance:
         cause = cause_of(ranges[-1].end, trans, tolerance)
         if _wanted_after(ranges[-1].end, trans):

@@ -15,8 +15,9 @@
 MediaMTX expands ``$RTSP_PORT`` and ``$MTX_PATH`` in ``runOnDemand`` and splits it like a
 POSIX shell (no shell runs), so arguments are quoted with ``shlex.quote``.
 
-With stream auth (``credentials.py``), the publish URL carries the internal publisher
-credential: MediaMTX asks our API server, which lets only that credential publish.
+With stream auth, ``runOnDemand`` runs ``camera_service.publisher`` in front of ffmpeg: it
+asks the service over a Unix socket for a one-time credential and hands it to MediaMTX
+itself (``publish_grants``), so no command line carries a secret.
 """
 
 from __future__ import annotations
@@ -28,20 +29,27 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..config.model import MediaMTXConfig
-from ..credentials import Credential
 from ..errors import CameraUnavailable
 from ..models import Camera, CameraKind, CameraMode
+from ..publish_grants import PublishGrants
 from .duration import format_duration
 
 CAMERA_PATH = re.compile(r"^camera\d+$")
 PUBLISH_URL = "rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH"
 
 
-def publish_url(publisher: Credential | None = None) -> str:
-    """Where a ``runOnDemand`` publisher sends its stream, with our credential if any."""
-    if publisher is None:
-        return PUBLISH_URL
-    return f"rtsp://{publisher.userinfo}127.0.0.1:$RTSP_PORT/$MTX_PATH"
+# runs the publisher from a checkout's src/ whatever MediaMTX's working directory and PYTHONPATH
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
+             "from camera_service.publisher.__main__ import main; sys.exit(main())")
+
+
+def publisher_prefix(grants: PublishGrants | None) -> list[str]:
+    """What runs ffmpeg: nothing with stream auth off, else our one-time-credential relay."""
+    if grants is None:
+        return []
+    start = (["-m", "camera_service.publisher"] if grants.import_root is None
+             else ["-c", BOOTSTRAP, grants.import_root])
+    return [grants.python, *start, "--socket", grants.socket_path, "--"]
 
 FFMPEG = "ffmpeg"
 TEST_PATTERN_FORMAT = "testsrc2"
@@ -96,13 +104,13 @@ def encoder_args(encoder: str, fps: float, vaapi_device: str = "") -> list[str]:
 
 
 def _command(input_args: list[str], output_args: list[str],
-             publisher: Credential | None = None) -> str:
-    args = [FFMPEG, "-hide_banner", "-loglevel", "warning", "-nostdin", *input_args,
-            "-an", *output_args, "-f", "rtsp", "-rtsp_transport", "tcp"]
-    return " ".join(shlex.quote(a) for a in args) + " " + publish_url(publisher)
+             publisher: PublishGrants | None = None) -> str:
+    args = [*publisher_prefix(publisher), FFMPEG, "-hide_banner", "-loglevel", "warning",
+            "-nostdin", *input_args, "-an", *output_args, "-f", "rtsp", "-rtsp_transport", "tcp"]
+    return " ".join(shlex.quote(a) for a in args) + " " + PUBLISH_URL
 
 
-def usb_command(camera: Camera, cfg: MediaMTXConfig, publisher: Credential | None = None) -> str:
+def usb_command(camera: Camera, cfg: MediaMTXConfig, publisher: PublishGrants | None = None) -> str:
     mode = _check_mode(camera)
     if not camera.device_node:
         raise CameraUnavailable(camera.id, "no device node")
@@ -123,7 +131,7 @@ def test_pattern_source(camera: Camera) -> str:
 
 
 def test_pattern_command(camera: Camera, cfg: MediaMTXConfig,
-                         publisher: Credential | None = None) -> str:
+                         publisher: PublishGrants | None = None) -> str:
     mode = _check_mode(camera)
     inp = ["-re", "-f", "lavfi", "-i", test_pattern_source(camera)]
     return _command(inp, encoder_args(cfg.video_encoder, mode.fps, cfg.vaapi_device), publisher)
@@ -152,7 +160,7 @@ def csi_conf(camera: Camera) -> dict[str, Any]:
 
 
 def path_conf_for(camera: Camera, cfg: MediaMTXConfig,
-                  publisher: Credential | None = None) -> dict[str, Any]:
+                  publisher: PublishGrants | None = None) -> dict[str, Any]:
     """The ``PathConf`` body for one camera. Raises ``CameraUnavailable`` when the camera
     lacks what its kind needs (a probed mode, a device node, a source URL)."""
     if camera.kind is CameraKind.NETWORK:
@@ -174,8 +182,7 @@ def path_conf_for(camera: Camera, cfg: MediaMTXConfig,
         raise CameraUnavailable(camera.id, f"unknown camera kind {camera.kind!r}")
     return {
         "source": "publisher",
-        # our publisher's credential is on its command line, which local users can read: a
-        # second publisher never replaces the one publishing (MediaMTX's default would let it)
+        # a second publisher never replaces the one publishing (MediaMTX's default would)
         "overridePublisher": False,
         "runOnDemand": command,
         "runOnDemandRestart": True,
@@ -191,7 +198,7 @@ def wants_path(camera: Camera) -> bool:
 
 
 def desired_paths(
-    cameras: Iterable[Camera], cfg: MediaMTXConfig, publisher: Credential | None = None
+    cameras: Iterable[Camera], cfg: MediaMTXConfig, publisher: PublishGrants | None = None
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """``({path name: PathConf}, {camera id: why it has no path})`` for the cameras that
     should be published now."""

@@ -39,7 +39,7 @@ from .health import HealthHook, HealthWatch, UnitStateReader
 from .keepalive import is_keepalive_path, keepalive_name
 from .path_sync import PathSync
 from .reconcile import Action
-from .streaming import StreamKeeper
+from .streaming import StreamKeeper, paths_by_name
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class StreamService(Component):
         name = self.stream_name(camera_id)
         self._raise_if_unreachable()
         try:
-            path = await self._client.path_get(name)
+            path = (await paths_by_name(self._client)).get(name)
         except MediaMTXUnavailable:
             self._health.request_check()
             raise

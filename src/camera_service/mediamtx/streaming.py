@@ -35,6 +35,7 @@ from .keepalive import (
     other_readers,
     stream_status,
 )
+from .models import Path
 from .paths import wants_path
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 READY_POLL = 0.2  # how often start_streaming looks whether the stream is up (s)
 
 Reconcile = Callable[[], Awaitable[object]]
+
+
+async def paths_by_name(client: MediaMTXClient) -> dict[str, Path]:
+    """MediaMTX's paths (``GET /v3/paths/list``), by name."""
+    return {p.name: p for p in await client.paths_list()}
 
 
 class StreamKeeper:
@@ -146,11 +152,13 @@ class StreamKeeper:
     # -- internals ---------------------------------------------------------------------------
     async def _look(self, camera_id: str) -> tuple[StreamState, PathView]:
         """The camera path's state (an idle one when MediaMTX has no such path) and the
-        view of it and its keepalive path."""
-        path = await self._client.path_get(camera_id)
+        view of it and its keepalive path: one ``paths/list``, which names only paths that
+        exist (asking ``paths/get`` of a missing one makes MediaMTX log an error)."""
+        paths = await paths_by_name(self._client)
+        path = paths.get(camera_id)
         if path is None:
             return StreamState(camera_id, False, 0, 0), PathView(False)
-        keep = await self._client.path_get(keepalive_name(camera_id))
+        keep = paths.get(keepalive_name(camera_id))
         state = path.to_stream_state()
         return state, PathView(True, state.ready, state.readers,
                                keepalive_reading=keep is not None and keep.ready)

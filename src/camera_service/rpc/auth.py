@@ -21,12 +21,14 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jwt
 import yaml
 
+from .. import stream_token
 from ..config.model import AuthConfig
 from ..errors import AuthError, ConfigError
 from ..links import link_key
@@ -144,6 +146,11 @@ def _load_keys(path: Path | None) -> dict[str, ApiKey]:
     return parse_key_file(text, str(path))
 
 
+@lru_cache(maxsize=4)
+def _stream_key(secret: str) -> bytes:
+    return stream_token.derive_key(secret)
+
+
 def mint_token(secret: str, user_id: str, role: Role, expires_in: float, now: float) -> str:
     iat = int(now)
     claims = {"user_id": user_id, "role": role.label, "iat": iat, "exp": iat + int(expires_in)}
@@ -188,6 +195,19 @@ class Authenticator:
             raise AuthError("no JWT secret configured")
         ttl = self._config.token_expiry if expires_in is None else expires_in
         return mint_token(self._secret, user_id, role, ttl, self._clock.time())
+
+    def mint_stream_token(self, path: str, expires_in: float) -> str:
+        """A short token that reads stream ``path`` for ``expires_in`` seconds
+        (``stream_token``)."""
+        if not self._secret:
+            raise AuthError("no JWT secret configured")
+        return stream_token.mint(_stream_key(self._secret), path, self._clock.time() + expires_in)
+
+    def check_stream_token(self, token: str, path: str) -> str:
+        """``""`` when ``token`` is a stream token that reads ``path`` now, else why not."""
+        if not self._secret:
+            return "stream tokens need a JWT secret"
+        return stream_token.check(_stream_key(self._secret), token, path, self._clock.time())
 
     def authenticate(self, token: object, kind: str = "auto") -> Principal:
         """The principal a token stands for; raises ``AuthError(reason)``. ``kind`` is

@@ -67,15 +67,20 @@ async def get_camera_status(ctx: RpcContext, session: Session, args: Args) -> An
     out = present.camera_object(camera, ctx.stream_urls(camera.id))
     bytes_sent: int | None = None
     readers: int | None = None
+    # whether MediaMTX has the camera's path and the stream is up (None: cannot tell now)
+    stream: dict[str, Any] = {"path": ctx.stream_name(camera.id), "in_mediamtx": None,
+                              "ready": False}
     if ctx.streams is not None:
         try:
             # the report's readers leave out the service's own keepalive pull, as
             # get_stream_status does
-            state = (await ctx.streams.stream_report(camera)).state
+            report = await ctx.streams.stream_report(camera)
         except MediaMTXError:
             pass  # the camera's own status is still worth answering; stream figures unknown
         else:
-            bytes_sent, readers = state.bytes_sent, state.readers
+            bytes_sent, readers = report.state.bytes_sent, report.state.readers
+            stream.update(in_mediamtx=report.path_exists, ready=report.state.ready)
+    out["stream"] = stream
     uptime = ctx.clock.time() - camera.changed_at if camera.connected else 0.0
     out["metrics"] = {"bytes_sent": bytes_sent, "readers": readers, "uptime": round(uptime, 3)}
     caps = present.capabilities_object(camera)

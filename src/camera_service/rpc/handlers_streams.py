@@ -98,7 +98,7 @@ async def get_stream_url(ctx: RpcContext, session: Session, args: Args) -> Any:
         "streams": urls,
     }
     if args.get("with_token"):
-        out.update(token_fields(ctx, session, urls))
+        out.update(token_fields(ctx, session, ctx.stream_name(camera.id), urls))
     return out
 
 

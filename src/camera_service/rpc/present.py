@@ -10,7 +10,15 @@ from urllib.parse import quote
 
 from ..config.model import Config
 from ..links import FileLinks
-from ..models import Camera, CameraStatus, FileEntry, FileInfo, Recording, Snapshot
+from ..models import (
+    Camera,
+    CameraStatus,
+    FileEntry,
+    FileInfo,
+    Recording,
+    RecordingGap,
+    Snapshot,
+)
 
 FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
 
@@ -112,6 +120,9 @@ def file_info_object(info: FileInfo, links: FileLinks | None = None) -> dict[str
         out["duration"] = seconds(info.duration)
     out["device"] = info.device
     out["created_time"] = iso_time(info.created_time)
+    if info.wall_duration is not None:  # extras: a recording that paused and resumed
+        out["wall_duration"] = round(info.wall_duration, 3)
+        out["gaps"] = [gap_dict(g) for g in info.gaps]
     return out
 
 
@@ -163,6 +174,10 @@ def recording_stopped(rec: Recording, links: FileLinks | None = None) -> dict[st
         "duration": seconds(rec.duration) if rec.duration is not None else 0,
         "file_size": rec.file_size,
         "format": rec.format,
+        # extras: the recorded media's length, the wall time it took, and its breaks
+        "recorded_duration": round(rec.duration or 0.0, 3),
+        "wall_duration": round(rec.wall_duration or 0.0, 3),
+        "gaps": [gap_dict(g) for g in rec.gaps],
     }
     if links is not None:
         out.update(file_links("recordings", rec.filename, links))
@@ -172,12 +187,21 @@ def recording_stopped(rec: Recording, links: FileLinks | None = None) -> dict[st
     return out
 
 
+def gap_dict(gap: RecordingGap) -> dict[str, Any]:
+    return {"start": iso_time(gap.start), "end": iso_time(gap.end),
+            "length": round(gap.end - gap.start, 3), "cause": gap.cause, "at": round(gap.at, 3)}  # fmt: skip
+
+
 def recording_active(rec: Recording) -> dict[str, Any]:
     """A recording in progress as ``get_camera_status.recording`` shows it: ``duration`` is
-    the whole seconds recorded so far."""
-    return {
+    the whole seconds recorded so far; ``paused`` (an extra) the cause while it waits for its
+    source to return."""
+    out: dict[str, Any] = {
         "filename": rec.filename,
         "start_time": iso_time(rec.start_time),
         "format": rec.format,
         "duration": seconds(rec.duration) if rec.duration is not None else 0,
     }
+    if rec.paused:
+        out["paused"] = rec.paused
+    return out

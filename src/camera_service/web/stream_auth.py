@@ -4,12 +4,15 @@ MediaMTX POSTs, for every publish, read and API request, the documented payload
 (``user``, ``password``, ``token``, ``ip``, ``action``, ``path``, ``protocol``, ``id``,
 ``query``); ``decide`` answers allow or deny with the reason. The rules:
 
-* ``publish``: only our own publishers (the ``runOnDemand`` ffmpeg), from loopback, on a path
-  we own, with the internal publisher credential;
+* ``publish``: only our own publishers (``camera_service.publisher``, run by MediaMTX's
+  ``runOnDemand``), from loopback, on a path we own, each with its one-time credential
+  (``publish_grants``): good for one publish session, never on a command line;
 * ``read`` / ``playback``: our own readers (snapshots, recordings: the internal reader
-  credential, from loopback), or a viewer: a valid JWT or API key of any role (viewer or
-  above), given as ``Authorization: Bearer`` (MediaMTX hands it over as ``token``), as the
-  password of any user name (RTSP ``rtsp://any:TOKEN@host/camera0``, HTTP Basic), or as
+  credential, from loopback), or a viewer on a camera path of ours (any other path MediaMTX
+  may have is refused): a stream token for that path (``stream_token``, what
+  ``get_stream_url`` hands out), or a valid JWT or API key of any role (viewer or above),
+  given as ``Authorization: Bearer`` (MediaMTX hands it over as ``token``), as the password
+  of any user name (RTSP ``rtsp://any:TOKEN@host/camera0``, HTTP Basic), or as
   ``?jwt=`` / ``?token=`` in the query;
 * ``api``, ``metrics``, ``pprof``: only the internal API credential (every local user shares
   loopback, so the address proves nothing).
@@ -27,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import stream_token
 from ..credentials import InternalCredentials
 from ..errors import AuthError
 from ..rpc.auth import Authenticator, Role
@@ -123,10 +127,12 @@ def decide(
     authenticator: Authenticator,
     internal: InternalCredentials,
     owns: Callable[[str], bool],
+    now: float = 0.0,
 ) -> Decision:
-    """Allow or deny one MediaMTX request; ``owns(path)`` says whether a path is ours."""
+    """Allow or deny one MediaMTX request; ``owns(path)`` says whether a path is ours;
+    ``now`` (Unix time) dates the one-time publisher credentials."""
     if req.action == "publish":
-        return _publish(req, internal, owns)
+        return _publish(req, internal, owns, now)
     if req.action in READ_ACTIONS:
         return _read(req, authenticator, internal, owns)
     if req.action in API_ACTIONS:
@@ -139,9 +145,10 @@ def decide(
     return _deny(f"unknown action {req.action!r}")  # pragma: no cover - from_payload checks
 
 
-def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[str], bool]) -> Decision:
-    publisher = internal.publisher
-    if publisher is None:
+def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[str], bool],
+             now: float) -> Decision:
+    grants = internal.publisher
+    if grants is None:
         return _deny("publishing is not managed by this service (stream_auth: none)")
     if not is_loopback(req.ip):
         return _deny(f"publish from {req.ip or 'an unknown address'}: only loopback may publish")
@@ -149,9 +156,10 @@ def _publish(req: AuthRequest, internal: InternalCredentials, owns: Callable[[st
         return _deny(f"path {req.path!r} is not a camera path of this service")
     if not req.user and not req.password:
         return _deny(NO_CREDENTIALS)
-    if not publisher.matches(req.user, req.password):
-        return _deny("publish needs the service's publisher credential")
-    return Decision(True, "internal publisher", "publisher")
+    why = grants.redeem(req.path, req.user, req.password, req.id, now)
+    if why:
+        return _deny(why)
+    return Decision(True, "one-time publisher credential", "publisher")
 
 
 def _candidates(req: AuthRequest) -> list[str]:
@@ -160,6 +168,21 @@ def _candidates(req: AuthRequest) -> list[str]:
         if value and value not in seen:
             seen.append(value)
     return seen
+
+
+def _viewer(token: str, path: str, authenticator: Authenticator) -> Decision:
+    """One candidate token: a stream token for ``path``, a JWT or an API key."""
+    if stream_token.looks_like(token):
+        why = authenticator.check_stream_token(token, path)
+        return _deny(why) if why else Decision(True, f"stream token for {path}", "stream_token")
+    try:
+        principal = authenticator.authenticate(token)
+    except AuthError as e:
+        return _deny(str(e))
+    if principal.role < Role.VIEWER:  # pragma: no cover - every role is viewer or above
+        return _deny(f"role {principal.role.label} may not watch")
+    return Decision(True, f"{principal.role.label} {principal.user_id}",
+                    f"{principal.method}:{principal.user_id}")
 
 
 def _read(
@@ -180,18 +203,14 @@ def _read(
     candidates = _candidates(req)
     if not candidates:
         return _deny(NO_CREDENTIALS)
+    if not owns(req.path):  # viewers watch cameras, not whatever else MediaMTX may have
+        return _deny(f"path {req.path!r} is not a camera path of this service")
     first_error = ""
     for token in candidates:
-        try:
-            principal = authenticator.authenticate(token)
-        except AuthError as e:
-            first_error = first_error or str(e)
-            continue
-        if principal.role < Role.VIEWER:  # pragma: no cover - every role is viewer or above
-            first_error = first_error or f"role {principal.role.label} may not watch"
-            continue
-        return Decision(True, f"{principal.role.label} {principal.user_id}",
-                        f"{principal.method}:{principal.user_id}")
+        decision = _viewer(token, req.path, authenticator)
+        if decision.allowed:
+            return decision
+        first_error = first_error or decision.reason
     return _deny(first_error)
 
 

@@ -88,7 +88,7 @@ class StreamAuthRoute:
         return any(ctx.stream_name(c.id) == path for c in ctx.cameras.cameras())
 
     def decide(self, req: AuthRequest) -> Decision:
-        return decide(req, self._ctx.authenticator, self.internal, self.owns)
+        return decide(req, self._ctx.authenticator, self.internal, self.owns, self._ctx.clock.time())
 
     async def handle(self, request: web.Request) -> web.Response:
         if not is_loopback(request.remote):

@@ -1,0 +1,2 @@
+"""A development stack: the service beside a MediaMTX configured as the Ansible role
+configures it (``make run``)."""

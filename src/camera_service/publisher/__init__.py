@@ -1,0 +1,1 @@
+"""The runOnDemand publisher of a camera path (``__main__``); see ``publish_grants``."""
