@@ -15,7 +15,8 @@ import contextlib
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,16 +25,31 @@ from ..errors import CameraNotFound, CameraServiceError
 from ..media.event_pictures import write_pictures
 from ..media.event_store import StoredEvent
 from ..media.frames import FrameReader
-from ..models import Notification
+from ..models import Camera, Clock, Notification
 from ..motion.detector import DetectorSettings, MotionDetector
 from ..motion.settings import MotionSpec
 from ..motion.tracker import Change, EventState, EventTracker, TrackerSettings
+from ..ports import CameraDirectory
 from ..rpc.present import iso_time
 
-if TYPE_CHECKING:
-    from .service import MotionService
-
 log = logging.getLogger(__name__)
+
+
+class WorkerHost(Protocol):
+    """What a worker needs from the motion service (``motion.service.MotionService``)."""
+
+    cameras: CameraDirectory
+    clock: Clock
+    pictures_dir: Path
+
+    def spec_for(self, camera_id: str) -> MotionSpec: ...
+
+    def reader_url(self, camera: Camera) -> str: ...
+
+    def publish(self, n: Notification) -> None: ...
+
+    async def save(self, event: StoredEvent) -> None: ...
+
 RETRY_MIN, RETRY_MAX = 1.0, 30.0
 
 
@@ -51,7 +67,7 @@ def new_event_id(camera_id: str, start: float) -> str:
 
 
 class MotionWorker:
-    def __init__(self, service: MotionService, camera_id: str) -> None:
+    def __init__(self, service: WorkerHost, camera_id: str) -> None:
         self.service = service
         self.camera_id = camera_id
         self.wake = asyncio.Event()
