@@ -133,6 +133,12 @@ class MqttClient:
         except TimeoutError:
             log.warning("MQTT network thread did not end within %.0f s", STOP_TIMEOUT,
                         extra={"COMPONENT": "mqtt"})
+            return
+        # loop_start's wake-up socket pair outlives loop_stop in paho 1.6 and 2.x; close it
+        # (and the broker socket) now rather than leave it to the garbage collector
+        reset = getattr(client, "_reset_sockets", None)
+        if callable(reset):
+            reset()
 
     def publish(self, m: Message) -> bool:
         """Queues ``m``; False when not connected (the caller republishes state on connect)."""
