@@ -17,14 +17,13 @@ RPC params and raises ``ValueError`` naming the bad key.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .statefile import versioned_field
+from .statefile import decode_per_camera, encode_per_camera
 
 MODES = ("off", "continuous", "schedule")
 FORMATS = ("fmp4", "mp4", "mkv")
@@ -225,17 +224,10 @@ def spec_from_mapping(data: Mapping[str, Any], base: ModeSpec | None = None, whe
 # --- the state-folder file -------------------------------------------------------------------
 
 
-def encode_modes(modes: Mapping[str, ModeSpec]) -> str:
-    body = {cam: spec.as_dict() for cam, spec in sorted(modes.items())}
-    return json.dumps({"version": FILE_VERSION, "cameras": body}, indent=2) + "\n"
+def encode_modes(specs: Mapping[str, ModeSpec]) -> str:
+    return encode_per_camera(specs, FILE_VERSION)
 
 
 def decode_modes(text: str) -> dict[str, ModeSpec]:
     """Raises ``ValueError`` saying what is wrong."""
-    body = versioned_field(text, FILE_VERSION, "cameras", dict)
-    out = {}
-    for cam, data in body.items():
-        if not isinstance(data, dict):
-            raise ValueError(f"cameras.{cam}: expected an object")
-        out[str(cam)] = spec_from_mapping(data, where=f"cameras.{cam}")
-    return out
+    return decode_per_camera(text, FILE_VERSION, lambda data, where: spec_from_mapping(data, where=where))

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +30,24 @@ def versioned_field(text: str, version: int, key: str, kind: type) -> Any:
     if not isinstance(value, kind):
         raise ValueError(f"'{key}' must be {'a list' if kind is list else 'an object'}")
     return value
+
+
+def encode_per_camera(specs: Mapping[str, Any], version: int) -> str:
+    """A state file of one setting per camera (``spec.as_dict()``), by camera id."""
+    body = {cam: spec.as_dict() for cam, spec in sorted(specs.items())}
+    return json.dumps({"version": version, "cameras": body}, indent=2) + "\n"
+
+
+def decode_per_camera(text: str, version: int, parse: Callable[[dict[str, Any], str], T]) -> dict[str, T]:
+    """Reads back ``encode_per_camera``'s file, each camera's object through
+    ``parse(data, where)``; raises ``ValueError`` saying what is wrong."""
+    body = versioned_field(text, version, "cameras", dict)
+    out = {}
+    for cam, data in body.items():
+        if not isinstance(data, dict):
+            raise ValueError(f"cameras.{cam}: expected an object")
+        out[str(cam)] = parse(data, f"cameras.{cam}")
+    return out
 
 
 FOLDER_MODE = 0o750  # folders the service makes: its own and its group's, as the package's

@@ -9,13 +9,12 @@ No numpy here: the configuration imports this module.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..statefile import versioned_field
+from ..statefile import decode_per_camera, encode_per_camera
 
 Point = tuple[float, float]
 Polygon = tuple[Point, ...]
@@ -116,16 +115,9 @@ def spec_from_mapping(data: Mapping[str, Any], base: MotionSpec | None = None, w
 
 
 def encode(specs: Mapping[str, MotionSpec]) -> str:
-    body = {cam: spec.as_dict() for cam, spec in sorted(specs.items())}
-    return json.dumps({"version": FILE_VERSION, "cameras": body}, indent=2) + "\n"
+    return encode_per_camera(specs, FILE_VERSION)
 
 
 def decode(text: str) -> dict[str, MotionSpec]:
     """Raises ``ValueError`` saying what is wrong."""
-    body = versioned_field(text, FILE_VERSION, "cameras", dict)
-    out = {}
-    for cam, data in body.items():
-        if not isinstance(data, dict):
-            raise ValueError(f"cameras.{cam}: expected an object")
-        out[str(cam)] = spec_from_mapping(data, where=f"cameras.{cam}")
-    return out
+    return decode_per_camera(text, FILE_VERSION, lambda data, where: spec_from_mapping(data, where=where))
