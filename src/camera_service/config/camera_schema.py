@@ -5,7 +5,6 @@ default mode, checked by ``recording_modes``). Pure, like ``schema``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import voluptuous as vol
@@ -21,6 +20,7 @@ from .validators import (
     got,
     host_or_cidr,
     integer,
+    invalid_at,
     kind_of,
     number,
     one_of,
@@ -135,7 +135,6 @@ def _csi(value: Any) -> dict[str, Any]:
     return out
 
 
-_PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 RECORDING_KEYS = ("mode", "schedule", "segment_seconds", "format", "retention")
 RECORDING_EXTRA = ("cameras", "retry_min", "retry_max", "retention_interval")
 
@@ -146,9 +145,7 @@ def _mode_spec(data: dict[str, Any], base: ModeSpec | None, where: list[Any]) ->
     try:
         return spec_from_mapping(data, base)
     except ValueError as e:
-        key, _, reason = str(e).partition(": ")
-        parts = [int(i) if i else name for i, name in _PATH_PART.findall(key)]
-        raise vol.Invalid(reason or str(e), path=[*where, *parts]) from None
+        raise invalid_at(e, where) from None
 
 
 def _recording(value: Any) -> dict[str, Any]:

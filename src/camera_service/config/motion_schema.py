@@ -3,26 +3,22 @@ per-camera overrides of them, checked by ``motion.settings``. Pure, like ``schem
 
 from __future__ import annotations
 
-import re
 from types import MappingProxyType
 from typing import Any
 
 import voluptuous as vol
 
 from ..motion.settings import KEYS, MotionSpec, spec_from_mapping
-from .validators import CAMERA_ID, got, kind_of, number
+from .validators import CAMERA_ID, got, invalid_at, kind_of, number
 
 EXTRA = ("cameras", "retain_days")
-_PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
 def _spec(data: dict[str, Any], base: MotionSpec | None, where: list[Any]) -> MotionSpec:
     try:
         return spec_from_mapping(data, base)
     except ValueError as e:
-        key, _, reason = str(e).partition(": ")
-        parts = [int(i) if i else name for i, name in _PATH_PART.findall(key)]
-        raise vol.Invalid(reason or str(e), path=[*where, *parts]) from None
+        raise invalid_at(e, where) from None
 
 
 def motion(value: Any) -> dict[str, Any]:

@@ -20,6 +20,17 @@ def got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def invalid_at(error: ValueError, where: list[Any]) -> vol.Invalid:
+    """A pure parser's ``ValueError("key.path[0]: reason")`` as voluptuous' error at
+    ``where`` + that key path, so the message names the whole key."""
+    key, _, reason = str(error).partition(": ")
+    parts = [int(i) if i else name for i, name in _PATH_PART.findall(key)]
+    return vol.Invalid(reason or str(error), path=[*where, *parts])
+
+
 def kind_of(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
