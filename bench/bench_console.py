@@ -122,10 +122,18 @@ def idle(mediamtx: WebRtcMediaMTX, ready: bool) -> None:
         time.sleep(0.05)
 
 
+# the sign-in form can be typed into (a page still loading may hide it a moment)
+FORM_READY = """
+const e = document.getElementById('token');
+return e && e.offsetParent !== null && !e.disabled ? true : null;
+"""
+
+
 def sign_in_to_frame(driver: Any, daemon: ConsoleDaemon, token: str) -> float:
     driver.get(daemon.base + "/#/cameras")
     driver.execute_script("sessionStorage.clear()")
     driver.refresh()
+    wait(driver, FORM_READY)
     driver.find_element("id", "token").send_keys(token)
     driver.find_element("css selector", "#signin-form button").click()
     value = float(wait(driver, SIGN_IN_TO_LIVE))
@@ -157,6 +165,7 @@ def live_frame(tmp: Path) -> dict[str, Any]:
             first = driver.current_window_handle
             driver.switch_to.new_window("window")  # another viewer keeps the stream published
             driver.get(daemon.base + "/#/cameras")
+            wait(driver, FORM_READY)
             driver.find_element("id", "token").send_keys(token)
             driver.find_element("css selector", "#signin-form button").click()
             wait(driver, SIGN_IN_TO_LIVE)
