@@ -68,11 +68,11 @@ def write(result: dict[str, Any]) -> None:
     print(json.dumps(result, indent=2))
 
 
-def wait(driver: Any, script: str) -> Any:
-    deadline = time.monotonic() + TIMEOUT
+def wait(driver: Any, script: str, timeout: float = TIMEOUT) -> Any:
+    deadline = time.monotonic() + timeout
     while (value := driver.execute_script(script)) is None:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"not within {TIMEOUT}s: {script}")
+            raise RuntimeError(f"not within {timeout}s: {script}\npage: {driver.execute_script(PAGE)}")
         time.sleep(0.01)
     return value
 
@@ -122,10 +122,43 @@ def idle(mediamtx: WebRtcMediaMTX, ready: bool) -> None:
         time.sleep(0.05)
 
 
+# the sign-in form can be typed into (a page still loading may hide it a moment)
+FORM_READY = """
+const e = document.getElementById('token');
+return e && e.offsetParent !== null && !e.disabled ? true : null;
+"""
+# the page has settled: the form shown, or signed in with the tab's saved token (which the
+# page saves again once its sign-in answers: clearing the storage before that is undone)
+SETTLED = """
+const f = document.getElementById('signin'), out = document.getElementById('signout');
+return (f && !f.hidden) || (out && !out.hidden) ? true : null;
+"""
+FORM_WAIT = 10.0  # then the storage is cleared and the page loaded once more
+PAGE = """
+const s = document.getElementById('signin');
+return {url: location.href, ready: document.readyState, signin_hidden: s ? s.hidden : null,
+        text: document.body ? document.body.innerText.slice(0, 300) : null};
+"""
+
+
+def show_sign_in(driver: Any) -> None:
+    """Until the sign-in form can be typed into, loading the page once more if it does not
+    come (bounded)."""
+    try:
+        wait(driver, FORM_READY, FORM_WAIT)
+    except RuntimeError as e:
+        print(f"sign-in form not shown, loading the page again: {e}", file=sys.stderr)
+        driver.execute_script("sessionStorage.clear()")
+        driver.refresh()
+        wait(driver, FORM_READY)
+
+
 def sign_in_to_frame(driver: Any, daemon: ConsoleDaemon, token: str) -> float:
     driver.get(daemon.base + "/#/cameras")
+    wait(driver, SETTLED)
     driver.execute_script("sessionStorage.clear()")
     driver.refresh()
+    show_sign_in(driver)
     driver.find_element("id", "token").send_keys(token)
     driver.find_element("css selector", "#signin-form button").click()
     value = float(wait(driver, SIGN_IN_TO_LIVE))
@@ -157,6 +190,7 @@ def live_frame(tmp: Path) -> dict[str, Any]:
             first = driver.current_window_handle
             driver.switch_to.new_window("window")  # another viewer keeps the stream published
             driver.get(daemon.base + "/#/cameras")
+            show_sign_in(driver)
             driver.find_element("id", "token").send_keys(token)
             driver.find_element("css selector", "#signin-form button").click()
             wait(driver, SIGN_IN_TO_LIVE)

@@ -11,7 +11,12 @@ the refusals: no credentials, a forged token, an expired one, a viewer token for
   time and as the thread's CPU time (``handler_cpu_us``): on a shared machine the wall p99
   holds the moments the process waited for a CPU, the CPU time does not;
 - ``http_rtt_ms``: the round trip a client sees against the real ``ApiServer`` on loopback
-  (aiohttp keep-alive, sequential; includes the client's own cost), p50/p99.
+  (aiohttp keep-alive, sequential; includes the client's own cost), p50/p99;
+- ``concurrent_readers``: ``READERS`` (20) viewers asking at once, as MediaMTX does when 20
+  readers connect together: each its own keep-alive connection sending a viewer's read
+  (JWT as RTSP password) ``CONCURRENT_ROUNDS`` times, all at the same time; the handler's
+  wall and CPU time (p50/p99) and the round trip each reader saw. The readers run in the
+  server's process and loop, so their own cost is in the round trip (an upper bound).
 
 The goal (``TARGETS``) is a handler p99 < 1000 µs for every kind; both the wall-time and
 the CPU-time verdicts are reported, with the load average the run saw.
@@ -55,6 +60,8 @@ SECRET = "bench-stream-auth-secret-0123456789abcdef"
 API_KEY = "csk_bench-stream-auth-key-0123456789"
 PURE_ROUNDS = 5000
 HTTP_ROUNDS = 1500
+READERS = 20
+CONCURRENT_ROUNDS = 150
 TARGETS = {"handler_p99_us": 1000.0}
 Times = tuple[list[float], list[float]]
 
@@ -151,6 +158,35 @@ async def bench_http(
     return rtt, handler, cpu
 
 
+async def bench_concurrent(server: ApiServer, times_: HandlerTimes, body: dict[str, Any]) -> dict[str, Any]:
+    """``READERS`` readers at once, each on its own connection (see the module docstring)."""
+    url = f"http://127.0.0.1:{server.port}{PATH}"
+    rtt: list[float] = []
+
+    async def reader(n: int, http: aiohttp.ClientSession) -> None:
+        for i in range(CONCURRENT_ROUNDS):
+            data = json.dumps({**body, "id": f"r{n}-{i % 10}"}).encode()
+            t0 = time.perf_counter()
+            async with http.post(url, data=data, headers={"Content-Type": "application/json"}) as r:
+                await r.read()
+                assert r.status == 200, r.status
+            rtt.append((time.perf_counter() - t0) * 1000)
+
+    sessions = [aiohttp.ClientSession() for _ in range(READERS)]
+    try:
+        times_.wall.clear()
+        times_.cpu.clear()
+        t0 = time.perf_counter()
+        await asyncio.gather(*(reader(n, http) for n, http in enumerate(sessions)))
+        wall = time.perf_counter() - t0
+    finally:
+        for http in sessions:
+            await http.close()
+    return {"readers": READERS, "requests": len(rtt), "decisions_per_s": round(len(rtt) / wall),
+            "handler_us": _summary(times_.wall), "handler_cpu_us": _summary(times_.cpu),
+            "http_rtt_ms": _summary(rtt, 3)}
+
+
 async def main() -> dict[str, Any]:
     logging.disable(logging.WARNING)  # the refusals would each log once per session
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,6 +206,7 @@ async def main() -> dict[str, Any]:
         timing = HandlerTimes(server)
         async with server:
             rtt, handler, cpu = await bench_http(server, timing, bodies)
+            concurrent = await bench_concurrent(server, timing, bodies["read_rtsp_jwt_password"])
             decisions = {f"{a}/{r}": n for (a, r), n in sorted(server.stream_auth.metrics.decisions.items())}
     worst = max(h["p99"] for h in handler.values())
     worst_cpu = max(h["p99"] for h in cpu.values())
@@ -178,17 +215,20 @@ async def main() -> dict[str, Any]:
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_avg_1m": round(os.getloadavg()[0], 2)},
-        "rounds": {"pure": PURE_ROUNDS, "http": HTTP_ROUNDS},
+        "rounds": {"pure": PURE_ROUNDS, "http": HTTP_ROUNDS, "concurrent": CONCURRENT_ROUNDS},
         "decide_us": pure,
         "handler_us": handler,
         "handler_cpu_us": cpu,
         "http_rtt_ms": rtt,
+        "concurrent_readers": concurrent,
         "decisions_counted": decisions,
         "handler_p99_us_worst": worst,
         "handler_cpu_p99_us_worst": worst_cpu,
         "targets": TARGETS,
         "meets_targets_wall": worst < TARGETS["handler_p99_us"],
         "meets_targets_cpu": worst_cpu < TARGETS["handler_p99_us"],
+        "meets_targets_concurrent_wall": concurrent["handler_us"]["p99"] < TARGETS["handler_p99_us"],
+        "meets_targets_concurrent_cpu": concurrent["handler_cpu_us"]["p99"] < TARGETS["handler_p99_us"],
     }
 
 

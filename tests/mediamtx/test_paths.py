@@ -70,7 +70,7 @@ def test_mjpeg_camera_is_encoded_with_low_latency_x264_for_browsers() -> None:
     assert _option(argv, "-preset") == "ultrafast"
     assert _option(argv, "-tune") == "zerolatency"
     assert _option(argv, "-pix_fmt") == "yuv420p"
-    assert _option(argv, "-g") == "30"
+    assert _option(argv, "-g") == "15"  # a key frame every half second at 30 fps
 
 
 def test_configured_hardware_encoder_is_used() -> None:

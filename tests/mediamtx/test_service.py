@@ -16,7 +16,7 @@ from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import MediaMTXConfig
 from camera_service.errors import MediaMTXUnavailable
 from camera_service.mediamtx.client import MediaMTXClient
-from camera_service.mediamtx.health import down_detail
+from camera_service.mediamtx.health import DOWN_RETRY, down_detail, next_check_in
 from camera_service.mediamtx.service import StreamService
 from camera_service.mediamtx.unit_state import unit_state_reader
 from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus, ComponentHealth
@@ -153,3 +153,11 @@ def test_down_detail_names_the_unit_state_when_known() -> None:
                        "failed (failed)") == (
         "GET http://127.0.0.1:9997/v3/info: refused; mediamtx.service is failed (failed)")
     assert down_detail("refused", "mediamtx.service", None) == "refused"
+
+
+@pytest.mark.unit
+def test_mediamtx_down_is_asked_again_every_quarter_second_without_backing_off() -> None:
+    # its return is noticed within DOWN_RETRY, however long it was down
+    assert next_check_in(False, 2.0) == DOWN_RETRY == 0.25
+    assert next_check_in(True, 2.0) == 2.0
+    assert next_check_in(False, 0.1) == 0.1  # a shorter interval is kept

@@ -1,7 +1,9 @@
 """Whether MediaMTX answers: ``HealthWatch`` asks ``GET /v3/info`` every ``health_interval``
-while MediaMTX answers; while it does not, retries back off from 0.25 s to
-``health_interval / 2``, so its return is noticed and the paths restored well within
-``health_interval``. A change of MediaMTX's ``started`` time (it restarted between two polls,
+while MediaMTX answers; while it does not, every ``DOWN_RETRY`` (0.25 s), so its return is
+noticed and the paths restored within a quarter second (a viewer plays again within 2 s of
+it). The cost stays bounded: one ``/v3/info`` at a time, each bounded by the client's
+timeout, refused at once on loopback while MediaMTX is down; the systemd unit state at most
+every ``UNIT_STATE_EVERY``. A change of MediaMTX's ``started`` time (it restarted between two polls,
 losing the paths it was given through the API) counts as a return too: both call
 ``on_return``. "unavailable" and "recovered" are logged once each; while it is down, the
 health detail carries the systemd state of ``MediaMTXConfig.unit`` when a ``unit_state``
@@ -23,7 +25,7 @@ from .models import Info
 log = logging.getLogger(__name__)
 
 COMPONENT = "mediamtx"
-FIRST_RETRY = 0.25  # first re-check after MediaMTX stops answering (s)
+DOWN_RETRY = 0.25  # how often MediaMTX is asked while it does not answer (s)
 UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
 UNIT_STATE_TIMEOUT = 3.0
 NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
@@ -39,6 +41,14 @@ async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def next_check_in(available: bool, health_interval: float) -> float:
+    """Seconds until the next check: ``health_interval`` while MediaMTX answers, else
+    ``DOWN_RETRY`` (or ``health_interval`` where that is shorter)."""
+    if available or 0 < health_interval < DOWN_RETRY:
+        return health_interval
+    return DOWN_RETRY
 
 
 def down_detail(reason: str, unit: str, unit_state: str | None) -> str:
@@ -82,18 +92,13 @@ class HealthWatch:
                                                                      NOT_BEFORE_LIMIT):
             log.warning("API server not listening after %.0f s; asking MediaMTX anyway",
                         NOT_BEFORE_LIMIT, extra={"COMPONENT": COMPONENT})
-        retry = FIRST_RETRY
-        cap = max(FIRST_RETRY, self._config.health_interval / 2)
         while True:
             try:
                 await self.check()
             except Exception:  # a bug must not end the loop: log it and go on
                 log.exception("MediaMTX health check failed")
-            if self.available:
-                delay, retry = self._config.health_interval, FIRST_RETRY
-            else:
-                delay, retry = min(retry, cap), min(retry * 2, cap)
-            await wait_for_event(self._check_wanted, delay)
+            await wait_for_event(self._check_wanted,
+                                 next_check_in(self.available, self._config.health_interval))
             self._check_wanted.clear()
 
     async def check(self) -> ComponentHealth:
