@@ -14,6 +14,7 @@ import pytest
 
 from camera_service.media.keyframes import KeyFrameKeeper, keeper_args, keeps
 from camera_service.models import LAVFI_PREFIX, CameraEvent, CameraEventKind, CameraStatus
+from support.fixtures import CAMERA_CREDENTIALS
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env
@@ -108,3 +109,25 @@ async def test_the_keeper_ends_with_its_camera_and_never_reads_a_generated_sourc
         await until(lambda: keeper.latest(camera.id) is not None)
         last = keeper.pids()[camera.id]
     assert not alive(last)  # leaving the context stopped it
+
+
+@pytest.mark.integration
+async def test_a_camera_with_a_password_is_kept_through_the_input_script(
+    tmp_path: Path, rtsp_auth_server_module: RtspTestServer
+) -> None:
+    camera = network_camera(rtsp_auth_server_module.url)  # user:password@ in the URL
+    async with keeper_env(tmp_path / "state") as (_, keeper):
+        keeper.track(camera)
+        await until(lambda: keeper.latest(camera.id) is not None)
+        pid = keeper.pids()[camera.id]
+        assert b"s3cret" in CAMERA_CREDENTIALS[1].encode()  # however the URL encodes it
+        assert b"s3cret" not in cmdline(pid)  # the wrapper's and ffmpeg's: the URL is in the pipe
+        assert probe(keeper.path(camera.id))["codec_name"] == "mjpeg"
+
+
+def cmdline(pid: int) -> bytes:
+    found = b""
+    for p in [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
+        with contextlib.suppress(OSError):
+            found += Path(f"/proc/{p}/cmdline").read_bytes()
+    return found
