@@ -8,6 +8,8 @@ MediaMTX that pulls it (a live path, as a published camera is):
 - ``snapshot_keyframes_s``: the same with ``storage.snapshot_keyframes`` (the snapshot copies
   the last key frame the keeper decoded);
 - ``recording_first_byte_s``: ``start_recording`` until ffmpeg's first bytes are on disk;
+- ``ffmpeg_start_and_exit_s``: a fresh ffmpeg that does nothing: the floor of anything that
+  starts one (a recording does, so its first byte cannot come sooner without a warm one);
 - ``keeper_cost`` / ``copy_reader_cost``: CPU (percent of one core) and memory (RSS and PSS,
   MB) over ``IDLE`` seconds of one camera's key-frame keeper (ffmpeg decoding key frames
   only) and, for comparison, of a plain stream-copy reader (what a pre-roll buffer of the
@@ -168,8 +170,21 @@ async def floor(root: Path, url: str) -> dict[str, object]:
     }
 
 
+async def ffmpeg_start() -> float:
+    """One ffmpeg that starts, makes one blank frame and exits: the least any recording or
+    snapshot by a fresh ffmpeg takes before its first byte."""
+    t0 = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-v", "quiet", "-nostdin", "-f", "lavfi", "-i", "nullsrc=s=16x16",
+        "-frames:v", "1", "-f", "null", "-",
+    )  # fmt: skip
+    await asyncio.wait_for(proc.wait(), 30)
+    return time.perf_counter() - t0
+
+
 async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
     result: dict[str, object] = {"direct": await floor(root / "direct", server.url)}
+    result["ffmpeg_start_and_exit_s"] = summary([await ffmpeg_start() for _ in range(FIRST_BYTE_RUNS)])
     binary, why = find_mediamtx()
     if binary is None:
         result["mediamtx"] = {"skipped": why}
