@@ -168,16 +168,17 @@ class KeyFrameKeeper(Component):
     async def _run(self, camera_id: str, url: str) -> None:
         """One ffmpeg until it ends or the camera's reader URL changes."""
         target = self.path(camera_id)
-        proc = ffmpeg.FFmpegProcess(
-            keeper_args(url, target, self.quality, self.max_width, self.io_timeout),
-            name=f"{camera_id} key frames",
-            camera_id=camera_id,
-            script=ffmpeg.input_script(url, self.io_timeout, fast_probe=True),
-        )
-        try:
+        name = f"{camera_id} key frames"
+        try:  # a URL too long for the input script, or no ffmpeg: retried after the back-off
+            proc = ffmpeg.FFmpegProcess(
+                keeper_args(url, target, self.quality, self.max_width, self.io_timeout),
+                name=name,
+                camera_id=camera_id,
+                script=ffmpeg.input_script(url, self.io_timeout, fast_probe=True),
+            )
             await proc.start()
         except FFmpegError as e:
-            log.warning("%s: %s", proc.name, e, extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})
+            log.warning("%s: %s", name, e, extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})
             return
         self._procs[camera_id] = proc
         try:
