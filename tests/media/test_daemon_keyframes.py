@@ -92,14 +92,15 @@ async def snapshots(port: int, kept: Path, n: int) -> list[float]:
     return took
 
 
-def test_a_live_camera_snapshot_is_its_kept_key_frame_and_sigterm_leaves_nothing(
+async def test_a_live_camera_snapshot_is_its_kept_key_frame_and_sigterm_leaves_nothing(
     daemon: KeeperDaemon,
 ) -> None:
-    daemon.wait("the camera's first kept key frame", lambda: daemon.kept.exists())
-    keepers = ffmpeg_writing_under(daemon.state / "keyframes")
+    await asyncio.to_thread(daemon.wait, "the camera's first kept key frame", daemon.kept.exists)
+    keepers = await asyncio.to_thread(ffmpeg_writing_under, daemon.state / "keyframes")
     assert len(keepers) == 1  # one keeper for the one camera
-    took = asyncio.run(snapshots(daemon.port, daemon.kept, 5))
+    took = await snapshots(daemon.port, daemon.kept, 5)
     print(f"take_snapshot over the WebSocket with a kept key frame: p50 {statistics.median(took):.3f} s")
-    stop_process(daemon.proc)
+    await asyncio.to_thread(stop_process, daemon.proc)
     assert daemon.proc.returncode == 0
-    assert ffmpeg_writing_under(daemon.state) == [] and not daemon.kept.exists()
+    left = await asyncio.to_thread(ffmpeg_writing_under, daemon.state)
+    assert left == [] and not await asyncio.to_thread(daemon.kept.exists)

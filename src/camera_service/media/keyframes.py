@@ -192,7 +192,8 @@ class KeyFrameKeeper(Component):
                         return
         finally:
             self._procs.pop(camera_id, None)
-            if proc.running:
-                await asyncio.shield(proc.stop(1.0, step_timeout=1.0))
+            # also when it has exited: stop() closes the lifeline (a socket) a cancelled
+            # wait() may have left open
+            await asyncio.shield(proc.stop(1.0, step_timeout=1.0))
             with contextlib.suppress(OSError):
                 os.unlink(f"{target}.tmp")
