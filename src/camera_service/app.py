@@ -49,6 +49,7 @@ from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
+from .media.keyframes import KeyFrameKeeper
 from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
@@ -148,6 +149,8 @@ class Application:
             MediaService(cfg.storage, self.storage, self.bus, self.streams.reader_url, self.clock)
         )
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
+        if cfg.storage.snapshot_keyframes:
+            self.media.key_frames = await self._key_frames(cfg, stack)
         self.recorder = await stack.enter_async_context(
             Recorder(
                 cfg.cameras.recording, self.storage, self.registry, self.bus, self.streams.reader_url,
@@ -197,6 +200,18 @@ class Application:
                         extra={"COMPONENT": "app"})
         if self.mqtt is not None:
             await stack.enter_async_context(self.mqtt)
+
+    async def _key_frames(self, cfg: Config, stack: AsyncExitStack) -> KeyFrameKeeper:
+        """Each connected camera's last key frame, kept for snapshots (media/keyframes.py)."""
+        keeper = await stack.enter_async_context(KeyFrameKeeper(
+            cfg.storage.state_dir / "keyframes", self.streams.reader_url,
+            quality=cfg.storage.snapshot_quality, max_width=cfg.storage.snapshot_max_width,
+            max_age=cfg.storage.snapshot_keyframe_max_age,
+        ))  # fmt: skip
+        stack.callback(self.registry.subscribe(keeper.on_camera_event))
+        for camera in self.registry.cameras():
+            keeper.track(camera)
+        return keeper
 
     def _recording(self, camera_id: str) -> bool:
         manual = any(r.camera_id == camera_id for r in self.media.active_recordings())

@@ -209,6 +209,10 @@ class StorageConfig:
     snapshot_quality: int = 3  # ffmpeg -q:v, 2 (best) .. 31
     snapshot_max_width: int = 0  # 0 = camera size
     snapshot_timeout: float = 15.0
+    # keep each connected camera's last key frame decoded (media/keyframes.py): a snapshot
+    # copies it when younger than snapshot_keyframe_max_age instead of waiting for the next
+    snapshot_keyframes: bool = False
+    snapshot_keyframe_max_age: float = 3.0
     recording_format: str = "fmp4"
     segment_seconds: int = 0  # 0 = one file per recording
     stop_timeout: float = 10.0

@@ -126,6 +126,8 @@ STORAGE = {
     vol.Optional("snapshot_quality"): integer(2, 31),
     vol.Optional("snapshot_max_width"): integer(0, 7680),
     vol.Optional("snapshot_timeout"): number(0),
+    vol.Optional("snapshot_keyframes"): boolean,
+    vol.Optional("snapshot_keyframe_max_age"): number(0),
     vol.Optional("recording_format"): one_of(*RECORDING_FORMATS),
     vol.Optional("segment_seconds"): integer(0),
     vol.Optional("stop_timeout"): number(0),

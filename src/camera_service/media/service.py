@@ -37,9 +37,10 @@ from .filenames import (
     recording_filename,
     snapshot_filename,
 )
+from .keyframes import KeyFrameKeeper
 from .notices import PAUSED, STARTED, recording_notification
 from .resumable import ResumableRecording
-from .snapshots import capture_jpeg
+from .snapshots import capture_jpeg, copy_jpeg
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class MediaService(Component):
         # set by the app: while a camera records continuously, its segments take the plain
         # "cameraN_<time>" names, so a manual recording of it is numbered ("..._1")
         self.continuous_active: Callable[[str], bool] = lambda camera_id: False
+        # set by the app when storage.snapshot_keyframes is on: each live camera's last key
+        # frame, which a snapshot copies instead of waiting for the next one
+        self.key_frames: KeyFrameKeeper | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -129,14 +133,17 @@ class MediaService(Component):
             if filename is not None:
                 raise InvalidParams("filename", f"{name} already exists")
             final = _unused(folder, name)
-        size = await capture_jpeg(
-            self.reader_url(camera),
-            final,
-            quality=self.config.snapshot_quality,
-            max_width=self.config.snapshot_max_width,
-            time_limit=self.config.snapshot_timeout,
-            camera_id=camera.id,
-        )
+        kept = self.key_frames.latest(camera.id) if self.key_frames is not None else None
+        size = await copy_jpeg(kept, final) if kept is not None else None
+        if size is None:  # no fresh key frame kept (or it vanished): a reader of its own
+            size = await capture_jpeg(
+                self.reader_url(camera),
+                final,
+                quality=self.config.snapshot_quality,
+                max_width=self.config.snapshot_max_width,
+                time_limit=self.config.snapshot_timeout,
+                camera_id=camera.id,
+            )
         snap = Snapshot(camera.id, final.name, now, size, str(final))
         self.bus.publish(
             Notification(

@@ -6,6 +6,9 @@ writes it to a hidden temporary file in the snapshot folder (made beforehand by
 through a name someone else planted); the file is fsynced and renamed
 to its final name, and the folder fsynced, so a reader never sees half a JPEG and a crash
 never leaves one under a real name. The whole capture is bounded by ``time_limit``.
+
+``copy_jpeg`` makes a snapshot of a key frame already decoded (``keyframes.KeyFrameKeeper``)
+the same way: copied to a temporary file, fsynced and renamed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 from ..errors import FFmpegError, StorageError
@@ -104,3 +108,35 @@ async def capture_jpeg(
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _copy(kept: Path, final: Path) -> int | None:
+    try:
+        src = os.open(kept, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None  # replaced or removed just now: the caller takes its own picture
+    try:
+        fd, tmp = create_temporary(final, 0o666)
+        try:
+            with open(src, "rb", closefd=False) as fin, open(fd, "wb", closefd=False) as fout:
+                shutil.copyfileobj(fin, fout)
+            os.close(fd)
+            fd = -1
+            return _fsync_and_rename(tmp, final)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    finally:
+        os.close(src)
+
+
+async def copy_jpeg(kept: Path, final: Path) -> int | None:
+    """Copy the kept JPEG ``kept`` to ``final`` atomically; its size, or ``None`` when
+    ``kept`` is gone (the caller then captures one). ``StorageError`` when it cannot write."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, _copy, kept, final)
+    except OSError as e:
+        raise StorageError(f"cannot store snapshot {final.name}: {e.strerror or e}") from e
