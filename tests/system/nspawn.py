@@ -125,8 +125,12 @@ def build_deb(out_dir: Path, version: str | None = None, lintian: bool = True) -
 
 
 def deb_depends(deb: Path) -> list[str]:
-    """The package names of a .deb's Depends (first of each alternative, no versions)."""
-    field = host_run(["dpkg-deb", "-f", str(deb), "Depends"]).check().stdout
+    """The package names of a .deb's Depends and Recommends (first of each alternative, no
+    versions): what `apt-get install ./x.deb` installs, baked into the rootfs since the
+    container has no network."""
+    fields = host_run(["dpkg-deb", "-f", str(deb), "Depends", "Recommends"]).check().stdout
+    field = ",".join(line.split(":", 1)[1] if line[:1].isalpha() else line
+                     for line in fields.splitlines())
     names = []
     for clause in field.split(","):
         name = clause.split("|")[0].split("(")[0].split(":")[0].strip()
