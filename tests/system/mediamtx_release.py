@@ -115,7 +115,7 @@ def find_release(workdir: Path, version: str | None = None) -> Release:
         return Release(version, None, why)
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10,
                          check=False)
-    said = (out.stdout + out.stderr).strip()
+    said = ((out.stdout + out.stderr).strip().splitlines() or [""])[0]
     if said != f"v{version}":
         return Release(version, None, f"{binary} --version says {said!r}, the role pins v{version}")
     pack(Path(binary), version, workdir)
