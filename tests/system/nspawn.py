@@ -126,10 +126,11 @@ def build_deb(out_dir: Path, version: str | None = None, lintian: bool = True) -
 
 def deb_depends(deb: Path) -> list[str]:
     """The package names of a .deb's Depends and Recommends (first of each alternative, no
-    versions): the container has no network, and apt installs Recommends by default, as it
-    does for a user whose mirror has them."""
-    field = host_run(["dpkg-deb", "-f", str(deb), "Depends", "Recommends"]).check().stdout
-    field = ",".join(line.split(":", 1)[-1] for line in field.splitlines())
+    versions): what `apt-get install ./x.deb` installs, baked into the rootfs since the
+    container has no network."""
+    fields = host_run(["dpkg-deb", "-f", str(deb), "Depends", "Recommends"]).check().stdout
+    field = ",".join(line.split(":", 1)[1] if line[:1].isalpha() else line
+                     for line in fields.splitlines())
     names = []
     for clause in field.split(","):
         name = clause.split("|")[0].split("(")[0].split(":")[0].strip()

@@ -4,6 +4,12 @@ One container for the module; the scenarios run in order on it: install, Ansible
 testinfra suite, start/reload/config error/watchdog, journal fields, sandbox exposure,
 a symlink planted by another user, upgrade, purge. Artefacts (the container's journal,
 console, packages, lintian report) go to build/system-test/.
+
+Where a MediaMTX release archive is at hand (``mediamtx_release``: ``MEDIAMTX_RELEASE_DIR``,
+or packed from the installed binary), the whole of ``site.yml`` runs too: MediaMTX installed
+by its role, both units active, testinfra's MediaMTX checks (none skipped), ``nobody``
+trying to publish with every credential it can find, and both units' journals clean.
+Without one those parts are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -16,10 +22,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from .conftest import Packages
+from .mediamtx_release import CHECKSUMS, Release, find_release
 from .nspawn import ROOT, Container, host_run, wait_for
 
 # the first test also waits for the packages and, on a cold cache, a debootstrap (~2 min)
@@ -200,6 +209,53 @@ def test_mediamtx_role_configures_a_hardened_unit_without_the_binary(
                       "userdel mediamtx && systemctl daemon-reload").check()
 
 
+# --- MediaMTX installed by the role, when a release archive is at hand (issue 19) ------------
+
+RELEASE_BASE = "/root/mediamtx-release"  # laid out like the release server, read as file://
+MEDIAMTX = "mediamtx.service"
+_role_start: dict[str, str] = {}  # the journal cursor where the full role run began
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    return find_release(tmp_path_factory.mktemp("mediamtx-release"))
+
+
+def _installed(release: Release) -> None:
+    if release.folder is None:
+        pytest.skip(release.reason)
+    if not _role_start:
+        pytest.skip("the mediamtx role did not install MediaMTX (see the test before)")
+
+
+def _full_role(inventory: Path) -> str:
+    # test pattern: camera0 is an on-demand ffmpeg publisher, as a USB camera's would be
+    return _playbook(inventory, "-e", f"mediamtx_download_base=file://{RELEASE_BASE}",
+                     "-e", "camera_service_log_level=DEBUG", "-e", "camera_service_test_pattern=true")
+
+
+def test_mediamtx_role_installs_the_release_and_both_units_run(
+    show: Callable[[str], None], container: Container, inventory: Path, release: Release
+) -> None:
+    if release.folder is None:
+        pytest.skip(release.reason)
+    for name in (release.archive, CHECKSUMS):
+        container.put(release.folder / name, f"{RELEASE_BASE}/v{release.version}/{name}")
+    cursor = container.journal_cursor()
+    first = _full_role(inventory)
+    show(f"\nansible site.yml with MediaMTX {release.version} ({release.source}): "
+         f"changed={_recap_changed(first)}")
+    _role_start["cursor"] = cursor
+    assert _recap_changed(_full_role(inventory)) == 0
+    for unit in (MEDIAMTX, UNIT):
+        state = container.show(unit, "ActiveState", "UnitFileState")
+        assert state == {"ActiveState": "active", "UnitFileState": "enabled"}, (
+            unit, state, container.run(f"journalctl -u {unit} --no-pager -n 40").stdout)
+    binary = container.run("readlink -f /usr/local/bin/mediamtx && /usr/local/bin/mediamtx --version").check()
+    assert binary.stdout.split() == [f"/opt/mediamtx/{release.version}/mediamtx",
+                                     f"v{release.version}"], binary.stdout
+
+
 # --- testinfra -------------------------------------------------------------------------------
 
 def test_testinfra_suite_passes_against_the_container(
@@ -217,6 +273,130 @@ def test_testinfra_suite_passes_against_the_container(
                           check=False)
     show("\n--- testinfra (tests/host) against the container ---\n" + proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    if _role_start:  # MediaMTX installed by the role: its host tests (and the snapshot) run
+        assert " SKIPPED" not in proc.stdout, proc.stdout[-4000:]
+        ran = re.findall(r"test_mediamtx_host\.py::\S+ PASSED", proc.stdout)
+        assert len(ran) >= 4, proc.stdout[-4000:]
+
+
+# --- another local user against the camera paths (issue 19) -----------------------------------
+
+HARVEST = ROOT / "tests" / "mediamtx" / "harvest_attack.py"
+HARVEST_AT = "/usr/local/lib/systest/harvest_attack.py"
+# where another user may look: /proc (the harvest's own), the runtime and temporary folders,
+# and the configuration, state and install folders of both services
+HARVEST_ROOTS = ("/run", "/tmp", "/var/tmp", "/etc/camera-service", "/etc/mediamtx",
+                 "/etc/systemd/system", "/var/lib/camera-service", "/var/cache/mediamtx",
+                 "/var/cache/camera-service", "/opt/mediamtx")
+READER = "systest-reader"
+PUBLISHER = "pgrep -u mediamtx -f camera_service.publisher"
+
+
+def _camera_ctl(box: Container, *args: str) -> Any:
+    token = f"$(camera-ctl token --role operator --config {CONFIG})"
+    out = box.run(f"CAMERA_SERVICE_TOKEN={token} camera-ctl --json "
+                  + " ".join(shlex.quote(a) for a in args)).check()
+    return json.loads(out.stdout)
+
+
+def _harvest(box: Container, paths: list[str], earlier: list[list[str]]) -> dict[str, Any]:
+    # a file, not `python3 -c`: runuser's own argv (readable to all) would carry the script,
+    # and with it the publisher's module name the harvest looks for
+    box.put(HARVEST, HARVEST_AT)
+    box.run(f"chmod 0755 {os.path.dirname(HARVEST_AT)} && chmod 0644 {HARVEST_AT} && "
+            f"cat > /root/earlier.json <<'EOF'\n{json.dumps(earlier)}\nEOF").check()
+    # the candidates found before come in on stdin, opened by root: nobody reads no file of ours
+    out = box.run("runuser -u nobody -- python3 "
+                  + " ".join(shlex.quote(a) for a in (HARVEST_AT, "8554", ",".join(paths),
+                                                      *HARVEST_ROOTS))
+                  + " < /root/earlier.json", timeout=300).check()
+    result: dict[str, Any] = json.loads(out.stdout)
+    assert result["uid"] == 65534 and result["tries"] > 0, result
+    return result
+
+
+def _unclean(box: Container, cursor: str, refusals: bool = False) -> list[str]:
+    """Warnings and errors of both units since ``cursor``; with ``refusals``, leaving out
+    the refusals an attack causes (MediaMTX's failed authentications, the service's
+    ``refused …`` of the requests MediaMTX asked it about)."""
+    mediamtx = [line for line in box.journal_since(cursor, MEDIAMTX).splitlines()
+                if (" WAR " in line or " ERR " in line)
+                and not (refusals and "authenticat" in line)]
+    out = box.run(f"journalctl --after-cursor={shlex.quote(cursor)} -u {UNIT} -p warning "
+                  "-o json --no-pager").stdout
+    service = [str(e.get("MESSAGE")) for e in map(json.loads, filter(None, out.splitlines()))
+               if not (refusals and str(e.get("MESSAGE")).startswith("refused "))]
+    return mediamtx + service
+
+
+def _service_run_unclean(box: Container) -> list[str]:
+    """Warnings and errors of camera-service's current run, from its start, but for the
+    refusals of testinfra's probes as ``nobody``."""
+    invocation = box.show(UNIT, "InvocationID")["InvocationID"]
+    out = box.run(f"journalctl _SYSTEMD_INVOCATION_ID={invocation} -p warning -o json "
+                  "--no-pager").stdout
+    return [str(e.get("MESSAGE")) for e in map(json.loads, filter(None, out.splitlines()))
+            if not str(e.get("MESSAGE")).startswith("refused ")]
+
+
+def _journals(box: Container, cursor: str) -> str:
+    return "\n".join(f"--- {unit} ---\n" + box.journal_since(cursor, unit, "short-precise")[-6000:]
+                     for unit in (MEDIAMTX, UNIT, f"{READER}.service"))
+
+
+def test_nobody_cannot_publish_to_a_camera_path_while_it_streams_or_after_it_idles(
+    show: Callable[[str], None], container: Container, release: Release
+) -> None:
+    _installed(release)
+    assert _service_run_unclean(container) == []
+    paths = [c["device"] for c in _camera_ctl(container, "call", "get_camera_list")["cameras"]]
+    assert "camera0" in paths, paths
+    # a viewer plays the URL get_stream_url gives, as it is (on this host's loopback); its
+    # argv, with the viewer's stream token, is there for the harvest to find
+    url = _camera_ctl(container, "call", "get_stream_url",
+                      json.dumps({"device": "camera0", "with_token": True}))["stream_url_with_token"]
+    parts = urlsplit(url)
+    local = urlunsplit(parts._replace(netloc=parts.netloc.replace(
+        f"{parts.hostname}:", "127.0.0.1:")))
+    # a publisher of our own start: the one testinfra's snapshot started idles out first
+    wait_for(lambda: container.run(PUBLISHER).rc == 1, "camera0 idle before the viewer",
+             timeout=60)
+    cursor = container.journal_cursor()
+    container.run(f"systemctl reset-failed {READER} 2>/dev/null; systemd-run --unit={READER} "
+                  "--collect ffmpeg -nostdin -loglevel error -rtsp_transport tcp "
+                  f"-i {shlex.quote(local)} -f null -").check()
+    try:
+        # the on-demand publisher runs under MediaMTX's unit, got its one-time credential
+        # over /run/camera-service/publish.sock and publishes
+        try:
+            wait_for(lambda: "is publishing to path 'camera0'"
+                     in container.journal_since(cursor, MEDIAMTX),
+                     "camera0's publisher publishing", timeout=60)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{_journals(container, cursor)}") from None
+        assert container.run(PUBLISHER).rc == 0, _journals(container, cursor)
+        assert container.show(f"{READER}.service", "ActiveState")["ActiveState"] == "active", (
+            _journals(container, cursor))
+        status = _camera_ctl(container, "call", "get_camera_status", '{"device": "camera0"}')
+        # normal operation (a viewer, the publisher, a status): nothing to warn about
+        assert _unclean(container, cursor) == [], _journals(container, cursor)
+        streaming = _harvest(container, paths, [])
+        assert streaming["saw_publisher"], "the harvest did not see the camera's publisher"
+        assert streaming["accepted"] == [], streaming["accepted"]
+    finally:
+        container.run(f"systemctl stop {READER}")
+    # idle: no reader left, MediaMTX stops the publisher after runOnDemandCloseAfter
+    wait_for(lambda: container.run(PUBLISHER).rc == 1, "camera0's publisher idled out", timeout=60)
+    idle = _harvest(container, paths, streaming["candidates"])
+    assert idle["accepted"] == [], idle["accepted"]
+    allowed = [line for line in container.journal_since(cursor, UNIT).splitlines()
+               if "allowed publish" in line]
+    assert allowed and all("one-time publisher credential" in line for line in allowed), allowed
+    assert _unclean(container, cursor, refusals=True) == [], _journals(container, cursor)
+    show(f"\ncamera0 streaming through the role's MediaMTX: {status.get('status')}; nobody's "
+         f"harvest while it streamed: {len(streaming['candidates'])} candidates, "
+         f"{streaming['tries']} publish tries, 0 accepted; after it idled: {idle['tries']} "
+         f"tries, 0 accepted; publishes allowed (all ours): {len(allowed)}")
 
 
 # --- service behaviour -----------------------------------------------------------------------
