@@ -49,7 +49,9 @@ from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
+from .media.frames import FPS
 from .media.keyframes import KeyFrameKeeper
+from .media.motion_buffer import Capture
 from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
@@ -164,6 +166,7 @@ class Application:
                           self.streams.reader_url, self.clock)
         )
         self.storage.add_keep_check(self.motion.keeps)  # recordings holding events stay longer
+        self.recorder.buffer.capture_for = self._capture  # mode "motion": what its buffer keeps
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
         health = {"recorder": self.recorder.health}
@@ -212,6 +215,10 @@ class Application:
         for camera in self.registry.cameras():
             keeper.track(camera)
         return keeper
+
+    def _capture(self, camera_id: str) -> Capture:
+        spec = self.motion.spec_for(camera_id)
+        return Capture(spec.enabled, spec.pre_capture, spec.post_capture, spec.confirm_frames / FPS)
 
     def _recording(self, camera_id: str) -> bool:
         manual = any(r.camera_id == camera_id for r in self.media.active_recordings())

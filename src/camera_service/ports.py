@@ -34,7 +34,7 @@ from .recording_modes import ModeSpec
 
 if TYPE_CHECKING:
     from .media.event_store import StoredEvent
-    from .media.timeline import Timeline
+    from .media.timeline import Segment, Timeline
     from .motion.settings import MotionSpec
 
 
@@ -175,6 +175,10 @@ class Recorder(Protocol):
     def state(self, camera_id: str) -> dict[str, Any]: ...
 
     def timeline(self, camera_id: str, frm: float | None, to: float | None) -> Timeline: ...
+
+    def segments(self, camera_id: str, frm: float, to: float) -> list[Segment]:
+        """The camera's recorded files (segments, motion clips) that overlap ``[frm, to]``."""
+        ...
 
 
 class Motion(Protocol):

@@ -1,5 +1,6 @@
-"""Recording modes of a camera: ``off``, ``continuous`` or a weekly ``schedule``. Pure: no
-I/O, no clock; times are given by the caller.
+"""Recording modes of a camera: ``off``, ``continuous``, a weekly ``schedule``, or ``motion``
+(a short rolling buffer all the time, turned into a recording around each motion event:
+``media.motion_buffer``). Pure: no I/O, no clock; times are given by the caller.
 
 A schedule is a list of weekly windows in the host's time zone::
 
@@ -25,7 +26,7 @@ from typing import Any
 
 from .statefile import decode_per_camera, encode_per_camera
 
-MODES = ("off", "continuous", "schedule")
+MODES = ("off", "continuous", "schedule", "motion")
 FORMATS = ("fmp4", "mp4", "mkv")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SECONDS = 86400
@@ -99,8 +100,9 @@ def in_schedule(windows: tuple[Window, ...], ws: int) -> bool:
 
 
 def wanted(spec: ModeSpec, now: float) -> bool:
-    """Should this camera be recording at wall time ``now``?"""
-    if spec.mode == "continuous":
+    """Should this camera's ffmpeg run at wall time ``now``? (In mode ``motion`` it writes
+    the pre-capture buffer all the time.)"""
+    if spec.mode in ("continuous", "motion"):
         return True
     if spec.mode == "schedule":
         return in_schedule(spec.schedule, week_second(now))

@@ -4,9 +4,12 @@
 Copied from the shared recipe so the repository is self-contained; the changes are a
 non-zero exit when the port cannot be bound and, when ``RTSP_TEST_CAMERA_AUTH`` is
 ``user:password`` (in the environment, not on the command line), RTSP Basic auth: a reader
-without that user and password gets 401. Run with Debian's ``/usr/bin/python3``.
+without that user and password gets 401; when ``RTSP_TEST_CAMERA_SCENE`` is ``ball``, the
+picture is still black until SIGUSR1 sets a white ball moving on it (SIGUSR2: black again),
+so a test decides when there is motion. Run with Debian's ``/usr/bin/python3``.
 """
 import os
+import signal
 import sys
 
 import gi
@@ -21,11 +24,27 @@ server.set_address("127.0.0.1")
 server.set_service(sys.argv[1] if len(sys.argv) > 1 else "8554")
 SIZE = tuple(sys.argv[2].split("x")) if len(sys.argv) > 2 else ("640", "480")  # e.g. 1280x720
 factory = GstRtspServer.RTSPMediaFactory()
+SCENE = os.environ.get("RTSP_TEST_CAMERA_SCENE", "")
+PATTERN = "pattern=black" if SCENE == "ball" else ""
 factory.set_launch(
-    "( videotestsrc is-live=true ! video/x-raw,width={},height={},framerate=15/1"
+    "( videotestsrc name=src is-live=true {} ! video/x-raw,width={},height={},framerate=15/1"
     " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
-    " ! rtph264pay name=pay0 pt=96 )".format(*SIZE)
+    " ! rtph264pay name=pay0 pt=96 )".format(PATTERN, *SIZE)
 )
+sources = []  # the videotestsrc of the shared media, once a reader made it
+
+
+def pattern(name):
+    for src in sources:
+        src.set_property("pattern", name)
+    return True
+
+
+if SCENE == "ball":
+    factory.connect("media-configure",
+                    lambda f, media: sources.append(media.get_element().get_by_name("src")))
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR1, pattern, "ball")
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR2, pattern, "black")
 factory.set_shared(True)  # one encoder, many readers, like a real camera
 if os.environ.get("RTSP_TEST_CAMERA_AUTH"):
     user, _, password = os.environ["RTSP_TEST_CAMERA_AUTH"].partition(":")

@@ -13,7 +13,7 @@ from typing import Any
 from . import output
 
 NAMES = frozenset({"mode", "stream", "external", "timeline"})
-MODES = ("off", "continuous", "schedule")
+MODES = ("off", "continuous", "schedule", "motion")
 FORMATS = ("fmp4", "mp4", "mkv")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -84,7 +84,7 @@ def _mode(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     setting = (args.window, args.segment_seconds, args.format, args.retention_days, args.retention_gb)
     if args.mode is None:
         if any(v is not None for v in setting) or args.no_retention:
-            raise UsageError("give a MODE (off, continuous, schedule) to change settings")
+            raise UsageError(f"give a MODE ({', '.join(MODES)}) to change settings")
         return "get_recording_mode", device
     params: dict[str, Any] = {**device, "mode": args.mode}
     if args.window:

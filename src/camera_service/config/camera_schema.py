@@ -136,7 +136,7 @@ def _csi(value: Any) -> dict[str, Any]:
 
 
 RECORDING_KEYS = ("mode", "schedule", "segment_seconds", "format", "retention")
-RECORDING_EXTRA = ("cameras", "retry_min", "retry_max", "retention_interval")
+RECORDING_EXTRA = ("cameras", "retry_min", "retry_max", "retention_interval", "buffer_mb")
 
 
 def _mode_spec(data: dict[str, Any], base: ModeSpec | None, where: list[Any]) -> ModeSpec:
@@ -174,10 +174,12 @@ def _recording(value: Any) -> dict[str, Any]:
             raise vol.Invalid(f"expected a mapping, got {kind_of(data)}", path=["cameras", cam])
         cams[cam] = _mode_spec(data, default, ["cameras", cam])
     out["cameras"] = cams
-    for key in ("retry_min", "retry_max", "retention_interval"):
+    checks = {"retry_min": number(0), "retry_max": number(0), "retention_interval": number(0),
+              "buffer_mb": number(1, strict=False)}  # fmt: skip
+    for key, check in checks.items():
         if key in value:
             try:
-                out[key] = number(0)(value[key])
+                out[key] = check(value[key])
             except vol.Invalid as e:
                 raise vol.Invalid(e.msg, path=[key]) from None
     return out

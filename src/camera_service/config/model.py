@@ -148,6 +148,9 @@ class RecordingConfig:
     retry_min: float = 0.5  # back-off after a failed attempt: doubles up to retry_max
     retry_max: float = 1.0
     retention_interval: float = 60.0
+    # mode "motion": each camera's rolling pre-capture buffer (state_dir/motion-buffer) is
+    # kept within this size (MB); it holds what pre_capture needs, about a second a piece
+    buffer_mb: float = 32.0
 
     def spec_for(self, camera_id: str) -> ModeSpec:
         return self.cameras.get(camera_id, self.default)

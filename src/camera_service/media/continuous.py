@@ -7,6 +7,10 @@ tick, the back-off's end, the schedule's next edge, or a wake-up (camera event, 
 ffmpeg exit, disk state change), whichever comes first. A change of phase is logged once,
 published once (``recording_status_update``) and written to the journal; retries inside a
 phase are silent.
+
+Where the run writes and who takes its closed segments is the sink the host gives for the
+camera's mode (``segment_sinks``): the journal for continuous and scheduled recording, the
+motion buffer for mode ``motion``.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from typing import Protocol
 from ..errors import CameraNotFound, FFmpegError
 from ..models import Camera, Clock, Notification
 from ..ports import CameraDirectory
-from ..recording_modes import ModeSpec, seconds_to_edge, wanted
+from ..recording_modes import ModeSpec, seconds_to_edge
 from . import recorder_policy as policy
 from .filenames import parse_time, stamp
 from .recording_store import RecordingStore
+from .segment_sinks import SegmentSink
 from .segmenter import SegmentRun, port_open
 from .timeline import Transition
 from .worker_status import SWITCHED, SWITCHING, WORDS, camera_ready, needs_restart, phase_notification
@@ -51,6 +56,8 @@ class WorkerHost(Protocol):
     io_timeout: float
 
     def spec_for(self, camera_id: str) -> ModeSpec: ...
+    def wanted(self, camera_id: str, spec: ModeSpec, now: float) -> tuple[bool, str]: ...
+    def sink_for(self, camera_id: str, spec: ModeSpec) -> SegmentSink: ...
     def reader_url(self, camera: Camera) -> str: ...
     def foreign(self, path: Path) -> bool: ...
     def publish(self, n: Notification) -> None: ...
@@ -65,6 +72,8 @@ class CameraWorker:
         self.steps = 0
         self.in_step = False
         self.run: SegmentRun | None = None
+        self.sink: SegmentSink | None = None  # the running run's
+        self.journaled = True  # the last run's segments went to the journal (not a buffer)
         self.run_spec: ModeSpec | None = None
         self.phase: policy.Phase | None = None
         self.reason = ""
@@ -116,7 +125,7 @@ class CameraWorker:
             await self._stop_run("recording settings changed")
         await self._follow_source(camera)
         now = o.clock.time()
-        want = wanted(spec, now)
+        want, idle_reason = o.wanted(self.camera_id, spec, now)
         if not want:  # failures before the mode went off or the window closed are history
             self.failures, self.last_failure_at, self._source_down = 0, None, False
         ready, why = camera_ready(camera)
@@ -130,7 +139,7 @@ class CameraWorker:
             policy.Inputs(
                 now=o.clock.monotonic(),
                 wanted=want,
-                idle_reason="mode off" if spec.mode == "off" else "outside the schedule",
+                idle_reason=idle_reason,
                 camera_ready=ready,
                 camera_reason=why,
                 disk_ok=o.disk_ok,
@@ -170,9 +179,11 @@ class CameraWorker:
     async def _attempt(self, camera: Camera, spec: ModeSpec) -> None:
         o = self.owner
         await self._after_last_name()
+        sink = o.sink_for(self.camera_id, spec)
+        fmt, segment_seconds = sink.shape(spec)
         run = SegmentRun(
-            camera_id=self.camera_id, url=o.reader_url(camera), directory=o.directory,
-            fmt=spec.format, segment_seconds=spec.segment_seconds, io_timeout=o.io_timeout,
+            camera_id=self.camera_id, url=o.reader_url(camera), directory=sink.directory,
+            fmt=fmt, segment_seconds=segment_seconds, io_timeout=o.io_timeout,
             clock=o.clock, foreign=o.foreign,
         )  # fmt: skip
         try:
@@ -181,11 +192,10 @@ class CameraWorker:
             self._failed(f"cannot record: {e}", None)
             await self.enter(policy.Phase.RETRYING, self.failure_reason)
             return
-        self.run, self.run_spec = run, spec
+        self.run, self.run_spec, self.sink, self.journaled = run, spec, sink, sink.journaled
         assert run._exit is not None
         run._exit.add_done_callback(lambda _: self.wake.set())
-        journal = o.store.camera(self.camera_id)
-        journal.open_run = {"list": run.list_path.name, "anchor": run.anchor}
+        await sink.started(run)
         await self.enter(policy.Phase.RECORDING, "")
 
     async def _after_last_name(self) -> None:
@@ -193,7 +203,7 @@ class CameraWorker:
         the last segment of this camera started in (it would overwrite that file)."""
         segments = self.owner.store.camera(self.camera_id).segments
         last = parse_time(segments[-1].name) if segments else None
-        if self.run is not None and self.run.open_name:
+        if self.run is not None and self.run.open_name and self.journaled:
             last = parse_time(self.run.open_name)
         now = time.time()  # ffmpeg names files by the real clock, not the service's
         if last is not None and stamp(now) <= stamp(last):
@@ -237,11 +247,10 @@ class CameraWorker:
     async def _finish_run(self, run: SegmentRun) -> None:
         await self._collect(run)
         self.last_duration = await run.recorded()
-        self.run = self.run_spec = None
-        journal = self.owner.store.camera(self.camera_id)
-        journal.open_run = None
-        await self.owner.store.save_journal()
-        await asyncio.get_running_loop().run_in_executor(None, run.forget_list)
+        sink = self.sink
+        self.run = self.run_spec = self.sink = None
+        if sink is not None:
+            await sink.finished(run)
 
     def _failed(self, reason: str, ran_for: float | None) -> None:
         self.failures = policy.failures_after(self.failures, ran_for)
@@ -256,12 +265,11 @@ class CameraWorker:
 
     async def _collect(self, run: SegmentRun | None = None) -> None:
         run = run or self.run
-        if run is None:
+        if run is None or self.sink is None:
             return
         new = await run.poll()
         if new:
-            self.owner.store.camera(self.camera_id).add_segments(new)
-            await self.owner.store.save_journal()
+            await self.sink.closed(run, new)
 
     # --- phases ------------------------------------------------------------------------
 
@@ -275,7 +283,7 @@ class CameraWorker:
         at = now
         if phase is not policy.Phase.RECORDING:
             segs = self.owner.store.camera(self.camera_id).segments
-            at = segs[-1].end if segs and previous is policy.Phase.RECORDING else now
+            at = segs[-1].end if segs and previous is policy.Phase.RECORDING and self.journaled else now
         self.owner.store.camera(self.camera_id).add_transition(Transition(at, phase.value, reason))
         await self.owner.store.save_journal()
         if previous is None and phase is policy.Phase.IDLE:
@@ -287,7 +295,8 @@ class CameraWorker:
         self.owner.publish(self._notification(phase, reason))
 
     def _notification(self, phase: policy.Phase, reason: str) -> Notification:
-        filename = self.run.open_name if self.run is not None else None
+        # a buffer piece is no recording: name the last recording instead
+        filename = self.run.open_name if self.run is not None and self.journaled else None
         if filename is None:
             segs = self.owner.store.camera(self.camera_id).segments
             filename = segs[-1].name if segs else ""

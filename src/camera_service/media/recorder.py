@@ -1,4 +1,4 @@
-"""Continuous and scheduled recording of every camera (``ports.Recorder``).
+"""Continuous, scheduled and motion recording of every camera (``ports.Recorder``).
 
 ``Recorder`` runs one ``CameraWorker`` per camera in the registry, watches the free space
 of the recordings folder (every worker pauses below ``storage.min_free_mb`` and resumes
@@ -9,6 +9,11 @@ before it is applied, so a restart or a crash keeps it) and its timeline.
 At start it recovers the segments of runs a crash left unrecorded (their ffmpeg list file
 is still there: the lifeline let ffmpeg finish the open segment) and notes the outage.
 Leaving the context finishes every segment gracefully (bounded) before returning.
+
+In mode ``motion`` the camera's run writes the pre-capture buffer instead, and ``buffer``
+(``motion_clips.MotionBuffer``, fed with the ``motion_event`` notifications of the bus)
+makes a recording around each event; the app sets ``buffer.capture_for`` (the camera's
+motion settings). Free space is checked where the buffer is written too.
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ from ..models import (
     Notification,
 )
 from ..ports import CameraDirectory
-from ..recording_modes import ModeSpec, spec_from_mapping
+from ..recording_modes import ModeSpec, spec_from_mapping, wanted
 from . import recorder_policy as policy
 from . import recorder_upkeep as upkeep
 from . import timeline as tl
 from .continuous import CameraWorker
+from .motion_clips import BUFFER_DIR, MotionBuffer
 from .recording_store import RecordingStore
+from .segment_sinks import JournalSink, SegmentSink
 from .storage import MB, Storage
 
 log = logging.getLogger(__name__)
@@ -78,8 +85,13 @@ class Recorder(Component):
         self.workers: dict[str, CameraWorker] = {}
         self.disk_ok = True
         self.disk_reason = ""
+        self.buffer = MotionBuffer(
+            storage.config.state_dir / BUFFER_DIR, self.directory, self.store, bus.publish,
+            self.spec_for, max_bytes=int(config.buffer_mb * MB),
+        )  # fmt: skip
         self._loops: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe_bus: Callable[[], None] | None = None
         storage.add_busy_check(self.is_busy)
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -88,6 +100,8 @@ class Recorder(Component):
         await self.storage.start()
         await self.store.load()
         await self._recover()
+        await self.buffer.start(self.clock.time)
+        self._unsubscribe_bus = self.bus.subscribe(self.buffer.on_notification)
         await self._check_disk()
         self._unsubscribe = self.cameras.subscribe(self.on_camera_event)
         for camera in self.cameras.cameras():
@@ -106,6 +120,9 @@ class Recorder(Component):
         workers = list(self.workers.values())
         await asyncio.gather(*(w.close("service stopping") for w in workers), return_exceptions=True)
         self.workers.clear()
+        if self._unsubscribe_bus is not None:
+            self._unsubscribe_bus()
+        await self.buffer.stop()
         await self.store.save_journal()
 
     def health(self) -> ComponentHealth:
@@ -149,13 +166,17 @@ class Recorder(Component):
             return
         self.config = config
         self.backoff = policy.Backoff(config.retry_min, config.retry_max)
+        self.buffer.max_bytes = int(config.buffer_mb * MB)
         log.info("recording configuration reloaded", extra={"COMPONENT": "media"})
         for w in self.workers.values():
             w.wake.set()
 
     def is_recording(self, camera_id: str) -> bool:
+        """Is the camera being recorded (a motion buffer alone is not a recording)?"""
         w = self.workers.get(camera_id)
-        return w is not None and w.run is not None
+        if w is None or w.run is None:
+            return False
+        return w.journaled or self.buffer.capturing(camera_id)
 
     def is_busy(self, path: Path) -> bool:
         return any(w.run is not None and w.run.owns_open(path) for w in list(self.workers.values()))
@@ -164,6 +185,18 @@ class Recorder(Component):
 
     def spec_for(self, camera_id: str) -> ModeSpec:
         return self.store.modes.get(camera_id) or self.config.spec_for(camera_id)
+
+    def wanted(self, camera_id: str, spec: ModeSpec, now: float) -> tuple[bool, str]:
+        """Should the camera's ffmpeg run now, and if not why not."""
+        if spec.mode == "motion":
+            on = self.buffer.capture_for(camera_id).enabled
+            return on, "" if on else "motion detection off"
+        return wanted(spec, now), "mode off" if spec.mode == "off" else "outside the schedule"
+
+    def sink_for(self, camera_id: str, spec: ModeSpec) -> SegmentSink:
+        if spec.mode == "motion":
+            return self.buffer.sink(camera_id)
+        return JournalSink(camera_id, self.directory, self.store)
 
     def mode_source(self, camera_id: str) -> str:
         if camera_id in self.store.modes:
@@ -185,21 +218,30 @@ class Recorder(Component):
 
     def state(self, camera_id: str) -> dict[str, Any]:
         w = self.workers.get(camera_id)
-        run = w.run if w is not None else None
+        run = w.run if w is not None and w.journaled else None  # a buffer piece is no recording
         return {
             "phase": w.phase.value if w is not None and w.phase is not None else "idle",
             "status": policy.status_of(w.phase) if w is not None and w.phase is not None else "STOPPED",
             "reason": w.reason if w is not None else "",
             "since": w.since if w is not None else None,
             "current_file": run.open_name if run is not None else None,
+            "buffer": self.buffer.state(camera_id) if self.spec_for(camera_id).mode == "motion" else None,
         }
+
+    def _segments(self, camera_id: str) -> list[tl.Segment]:
+        segments = list(self.store.camera(camera_id).segments)
+        w = self.workers.get(camera_id)
+        if w is not None and w.run is not None and w.journaled and (seg := w.run.open_segment()):
+            segments.append(seg)
+        return segments
+
+    def segments(self, camera_id: str, frm: float, to: float) -> list[tl.Segment]:
+        return sorted((s for s in self._segments(camera_id) if s.end > frm and s.start < to),
+                      key=lambda s: (s.start, s.name))  # fmt: skip
 
     def timeline(self, camera_id: str, frm: float | None, to: float | None) -> tl.Timeline:
         journal = self.store.camera(camera_id)
-        segments = list(journal.segments)
-        w = self.workers.get(camera_id)
-        if w is not None and w.run is not None and (seg := w.run.open_segment()) is not None:
-            segments.append(seg)
+        segments = self._segments(camera_id)
         now = self.clock.time()
         frm = frm if frm is not None else (segments[0].start if segments else now)
         return tl.build(segments, journal.transitions, frm, to if to is not None else now,
@@ -215,8 +257,12 @@ class Recorder(Component):
     # --- disk --------------------------------------------------------------------------
 
     async def _check_disk(self) -> None:
+        """Below ``min_free_mb`` where recordings or the motion buffer are written: pause."""
         try:
             free = await self.storage.free_bytes_async()
+            if any(self.spec_for(c).mode == "motion" for c in self.workers):  # the buffer's too
+                loop = asyncio.get_running_loop()
+                free = min(free, await loop.run_in_executor(None, self.buffer.free_bytes))
         except Exception as e:  # noqa: BLE001 - a statvfs error: keep the last state
             log.debug("free space unknown: %s", e)
             return

@@ -49,5 +49,9 @@ def camera_ready(camera: Camera | None) -> tuple[bool, str]:
 
 
 def needs_restart(running: ModeSpec, now: ModeSpec) -> bool:
+    if (running.mode == "motion") != (now.mode == "motion"):
+        return True  # the motion buffer and the recordings folder are different runs
+    if now.mode == "motion":
+        return False  # the buffer's run is the same whatever the clips' format and length
     return running.format != now.format or running.segment_seconds != now.segment_seconds
 

@@ -32,20 +32,23 @@ def _config_object(ctx: RpcContext, camera_id: str) -> dict[str, Any]:
 
 def _clip(ctx: RpcContext, e: StoredEvent, links: FileLinks) -> dict[str, Any]:
     """The recording that covers [start - pre_capture, end + post_capture]: the segments of
-    the continuous recording (no copy), when the camera records."""
+    the continuous recording (no copy), or in mode ``motion`` the recording made of the
+    buffer (once it is complete); each file with the wall time it covers."""
     start = e.start - e.pre_capture
     end = (e.end if e.end is not None else e.last_motion) + e.post_capture
-    files: list[str] = []
-    if ctx.recorder is not None:
-        for r in ctx.recorder.timeline(e.camera, start, end).ranges:
-            files += [f for f in r.files if f not in files]
+    segments = ctx.recorder.segments(e.camera, start, end) if ctx.recorder is not None else []
     return {
         "start": round(start, 3),
         "end": round(end, 3),
         "start_time": iso_time(start),
         "end_time": iso_time(end),
-        "files": [{"filename": f, "download_url": links.url("recordings", f)} for f in files],
+        "files": [_file(s.name, s.start, s.end, links) for s in segments],
     }
+
+
+def _file(name: str, start: float, end: float, links: FileLinks) -> dict[str, Any]:
+    return {"filename": name, "download_url": links.url("recordings", name),
+            "start": round(start, 3), "end": round(end, 3)}  # fmt: skip
 
 
 def event_object(ctx: RpcContext, e: StoredEvent, links: FileLinks) -> dict[str, Any]:

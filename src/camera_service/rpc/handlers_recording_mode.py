@@ -28,6 +28,7 @@ def _mode_object(ctx: RpcContext, camera_id: str) -> dict[str, Any]:
         "reason": state["reason"],
         "since": iso_time(state["since"]),
         "current_file": state["current_file"],
+        "buffer": state["buffer"],
     }
 
 

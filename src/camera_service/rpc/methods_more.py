@@ -59,11 +59,13 @@ ENTRIES: tuple[Method, ...] = (
         "set_recording_mode",
         OP,
         hrm.set_recording_mode,
-        "Set a camera's continuous recording: off, continuous or a weekly schedule (host time "
-        "zone); saved and kept across restarts. Keys not given keep their value.",
+        "Set a camera's recording: off, continuous, a weekly schedule (host time zone) or "
+        "motion (a short buffer, made a recording from pre_capture before each motion event "
+        "to post_capture after it); saved and kept across restarts. Keys not given keep their "
+        "value.",
         (
             DEVICE,
-            Param("mode", "string", enum=("off", "continuous", "schedule")),
+            Param("mode", "string", enum=("off", "continuous", "schedule", "motion")),
             Param(
                 "schedule",
                 "array",

@@ -77,8 +77,13 @@ EVENT: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "properties": {"filename": {"type": "string"}, "download_url": {"type": "string"}},
-                        "required": ["filename", "download_url"],
+                        "properties": {
+                            "filename": {"type": "string"},
+                            "download_url": {"type": "string"},
+                            "start": {"type": "number"},  # the wall time the file covers
+                            "end": {"type": "number"},
+                        },
+                        "required": ["filename", "download_url", "start", "end"],
                     },
                 },
             },

@@ -27,7 +27,7 @@ RECORDING_MODE: dict[str, Any] = {
     "type": "object",
     "properties": {
         "device": {"type": "string", "pattern": "^camera[0-9]+$"},
-        "mode": {"type": "string", "enum": ["off", "continuous", "schedule"]},
+        "mode": {"type": "string", "enum": ["off", "continuous", "schedule", "motion"]},
         "schedule": {"type": "array", "items": WINDOW},
         "segment_seconds": {"type": "integer", "minimum": 1},
         "format": {"type": "string", "enum": ["fmp4", "mp4", "mkv"]},
@@ -49,6 +49,21 @@ RECORDING_MODE: dict[str, Any] = {
         "reason": {"type": "string"},
         "since": _ISO_OR_NULL,
         "current_file": {"type": ["string", "null"]},
+        "buffer": {  # mode "motion": the pre-capture buffer now
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "seconds": {"type": "number", "minimum": 0},
+                        "bytes": {"type": "integer", "minimum": 0},
+                        "max_bytes": {"type": "integer", "minimum": 0},
+                        "capturing": {"type": "boolean"},
+                    },
+                    "required": ["seconds", "bytes", "max_bytes", "capturing"],
+                },
+            ]
+        },
     },
     "required": ["device", "mode", "schedule", "segment_seconds", "format", "source", "status", "phase"],
 }
