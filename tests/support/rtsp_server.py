@@ -9,6 +9,9 @@ with a key frame every second at ``rtsp://127.0.0.1:PORT/cam0``::
         cam.kill()      # the camera dies (SIGKILL)
         cam.restart()   # and comes back on the same port
 
+``RtspTestServer(scene="ball")`` serves a still black picture until ``move()`` sets a white
+ball moving on it (``still()``: black again), so a test knows when motion begins.
+
 ``RtspTestServer(credentials=("admin", "it's me"))`` asks for RTSP Basic auth: ``url``
 then carries the user and password (percent-encoded) and ``open_url`` is the same address
 without them, which the camera answers with 401.
@@ -72,9 +75,10 @@ def available() -> str | None:
 class RtspTestServer:
     def __init__(
         self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0, size: str = "",
-        credentials: tuple[str, str] | None = None,
+        credentials: tuple[str, str] | None = None, scene: str = "",
     ):
         self.size = size  # "WIDTHxHEIGHT"; the default is 640x480
+        self.scene = scene
         self.credentials = credentials
         self._requested_port = port
         self.port = port or free_port()
@@ -146,6 +150,16 @@ class RtspTestServer:
             proc.wait(self.stop_timeout)
         self._close_files(proc)
 
+    def move(self) -> None:
+        """Scene ``ball``: the ball appears and moves (from the next frame on)."""
+        assert self._proc is not None and self.scene == "ball"
+        self._proc.send_signal(signal.SIGUSR1)
+
+    def still(self) -> None:
+        """Scene ``ball``: the picture is black and still again."""
+        assert self._proc is not None and self.scene == "ball"
+        self._proc.send_signal(signal.SIGUSR2)
+
     def restart(self) -> None:
         """Stop and start again on the same port."""
         self.stop()
@@ -170,6 +184,9 @@ class RtspTestServer:
         stderr = tempfile.TemporaryFile()
         env = dict(os.environ)
         env.pop("RTSP_TEST_CAMERA_AUTH", None)
+        env.pop("RTSP_TEST_CAMERA_SCENE", None)
+        if self.scene:
+            env["RTSP_TEST_CAMERA_SCENE"] = self.scene
         if self.credentials is not None:
             env["RTSP_TEST_CAMERA_AUTH"] = ":".join(self.credentials)
         proc = subprocess.Popen(

@@ -6,7 +6,8 @@ non-zero exit when the port cannot be bound and, when ``RTSP_TEST_CAMERA_AUTH`` 
 ``user:password`` (in the environment, not on the command line), RTSP Basic auth: a reader
 without that user and password gets 401; when ``RTSP_TEST_CAMERA_SCENE`` is ``ball``, the
 picture is still black until SIGUSR1 sets a white ball moving on it (SIGUSR2: black again),
-so a test decides when there is motion. Run with Debian's ``/usr/bin/python3``.
+so a test decides when there is motion; each reader then gets a pipeline of its own. Run
+with Debian's ``/usr/bin/python3``.
 """
 import os
 import signal
@@ -45,7 +46,9 @@ if SCENE == "ball":
                     lambda f, media: sources.append(media.get_element().get_by_name("src")))
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR1, pattern, "ball")
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR2, pattern, "black")
-factory.set_shared(True)  # one encoder, many readers, like a real camera
+# one encoder, many readers, like a real camera; the ball scene gives each reader a pipeline
+# of its own (a busy reader of a shared one holds up the others: their clocks would drift)
+factory.set_shared(SCENE != "ball")
 if os.environ.get("RTSP_TEST_CAMERA_AUTH"):
     user, _, password = os.environ["RTSP_TEST_CAMERA_AUTH"].partition(":")
     auth = GstRtspServer.RTSPAuth()

@@ -171,14 +171,20 @@ class MotionBuffer:
     # --- the sink's side -----------------------------------------------------------------
 
     async def closed(self, camera_id: str, run: SegmentRun, segments: list[Segment]) -> None:
+        """New closed pieces. Each is placed on the wall clock by its last write (ffmpeg
+        closes a piece when the next one's first frame comes): a stream that stalled a moment
+        shifts the run's own estimate (its first bytes plus stream time) for good, and the
+        pieces an event takes are chosen by these times."""
         loop = asyncio.get_running_loop()
-        sizes = await loop.run_in_executor(None, _sizes, self.directory, [s.name for s in segments])
+        stats = await loop.run_in_executor(None, _stats, self.directory, [s.name for s in segments])
         async with self._lock:
             buf = self.cameras.setdefault(camera_id, CameraBuffer())
-            buf.pieces += [plan.Piece(s.name, s.start, s.end, n)
-                           for s, n in zip(segments, sizes, strict=True)]  # fmt: skip
+            for s, (size, written) in zip(segments, stats, strict=True):
+                end = written or s.end
+                buf.pieces.append(plan.Piece(s.name, end - (s.end - s.start), end, size))
             seg = run.open_segment()
-            buf.open = plan.Piece(seg.name, seg.start, seg.end) if seg is not None else None
+            start = buf.pieces[-1].end if buf.pieces else seg.start if seg is not None else 0.0
+            buf.open = plan.Piece(seg.name, start, start) if seg is not None else None
             await self._settle(camera_id)
 
     async def running(self, camera_id: str, running: bool) -> None:
@@ -326,13 +332,16 @@ async def _duration(path: Path) -> float | None:
         return None
 
 
-def _sizes(directory: Path, names: list[str]) -> list[int]:
+def _stats(directory: Path, names: list[str]) -> list[tuple[int, float]]:
+    """Each file's size and the time of its last write (0, 0 when it is gone)."""
     out = []
     for name in names:
         try:
-            out.append((directory / name).stat().st_size)
+            st = (directory / name).stat()
         except OSError:
-            out.append(0)
+            out.append((0, 0.0))
+            continue
+        out.append((st.st_size, st.st_mtime))
     return out
 
 
