@@ -289,7 +289,8 @@ class CameraWorker:
         if previous is None and phase is policy.Phase.IDLE:
             return  # a camera that is simply off at start: nothing to tell anyone
         level = logging.INFO if phase in (policy.Phase.RECORDING, policy.Phase.IDLE) else logging.WARNING
-        what = "motion buffer" if self.owner.spec_for(self.camera_id).mode == "motion" else "continuous recording"
+        motion = self.owner.spec_for(self.camera_id).mode == "motion"
+        what = "motion buffer" if motion else "continuous recording"
         log.log(level, "%s: %s %s%s", self.camera_id, what, WORDS[phase],
                 f" ({reason})" if reason else "",
                 extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"})  # fmt: skip
