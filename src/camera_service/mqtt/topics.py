@@ -8,7 +8,7 @@ Retained (state: a subscriber that comes later sees the last value at once)::
     <base>/<camera>/connected           ON | OFF
     <base>/<camera>/streams             {"rtsp": ..., "webrtc": ..., "hls": ...} (no secrets)
     <base>/<camera>/recording           ON | OFF
-    <base>/<camera>/recording_mode      off | continuous | schedule
+    <base>/<camera>/recording_mode      off | continuous | schedule | motion
     <base>/<camera>/snapshot            the latest snapshot, JPEG bytes
     <base>/<camera>/motion              ON | OFF
 
@@ -23,7 +23,7 @@ Commands (subscribed as ``<base>/+/+/set``; each must be in ``mqtt.commands``)::
 
     <base>/<camera>/snapshot/set        any payload (Home Assistant's button sends PRESS)
     <base>/<camera>/recording/set       ON | OFF
-    <base>/<camera>/recording_mode/set  off | continuous | schedule
+    <base>/<camera>/recording_mode/set  off | continuous | schedule | motion
     <base>/<camera>/motion/set          ON | OFF
 """
 
