@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from camera_service.media.worker_status import needs_restart
 from camera_service.recording_modes import (
     DAY_SECONDS,
     ModeSpec,
@@ -69,6 +70,15 @@ def test_seconds_to_edge_points_at_the_next_opening_or_closing() -> None:
 
 def test_continuous_is_always_wanted_and_off_never() -> None:
     assert wanted(ModeSpec("continuous"), 0.0) and not wanted(ModeSpec("off"), 0.0)
+
+
+def test_motion_keeps_its_buffer_wanted_and_only_a_change_to_or_from_it_restarts_the_run() -> None:
+    motion = spec_from_mapping({"mode": "motion", "segment_seconds": 60})
+    assert motion.mode == "motion" and wanted(motion, 0.0)  # the buffer runs all the time
+    assert needs_restart(ModeSpec("continuous"), motion) and needs_restart(motion, ModeSpec("schedule"))
+    # the buffer's run does not depend on the format and length of the clips made from it
+    assert not needs_restart(motion, spec_from_mapping({"format": "mkv", "segment_seconds": 30}, motion))
+    assert needs_restart(ModeSpec("continuous"), ModeSpec("continuous", segment_seconds=60))
 
 
 def test_week_second_counts_from_local_monday_midnight() -> None:

@@ -35,6 +35,12 @@ def test_a_per_camera_override_changes_only_its_keys() -> None:
     assert (one.mode, one.segment_seconds, one.schedule[0].days) == ("schedule", 60, (5,))
 
 
+def test_mode_motion_and_its_buffer_size() -> None:
+    rec = config({"cameras": {"camera1": {"mode": "motion"}}, "buffer_mb": 8}).cameras.recording
+    assert rec.spec_for("camera1").mode == "motion" and rec.buffer_mb == 8
+    assert validate({"auth": AUTH}).cameras.recording.buffer_mb == 32
+
+
 def test_the_effective_configuration_shows_schedules_as_written() -> None:
     text = effective_yaml(config({"mode": "schedule", "schedule": [{"start": "08:00", "end": "18:00"}]}))
     assert "start: 08:00" in text or "start: '08:00'" in text
@@ -49,6 +55,8 @@ def test_the_effective_configuration_shows_schedules_as_written() -> None:
          "cameras.recording.cameras.camera1.schedule[0].start: expected a time between 00:00 and 24:00"),
         ({"cameras": {"front": {}}}, "cameras.recording.cameras.front: expected an id like camera0"),
         ({"retry_max": 0}, "cameras.recording.retry_max: expected a number > 0"),
+        ({"buffer_mb": 0.5}, "cameras.recording.buffer_mb: expected a number >= 1"),
+        ({"mode": "motoin"}, "cameras.recording.mode: expected one of off, continuous, schedule, motion"),
     ],
 )  # fmt: skip
 def test_bad_recording_settings_name_the_key(recording: Any, line: str) -> None:

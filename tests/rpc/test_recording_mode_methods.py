@@ -19,6 +19,7 @@ from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import AuthConfig, Config, RecordingConfig, StorageConfig
 from camera_service.events import EventBus
 from camera_service.media import Storage
+from camera_service.media.motion_buffer import Capture
 from camera_service.media.recorder import Recorder
 from camera_service.media.recording_store import MODES_FILE
 from camera_service.models import Camera, CameraKind, CameraStatus, Notification
@@ -135,3 +136,23 @@ async def test_a_waiting_camera_is_failed_with_its_reason_once_recording_is_want
                 break
             await asyncio.sleep(0.05)
         assert (result["status"], result["reason"]) == ("FAILED", "camera disconnected")
+
+
+async def test_mode_motion_waits_for_motion_detection_then_for_the_camera(tmp_path: Path) -> None:
+    async with service(tmp_path) as env:
+        reply = await call(env, "set_recording_mode", {"device": "camera0", "mode": "motion"})
+        result = reply["result"]
+        assert (result["mode"], result["phase"]) == ("motion", "idle")
+        assert result["reason"] == "motion detection off"
+        assert result["buffer"] == {"seconds": 0, "bytes": 0, "max_bytes": 32 * 1024 * 1024, "capturing": False}
+        recorder = env[0].ctx.recorder
+        assert isinstance(recorder, Recorder)
+        recorder.buffer.capture_for = lambda camera_id: Capture(enabled=True)  # as the app wires it
+        for _ in range(100):
+            result = (await call(env, "get_recording_mode", {"device": "camera0"}))["result"]
+            if result["phase"] == "waiting_camera":
+                break
+            await asyncio.sleep(0.05)
+        assert (result["status"], result["reason"]) == ("FAILED", "camera disconnected")
+        off = (await call(env, "set_recording_mode", {"device": "camera0", "mode": "off"}))["result"]
+        assert off["buffer"] is None
