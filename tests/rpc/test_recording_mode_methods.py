@@ -144,7 +144,8 @@ async def test_mode_motion_waits_for_motion_detection_then_for_the_camera(tmp_pa
         result = reply["result"]
         assert (result["mode"], result["phase"]) == ("motion", "idle")
         assert result["reason"] == "motion detection off"
-        assert result["buffer"] == {"seconds": 0, "bytes": 0, "max_bytes": 32 * 1024 * 1024, "capturing": False}
+        empty = {"seconds": 0, "bytes": 0, "max_bytes": 32 * 1024 * 1024, "capturing": False}
+        assert result["buffer"] == empty
         recorder = env[0].ctx.recorder
         assert isinstance(recorder, Recorder)
         recorder.buffer.capture_for = lambda camera_id: Capture(enabled=True)  # as the app wires it
