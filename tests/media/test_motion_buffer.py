@@ -16,6 +16,7 @@ from camera_service.media.motion_buffer import (
     prune,
     started,
 )
+from camera_service.media.motion_pending import CameraBuffer, decode, encode
 
 pytestmark = pytest.mark.unit
 
@@ -100,3 +101,14 @@ def test_prune_never_deletes_a_piece_a_clip_needs_even_over_the_size() -> None:
     buf = pieces(80, 100)
     gone = prune(buf, clips, now=100.0, capture=CAPTURE, max_bytes=1)
     assert [p.name for p in gone] == [f"p{t}" for t in range(80, 86)]
+
+
+def test_the_pending_clips_file_reads_back_what_a_restart_needs() -> None:
+    clips = started([], "e1", 100.0, CAPTURE)
+    buf = CameraBuffer(pieces(90, 103), clips, True, Piece("p103", 103.0, 103.0))
+    back = decode(encode(buf))
+    assert back.clips == clips and back.open == buf.open and not back.running
+    assert [p.name for p in back.pieces] == [f"p{t}" for t in range(96, 103)]  # only what it needs
+    for bad in ("", "[]", '{"clips": [{"start": 1}]}'):
+        with pytest.raises(ValueError):
+            decode(bad)

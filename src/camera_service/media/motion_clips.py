@@ -1,7 +1,7 @@
 """Recording mode ``motion``: the rolling pre-capture buffer of each camera and the recordings
 made from it around motion events (the plan is ``motion_buffer``'s; this module does it).
 
-The camera's one ffmpeg (the recorder's run, through ``BufferSink``) writes pieces of about
+The camera's one ffmpeg (the recorder's run, through ``segment_sinks.BufferSink``) writes pieces of about
 a second into ``state_dir/motion-buffer``. ``MotionBuffer`` learns of events from the
 ``motion_event`` notifications on the bus, keeps the pieces their clips need, deletes the
 others as the plan says, and makes each clip one recording in the recordings folder:
@@ -25,7 +25,6 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,25 +36,19 @@ from ..recording_modes import ModeSpec
 from ..statefile import write_atomically
 from . import ffmpeg
 from . import motion_buffer as plan
+from . import motion_pending as pending
 from .filenames import numbered, recording_filename
 from .joining import JOIN_TIMEOUT, join_args
+from .motion_pending import CameraBuffer
 from .recording_store import RecordingStore
+from .segment_sinks import BufferSink
 from .segmenter import SegmentRun
 from .timeline import Segment, Transition
 
 log = logging.getLogger(__name__)
 
 BUFFER_DIR = "motion-buffer"
-CLIPS_SUFFIX = ".clips.json"
 NO_MOTION = "no motion"
-
-
-@dataclass
-class CameraBuffer:
-    pieces: list[plan.Piece] = field(default_factory=list)  # closed, oldest first
-    clips: list[plan.Clip] = field(default_factory=list)
-    running: bool = False
-    open: plan.Piece | None = None  # the piece being written (its end: so far)
 
 
 class MotionBuffer:
@@ -116,7 +109,7 @@ class MotionBuffer:
         self._task = None
 
     def sink(self, camera_id: str) -> BufferSink:
-        return BufferSink(self, camera_id)
+        return BufferSink(self, camera_id, self.directory)
 
     def free_bytes(self) -> int:
         """Blocking: the space left where the buffer is written."""
@@ -257,63 +250,29 @@ class MotionBuffer:
     # --- the pending clips' file ---------------------------------------------------------
 
     def _save(self, camera_id: str, buf: CameraBuffer) -> None:
-        path = self.directory / f"{camera_id}{CLIPS_SUFFIX}"
+        path = self.directory / f"{camera_id}{pending.SUFFIX}"
         if not buf.clips:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             return
-        needed = [p for p in buf.pieces if any(c.needs(p) for c in buf.clips)]
-        body = {
-            "clips": [{**asdict(c), "made_to": max(c.made_to, -1.0)} for c in buf.clips],
-            "pieces": [asdict(p) for p in needed],
-            "open": asdict(buf.open) if buf.open is not None else None,
-        }
         try:
-            write_atomically(path, json.dumps(body))
+            write_atomically(path, pending.encode(buf))
         except OSError as e:  # a full disk: the clip is still made while the service runs
             log.debug("%s: cannot save %s: %s", camera_id, path.name, e)
 
     def _pending(self) -> list[tuple[str, CameraBuffer]]:
         out = []
-        for path in sorted(self.directory.glob(f"camera*{CLIPS_SUFFIX}")):
-            camera_id = path.name.removesuffix(CLIPS_SUFFIX)
+        for path in sorted(self.directory.glob(f"camera*{pending.SUFFIX}")):
             try:
-                body = json.loads(path.read_text())
-                clips = [plan.Clip(c["start"], c["until"], tuple(c["events"]), c["made_to"])
-                         for c in body["clips"]]  # fmt: skip
-                pieces = [plan.Piece(**p) for p in body["pieces"] if (self.directory / p["name"]).is_file()]
-                opened = body.get("open")
-                there = opened is not None and (self.directory / opened["name"]).is_file()
-                open_piece = plan.Piece(**opened) if there else None
-            except (OSError, ValueError, KeyError, TypeError) as e:
+                buf = pending.decode(path.read_text())
+            except (OSError, ValueError) as e:  # (UnicodeDecodeError is a ValueError)
                 log.warning("%s is not readable (%s); its clip is lost", path, e)
                 continue
-            out.append((camera_id, CameraBuffer(pieces, clips, False, open_piece)))
+            buf.pieces = [p for p in buf.pieces if (self.directory / p.name).is_file()]
+            if buf.open is not None and not (self.directory / buf.open.name).is_file():
+                buf.open = None
+            out.append((path.name.removesuffix(pending.SUFFIX), buf))
         return out
-
-
-class BufferSink:
-    """The recorder's run of a camera in mode ``motion`` writes into the buffer."""
-
-    journaled = False
-
-    def __init__(self, buffer: MotionBuffer, camera_id: str) -> None:
-        self.buffer = buffer
-        self.camera_id = camera_id
-        self.directory = buffer.directory
-
-    def shape(self, spec: ModeSpec) -> tuple[str, int]:
-        return "fmp4", plan.PIECE_SECONDS
-
-    async def started(self, run: SegmentRun) -> None:
-        await self.buffer.running(self.camera_id, True)
-
-    async def closed(self, run: SegmentRun, segments: list[Segment]) -> None:
-        await self.buffer.closed(self.camera_id, run, segments)
-
-    async def finished(self, run: SegmentRun) -> None:
-        await self.buffer.running(self.camera_id, False)
-        await asyncio.get_running_loop().run_in_executor(None, run.forget_list)
 
 
 def _seconds(iso: object) -> float | None:
