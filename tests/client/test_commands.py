@@ -83,6 +83,9 @@ def test_mode_shows_sets_and_schedules_the_recording_mode(daemon: Daemon) -> Non
     assert scheduled["schedule"][0]["days"] == ["mon", "tue"] and scheduled["segment_seconds"] == 30
     assert scheduled["format"] == "mkv" and scheduled["retention"]["max_age_days"] == 7
     assert ok_json(daemon, "mode", "camera0")["schedule"] == scheduled["schedule"]  # kept
+    motion = ok_json(daemon, "mode", "camera0", "motion", role="operator")
+    assert motion["mode"] == "motion" and motion["reason"] == "motion detection off"  # (it is off)
+    assert motion["buffer"]["bytes"] == 0
     off = ok_json(daemon, "mode", "camera0", "off", "--no-retention")
     assert off["mode"] == "off" and off["segment_seconds"] == 30 and not off["retention"]
     code, _, err = ctl(daemon, "mode", "camera0", "continuous", role="viewer")
