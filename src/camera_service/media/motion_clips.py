@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import ffconcat
-from ..errors import FFmpegError
+from ..errors import FFmpegError, StorageError
 from ..models import Notification
 from ..recording_modes import ModeSpec
-from ..statefile import write_atomically
+from ..statefile import make_dirs, write_atomically
 from . import ffmpeg
 from . import motion_buffer as plan
 from . import motion_pending as pending
@@ -81,8 +81,12 @@ class MotionBuffer:
         """Make the clips a crash left pending, clear the buffer, then follow events."""
         self.now = now
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, lambda: self.directory.mkdir(parents=True, exist_ok=True))
-        for camera_id, buf in await loop.run_in_executor(None, self._pending):
+        try:
+            await loop.run_in_executor(None, make_dirs, self.directory)  # 0750: video of people
+            pending_clips = await loop.run_in_executor(None, self._pending)
+        except OSError as e:
+            raise StorageError(f"cannot use {self.directory}: {e.strerror or e}") from e
+        for camera_id, buf in pending_clips:
             for clip in buf.clips:
                 log.warning("%s: the motion clip of %s was pending when the service stopped; "
                             "made from what was recorded", camera_id, ", ".join(clip.events),
@@ -95,7 +99,10 @@ class MotionBuffer:
             self.cameras[camera_id] = buf
             await self._settle(camera_id)
         self.cameras.clear()
-        await loop.run_in_executor(None, _clear, self.directory)
+        try:
+            await loop.run_in_executor(None, _clear, self.directory)
+        except OSError as e:
+            raise StorageError(f"cannot clear {self.directory}: {e.strerror or e}") from e
         self._task = asyncio.create_task(self._follow(), name="motion buffer events")
 
     async def stop(self) -> None:
