@@ -3,7 +3,7 @@
 tree). Not a bench itself: ``make bench`` runs ``bench/bench_*.py`` only.
 
 - ``percentile`` (nearest rank) and ``summary`` (seconds: runs, p50, p99, mean, min, max);
-- ``timed`` and ``until``, the bounded wait of a bench;
+- ``timed`` and ``until``, the bounded wait of a bench; ``cpu_seconds`` of processes;
 - ``machine()``: what the numbers were measured on; ``write_results``: the JSON file and
   stdout;
 - ``run_on_test_camera``: a bench against the GStreamer RTSP test camera in a temporary
@@ -32,6 +32,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 from support.rtsp_server import RtspTestServer, available  # noqa: E402
 
 R = TypeVar("R")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -65,6 +66,20 @@ async def until(check: Callable[[], bool], limit: float = 30.0, every: float = 0
         if time.perf_counter() > deadline:
             raise TimeoutError("not within the limit")
         await asyncio.sleep(every)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes ``pids`` have used so far (one that has gone
+    counts nothing)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / TICKS
 
 
 def machine() -> dict[str, Any]:

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, machine, run_on_test_camera, until, write_results
+from _common import ROOT, cpu_seconds, machine, run_on_test_camera, until, write_results
 
 from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import RecordingConfig, StorageConfig
@@ -36,19 +36,6 @@ from support.rtsp_server import RtspTestServer
 RESULTS = ROOT / "bench" / "results" / "continuous.json"
 MEASURE = 30.0
 SWITCHES = 50
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-    return total
 
 
 def ffmpeg_under(marker: str) -> list[int]:
@@ -101,9 +88,9 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
         await until(lambda: worker.phase is Phase.RECORDING, every=0.05)
         await asyncio.sleep(2.0)  # past the start
         pids = ffmpeg_under(str(root))
-        ff0, me0, t0 = cpu_of(pids), _self_cpu(), time.monotonic()
+        ff0, me0, t0 = cpu_seconds(pids), _self_cpu(), time.monotonic()
         await asyncio.sleep(MEASURE)
-        ff1, me1, wall = cpu_of(pids), _self_cpu(), time.monotonic() - t0
+        ff1, me1, wall = cpu_seconds(pids), _self_cpu(), time.monotonic() - t0
         recorded = len(recorder.store.camera("camera0").segments)
 
         t_switch = time.monotonic()

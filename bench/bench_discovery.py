@@ -52,6 +52,7 @@ import jwt
 from _common import ROOT, percentile, write_results
 
 from camera_service.config.model import CamerasConfig
+from support.daemon import stop_process
 from support.monitor_process import MonitorProcess
 from support.rtsp_server import free_port
 from support.umockdev_v4l2 import available
@@ -224,16 +225,6 @@ async def run_client(port: int, daemon: subprocess.Popen[bytes],
     return await measure(port, testbed)
 
 
-def stop(daemon: subprocess.Popen[bytes]) -> None:
-    if daemon.poll() is None:
-        daemon.terminate()
-        try:
-            daemon.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(TIMEOUT)
-
-
 def main() -> int:
     base: dict[str, Any] = {
         "bench": "discovery",
@@ -268,7 +259,7 @@ def main() -> int:
             raise
         finally:
             if daemon is not None:
-                stop(daemon)
+                stop_process(daemon)
             testbed.stop()
             kept = Path(tempfile.gettempdir()) / "bench-discovery-service.log"
             shutil.copyfile(tmp / "service.log", kept)

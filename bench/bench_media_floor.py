@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from _common import ROOT, run_on_test_camera, summary, timed, until, write_results
+from _common import ROOT, cpu_seconds, run_on_test_camera, summary, timed, until, write_results
 
 from camera_service.config.model import StorageConfig
 from camera_service.events import EventBus
@@ -43,7 +43,6 @@ RESULTS = ROOT / "bench" / "results" / "media_floor.json"
 SNAPSHOTS = 15
 FIRST_BYTE_RUNS = 8
 IDLE = 10.0
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _tree(pid: int) -> list[int]:
@@ -58,18 +57,6 @@ def _tree(pid: int) -> list[int]:
         except OSError:
             pass
     return out
-
-
-def _cpu_ticks(pids: list[int]) -> int:
-    total = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        except OSError:
-            pass
-    return total
 
 
 def _memory_kb(pids: list[int], key: str) -> int:
@@ -88,9 +75,9 @@ def _memory_kb(pids: list[int], key: str) -> int:
 async def cost(pid: int) -> dict[str, float]:
     """CPU and memory of ``pid``'s process tree over ``IDLE`` seconds."""
     pids = _tree(pid)
-    before, t0 = _cpu_ticks(pids), time.perf_counter()
+    before, t0 = cpu_seconds(pids), time.perf_counter()
     await asyncio.sleep(IDLE)
-    used = (_cpu_ticks(pids) - before) / TICK
+    used = cpu_seconds(pids) - before
     return {
         "cpu_percent_of_one_core": round(100 * used / (time.perf_counter() - t0), 2),
         "rss_mb": round(_memory_kb(pids, "Rss") / 1024, 1),
