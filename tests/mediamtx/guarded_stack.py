@@ -74,9 +74,12 @@ async def guarded(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Guarded]:
 
 
 @asynccontextmanager
-async def guarded_stack(mediamtx_bin: str, tmp_path: Path, cameras: str = "") -> AsyncIterator[Guarded]:
+async def guarded_stack(
+    mediamtx_bin: str, tmp_path: Path, cameras: str = "", pattern: tuple[int, int] = (320, 240)
+) -> AsyncIterator[Guarded]:
     """The ``guarded`` stack; ``cameras``: more keys of the ``cameras:`` flow mapping (e.g.
-    ``"motion: {enabled: true}"``). Yields once camera0 is configured in MediaMTX."""
+    ``"motion: {enabled: true}"``); ``pattern``: the test pattern's size. Yields once camera0
+    is configured in MediaMTX."""
     more = f", {cameras}" if cameras else ""
     keys = tmp_path / "keys.yaml"
     keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, FIRST_KEY))
@@ -91,7 +94,7 @@ async def guarded_stack(mediamtx_bin: str, tmp_path: Path, cameras: str = "") ->
         f"hls_port: {mediamtx.hls_port}, webrtc_port: {mediamtx.webrtc_port}, "
         "health_interval: 0.5, reconcile_interval: 1, close_after: 5, start_timeout: 10}\n"
         "cameras: {udev: false, include: [], "
-        f"test_pattern: {{enabled: true, width: 320, height: 240, fps: 10}}{more}}}\n"
+        f"test_pattern: {{enabled: true, width: {pattern[0]}, height: {pattern[1]}, fps: 10}}{more}}}\n"
         f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
     )
     async with Application(load_config(config)) as app:

@@ -1,8 +1,8 @@
 """Recording mode ``motion`` through a real MediaMTX with stream auth (suite ``mediamtx``;
 skipped without a binary): the buffer's one ffmpeg reads the camera's MediaMTX path with
 the internal reader credential (the password on no command line), and an event of the test
-pattern (640x360: it moves all the time, so the event never ends) is cut into recordings
-of ``segment_seconds`` that play."""
+pattern (it moves all the time, so the event never ends) is cut into recordings of
+``segment_seconds`` that play. The stack is ``guarded_stack``'s, motion on, mode motion."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from mediamtx_process import MediaMTXProcess
+from guarded_stack import Guarded, guarded_stack
 from mediamtx_support import T
 
-from camera_service.app import Application
-from camera_service.config import load_config
 from camera_service.credentials import READER_USER
 from camera_service.models import Notification
 from media.helpers import playable
@@ -24,38 +22,19 @@ from support.cmdlines import CmdlineWatch
 
 pytestmark = pytest.mark.mediamtx
 
-SECRET = "live-motion-mode-secret-0123456789abcdef"
-
-
 @pytest.fixture
-async def app(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Application]:
-    mediamtx = MediaMTXProcess(mediamtx_bin, tmp_path, ready_timeout=T)
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        "server: {host: 127.0.0.1, port: 0}\n"
-        f"auth: {{jwt_secret: {SECRET}}}\n"
-        f"mediamtx: {{api_url: '{mediamtx.api_url}', rtsp_port: {mediamtx.rtsp_port}, "
-        f"hls_port: {mediamtx.hls_port}, webrtc_port: {mediamtx.webrtc_port}, "
-        "health_interval: 0.5, reconcile_interval: 1, close_after: 5, start_timeout: 10}\n"
-        "cameras: {udev: false, include: [], "
-        "test_pattern: {enabled: true, width: 640, height: 360, fps: 10}, "
-        "motion: {enabled: true, min_area: 0.1, pre_capture: 1, post_capture: 1}, "
-        "recording: {mode: motion, segment_seconds: 3}}\n"
-        f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
-    )
-    async with Application(load_config(config)) as application:
-        mediamtx.extra_config = (f"authMethod: http\nauthHTTPAddress: http://127.0.0.1:"
-                                 f"{application.port}/mediamtx/auth\nauthHTTPExclude: []\n")
-        await mediamtx.start()
-        try:
-            yield application
-        finally:
-            await mediamtx.stop()
+async def guarded_motion(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Guarded]:
+    cameras = ("motion: {enabled: true, min_area: 0.1, pre_capture: 1, post_capture: 1}, "
+               "recording: {mode: motion, segment_seconds: 3}")  # fmt: skip
+    # 640x360: the pattern's moving parts are too small at 320x240 for the detector
+    async with guarded_stack(mediamtx_bin, tmp_path, cameras, pattern=(640, 360)) as g:
+        yield g
 
 
 async def test_the_buffer_reads_the_mediamtx_path_and_a_long_event_is_cut_into_recordings(
-    app: Application, tmp_path: Path
+    guarded_motion: Guarded, tmp_path: Path
 ) -> None:
+    app = guarded_motion.app
     internal = app.api.ctx.internal
     assert internal is not None and internal.reader is not None
     camera = app.registry.get("camera0")
