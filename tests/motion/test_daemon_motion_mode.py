@@ -217,10 +217,11 @@ async def test_a_full_disk_pauses_the_buffer_with_a_reason_and_it_resumes(stack:
         mark = len(client.frames)
         ballast = await asyncio.to_thread(fill, stack.daemon.state)
         try:
+            # (ffmpeg may hit ENOSPC first and be retried: the pause follows within a second)
             paused = await client.notification("recording_status_update", mark, device=CAMERA,
-                                               status="FAILED")  # fmt: skip
+                                               status="FAILED", phase="paused_disk")  # fmt: skip
             params = paused["params"]
-            assert params["phase"] == "paused_disk" and "disk space low" in params["reason"], params
+            assert "disk space low" in params["reason"], params
             mode = await client.result("get_recording_mode", {"device": CAMERA})
             assert mode["phase"] == "paused_disk" and "disk space low" in mode["reason"]
             assert (await client.result("get_status"))  # the service answers all along
