@@ -50,6 +50,7 @@ from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
 from .media.keyframes import KeyFrameKeeper
+from .media.preroll import PrerollKeeper
 from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
@@ -151,6 +152,8 @@ class Application:
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
         if cfg.storage.snapshot_keyframes:
             self.media.key_frames = await self._key_frames(cfg, stack)
+        if cfg.storage.recording_preroll:
+            self.media.pre_roll = await self._pre_roll(stack)
         self.recorder = await stack.enter_async_context(
             Recorder(
                 cfg.cameras.recording, self.storage, self.registry, self.bus, self.streams.reader_url,
@@ -208,6 +211,14 @@ class Application:
             quality=cfg.storage.snapshot_quality, max_width=cfg.storage.snapshot_max_width,
             max_age=cfg.storage.snapshot_keyframe_max_age,
         ))  # fmt: skip
+        stack.callback(self.registry.subscribe(keeper.on_camera_event))
+        for camera in self.registry.cameras():
+            keeper.track(camera)
+        return keeper
+
+    async def _pre_roll(self, stack: AsyncExitStack) -> PrerollKeeper:
+        """Each connected camera's current GOP, kept for recording starts (media/preroll.py)."""
+        keeper = await stack.enter_async_context(PrerollKeeper(self.streams.reader_url))
         stack.callback(self.registry.subscribe(keeper.on_camera_event))
         for camera in self.registry.cameras():
             keeper.track(camera)

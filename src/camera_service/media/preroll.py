@@ -168,13 +168,18 @@ class PrerollKeeper(Component):
     def feed(self, camera_id: str, url: str) -> Feed | None:
         """The camera's current GOP and what follows, when it is held for ``url`` and fresh."""
         stream = self._streams.get(camera_id)
-        if stream is None or stream.url != url or stream.defaults is None or not stream.gop:
+        if stream is None or stream.url != url or not self.holds(camera_id):
             return None
-        if time.time() - stream.gop[-1].arrived > STALE:
-            return None
+        assert stream.defaults is not None
         feed = Feed(url, stream.init, stream.defaults, list(stream.gop))
         stream.feeds.add(feed)
         return feed
+
+    def holds(self, camera_id: str) -> bool:
+        """Whether a recording of the camera would start from its held GOP now."""
+        stream = self._streams.get(camera_id)
+        return stream is not None and stream.defaults is not None and bool(stream.gop) and (
+            time.time() - stream.gop[-1].arrived <= STALE)
 
     def pids(self) -> dict[str, int]:
         """The running keepers' wrapper pids (for measurements)."""
