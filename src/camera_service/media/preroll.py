@@ -89,9 +89,11 @@ class _Stream:
     defaults: fmp4.TrackDefaults | None = None
     gop: list[Frame] = field(default_factory=list)
     gop_bytes: int = 0
+    frames: int = 0
     feeds: set[Feed] = field(default_factory=set)
 
     def add(self, frame: Frame) -> None:
+        self.frames += 1
         if frame.info.key:
             self.gop, self.gop_bytes = [], 0
         if frame.info.key or self.gop:
@@ -194,15 +196,13 @@ class PrerollKeeper(Component):
         backoff = 0.5
         while (camera := self._cameras.get(camera_id)) is not None:
             url = self.reader_url(camera)
-            if keeps(url):
-                began = time.monotonic()
-                await self._run(camera_id, url)
-                if time.monotonic() - began > 2 * MAX_BACKOFF:
-                    backoff = 0.5
+            if keeps(url) and await self._run(camera_id, url):
+                backoff = 0.5  # it held frames: this is a new failure (MediaMTX restarted)
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
 
-    async def _run(self, camera_id: str, url: str) -> None:
+    async def _run(self, camera_id: str, url: str) -> bool:
+        """One ffmpeg until it ends or the URL changes; True when it got frames."""
         name = f"{camera_id} pre-roll"
         extra = {"CAMERA_ID": camera_id, "COMPONENT": "media"}
         try:
@@ -213,7 +213,7 @@ class PrerollKeeper(Component):
             await proc.start()
         except FFmpegError as e:
             log.warning("%s: %s", name, e, extra=extra)
-            return
+            return False
         stream = self._streams[camera_id] = _Stream(url)
         self._procs[camera_id] = proc
         reader = asyncio.create_task(self._read(proc, stream), name=name)
@@ -242,6 +242,7 @@ class PrerollKeeper(Component):
             stream.end(f"stream lost: {line}" if line and reason.startswith("stream lost") else reason)
             if self._streams.get(camera_id) is stream:
                 del self._streams[camera_id]
+        return stream.frames > 0
 
     async def _read(self, proc: ffmpeg.FFmpegProcess, stream: _Stream) -> None:
         splitter = fmp4.BoxSplitter()
