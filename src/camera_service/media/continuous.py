@@ -185,7 +185,7 @@ class CameraWorker:
         assert run._exit is not None
         run._exit.add_done_callback(lambda _: self.wake.set())
         journal = o.store.camera(self.camera_id)
-        journal.open_run = {"list": run.list_path.name, "anchor": run.anchor}
+        journal.open_run = {"list": run.list_path.name, **run.clock_anchor()}
         await self.enter(policy.Phase.RECORDING, "")
 
     async def _after_last_name(self) -> None:
@@ -260,7 +260,10 @@ class CameraWorker:
             return
         new = await run.poll()
         if new:
-            self.owner.store.camera(self.camera_id).add_segments(new)
+            journal = self.owner.store.camera(self.camera_id)
+            journal.add_segments(new)
+            if journal.open_run is not None and journal.open_run.get("list") == run.list_path.name:
+                journal.open_run.update(run.clock_anchor())  # placed by the muxer's clock now
             await self.owner.store.save_journal()
 
     # --- phases ------------------------------------------------------------------------

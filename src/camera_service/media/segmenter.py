@@ -10,8 +10,17 @@ after a crash.
 
 ffmpeg lists each closed segment with its start and end on the stream's clock in a hidden
 CSV file (``.cameraN_<run>.segments.csv``). ``SegmentRun.poll`` turns new lines into
-wall-clock ``Segment``s: the run's first bytes on disk anchor the stream's clock, and
-every segment of a run starts where the one before ended.
+wall-clock ``Segment``s. The stream's clock is tied to the wall clock by ffmpeg's own
+progress reports (``-progress``, every ``STATS_PERIOD``): each says how far the muxer has
+got on the stream's clock (``out_time_us``), read at a wall time; the earliest
+``wall - out_time`` over the run is when the stream's time 0 was muxed (a copy muxes each
+frame as it arrives), so a segment's start and end are the muxer's times, not the guess
+from the first bytes on disk (``PROBE_LEAD`` before them) used until the first report
+comes. A copy of an RTSP stream gives its first frames (read while probing, before the
+camera's first RTCP report) times of their own, well before the next frame's (0.7 s on
+the recipe camera): the run's first frame is placed from the first packet on the steady
+clock, a frame interval per packet before it (``first_frame_lead``), which the frames
+themselves say it was. Breaks between runs are then measured to about a frame (issue 20).
 
 ``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
 connections there is no point in starting ffmpeg.
@@ -21,9 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import re
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +50,8 @@ from .timeline import Segment
 log = logging.getLogger(__name__)
 
 POLL = 0.05
+STATS_PERIOD = 0.1  # seconds between ffmpeg's progress reports
+LEAD_PACKETS = 8  # packets probed at the start of a run (first_frame_lead)
 PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
 CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
 FORMAT_OPTIONS = {
@@ -67,6 +80,7 @@ def segment_args(
     if FORMAT_OPTIONS[fmt]:
         args += ["-segment_format_options", FORMAT_OPTIONS[fmt]]
     args += ["-segment_list", str(list_path), "-segment_list_type", "csv"]
+    args += ["-progress", "pipe:1", "-stats_period", str(STATS_PERIOD)]
     pattern = f"{camera_id}_%Y-%m-%d_%H-%M-%S{RECORDING_FORMATS[fmt]}"
     return [*args, str(directory / pattern)]
 
@@ -81,6 +95,33 @@ def parse_list(text: str) -> list[tuple[str, float, float]]:
         except (ValueError, IndexError):
             continue
     return out
+
+
+def stream_origin(reports: list[tuple[float, float]]) -> float | None:
+    """The wall time of the stream's time 0 from ``(wall time read, muxed up to)`` progress
+    reports: the earliest ``wall - muxed`` (a report read late only makes it later)."""
+    origins = [wall - muxed for wall, muxed in reports if muxed > 0]
+    return min(origins) if origins else None
+
+
+def first_frame_lead(times: list[float]) -> float:
+    """How much later than its file time a run's first frame was (negative: earlier), from
+    its first packets' times. A copy of an RTSP stream stamps the packets that came before
+    the camera's first RTCP report on a clock of their own (the first two at about 0, then
+    the steady clock, after a jump or not); the frames
+    themselves are consecutive, so the first is as many frame intervals (the steady one of
+    the last packets) before the first packet on the steady clock."""
+    if len(times) < LEAD_PACKETS // 2:
+        return 0.0
+    steps = [b - a for a, b in itertools.pairwise(times)]
+    frame = statistics.median(steps[-3:])
+    if frame <= 0:
+        return 0.0
+    odd = [i for i, step in enumerate(steps) if not frame / 2 <= step <= 1.5 * frame]
+    if not odd:
+        return 0.0
+    steady = odd[-1] + 1  # the first packet on the steady clock
+    return times[steady] - steady * frame - times[0]  # < 0: the first frames were stamped late
 
 
 def name_regex(camera_id: str, fmt: str) -> re.Pattern[str]:
@@ -110,10 +151,14 @@ class SegmentRun:
         self.proc = ffmpeg.FFmpegProcess(
             segment_args(url, directory, camera_id, fmt, segment_seconds, io_timeout, self.list_path),
             name=f"{camera_id} continuous recording", camera_id=camera_id, env={"TZ": "UTC0"},
-            script=ffmpeg.input_script(url, io_timeout),  # a URL with credentials
+            script=ffmpeg.input_script(url, io_timeout), stdout=True,  # the progress reports
         )  # fmt: skip
-        self.anchor: float | None = None  # wall time of the run's first bytes on disk
+        self.anchor: float | None = None  # wall time of the run's first frame
+        self.origin: float | None = None  # wall time of the stream's time 0 (stream_origin)
+        self._progress: asyncio.Task[None] | None = None
         self._first_ts: float | None = None
+        self._lead = 0.0  # first_frame_lead of the run's first segment
+        self._origin: float | None = None  # the origin the run's segments are placed by
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self.last_open: str | None = None  # the segment open when the run ended
@@ -156,7 +201,8 @@ class SegmentRun:
     async def start(self, within: float) -> None:
         """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
         await self.proc.start()
-        self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
+        self._progress = asyncio.create_task(self._read_progress(), name=f"{self.camera_id} progress")
+        self._exit = asyncio.create_task(self._wait(), name=f"{self.camera_id} segments")
         loop = asyncio.get_running_loop()
         deadline = self.clock.monotonic() + within
         try:
@@ -185,6 +231,23 @@ class SegmentRun:
             self.proc.kill()
             raise
 
+    async def _read_progress(self) -> None:
+        """Reads ffmpeg's progress reports to their end (a full pipe would stop ffmpeg)."""
+        while line := await self.proc.output.readline():
+            key, _, value = line.decode(errors="replace").strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit():
+                origin = stream_origin([(self.clock.time(), int(value) / 1e6)])
+                if origin is not None and (self.origin is None or origin < self.origin):
+                    self.origin = origin
+
+    async def _wait(self) -> int:
+        rc = await self.proc.wait()
+        if self._progress is not None:  # its last reports, once ffmpeg has exited (bounded)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._progress), 1.0)
+            self._progress.cancel()
+        return rc
+
     async def wait_exit(self) -> int:
         assert self._exit is not None
         return await asyncio.shield(self._exit)
@@ -210,6 +273,10 @@ class SegmentRun:
         loop = asyncio.get_running_loop()
         text = await loop.run_in_executor(None, _read, self.list_path)
         rows = parse_list(text)[len(self.closed) :]
+        if rows and self._first_ts is None and self.origin is not None:
+            with contextlib.suppress(FFmpegError):
+                times = await ffmpeg.ffprobe_packet_times(self.directory / rows[0][0], LEAD_PACKETS)
+                self._lead = first_frame_lead(times)
         new = [self._segment(name, s, e) for name, s, e in rows]
         self.closed += new
         if not self.done:
@@ -234,9 +301,23 @@ class SegmentRun:
 
     def _segment(self, name: str, start: float, end: float) -> Segment:
         if self._first_ts is None:
-            self._first_ts = start
+            self._first_ts, self._origin = start, self.origin  # the run's clock, from now on
+            if self._origin is not None:  # the muxer's time of the first frame
+                self.anchor = self._origin + start + self._lead
+                return Segment(name, self.anchor, max(self.anchor, self._origin + end))
+        if self._origin is not None:
+            return Segment(name, self._origin + start, self._origin + end)
         anchor = self.anchor if self.anchor is not None else self.started_wall
         return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
+
+    def clock_anchor(self) -> dict[str, float | None]:
+        """How the run's segments are placed, for the journal (``recorder_upkeep.recover``
+        places those a crash left unrecorded the same way): ``anchor`` is the wall time of
+        its first segment's start on the stream's clock, ``lead`` how much later its first
+        frame was (``first_frame_lead``)."""
+        if self._origin is not None and self._first_ts is not None:
+            return {"anchor": self._origin + self._first_ts, "lead": self._lead}
+        return {"anchor": self.anchor, "lead": 0.0}
 
     def open_segment(self) -> Segment | None:
         if self.open_name is None or self.anchor is None:
