@@ -273,7 +273,8 @@ class SegmentRun:
         loop = asyncio.get_running_loop()
         text = await loop.run_in_executor(None, _read, self.list_path)
         rows = parse_list(text)[len(self.closed) :]
-        if rows and self._first_ts is None and self.origin is not None:
+        rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from its start
+        if rows and self._first_ts is None and self.origin is not None and rtsp:
             with contextlib.suppress(FFmpegError):
                 times = await ffmpeg.ffprobe_packet_times(self.directory / rows[0][0], LEAD_PACKETS)
                 self._lead = first_frame_lead(times)
