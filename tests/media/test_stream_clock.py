@@ -1,11 +1,11 @@
 """How a continuous run's stream clock is tied to the wall clock (media/segmenter.py): pure
-functions on ffmpeg's progress reports and a run's first packet times."""
+functions on ffmpeg's progress reports and a run's first packet times (media/stream_clock.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from camera_service.media.segmenter import first_frame_lead, stream_origin
+from camera_service.media.stream_clock import first_frame_lead, stream_origin
 
 pytestmark = pytest.mark.unit
 

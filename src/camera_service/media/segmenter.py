@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import re
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,13 +43,13 @@ from ..models import LAVFI_PREFIX, Clock
 from . import ffmpeg
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
+from .stream_clock import LEAD_PACKETS, first_frame_lead, stream_origin
 from .timeline import Segment
 
 log = logging.getLogger(__name__)
 
 POLL = 0.05
 STATS_PERIOD = 0.1  # seconds between ffmpeg's progress reports
-LEAD_PACKETS = 8  # packets probed at the start of a run (first_frame_lead)
 PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
 CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
 FORMAT_OPTIONS = {
@@ -95,33 +93,6 @@ def parse_list(text: str) -> list[tuple[str, float, float]]:
         except (ValueError, IndexError):
             continue
     return out
-
-
-def stream_origin(reports: list[tuple[float, float]]) -> float | None:
-    """The wall time of the stream's time 0 from ``(wall time read, muxed up to)`` progress
-    reports: the earliest ``wall - muxed`` (a report read late only makes it later)."""
-    origins = [wall - muxed for wall, muxed in reports if muxed > 0]
-    return min(origins) if origins else None
-
-
-def first_frame_lead(times: list[float]) -> float:
-    """How much later than its file time a run's first frame was (negative: earlier), from
-    its first packets' times. A copy of an RTSP stream stamps the packets that came before
-    the camera's first RTCP report on a clock of their own (the first two at about 0, then
-    the steady clock, after a jump or not); the frames
-    themselves are consecutive, so the first is as many frame intervals (the steady one of
-    the last packets) before the first packet on the steady clock."""
-    if len(times) < LEAD_PACKETS // 2:
-        return 0.0
-    steps = [b - a for a, b in itertools.pairwise(times)]
-    frame = statistics.median(steps[-3:])
-    if frame <= 0:
-        return 0.0
-    odd = [i for i, step in enumerate(steps) if not frame / 2 <= step <= 1.5 * frame]
-    if not odd:
-        return 0.0
-    steady = odd[-1] + 1  # the first packet on the steady clock
-    return times[steady] - steady * frame - times[0]  # < 0: the first frames were stamped late
 
 
 def name_regex(camera_id: str, fmt: str) -> re.Pattern[str]:
@@ -273,7 +244,7 @@ class SegmentRun:
         loop = asyncio.get_running_loop()
         text = await loop.run_in_executor(None, _read, self.list_path)
         rows = parse_list(text)[len(self.closed) :]
-        rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from its start
+        rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from the start
         if rows and self._first_ts is None and self.origin is not None and rtsp:
             with contextlib.suppress(FFmpegError):
                 times = await ffmpeg.ffprobe_packet_times(self.directory / rows[0][0], LEAD_PACKETS)
