@@ -14,8 +14,9 @@ milliseconds and starts at the last key frame (up to one GOP before it was asked
 
 Cost per camera: one RTSP reader (it keeps an on-demand MediaMTX path running, hence off by
 default), a stream-copy ffmpeg, the GOP's bytes in memory and a few box headers parsed per
-frame; ``bench/bench_media_floor.py`` measures it. The keeper restarts its ffmpeg (backing
-off to ``MAX_BACKOFF``) when it ends and follows the reader URL when it changes; either ends
+frame; ``bench/bench_media_floor.py`` measures it. The keeper starts its ffmpeg again as soon
+as the source's address answers (backing off to ``MAX_BACKOFF`` only while ffmpeg fails
+against an address that answers) and follows the reader URL when it changes; either ends
 every feed of that camera with the cause, which the recording treats as any source fault.
 """
 
@@ -33,10 +34,13 @@ from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraEventKind
 from . import ffmpeg, fmp4
 from .keyframes import keeps
+from .segmenter import port_open
 
 log = logging.getLogger(__name__)
 
+FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+SOURCE_CHECK = 0.25  # seconds between checks of an address that refuses (segmenter.port_open)
 URL_CHECK = 1.0  # how often a running keeper asks whether its camera's reader URL changed
 MAX_GOP_BYTES = 16 * 1024 * 1024  # a "GOP" longer than this is not kept (no key frames?)
 MAX_QUEUE = 600  # fragments a recording may fall behind before its feed is ended
@@ -193,11 +197,18 @@ class PrerollKeeper(Component):
     # --- one camera ---------------------------------------------------------------------
 
     async def _keep(self, camera_id: str) -> None:
-        backoff = 0.5
+        """ffmpeg after ffmpeg while the camera is tracked. Its address is checked every
+        ``SOURCE_CHECK`` (a TCP connect) while it refuses or is not one to keep; only ffmpeg
+        runs that fail while it answers back off."""
+        backoff = FIRST_BACKOFF
         while (camera := self._cameras.get(camera_id)) is not None:
             url = self.reader_url(camera)
-            if keeps(url) and await self._run(camera_id, url):
-                backoff = 0.5  # it held frames: this is a new failure (MediaMTX restarted)
+            if not keeps(url) or not await port_open(url):
+                await asyncio.sleep(SOURCE_CHECK)
+                continue
+            if await self._run(camera_id, url):
+                backoff = FIRST_BACKOFF  # it held frames: this is a new failure
+                continue
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
 
