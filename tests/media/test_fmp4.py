@@ -78,3 +78,11 @@ def test_media_on_disk_means_a_whole_fragment_not_the_header() -> None:
     frag = moof(1, 0, 6000, True) + box("mdat", b"x" * 50)
     assert not fmp4.holds_media(head + frag[:-10])
     assert fmp4.holds_media(head + frag)
+
+
+def test_sample_times_come_from_the_fragments() -> None:
+    head = box("ftyp", b"isom") + moov(90000)
+    head += moof(1, 0, 6000, True) + box("mdat", b"x") + moof(2, 6000, 6000, False) + box("mdat", b"y")
+    assert fmp4.sample_times(head, 8) == [0.0, 6000 / 90000]
+    assert fmp4.sample_times(head, 1) == [0.0]
+    assert fmp4.sample_times(b"not mp4 at all", 8) == []

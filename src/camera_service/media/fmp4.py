@@ -95,6 +95,7 @@ class Fragment:
     key: bool  # its first sample is a sync sample
     tfdt_at: int  # offsets of the fields ``renumber`` rewrites
     sequence_at: int
+    durations: tuple[int, ...] = ()  # each sample's
 
 
 def fragment(moof: bytes, defaults: TrackDefaults) -> Fragment:
@@ -128,7 +129,7 @@ def fragment(moof: bytes, defaults: TrackDefaults) -> Fragment:
     if tr_flags & 0x4:
         first_flags = struct.unpack_from(">I", moof, pos)[0]
         pos += 4
-    total = 0
+    durations = []
     for i in range(count):
         d, f = duration, flags
         if tr_flags & 0x100:
@@ -141,9 +142,9 @@ def fragment(moof: bytes, defaults: TrackDefaults) -> Fragment:
         pos += 4 if tr_flags & 0x800 else 0  # composition offset
         if i == 0:
             first_flags = f if first_flags is None else first_flags
-        total += d
+        durations.append(d)
     key = first_flags is not None and not first_flags & NON_SYNC
-    return Fragment(decode_time, total, key, tfdt + HEADER + 4, mfhd + HEADER + 4)
+    return Fragment(decode_time, sum(durations), key, tfdt + HEADER + 4, mfhd + HEADER + 4, tuple(durations))
 
 
 def renumber(moof: bytes, frag: Fragment, sequence: int, time_offset: int) -> bytes:
@@ -165,3 +166,25 @@ def holds_media(head: bytes) -> bool:
         elif kind == "mdat" and seen_moof:
             return True
     return False
+
+
+def sample_times(head: bytes, count: int) -> list[float]:
+    """The decode times (seconds) of the first ``count`` samples of a fragmented MP4 file
+    that starts with ``head`` (its whole fragments only); ``[]`` when it is not one."""
+    defaults: TrackDefaults | None = None
+    times: list[float] = []
+    try:
+        for kind, off, size in boxes(head):
+            if kind == "moov":
+                defaults = track_defaults(head[off : off + size])
+            elif kind == "moof" and defaults is not None:
+                frag = fragment(head[off : off + size], defaults)
+                at = frag.decode_time
+                for d in frag.durations:
+                    times.append(at / defaults.timescale)
+                    at += d
+                if len(times) >= count:
+                    break
+    except (ValueError, struct.error):
+        return []
+    return times[:count]

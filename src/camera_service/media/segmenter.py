@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX, Clock
-from . import ffmpeg
+from . import ffmpeg, fmp4
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
 from .stream_clock import LEAD_PACKETS, first_frame_lead, stream_origin
@@ -246,9 +246,7 @@ class SegmentRun:
         rows = parse_list(text)[len(self.closed) :]
         rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from the start
         if rows and self._first_ts is None and self.origin is not None and rtsp:
-            with contextlib.suppress(FFmpegError):
-                times = await ffmpeg.ffprobe_packet_times(self.directory / rows[0][0], LEAD_PACKETS)
-                self._lead = first_frame_lead(times)
+            self._lead = first_frame_lead(await self._first_times(self.directory / rows[0][0]))
         new = [self._segment(name, s, e) for name, s, e in rows]
         self.closed += new
         if not self.done:
@@ -270,6 +268,18 @@ class SegmentRun:
             with contextlib.suppress(FFmpegError):
                 seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
         return seconds
+
+    async def _first_times(self, path: Path) -> list[float]:
+        """The first packets' times in a segment: read from an fmp4 file's fragments here
+        (no ffprobe to wait for), else by ffprobe."""
+        if self.fmt == "fmp4":
+            head = await asyncio.get_running_loop().run_in_executor(None, _head, path)
+            if times := fmp4.sample_times(head, LEAD_PACKETS):
+                return times
+        try:
+            return await ffmpeg.ffprobe_packet_times(path, LEAD_PACKETS)
+        except FFmpegError:
+            return []
 
     def _segment(self, name: str, start: float, end: float) -> Segment:
         if self._first_ts is None:
@@ -319,6 +329,14 @@ async def port_open(url: str, within: float = 0.5) -> bool:
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return True
+
+
+def _head(path: Path, size: int = 4 * 1024 * 1024) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
 
 
 def _read(path: Path) -> str:
