@@ -7,7 +7,17 @@ MediaMTX that pulls it (a live path, as a published camera is):
 - ``snapshot_live_s``: ``take_snapshot`` of the live stream by its own ffmpeg (today's way);
 - ``snapshot_keyframes_s``: the same with ``storage.snapshot_keyframes`` (the snapshot copies
   the last key frame the keeper decoded);
-- ``recording_first_byte_s``: ``start_recording`` until ffmpeg's first bytes are on disk;
+- ``recording_answer_s``: ``start_recording``'s answer (a recording by its own ffmpeg
+  answers once the file's header is on disk);
+- ``recording_first_media_s``: ``start_recording`` until the file holds media, a whole
+  fragment (``moof`` and ``mdat``), not only the header: the honest first byte;
+- ``preroll``: the same two with ``storage.recording_preroll`` (the recording is written from
+  the camera's held GOP, ``media/preroll.py``), and ``cost``: the keeper's ffmpeg (CPU,
+  RSS, PSS over ``IDLE`` seconds), the daemon's own CPU for it (the bench process's CPU time
+  over the same seconds, less what it used idle without it) and the GOP bytes it holds;
+- ``restart_resumed_s`` (through MediaMTX): a recording running with the pre-roll on,
+  MediaMTX SIGKILLed and started again; from its start to the recording's ``resumed``
+  status (with ``via``: whether the resumed piece came from the held GOP);
 - ``ffmpeg_start_and_exit_s``: a fresh ffmpeg that does nothing: the floor of anything that
   starts one (a recording does, so its first byte cannot come sooner without a warm one);
 - ``keeper_cost`` / ``copy_reader_cost``: CPU (percent of one core) and memory (RSS and PSS,
@@ -33,8 +43,9 @@ from _common import ROOT, cpu_seconds, run_on_test_camera, summary, timed, until
 
 from camera_service.config.model import StorageConfig
 from camera_service.events import EventBus
-from camera_service.media import MediaService, Storage
+from camera_service.media import MediaService, Storage, fmp4
 from camera_service.media.keyframes import KeyFrameKeeper
+from camera_service.media.preroll import PrerollKeeper
 from camera_service.models import Camera, CameraKind, CameraStatus, Notification
 from mediamtx.mediamtx_process import MediaMTXProcess, find_mediamtx
 from support.rtsp_server import RtspTestServer
@@ -42,6 +53,7 @@ from support.rtsp_server import RtspTestServer
 RESULTS = ROOT / "bench" / "results" / "media_floor.json"
 SNAPSHOTS = 15
 FIRST_BYTE_RUNS = 8
+RESTARTS = 5
 IDLE = 10.0
 
 
@@ -86,15 +98,75 @@ async def cost(pid: int) -> dict[str, float]:
     }
 
 
+def stage(what: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
+
+
 @asynccontextmanager
-async def service(root: Path) -> AsyncIterator[MediaService]:
+async def service(root: Path, bus: EventBus[Notification] | None = None) -> AsyncIterator[MediaService]:
     config = StorageConfig(state_dir=root, snapshots_dir=root / "snapshots",
                            recordings_dir=root / "recordings", min_free_mb=1)  # fmt: skip
-    bus: EventBus[Notification] = EventBus()
     async with Storage(config) as storage, MediaService(
-        config, storage, bus, lambda c: c.source_url or ""
+        config, storage, bus or EventBus(), lambda c: c.source_url or ""
     ) as media:
         yield media
+
+
+def holds_media(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return fmp4.holds_media(f.read(4 * 1024 * 1024))
+    except OSError:
+        return False
+
+
+async def first_media(media: MediaService, camera: Camera) -> tuple[float, float]:
+    """One recording: ``start_recording``'s answer and its first media on disk (seconds)."""
+    t0 = time.perf_counter()
+    rec = await media.start_recording(camera, None, "fmp4")
+    answered = time.perf_counter() - t0
+    path = media.storage.folder("recordings") / rec.filename
+    await until(lambda: holds_media(path), 10.0)
+    took = time.perf_counter() - t0
+    await media.stop_recording(camera.id)
+    return answered, took
+
+
+async def preroll(media: MediaService, camera: Camera) -> dict[str, object]:
+    """Recording starts from the held GOP, and what holding it costs per camera."""
+    idle_cpu = time.process_time()
+    await asyncio.sleep(IDLE)
+    idle_cpu = time.process_time() - idle_cpu
+    async with PrerollKeeper(lambda c: c.source_url or "") as keeper:
+        media.pre_roll = keeper
+        keeper.track(camera)
+        await until(lambda: keeper.holds(camera.id))
+        cpu = time.process_time()
+        held = [0]
+
+        async def sample() -> None:
+            while True:
+                held[0] = max(held[0], keeper.held_bytes())
+                await asyncio.sleep(0.05)
+
+        sampler = asyncio.create_task(sample())
+        try:
+            ffmpeg_cost = await cost(keeper.pids()[camera.id])
+        finally:
+            sampler.cancel()
+        daemon_cpu = time.process_time() - cpu
+        runs = []
+        for _ in range(FIRST_BYTE_RUNS):
+            await until(lambda: keeper.holds(camera.id))
+            runs.append(await first_media(media, camera))
+        media.pre_roll = None
+    return {
+        "recording_answer_s": summary([a for a, _ in runs]),
+        "recording_first_media_s": summary([m for _, m in runs]),
+        "cost": {"ffmpeg": ffmpeg_cost,
+                 "daemon_cpu_percent_of_one_core": round(100 * max(0.0, daemon_cpu - idle_cpu) / IDLE, 2),
+                 "held_gop_mb_max": round(held[0] / 1024 / 1024, 2)},
+    }
 
 
 async def floor(root: Path, url: str) -> dict[str, object]:
@@ -109,10 +181,11 @@ async def floor(root: Path, url: str) -> dict[str, object]:
             await asyncio.sleep(2.0)
             copy_cost = await cost(copier.pid)
             live = [await timed(lambda: media.take_snapshot(camera, None)) for _ in range(SNAPSHOTS)]
-            first_byte = []
-            for _ in range(FIRST_BYTE_RUNS):
-                first_byte.append(await timed(lambda: media.start_recording(camera, None, None)))
-                await media.stop_recording(camera.id)
+            stage("recording starts by their own ffmpeg")
+            runs = [await first_media(media, camera) for _ in range(FIRST_BYTE_RUNS)]
+            stage("recording starts from the held GOP")
+            held = await preroll(media, camera)
+            stage("snapshots from kept key frames")
             async with KeyFrameKeeper(root / "keyframes", lambda c: c.source_url or "",
                                       quality=3, max_width=0, max_age=3.0) as keeper:  # fmt: skip
                 media.key_frames = keeper
@@ -127,12 +200,18 @@ async def floor(root: Path, url: str) -> dict[str, object]:
                 media.key_frames = None
         finally:
             copier.terminate()
-            await asyncio.wait_for(copier.wait(), 10)
+            try:
+                await asyncio.wait_for(copier.wait(), 10)
+            except TimeoutError:
+                copier.kill()
+                await asyncio.wait_for(copier.wait(), 10)
     return {
         "snapshot_live_s": summary(live),
         "snapshot_keyframes_s": summary(kept),
         "keeper_first_key_frame_s": round(first_kept, 3),
-        "recording_first_byte_s": summary(first_byte),
+        "recording_answer_s": summary([a for a, _ in runs]),
+        "recording_first_media_s": summary([m for _, m in runs]),
+        "preroll": held,
         "keeper_cost": keeper_cost,
         "copy_reader_cost": copy_cost,
     }
@@ -164,10 +243,43 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
                                "MTX_PATHS_CAM_RTSPTRANSPORT": "tcp"})  # fmt: skip
     await mtx.start()
     try:
-        result["mediamtx"] = await floor(root / "via-mtx", f"rtsp://127.0.0.1:{mtx.rtsp_port}/cam")
+        url = f"rtsp://127.0.0.1:{mtx.rtsp_port}/cam"
+        through = await floor(root / "via-mtx", url)
+        through["restart_resumed_s"] = await restarts(root / "restarts", url, mtx)
+        result["mediamtx"] = through
     finally:
         await mtx.stop()
     return result
+
+
+async def restarts(root: Path, url: str, mtx: MediaMTXProcess) -> dict[str, object]:
+    """MediaMTX SIGKILLed under a recording (pre-roll on) and started again: from its start
+    to the recording's ``resumed`` status."""
+    camera = Camera(id="camera0", kind=CameraKind.NETWORK, name="bench",
+                    status=CameraStatus.CONNECTED, source_url=url)  # fmt: skip
+    bus: EventBus[Notification] = EventBus()
+    seen: list[str] = []
+    bus.subscribe(lambda n: seen.append(str(n.params.get("phase")))
+                  if n.method == "recording_status_update" else None)  # fmt: skip
+    resumed, via = [], []
+    async with service(root, bus) as media, PrerollKeeper(lambda c: c.source_url or "") as keeper:
+        media.pre_roll = keeper
+        keeper.track(camera)
+        await until(lambda: keeper.holds(camera.id))
+        await media.start_recording(camera, None, "fmp4")
+        for _ in range(RESTARTS):
+            await asyncio.sleep(1.0)  # some recording
+            await mtx.kill()
+            await until(lambda: "paused" in seen)
+            seen.clear()
+            t0 = time.perf_counter()
+            await mtx.start()
+            await until(lambda: "resumed" in seen)
+            resumed.append(time.perf_counter() - t0)
+            via.append(keeper.holds(camera.id))
+        await media.stop_recording(camera.id)
+        media.pre_roll = None
+    return {**summary(resumed), "keeper_holding_at_resume": via}
 
 
 def main() -> int:

@@ -52,6 +52,7 @@ from .logs import apply_level
 from .media.frames import FPS
 from .media.keyframes import KeyFrameKeeper
 from .media.motion_buffer import Capture
+from .media.preroll import PrerollKeeper
 from .media.recorder import Recorder
 from .media.service import MediaService
 from .media.storage import Storage
@@ -153,6 +154,8 @@ class Application:
         stack.callback(self.registry.subscribe(self.media.on_camera_event))
         if cfg.storage.snapshot_keyframes:
             self.media.key_frames = await self._key_frames(cfg, stack)
+        if cfg.storage.recording_preroll:
+            self.media.pre_roll = await self._pre_roll(stack)
         self.recorder = await stack.enter_async_context(
             Recorder(
                 cfg.cameras.recording, self.storage, self.registry, self.bus, self.streams.reader_url,
@@ -219,6 +222,14 @@ class Application:
     def _capture(self, camera_id: str) -> Capture:
         spec = self.motion.spec_for(camera_id)
         return Capture(spec.enabled, spec.pre_capture, spec.post_capture, spec.confirm_frames / FPS)
+
+    async def _pre_roll(self, stack: AsyncExitStack) -> PrerollKeeper:
+        """Each connected camera's current GOP, kept for recording starts (media/preroll.py)."""
+        keeper = await stack.enter_async_context(PrerollKeeper(self.streams.reader_url))
+        stack.callback(self.registry.subscribe(keeper.on_camera_event))
+        for camera in self.registry.cameras():
+            keeper.track(camera)
+        return keeper
 
     def _recording(self, camera_id: str) -> bool:
         manual = any(r.camera_id == camera_id for r in self.media.active_recordings())

@@ -75,11 +75,12 @@ def available() -> str | None:
 class RtspTestServer:
     def __init__(
         self, port: int = 0, ready_timeout: float = 15.0, stop_timeout: float = 5.0, size: str = "",
-        credentials: tuple[str, str] | None = None, scene: str = "",
+        credentials: tuple[str, str] | None = None, scene: str = "", clock: bool = False,
     ):
         self.size = size  # "WIDTHxHEIGHT"; the default is 640x480
         self.scene = scene
         self.credentials = credentials
+        self.clock = clock  # frames that show when they were made (rtsp_test_camera.py)
         self._requested_port = port
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
@@ -187,6 +188,9 @@ class RtspTestServer:
         env.pop("RTSP_TEST_CAMERA_SCENE", None)
         if self.scene:
             env["RTSP_TEST_CAMERA_SCENE"] = self.scene
+        env.pop("RTSP_TEST_CAMERA_CLOCK", None)
+        if self.clock:
+            env["RTSP_TEST_CAMERA_CLOCK"] = "1"
         if self.credentials is not None:
             env["RTSP_TEST_CAMERA_AUTH"] = ":".join(self.credentials)
         proc = subprocess.Popen(
@@ -232,3 +236,19 @@ class RtspTestServer:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+
+CLOCK = (160, 120, 8, 4)  # rtsp_test_camera.CLOCK: width, height, blocks across, down
+
+
+def read_clock(gray: bytes) -> int:
+    """The milliseconds a clock frame (``RtspTestServer(clock=True)``, decoded to GRAY8)
+    shows: each block's centre pixel, white for 1."""
+    width, height, across, down = CLOCK
+    bw, bh = width // across, height // down
+    ms = 0
+    for by in range(down):
+        for bx in range(across):
+            if gray[(by * bh + bh // 2) * width + bx * bw + bw // 2] > 128:
+                ms |= 1 << (by * across + bx)
+    return ms

@@ -6,12 +6,16 @@ non-zero exit when the port cannot be bound and, when ``RTSP_TEST_CAMERA_AUTH`` 
 ``user:password`` (in the environment, not on the command line), RTSP Basic auth: a reader
 without that user and password gets 401; when ``RTSP_TEST_CAMERA_SCENE`` is ``ball``, the
 picture is still black until SIGUSR1 sets a white ball moving on it (SIGUSR2: black again),
-so a test decides when there is motion; each reader then gets a pipeline of its own. Run
-with Debian's ``/usr/bin/python3``.
+so a test decides when there is motion; each reader then gets a pipeline of its own. With
+``RTSP_TEST_CAMERA_CLOCK=1`` the picture is a clock instead of the test pattern (160x120 gray,
+``clock_frame``): each frame shows the wall time it was made, in milliseconds, as 32 black or
+white blocks (``read_clock`` in ``rtsp_server`` reads it back), so a test can tell from a
+recording's frames when they were made. Run with Debian's ``/usr/bin/python3``.
 """
 import os
 import signal
 import sys
+import time
 
 import gi
 
@@ -27,11 +31,8 @@ SIZE = tuple(sys.argv[2].split("x")) if len(sys.argv) > 2 else ("640", "480")  #
 factory = GstRtspServer.RTSPMediaFactory()
 SCENE = os.environ.get("RTSP_TEST_CAMERA_SCENE", "")
 PATTERN = "pattern=black" if SCENE == "ball" else ""
-factory.set_launch(
-    "( videotestsrc name=src is-live=true {} ! video/x-raw,width={},height={},framerate=15/1"
-    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
-    " ! rtph264pay name=pay0 pt=96 )".format(PATTERN, *SIZE)
-)
+ENCODE = " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! rtph264pay name=pay0 pt=96 )"
+CLOCK = (160, 120, 8, 4)  # width, height, blocks across, blocks down: 32 bits
 sources = []  # the videotestsrc of the shared media, once a reader made it
 
 
@@ -41,6 +42,40 @@ def pattern(name):
     return True
 
 
+def clock_frame(ms: int) -> bytes:
+    """A GRAY8 frame showing ``ms`` (mod 2**32), bit 0 top left, row by row."""
+    width, height, across, down = CLOCK
+    bw, bh = width // across, height // down
+    rows = []
+    for by in range(down):
+        row = b"".join((b"\xeb" if ms >> (by * across + bx) & 1 else b"\x10") * bw for bx in range(across))
+        rows.append(row * bh)
+    return b"".join(rows)
+
+
+def push_clock(src: Gst.Element) -> bool:
+    buf = Gst.Buffer.new_wrapped(clock_frame(int(time.time() * 1000) % 2**32))
+    return src.emit("push-buffer", buf) == Gst.FlowReturn.OK
+
+
+def clock_media(_: object, media: GstRtspServer.RTSPMedia) -> None:
+    src = media.get_element().get_by_name_recurse_up("clock")
+    timer = GLib.timeout_add(1000 // 15, push_clock, src)  # 15 fps, stamped as pushed
+    media.connect("unprepared", lambda *_: GLib.source_remove(timer))
+
+
+if os.environ.get("RTSP_TEST_CAMERA_CLOCK"):
+    factory.set_launch(
+        "( appsrc name=clock is-live=true do-timestamp=true format=time"
+        " caps=video/x-raw,format=GRAY8,width={},height={},framerate=15/1"
+        " ! videoconvert ! video/x-raw,format=I420".format(*CLOCK[:2]) + ENCODE
+    )
+    factory.connect("media-configure", clock_media)
+else:
+    factory.set_launch(
+        "( videotestsrc name=src is-live=true {} ! video/x-raw,width={},height={},framerate=15/1".format(
+            PATTERN, *SIZE) + ENCODE
+    )
 if SCENE == "ball":
     factory.connect("media-configure",
                     lambda f, media: sources.append(media.get_element().get_by_name("src")))

@@ -216,6 +216,9 @@ class StorageConfig:
     # copies it when younger than snapshot_keyframe_max_age instead of waiting for the next
     snapshot_keyframes: bool = False
     snapshot_keyframe_max_age: float = 3.0
+    # hold each connected camera's current GOP (media/preroll.py): a one-file fmp4 recording
+    # starts from its last key frame, its first media on disk at once
+    recording_preroll: bool = False
     recording_format: str = "fmp4"
     segment_seconds: int = 0  # 0 = one file per recording
     stop_timeout: float = 10.0

@@ -128,6 +128,7 @@ STORAGE = {
     vol.Optional("snapshot_timeout"): number(0),
     vol.Optional("snapshot_keyframes"): boolean,
     vol.Optional("snapshot_keyframe_max_age"): number(0),
+    vol.Optional("recording_preroll"): boolean,
     vol.Optional("recording_format"): one_of(*RECORDING_FORMATS),
     vol.Optional("segment_seconds"): integer(0),
     vol.Optional("stop_timeout"): number(0),

@@ -372,6 +372,20 @@ async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
     return rc == 0 and fields.get("codec_type") == "video" and fields.get("width", "0") != "0"
 
 
+async def ffprobe_packet_times(path: Path, count: int, time_limit: float = PROBE_TIMEOUT) -> list[float]:
+    """The first ``count`` video packets' times (seconds, file order); ``[]`` when unreadable."""
+    try:
+        rc, out = await _probe(Path(path), "packet=pts_time", time_limit,
+                               ("-select_streams", "v:0", "-read_intervals", f"%+#{count}"))  # fmt: skip
+    except OSError as e:
+        raise FFmpegError(f"cannot run ffprobe: {e}") from e
+    times = []
+    for line in out.splitlines() if rc == 0 else []:
+        with contextlib.suppress(ValueError):
+            times.append(float(line.partition("=")[2]))
+    return times[:count]
+
+
 async def ffprobe_video_params(path: Path, time_limit: float = PROBE_TIMEOUT) -> str | None:
     """The first video stream's codec, profile, size and pixel format as one string (two
     files with the same one can be joined by stream copy); ``None`` when unreadable."""

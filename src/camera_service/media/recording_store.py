@@ -36,7 +36,7 @@ MAX_TRANSITIONS = 2000
 class CameraJournal:
     segments: list[Segment] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
-    open_run: dict[str, Any] | None = None  # {"list": file name, "anchor": wall time}
+    open_run: dict[str, Any] | None = None  # {"list": file name, "anchor": wall time, "lead": s}
 
     def add_segments(self, new: list[Segment]) -> None:
         known = {s.name for s in self.segments}

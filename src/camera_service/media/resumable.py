@@ -26,10 +26,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ..errors import FFmpegError
+from ..errors import MediaError
 from ..models import Clock, Recording, RecordingStatus
 from . import joining
 from . import resume as rs
+from .preroll import Feed
+from .preroll_job import PrerollJob
 from .recordings import RecordingJob
 from .segmenter import port_open
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 WATCH = 0.25  # seconds between checks of the source while a piece runs
 Status = Callable[[Recording, str], None]  # (the recording now, "paused" | "resumed")
+Piece = RecordingJob | PrerollJob
 
 
 class ResumableRecording:
@@ -46,6 +49,7 @@ class ResumableRecording:
         start_timeout: float, io_timeout: float, on_end: Callable[[Recording], None],
         on_status: Status = lambda rec, what: None, clock: Clock | None = None,
         fps: float | None = None, reachable: Callable[[str], Awaitable[bool]] = port_open,
+        preroll: Callable[[str], Feed | None] = lambda url: None,
     ) -> None:  # fmt: skip
         self.camera_id = camera_id
         self.source = source
@@ -63,9 +67,10 @@ class ResumableRecording:
         self._on_status = on_status
         self._clock = clock or Clock()
         self._reachable = reachable
+        self._preroll = preroll  # a live camera's held GOP (preroll.PrerollKeeper.feed)
         self.pieces: list[rs.Piece] = []
-        self.piece: RecordingJob | None = None
-        self._all: list[RecordingJob] = []
+        self.piece: Piece | None = None
+        self._all: list[Piece] = []
         self._start_time = 0.0
         self._stop_reason: str | None = None
         self._stop_fails = False
@@ -104,7 +109,7 @@ class ResumableRecording:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> Recording:
-        """The first piece: raises ``FFmpegError`` when it does not start (nothing kept)."""
+        """The first piece: raises ``MediaError`` when it does not start (nothing kept)."""
         self._start_time = self._clock.time()
         self.piece = await self._start_piece(self.source())
         self._start_time = self.piece.first_frame_at
@@ -131,17 +136,18 @@ class ResumableRecording:
         if self.piece is not None:
             self.piece.kill()
 
-    async def _start_piece(self, url: str) -> RecordingJob:
+    async def _start_piece(self, url: str) -> Piece:
         n = len(self._all)
         segmented = self.segment_seconds > 0
-        job = RecordingJob(
-            camera_id=self.camera_id, url=url, directory=self.directory,
-            filename=self.filename if n == 0 or segmented else rs.part_name(self.filename, n),
-            fmt=self.fmt, duration=rs.remaining(self.duration, self.pieces),
-            segment_seconds=self.segment_seconds, stop_timeout=self.stop_timeout,
-            start_timeout=self.start_timeout, io_timeout=self.io_timeout, clock=self._clock,
-            fps=self.fps, first_segment=sum(len(p.files) for p in self.pieces) if segmented else 0,
-        )  # fmt: skip
+        filename = self.filename if n == 0 or segmented else rs.part_name(self.filename, n)
+        feed = self._preroll(url) if self.fmt == "fmp4" and not segmented else None
+        job: Piece
+        if feed is not None:  # written from the held GOP: media on disk at once
+            job = PrerollJob(camera_id=self.camera_id, feed=feed, directory=self.directory,
+                             filename=filename, duration=rs.remaining(self.duration, self.pieces),
+                             clock=self._clock, fps=self.fps)  # fmt: skip
+        else:
+            job = self._ffmpeg_piece(url, filename)
         self._all.append(job)
         try:
             await job.start()
@@ -149,6 +155,16 @@ class ResumableRecording:
             self._all.remove(job)
             raise
         return job
+
+    def _ffmpeg_piece(self, url: str, filename: str) -> RecordingJob:
+        segmented = self.segment_seconds > 0
+        return RecordingJob(
+            camera_id=self.camera_id, url=url, directory=self.directory,
+            filename=filename, fmt=self.fmt, duration=rs.remaining(self.duration, self.pieces),
+            segment_seconds=self.segment_seconds, stop_timeout=self.stop_timeout,
+            start_timeout=self.start_timeout, io_timeout=self.io_timeout, clock=self._clock,
+            fps=self.fps, first_segment=sum(len(p.files) for p in self.pieces) if segmented else 0,
+        )  # fmt: skip
 
     # --- the run -----------------------------------------------------------------------
 
@@ -189,7 +205,7 @@ class ResumableRecording:
             if not await self._paused(cause or rs.SWITCHED):
                 return await self._finish(False)
 
-    async def _watch(self, piece: RecordingJob) -> bool:
+    async def _watch(self, piece: Piece) -> bool:
         """Wait for the piece to end; True when it was ended because the source changed."""
         done = asyncio.ensure_future(piece.wait())
         try:
@@ -211,7 +227,7 @@ class ResumableRecording:
         """Start the next piece; a stop that came while it started ends it at once."""
         try:
             self.piece = await self._start_piece(self.source())
-        except FFmpegError as e:
+        except MediaError as e:
             log.debug("%s: resume attempt failed: %s", self.camera_id, e)
             return False
         if self.stopping:

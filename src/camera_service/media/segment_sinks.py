@@ -50,10 +50,13 @@ class JournalSink:
         return spec.format, spec.segment_seconds
 
     async def started(self, run: SegmentRun) -> None:
-        self.store.camera(self.camera_id).open_run = {"list": run.list_path.name, "anchor": run.anchor}
+        self.store.camera(self.camera_id).open_run = {"list": run.list_path.name, **run.clock_anchor()}
 
     async def closed(self, run: SegmentRun, segments: list[Segment]) -> None:
-        self.store.camera(self.camera_id).add_segments(segments)
+        journal = self.store.camera(self.camera_id)
+        journal.add_segments(segments)
+        if journal.open_run is not None and journal.open_run.get("list") == run.list_path.name:
+            journal.open_run.update(run.clock_anchor())  # placed by the muxer's clock now
         await self.store.save_journal()
 
     async def finished(self, run: SegmentRun) -> None:

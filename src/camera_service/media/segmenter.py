@@ -10,8 +10,17 @@ after a crash.
 
 ffmpeg lists each closed segment with its start and end on the stream's clock in a hidden
 CSV file (``.cameraN_<run>.segments.csv``). ``SegmentRun.poll`` turns new lines into
-wall-clock ``Segment``s: the run's first bytes on disk anchor the stream's clock, and
-every segment of a run starts where the one before ended.
+wall-clock ``Segment``s. The stream's clock is tied to the wall clock by ffmpeg's own
+progress reports (``-progress``, every ``STATS_PERIOD``): each says how far the muxer has
+got on the stream's clock (``out_time_us``), read at a wall time; the earliest
+``wall - out_time`` over the run is when the stream's time 0 was muxed (a copy muxes each
+frame as it arrives), so a segment's start and end are the muxer's times, not the guess
+from the first bytes on disk (``PROBE_LEAD`` before them) used until the first report
+comes. A copy of an RTSP stream gives its first frames (read while probing, before the
+camera's first RTCP report) times of their own, well before the next frame's (0.7 s on
+the recipe camera): the run's first frame is placed from the first packet on the steady
+clock, a frame interval per packet before it (``first_frame_lead``), which the frames
+themselves say it was. Breaks between runs are then measured to about a frame (issue 20).
 
 ``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
 connections there is no point in starting ffmpeg.
@@ -31,14 +40,16 @@ from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX, Clock
-from . import ffmpeg
+from . import ffmpeg, fmp4
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
+from .stream_clock import LEAD_PACKETS, first_frame_lead, stream_origin
 from .timeline import Segment
 
 log = logging.getLogger(__name__)
 
 POLL = 0.05
+STATS_PERIOD = 0.1  # seconds between ffmpeg's progress reports
 PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
 CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
 FORMAT_OPTIONS = {
@@ -67,6 +78,7 @@ def segment_args(
     if FORMAT_OPTIONS[fmt]:
         args += ["-segment_format_options", FORMAT_OPTIONS[fmt]]
     args += ["-segment_list", str(list_path), "-segment_list_type", "csv"]
+    args += ["-progress", "pipe:1", "-stats_period", str(STATS_PERIOD)]
     pattern = f"{camera_id}_%Y-%m-%d_%H-%M-%S{RECORDING_FORMATS[fmt]}"
     return [*args, str(directory / pattern)]
 
@@ -110,10 +122,14 @@ class SegmentRun:
         self.proc = ffmpeg.FFmpegProcess(
             segment_args(url, directory, camera_id, fmt, segment_seconds, io_timeout, self.list_path),
             name=f"{camera_id} continuous recording", camera_id=camera_id, env={"TZ": "UTC0"},
-            script=ffmpeg.input_script(url, io_timeout),  # a URL with credentials
+            script=ffmpeg.input_script(url, io_timeout), stdout=True,  # the progress reports
         )  # fmt: skip
-        self.anchor: float | None = None  # wall time of the run's first bytes on disk
+        self.anchor: float | None = None  # wall time of the run's first frame
+        self.origin: float | None = None  # wall time of the stream's time 0 (stream_origin)
+        self._progress: asyncio.Task[None] | None = None
         self._first_ts: float | None = None
+        self._lead = 0.0  # first_frame_lead of the run's first segment
+        self._origin: float | None = None  # the origin the run's segments are placed by
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self.last_open: str | None = None  # the segment open when the run ended
@@ -156,7 +172,8 @@ class SegmentRun:
     async def start(self, within: float) -> None:
         """Spawn ffmpeg; return once the first segment has bytes. Raises ``FFmpegError``."""
         await self.proc.start()
-        self._exit = asyncio.create_task(self.proc.wait(), name=f"{self.camera_id} segments")
+        self._progress = asyncio.create_task(self._read_progress(), name=f"{self.camera_id} progress")
+        self._exit = asyncio.create_task(self._wait(), name=f"{self.camera_id} segments")
         loop = asyncio.get_running_loop()
         deadline = self.clock.monotonic() + within
         try:
@@ -185,6 +202,23 @@ class SegmentRun:
             self.proc.kill()
             raise
 
+    async def _read_progress(self) -> None:
+        """Reads ffmpeg's progress reports to their end (a full pipe would stop ffmpeg)."""
+        while line := await self.proc.output.readline():
+            key, _, value = line.decode(errors="replace").strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit():
+                origin = stream_origin([(self.clock.time(), int(value) / 1e6)])
+                if origin is not None and (self.origin is None or origin < self.origin):
+                    self.origin = origin
+
+    async def _wait(self) -> int:
+        rc = await self.proc.wait()
+        if self._progress is not None:  # its last reports, once ffmpeg has exited (bounded)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._progress), 1.0)
+            self._progress.cancel()
+        return rc
+
     async def wait_exit(self) -> int:
         assert self._exit is not None
         return await asyncio.shield(self._exit)
@@ -210,6 +244,9 @@ class SegmentRun:
         loop = asyncio.get_running_loop()
         text = await loop.run_in_executor(None, _read, self.list_path)
         rows = parse_list(text)[len(self.closed) :]
+        rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from the start
+        if rows and self._first_ts is None and self.origin is not None and rtsp:
+            self._lead = first_frame_lead(await self._first_times(self.directory / rows[0][0]))
         new = [self._segment(name, s, e) for name, s, e in rows]
         self.closed += new
         if not self.done:
@@ -232,11 +269,37 @@ class SegmentRun:
                 seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
         return seconds
 
+    async def _first_times(self, path: Path) -> list[float]:
+        """The first packets' times in a segment: read from an fmp4 file's fragments here
+        (no ffprobe to wait for), else by ffprobe."""
+        if self.fmt == "fmp4":
+            head = await asyncio.get_running_loop().run_in_executor(None, _head, path)
+            if times := fmp4.sample_times(head, LEAD_PACKETS):
+                return times
+        try:
+            return await ffmpeg.ffprobe_packet_times(path, LEAD_PACKETS)
+        except FFmpegError:
+            return []
+
     def _segment(self, name: str, start: float, end: float) -> Segment:
         if self._first_ts is None:
-            self._first_ts = start
+            self._first_ts, self._origin = start, self.origin  # the run's clock, from now on
+            if self._origin is not None:  # the muxer's time of the first frame
+                self.anchor = self._origin + start + self._lead
+                return Segment(name, self.anchor, max(self.anchor, self._origin + end))
+        if self._origin is not None:
+            return Segment(name, self._origin + start, self._origin + end)
         anchor = self.anchor if self.anchor is not None else self.started_wall
         return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
+
+    def clock_anchor(self) -> dict[str, float | None]:
+        """How the run's segments are placed, for the journal (``recorder_upkeep.recover``
+        places those a crash left unrecorded the same way): ``anchor`` is the wall time of
+        its first segment's start on the stream's clock, ``lead`` how much later its first
+        frame was (``first_frame_lead``)."""
+        if self._origin is not None and self._first_ts is not None:
+            return {"anchor": self._origin + self._first_ts, "lead": self._lead}
+        return {"anchor": self.anchor, "lead": 0.0}
 
     def open_segment(self) -> Segment | None:
         if self.open_name is None or self.anchor is None:
@@ -266,6 +329,14 @@ async def port_open(url: str, within: float = 0.5) -> bool:
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return True
+
+
+def _head(path: Path, size: int = 4 * 1024 * 1024) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
 
 
 def _read(path: Path) -> str:

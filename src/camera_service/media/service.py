@@ -39,6 +39,7 @@ from .filenames import (
 )
 from .keyframes import KeyFrameKeeper
 from .notices import PAUSED, STARTED, recording_notification
+from .preroll import Feed, PrerollKeeper
 from .resumable import ResumableRecording
 from .snapshots import capture_jpeg, copy_jpeg
 from .storage import MB, Storage
@@ -84,6 +85,9 @@ class MediaService(Component):
         # set by the app when storage.snapshot_keyframes is on: each live camera's last key
         # frame, which a snapshot copies instead of waiting for the next one
         self.key_frames: KeyFrameKeeper | None = None
+        # set by the app when storage.recording_preroll is on: each live camera's current
+        # GOP, from which a one-file fmp4 recording starts at once
+        self.pre_roll: PrerollKeeper | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -205,6 +209,7 @@ class MediaService(Component):
                 on_status=self._paused_or_resumed,
                 clock=self.clock,
                 fps=camera.mode.fps if camera.mode is not None else None,
+                preroll=self._preroll(camera.id),
             )
             rec = await job.start()
             self._jobs[camera.id] = job
@@ -229,6 +234,10 @@ class MediaService(Component):
         """Where a recording of the camera reads now (MediaMTX, or the camera directly while
         MediaMTX is down): asked again at each resume and while a piece runs."""
         return lambda: self.reader_url(self._cameras[camera_id])
+
+    def _preroll(self, camera_id: str) -> Callable[[str], Feed | None]:
+        """The camera's held GOP for a piece that reads ``url``, when the keeper has it."""
+        return lambda url: self.pre_roll.feed(camera_id, url) if self.pre_roll is not None else None
 
     def _ended(self, rec: Recording) -> None:
         job = self._jobs.get(rec.camera_id)
