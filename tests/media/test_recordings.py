@@ -17,6 +17,7 @@ from camera_service.errors import (
     InvalidParams,
     InvalidState,
 )
+from camera_service.media.recordings import RecordingJob
 from camera_service.models import CameraEvent, CameraEventKind, CameraStatus, RecordingStatus
 from support.rtsp_server import RtspTestServer
 
@@ -178,7 +179,7 @@ async def test_sigkilled_ffmpeg_leaves_a_playable_fmp4(
     path = media.recordings / rec.filename
     await until(lambda: path.stat().st_size > 700_000, what="some video on disk")
     piece = media.service._jobs["camera0"].piece
-    assert piece is not None
+    assert isinstance(piece, RecordingJob)  # its own ffmpeg: pre-roll is off here
     wrapper = piece.proc.pid
     assert wrapper is not None
     os.kill(ffmpeg_child(wrapper), signal.SIGKILL)  # the real ffmpeg, killed from outside
@@ -240,7 +241,8 @@ async def test_leaving_the_service_finalizes_every_recording(
     async with make_env(storage_config(tmp_path)) as env:
         cams = [network_camera(rtsp_server_module.url, f"camera{i}") for i in range(2)]
         recs = [await env.service.start_recording(c, None, "mp4") for c in cams]
-        pids = [job.piece.proc.pid for job in env.service._jobs.values() if job.piece]
+        pids = [job.piece.proc.pid for job in env.service._jobs.values()
+                if isinstance(job.piece, RecordingJob)]
         await until(lambda: all((env.recordings / r.filename).stat().st_size > 150_000
                                 for r in recs), what="video on disk")  # fmt: skip
         events = env.events

@@ -36,7 +36,7 @@ CLOCK = (160, 120, 8, 4)  # width, height, blocks across, blocks down: 32 bits
 sources = []  # the videotestsrc of the shared media, once a reader made it
 
 
-def pattern(name):
+def pattern(name: str) -> bool:
     for src in sources:
         src.set_property("pattern", name)
     return True
