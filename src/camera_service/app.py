@@ -166,7 +166,7 @@ class Application:
         self.storage.add_keep_check(self.motion.keeps)  # recordings holding events stay longer
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
-        health = {"recorder": self.recorder.health}
+        health = {"recorder": self.recorder.health, "motion": self.motion.health}
         collectors: list[object] = []
         if cfg.mqtt.enabled:  # paho-mqtt is only a Recommends of the package: imported when used
             from .mqtt import MqttCollector, MqttService, Sources

@@ -24,6 +24,7 @@ from ..media.event_store import StoredEvent
 from ..media.frames import Frame, FrameReader
 from ..models import Camera, Clock, Notification
 from ..motion.detector import DetectorSettings, MotionDetector
+from ..motion.health import FrameRate
 from ..motion.settings import MotionSpec
 from ..motion.tracker import Change, EventState, EventTracker, TrackerSettings
 from ..ports import CameraDirectory
@@ -73,6 +74,7 @@ class MotionWorker:
         self.frames = 0  # frames read since the service started
         self.url = ""  # what the detector reads (with the reader credential: never shown)
         self.frames_of_url = 0  # frames read from it
+        self.rate = FrameRate()  # frames a second the detector looks at (monotonic time)
         self.event: StoredEvent | None = None  # the running event
         self._tracker = EventTracker()
         self._peak: Frame | None = None  # the frame of peak motion, in colour
@@ -119,6 +121,7 @@ class MotionWorker:
                 async for frame in reader.frames():
                     now = self.service.clock.time()
                     self.frames += 1
+                    self.rate.add(time.monotonic())
                     self.frames_of_url += 1
                     if self.reason != "detecting":
                         self.reason = "detecting"

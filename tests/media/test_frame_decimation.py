@@ -1,0 +1,47 @@
+"""Which frames of a live stream the motion reader keeps (``media.frames.Decimator``), and
+what it asks ffmpeg for. Pure."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from camera_service.media.frames import Decimator, frame_args, is_live
+
+pytestmark = pytest.mark.unit
+
+
+def kept(fps: float, times: list[float]) -> list[float]:
+    d = Decimator(fps)
+    return [t for t in times if d.keep(t)]
+
+
+@pytest.mark.parametrize("source_fps", [10, 15, 25, 30])
+def test_five_of_a_steady_stream_a_second_on_its_frames(source_fps: int) -> None:
+    times = [i / source_fps for i in range(source_fps * 10)]
+    out = kept(5, times)
+    assert len(out) == 50
+    assert all(abs(b - a - 0.2) < 1e-9 for a, b in itertools.pairwise(out))
+
+
+def test_jitter_does_not_drift_the_rate() -> None:
+    times = [i / 15 + (0.015 if i % 2 else -0.015) for i in range(15 * 20)]
+    assert len(kept(5, times)) == pytest.approx(100, abs=2)
+
+
+def test_a_burst_keeps_one_frame_and_a_gap_starts_again() -> None:
+    burst = [1.0, 1.001, 1.002, 1.003]  # frames that waited, all at once
+    assert kept(5, burst) == [1.0]
+    assert kept(5, [0.0, 0.2, 5.0, 5.1, 5.2]) == [0.0, 0.2, 5.0, 5.2]
+
+
+def test_live_sources_are_read_whole_and_files_by_ffmpegs_fps_filter() -> None:
+    assert is_live("rtsp://127.0.0.1:8554/camera0") and is_live("lavfi:testsrc2") and is_live("/dev/video0")
+    assert not is_live("/tmp/clip.mkv")
+    live = frame_args("rtsp://h/c", 320, 180, 5, 10.0, live=True)
+    assert live[live.index("-threads") + 1] == "1"  # frame threads hold frames back
+    assert "passthrough" in live and not any(a.startswith("fps=") for a in live)
+    clip = frame_args("/tmp/clip.mkv", 320, 180, 5, 10.0, live=False)
+    assert clip[clip.index("-vf") + 1].startswith("fps=5,")
+    assert live[-4:] == clip[-4:] == ["-pix_fmt", "yuv420p", "-flush_packets", "1", "pipe:1"][-4:]
