@@ -4,11 +4,13 @@ the exact Unix seconds beside them; pictures and the clip's recordings come as s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidParams
 from ..links import FileLinks
 from ..media.event_store import StoredEvent
+from ..media.filenames import parse_time
 from ..motion.settings import KEYS
 from .context import RpcContext
 from .present import iso_time
@@ -30,6 +32,20 @@ def _config_object(ctx: RpcContext, camera_id: str) -> dict[str, Any]:
     }
 
 
+def files_between(files: Sequence[str], start: float, end: float) -> list[str]:
+    """The segments of one recorded range (in order) that hold some of ``[start, end]``: a
+    range lists every segment since the recording began. A segment runs from the time in its
+    name (whole seconds: it may have begun up to a second later) to the next one's; a name
+    without a time is kept."""
+    times = [parse_time(f) for f in files]
+    out = []
+    for i, (name, t) in enumerate(zip(files, times, strict=True)):
+        following = next((u for u in times[i + 1 :] if u is not None), None)
+        if t is None or (t <= end and (following is None or following + 1 > start)):
+            out.append(name)
+    return out
+
+
 def _clip(ctx: RpcContext, e: StoredEvent, links: FileLinks) -> dict[str, Any]:
     """The recording that covers [start - pre_capture, end + post_capture]: the segments of
     the continuous recording (no copy), when the camera records."""
@@ -38,7 +54,7 @@ def _clip(ctx: RpcContext, e: StoredEvent, links: FileLinks) -> dict[str, Any]:
     files: list[str] = []
     if ctx.recorder is not None:
         for r in ctx.recorder.timeline(e.camera, start, end).ranges:
-            files += [f for f in r.files if f not in files]
+            files += [f for f in files_between(r.files, start, end) if f not in files]
     return {
         "start": round(start, 3),
         "end": round(end, 3),
