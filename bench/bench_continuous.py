@@ -15,46 +15,27 @@ Run: ``PYTHONPATH=src /usr/bin/python3 bench/bench_continuous.py`` (or ``make be
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import platform
 import resource
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+from _common import ROOT, cpu_seconds, machine, run_on_test_camera, until, write_results
 
-from camera_service.cameras.registry import CameraRegistry  # noqa: E402
-from camera_service.config.model import RecordingConfig, StorageConfig  # noqa: E402
-from camera_service.events import EventBus  # noqa: E402
-from camera_service.media.recorder import Recorder  # noqa: E402
-from camera_service.media.recorder_policy import Phase  # noqa: E402
-from camera_service.media.storage import Storage  # noqa: E402
-from camera_service.models import Camera, CameraKind, CameraStatus, Notification  # noqa: E402
-from camera_service.recording_modes import ModeSpec  # noqa: E402
-from support.rtsp_server import RtspTestServer, available  # noqa: E402
+from camera_service.cameras.registry import CameraRegistry
+from camera_service.config.model import RecordingConfig, StorageConfig
+from camera_service.events import EventBus
+from camera_service.media.recorder import Recorder
+from camera_service.media.recorder_policy import Phase
+from camera_service.media.storage import Storage
+from camera_service.models import Camera, CameraKind, CameraStatus, Notification
+from camera_service.recording_modes import ModeSpec
+from support.rtsp_server import RtspTestServer
 
 RESULTS = ROOT / "bench" / "results" / "continuous.json"
 MEASURE = 30.0
 SWITCHES = 50
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-    return total
 
 
 def ffmpeg_under(marker: str) -> list[int]:
@@ -91,14 +72,6 @@ def open_files_under(folder: Path) -> list[str]:
     return hits
 
 
-async def until(predicate: Callable[[], bool], within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.05)
-
-
 async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
     config = StorageConfig(state_dir=root, snapshots_dir=root / "snapshots",
                            recordings_dir=root / "recordings", min_free_mb=1)  # fmt: skip
@@ -112,12 +85,12 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
         RecordingConfig(default=spec), storage, registry, bus, lambda c: c.source_url or ""
     ) as recorder:
         worker = recorder.workers["camera0"]
-        await until(lambda: worker.phase is Phase.RECORDING)
+        await until(lambda: worker.phase is Phase.RECORDING, every=0.05)
         await asyncio.sleep(2.0)  # past the start
         pids = ffmpeg_under(str(root))
-        ff0, me0, t0 = cpu_of(pids), _self_cpu(), time.monotonic()
+        ff0, me0, t0 = cpu_seconds(pids), _self_cpu(), time.monotonic()
         await asyncio.sleep(MEASURE)
-        ff1, me1, wall = cpu_of(pids), _self_cpu(), time.monotonic() - t0
+        ff1, me1, wall = cpu_seconds(pids), _self_cpu(), time.monotonic() - t0
         recorded = len(recorder.store.camera("camera0").segments)
 
         t_switch = time.monotonic()
@@ -125,7 +98,7 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
             mode = "off" if i % 2 == 0 else "continuous"
             await recorder.set_mode("camera0", {"mode": mode})
             want = Phase.IDLE if mode == "off" else Phase.RECORDING
-            await until(lambda want=want: worker.phase is want)  # type: ignore[misc]
+            await until(lambda want=want: worker.phase is want, every=0.05)  # type: ignore[misc]
         switch_wall = time.monotonic() - t_switch
     await asyncio.sleep(0.5)
     per_minute_ffmpeg = (ff1 - ff0) / wall * 60
@@ -151,25 +124,11 @@ def _self_cpu() -> float:
 
 
 def main() -> int:
-    reason = available()
-    if reason:
-        print(f"bench_continuous skipped: {reason}", file=sys.stderr)
+    result = run_on_test_camera("bench_continuous", bench, size="1280x720")
+    if result is None:
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-continuous-") as tmp, RtspTestServer(
-        size="1280x720"
-    ) as server:
-        result = asyncio.run(bench(Path(tmp), server))
-    result["machine"] = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "ffmpeg": subprocess.run(
-            ["ffmpeg", "-version"], capture_output=True, text=True, check=False
-        ).stdout.split("\n")[0],
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    result["machine"] = machine()
+    write_results(RESULTS, result)
     bad = result["ffmpeg_left_behind"] or result["files_left_open"] or result["service_fds_leaked"]
     return 1 if bad else 0
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import platform
 import shutil
@@ -48,16 +47,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+import aiohttp
+import jwt
+from _common import ROOT, percentile, write_results
 
-import aiohttp  # noqa: E402
-import jwt  # noqa: E402
-
-from camera_service.config.model import CamerasConfig  # noqa: E402
-from support.monitor_process import MonitorProcess  # noqa: E402
-from support.rtsp_server import free_port  # noqa: E402
-from support.umockdev_v4l2 import available  # noqa: E402
+from camera_service.config.model import CamerasConfig
+from support.daemon import stop_process
+from support.monitor_process import MonitorProcess
+from support.rtsp_server import free_port
+from support.umockdev_v4l2 import available
 
 RESULTS = ROOT / "bench" / "results" / "discovery.json"
 PLUGS = 100
@@ -65,11 +63,6 @@ TABLES = ("logitech_c920.json", "uvc_720p_webcam.json")  # tests/data: many mode
 TIMEOUT = 20.0  # the one patience unit: any single wait
 level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")  # the service's; its log is kept in /tmp
 SECRET = "bench-discovery-secret-0123456789abcdef"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 def summary(values: list[float]) -> dict[str, Any]:
@@ -82,12 +75,6 @@ def summary(values: list[float]) -> dict[str, Any]:
         "min_ms": round(min(ms), 2),
         "max_ms": round(max(ms), 2),
     }
-
-
-def write(result: dict[str, Any]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
 
 
 def config_text(tmp: Path, port: int) -> str:
@@ -238,16 +225,6 @@ async def run_client(port: int, daemon: subprocess.Popen[bytes],
     return await measure(port, testbed)
 
 
-def stop(daemon: subprocess.Popen[bytes]) -> None:
-    if daemon.poll() is None:
-        daemon.terminate()
-        try:
-            daemon.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(TIMEOUT)
-
-
 def main() -> int:
     base: dict[str, Any] = {
         "bench": "discovery",
@@ -257,7 +234,7 @@ def main() -> int:
         "target_p99_ms": 50,
     }
     if reason := available():
-        write({**base, "skipped": f"umockdev unavailable: {reason}"})
+        write_results(RESULTS, {**base, "skipped": f"umockdev unavailable: {reason}"})
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="bench-discovery-"))
     port = free_port()
@@ -282,7 +259,7 @@ def main() -> int:
             raise
         finally:
             if daemon is not None:
-                stop(daemon)
+                stop_process(daemon)
             testbed.stop()
             kept = Path(tempfile.gettempdir()) / "bench-discovery-service.log"
             shutil.copyfile(tmp / "service.log", kept)
@@ -299,7 +276,7 @@ def main() -> int:
         }
     hardware = hardware_probes()
     debounce_ms = round(CamerasConfig().debounce * 1000, 1)
-    write({
+    write_results(RESULTS, {
         **base,
         "environment": "umockdev testbed (emulated USB camera, real pyudev, real ioctls "
                        "answered by a Python handler), real service and API server",

@@ -20,50 +20,24 @@ Run: ``PYTHONPATH=src /usr/bin/python3 bench/bench_media.py`` (or ``make bench``
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import os
-import platform
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+from _common import ROOT, machine, run_on_test_camera, summary, timed, until, write_results
 
-from camera_service.config.model import StorageConfig  # noqa: E402
-from camera_service.events import EventBus  # noqa: E402
-from camera_service.media import MediaService, Storage  # noqa: E402
-from camera_service.models import Camera, CameraKind, CameraStatus, Notification  # noqa: E402
-from support.rtsp_server import RtspTestServer, available  # noqa: E402
+from camera_service.config.model import StorageConfig
+from camera_service.events import EventBus
+from camera_service.media import MediaService, Storage
+from camera_service.models import Camera, CameraKind, CameraStatus, Notification
+from support.rtsp_server import RtspTestServer
 
 RESULTS = ROOT / "bench" / "results" / "media.json"
 SNAPSHOTS = 20
 FIRST_BYTE_RUNS = 10
 CYCLES = 100
 RESUME_RUNS = 5
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def summary(values: list[float]) -> dict[str, float | int]:
-    return {
-        "runs": len(values),
-        "p50": round(percentile(values, 50), 4),
-        "p99": round(percentile(values, 99), 4),
-        "mean": round(statistics.fmean(values), 4),
-        "min": round(min(values), 4),
-        "max": round(max(values), 4),
-    }
 
 
 def ffmpeg_children(marker: str) -> list[int]:
@@ -88,14 +62,6 @@ def ffmpeg_children(marker: str) -> list[int]:
     return found
 
 
-async def until(check: Callable[[], bool], limit: float = 30.0) -> None:
-    deadline = time.perf_counter() + limit
-    while not check():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("not within the limit")
-        await asyncio.sleep(0.01)
-
-
 async def resume_time(
     media: MediaService, bus: EventBus[Notification], camera: Camera, server: RtspTestServer
 ) -> float:
@@ -116,12 +82,6 @@ async def resume_time(
         return took
     finally:
         unsubscribe()
-
-
-async def timed(fn: Callable[[], Awaitable[object]]) -> float:
-    t0 = time.perf_counter()
-    await fn()
-    return time.perf_counter() - t0
 
 
 async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
@@ -190,23 +150,11 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
 
 
 def main() -> int:
-    reason = available()
-    if reason:
-        print(f"bench_media skipped: {reason}", file=sys.stderr)
+    result = run_on_test_camera("bench_media", bench)
+    if result is None:
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp, RtspTestServer() as server:
-        result = asyncio.run(bench(Path(tmp), server))
-    result["machine"] = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "ffmpeg": subprocess.run(
-            ["ffmpeg", "-version"], capture_output=True, text=True, check=False
-        ).stdout.split("\n")[0],
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    result["machine"] = machine()
+    write_results(RESULTS, result)
     return 1 if result["ffmpeg_left_behind"] or result["start_stop_failures"] else 0
 
 

@@ -1,7 +1,7 @@
 """Snapshots and recording starts at the floor (issue 20) -> bench/results/media_floor.json.
 
 Against the real GStreamer RTSP test camera (GOP 15 frames), read directly and, where a
-MediaMTX binary is found (``tests/mediamtx/mediamtx_process.find_mediamtx``), through a real
+MediaMTX binary is found (``find_mediamtx``, as ``make run`` finds one), through a real
 MediaMTX that pulls it (a live path, as a published camera is):
 
 - ``snapshot_live_s``: ``take_snapshot`` of the live stream by its own ffmpeg (today's way);
@@ -22,33 +22,27 @@ loopback (bench_api's ``ping``). Run: ``PYTHONPATH=src python3 bench/bench_media
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT)]
+from _common import ROOT, cpu_seconds, run_on_test_camera, summary, timed, until, write_results
 
-from bench_media import summary  # noqa: E402
-from tests.mediamtx.mediamtx_process import MediaMTXProcess, find_mediamtx  # noqa: E402
-
-from camera_service.config.model import StorageConfig  # noqa: E402
-from camera_service.events import EventBus  # noqa: E402
-from camera_service.media import MediaService, Storage  # noqa: E402
-from camera_service.media.keyframes import KeyFrameKeeper  # noqa: E402
-from camera_service.models import Camera, CameraKind, CameraStatus, Notification  # noqa: E402
-from support.rtsp_server import RtspTestServer, available  # noqa: E402
+from camera_service.config.model import StorageConfig
+from camera_service.events import EventBus
+from camera_service.media import MediaService, Storage
+from camera_service.media.keyframes import KeyFrameKeeper
+from camera_service.models import Camera, CameraKind, CameraStatus, Notification
+from mediamtx.mediamtx_process import MediaMTXProcess, find_mediamtx
+from support.rtsp_server import RtspTestServer
 
 RESULTS = ROOT / "bench" / "results" / "media_floor.json"
 SNAPSHOTS = 15
 FIRST_BYTE_RUNS = 8
 IDLE = 10.0
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _tree(pid: int) -> list[int]:
@@ -63,18 +57,6 @@ def _tree(pid: int) -> list[int]:
         except OSError:
             pass
     return out
-
-
-def _cpu_ticks(pids: list[int]) -> int:
-    total = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        except OSError:
-            pass
-    return total
 
 
 def _memory_kb(pids: list[int], key: str) -> int:
@@ -93,29 +75,15 @@ def _memory_kb(pids: list[int], key: str) -> int:
 async def cost(pid: int) -> dict[str, float]:
     """CPU and memory of ``pid``'s process tree over ``IDLE`` seconds."""
     pids = _tree(pid)
-    before, t0 = _cpu_ticks(pids), time.perf_counter()
+    before, t0 = cpu_seconds(pids), time.perf_counter()
     await asyncio.sleep(IDLE)
-    used = (_cpu_ticks(pids) - before) / TICK
+    used = cpu_seconds(pids) - before
     return {
         "cpu_percent_of_one_core": round(100 * used / (time.perf_counter() - t0), 2),
         "rss_mb": round(_memory_kb(pids, "Rss") / 1024, 1),
         "pss_mb": round(_memory_kb(pids, "Pss") / 1024, 1),
         "processes": len(pids),
     }
-
-
-async def timed(fn: Callable[[], Awaitable[object]]) -> float:
-    t0 = time.perf_counter()
-    await fn()
-    return time.perf_counter() - t0
-
-
-async def until(check: Callable[[], bool], limit: float = 30.0) -> None:
-    deadline = time.perf_counter() + limit
-    while not check():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("not within the limit")
-        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
@@ -203,17 +171,12 @@ async def bench(root: Path, server: RtspTestServer) -> dict[str, object]:
 
 
 def main() -> int:
-    reason = available()
-    if reason:
-        print(f"bench_media_floor skipped: {reason}", file=sys.stderr)
+    result = run_on_test_camera("bench_media_floor", bench)
+    if result is None:
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp, RtspTestServer() as server:
-        result = asyncio.run(bench(Path(tmp), server))
     result["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     result["cpus"] = os.cpu_count()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(RESULTS, result)
     return 0
 
 

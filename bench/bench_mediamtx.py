@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import platform
 import shutil
@@ -42,12 +41,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+import aiohttp
+from _common import ROOT, write_results
 
-import aiohttp  # noqa: E402
-
-from support.console_daemon import HOW, ConsoleDaemon, WebRtcMediaMTX, find_mediamtx  # noqa: E402
+from support.console_daemon import HOW, ConsoleDaemon, WebRtcMediaMTX, find_mediamtx
 
 RESULTS = ROOT / "bench" / "results" / "mediamtx.json"
 SNAPSHOTS = 10
@@ -216,9 +213,7 @@ def main() -> int:
         restart = measured["restart"]
         result = {**base, "mediamtx": binary, **measured,
                   "meets_goals": {k: restart[k]["median_ms"] < v for k, v in GOALS.items()}}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(RESULTS, result)
     return 0
 
 

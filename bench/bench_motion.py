@@ -28,28 +28,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
 import platform
 import resource
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+import numpy as np
+from _common import ROOT, percentile, write_results
 
-import numpy as np  # noqa: E402
-
-from camera_service.media.event_store import EventStore, StoredEvent  # noqa: E402
-from camera_service.media.frames import FrameReader  # noqa: E402
-from camera_service.models import LAVFI_PREFIX  # noqa: E402
-from camera_service.motion.detector import DetectorSettings, MotionDetector  # noqa: E402
-from camera_service.motion.tracker import EventTracker, TrackerSettings  # noqa: E402
+from camera_service.media.event_store import EventStore, StoredEvent
+from camera_service.media.frames import FrameReader
+from camera_service.models import LAVFI_PREFIX
+from camera_service.motion.detector import DetectorSettings, MotionDetector
+from camera_service.motion.tracker import EventTracker, TrackerSettings
 
 RESULTS = ROOT / "bench" / "results" / "motion.json"
 PIPELINE_SECONDS = 20
@@ -58,11 +54,6 @@ NOISE_MINUTES = 30
 ENTRY = 3.0  # seconds into the live picture when the box enters
 W, H, RATE = 1280, 720, 15  # the live camera's picture
 BITS = 10  # the frame number, drawn in the top rows (BITS blocks of 64x32, bright for 1)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 def detector_cost() -> float:
@@ -223,9 +214,7 @@ def main() -> None:
         "goals": {"detector_core_percent": "< 3", "start_latency_p95_s": "< 0.5",
                   "false_events_per_hour": "0"},
     }  # fmt: skip
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(RESULTS, result)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from camera_service.client import cli, commands
-from mediamtx.mediamtx_process import MediaMTXProcess, find_mediamtx
-from support.daemon import TIMEOUT, Client, Daemon, closed_port
+from support.daemon import TIMEOUT, Daemon, closed_port
+from support.daemon_mediamtx import daemon_with_mediamtx
 
 pytestmark = pytest.mark.integration
 
@@ -138,35 +138,12 @@ def test_external_add_list_remove_and_discover(daemon: Daemon) -> None:
 
 @pytest.mark.mediamtx
 async def test_stream_start_and_stop_with_mediamtx(tmp_path: Path) -> None:
-    binary, why = find_mediamtx()
-    if binary is None:
-        pytest.skip(why)
-    (tmp_path / "mtx").mkdir()
-    (tmp_path / "daemon").mkdir()
-    mtx = MediaMTXProcess(binary, tmp_path / "mtx")
-    await mtx.start()
-    try:
-        ports = f"api_url: '{mtx.api_url}', rtsp_port: {mtx.rtsp_port}, hls_port: {mtx.hls_port}"
-        daemon = await asyncio.to_thread(Daemon, tmp_path / "daemon", "", ports)
-        try:
-            client = await Client.connect(daemon.url)
-            try:  # wait (bounded) until the daemon has MediaMTX
-                await client.result("authenticate", {"auth_token": daemon.token("admin")})
-                deadline = asyncio.get_running_loop().time() + TIMEOUT
-                while (await client.result("get_status"))["components"]["mediamtx"] != "running":
-                    assert asyncio.get_running_loop().time() < deadline, "MediaMTX not connected"
-                    await asyncio.sleep(0.2)
-            finally:
-                await client.close()
-            started = await asyncio.to_thread(ok_json, daemon, "stream", "start", "camera0", role="operator")
-            assert started["success"] is True and started["status"] == "STARTED"
-            assert started["stream_url"].endswith("/camera0")
-            stopped = await asyncio.to_thread(ok_json, daemon, "stream", "stop", "camera0", role="operator")
-            assert stopped["success"] is True and stopped["device"] == "camera0"
-        finally:
-            await asyncio.to_thread(daemon.stop)
-    finally:
-        await mtx.stop()
+    async with daemon_with_mediamtx(tmp_path) as (daemon, _):
+        started = await asyncio.to_thread(ok_json, daemon, "stream", "start", "camera0", role="operator")
+        assert started["success"] is True and started["status"] == "STARTED"
+        assert started["stream_url"].endswith("/camera0")
+        stopped = await asyncio.to_thread(ok_json, daemon, "stream", "stop", "camera0", role="operator")
+        assert stopped["success"] is True and stopped["device"] == "camera0"
 
 
 @pytest.mark.unit

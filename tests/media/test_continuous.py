@@ -18,6 +18,7 @@ from camera_service.media.recorder_policy import Phase
 from camera_service.media.segmenter import PROBE_LEAD
 from camera_service.models import LAVFI_PREFIX, Camera, CameraKind, CameraMode, CameraStatus
 from camera_service.recording_modes import ModeSpec, Window
+from support.cmdlines import ffmpeg_argvs
 from support.rtsp_server import RtspTestServer
 
 from .helpers import TIMEOUT, decoded_frames, probe, require_ffmpeg, storage_config, until
@@ -189,15 +190,7 @@ def encoders_of(camera_id: str, folder: Path) -> int:
     """How many ffmpeg processes write this camera's continuous segments into ``folder``
     right now (other tests' processes, elsewhere, do not count)."""
     marker = str(folder / f"{camera_id}_%Y").encode()
-    count = 0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if args and args[0].endswith(b"ffmpeg") and any(marker in a for a in args):
-            count += 1
-    return count
+    return sum(1 for args in ffmpeg_argvs() if any(marker in a for a in args))
 
 
 async def test_a_new_source_takes_over_at_once_with_one_reader_and_the_break_is_a_gap(

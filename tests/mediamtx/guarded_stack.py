@@ -1,12 +1,14 @@
 """The whole service guarding a real MediaMTX (``authMethod: http`` pointed at the service's
 ``/mediamtx/auth``, as the mediamtx role configures it), for the ``mediamtx`` suite: the
-``guarded`` fixture and helpers to read and publish with ffmpeg."""
+``guarded`` fixture (``guarded_stack`` for a stack with more camera settings) and helpers to
+read and publish with ffmpeg."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,15 @@ async def read_rtsp(url: str, out: Path) -> tuple[int, str]:
 
 @pytest.fixture
 async def guarded(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Guarded]:
+    async with guarded_stack(mediamtx_bin, tmp_path) as g:
+        yield g
+
+
+@asynccontextmanager
+async def guarded_stack(mediamtx_bin: str, tmp_path: Path, cameras: str = "") -> AsyncIterator[Guarded]:
+    """The ``guarded`` stack; ``cameras``: more keys of the ``cameras:`` flow mapping (e.g.
+    ``"motion: {enabled: true}"``). Yields once camera0 is configured in MediaMTX."""
+    more = f", {cameras}" if cameras else ""
     keys = tmp_path / "keys.yaml"
     keys.write_text("keys:\n" + key_file_entry("dash", Role.VIEWER, FIRST_KEY))
     webrtc_udp = free_ports(1)[0]
@@ -80,7 +91,7 @@ async def guarded(mediamtx_bin: str, tmp_path: Path) -> AsyncIterator[Guarded]:
         f"hls_port: {mediamtx.hls_port}, webrtc_port: {mediamtx.webrtc_port}, "
         "health_interval: 0.5, reconcile_interval: 1, close_after: 5, start_timeout: 10}\n"
         "cameras: {udev: false, include: [], "
-        "test_pattern: {enabled: true, width: 320, height: 240, fps: 10}}\n"
+        f"test_pattern: {{enabled: true, width: 320, height: 240, fps: 10}}{more}}}\n"
         f"storage: {{state_dir: {tmp_path / 'state'}, min_free_mb: 1}}\n"
     )
     async with Application(load_config(config)) as app:

@@ -1,7 +1,8 @@
-"""A real MediaMTX process for the ``mediamtx`` suite: found through ``MEDIAMTX_BIN``, PATH or
-``.cache/mediamtx/mediamtx`` (``make mediamtx``), started on free loopback ports with a
-temporary configuration, and stopped SIGTERM → wait → SIGKILL. ``kill()`` and ``start()``
-again (same ports) let a test watch the service survive a MediaMTX crash.
+"""A real MediaMTX process for the ``mediamtx`` suite: found as ``make run`` finds it
+(``find_mediamtx``: ``MEDIAMTX_BIN``, PATH or ``.cache/mediamtx/mediamtx``), started on free
+loopback ports with a temporary configuration, and stopped SIGTERM → wait → SIGKILL.
+``kill()`` and ``start()`` again (same ports) let a test watch the service survive a
+MediaMTX crash.
 
 Settings that only newer MediaMTX versions know (``rtspTransports``, ``moq``) go in as
 ``MTX_*`` environment variables, which older versions ignore, so the temporary file stays
@@ -13,16 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import socket
 from pathlib import Path
 
 import aiohttp
 
-REPO = Path(__file__).resolve().parents[2]
-CACHED = REPO / ".cache" / "mediamtx" / "mediamtx"
-HOW = "run `make mediamtx` or set MEDIAMTX_BIN=/path/to/mediamtx"
+# ``(binary, where)`` or ``(None, why not)``: the same search as ``make run``'s
+from camera_service.devstack.mediamtx_process import find_mediamtx as find_mediamtx
 
 CONFIG = """\
 logLevel: debug
@@ -46,21 +45,6 @@ ENV = {
     "MTX_PROTOCOLS": "tcp",  # the same for releases before rtspTransports
     "MTX_MOQ": "no",
 }
-
-
-def find_mediamtx() -> tuple[str | None, str]:
-    """``(binary, "")`` or ``(None, why not)``, the reason fit for ``pytest.skip``."""
-    env = os.environ.get("MEDIAMTX_BIN")
-    if env:
-        if os.access(env, os.X_OK) and Path(env).is_file():
-            return env, ""
-        return None, f"MEDIAMTX_BIN={env} is not an executable file: {HOW}"
-    on_path = shutil.which("mediamtx")
-    if on_path:
-        return on_path, ""
-    if os.access(CACHED, os.X_OK):
-        return str(CACHED), ""
-    return None, f"no MediaMTX binary: {HOW}"
 
 
 def free_ports(n: int) -> list[int]:

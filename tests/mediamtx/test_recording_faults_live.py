@@ -31,6 +31,7 @@ from camera_service.media.service import MediaService
 from camera_service.media.storage import Storage
 from camera_service.models import LAVFI_PREFIX, Notification
 from camera_service.recording_modes import ModeSpec
+from support.cmdlines import ffmpeg_argvs
 
 pytestmark = pytest.mark.mediamtx
 
@@ -49,17 +50,8 @@ def encoders(markers: tuple[bytes, ...]) -> int:
     """ffmpeg processes generating this test's test pattern now (ours reading it directly,
     writing where ``markers`` say, and its MediaMTX's on-demand publisher, publishing to
     its port): each is an encoder of camera0. Other tests' processes do not count."""
-    count = 0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not (args and args[0].endswith(b"ffmpeg") and b"lavfi" in args):
-            continue
-        if any(m in a for a in args for m in markers):
-            count += 1
-    return count
+    return sum(1 for args in ffmpeg_argvs()
+               if b"lavfi" in args and any(m in a for a in args for m in markers))
 
 
 class Sampler:

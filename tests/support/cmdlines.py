@@ -32,6 +32,19 @@ def all_cmdlines() -> dict[int, bytes]:
     return out
 
 
+def ffmpeg_argvs() -> list[list[bytes]]:
+    """The arguments (``argv``) of every ffmpeg process there is now."""
+    out = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"ffmpeg"):
+            out.append(args)
+    return out
+
+
 class CmdlineWatch:
     def __init__(self, secret: bytes, under: Path, interval: float = 0.02) -> None:
         self.secret = secret

@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from camera_service.devstack import mediamtx_process
 
 from .daemon import stop_process
 from .monitor_process import MonitorProcess
@@ -145,11 +146,8 @@ STREAM_AUTH = "authMethod: http\nauthHTTPAddress: {url}\nauthHTTPExclude: []\n"
 
 
 def find_mediamtx() -> str | None:
-    for candidate in (os.environ.get("MEDIAMTX_BIN"), shutil.which("mediamtx"),
-                      str(ROOT / ".cache" / "mediamtx" / "mediamtx")):
-        if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
-            return candidate
-    return None
+    """The binary ``make run`` would start (``MEDIAMTX_BIN``, PATH, ``make mediamtx``'s)."""
+    return mediamtx_process.find_mediamtx()[0]
 
 
 class WebRtcMediaMTX:
@@ -229,6 +227,4 @@ class WebRtcMediaMTX:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            stop_process(proc)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # an on-demand publisher left behind
+            mediamtx_process.stop_session(proc, TIMEOUT)  # an on-demand publisher too

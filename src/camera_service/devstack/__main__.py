@@ -24,47 +24,15 @@ from types import FrameType
 from ..config import load_config
 from ..errors import ConfigError
 from .mediamtx_config import RTP_PORT, WEBRTC_UDP_PORT, render_role
+from .mediamtx_process import find_mediamtx, stop_process, stop_session
 
-REPO = Path(__file__).resolve().parents[3]
-CACHED = REPO / ".cache" / "mediamtx" / "mediamtx"
 STOP_TIMEOUT = 10.0
 EX_CONFIG = 78
 
 
-def find_mediamtx() -> tuple[str | None, str]:
-    """``(binary, where it was found)`` or ``(None, why not)``."""
-    env = os.environ.get("MEDIAMTX_BIN")
-    if env:
-        if os.access(env, os.X_OK) and Path(env).is_file():
-            return env, "MEDIAMTX_BIN"
-        return None, f"MEDIAMTX_BIN={env} is not an executable file"
-    on_path = shutil.which("mediamtx")
-    if on_path:
-        return on_path, "PATH"
-    if os.access(CACHED, os.X_OK):
-        return str(CACHED), ".cache/mediamtx"
-    return None, "no MediaMTX binary (MEDIAMTX_BIN, PATH or `make mediamtx`)"
-
-
-def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
+def _stop(proc: subprocess.Popen[bytes], name: str, session: bool = False) -> None:
+    if (stop_session if session else stop_process)(proc, STOP_TIMEOUT):
         print(f"devstack: {name} did not stop within {STOP_TIMEOUT:g}s: killed", file=sys.stderr)
-        proc.kill()
-        proc.wait()
-
-
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """MediaMTX and what it started (its runOnDemand publishers): its own session."""
-    _stop(proc, "MediaMTX")
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def run(config_path: str, webrtc_udp_port: int = WEBRTC_UDP_PORT, rtp_port: int = RTP_PORT) -> int:
@@ -106,7 +74,7 @@ def run(config_path: str, webrtc_udp_port: int = WEBRTC_UDP_PORT, rtp_port: int 
             time.sleep(0.2)
     finally:
         _stop(service, "the service")
-        _stop_group(mediamtx)
+        _stop(mediamtx, "MediaMTX", session=True)  # and its runOnDemand publishers
         shutil.rmtree(folder, ignore_errors=True)
     return service.returncode if service.returncode is not None else 1
 

@@ -8,7 +8,7 @@
 // a request fails, MediaMTX answers an error, or no new segment comes for STALL_SEGMENTS
 // target durations. `stop()` ends every request.
 
-import { awaitedSequence, nextSegment, parseMedia, parseMultivariant } from "./m3u8.js";
+import { blocking, nextSegment, parseMedia, parseMultivariant, reloadUntil } from "./m3u8.js";
 
 const REQUEST_TIMEOUT_MS = 12000; // a fresh on-demand path answers once its stream is ready
 const FIRST_SEGMENT_TIMEOUT_MS = 15000;
@@ -38,13 +38,6 @@ export async function get(url, token, abort) {
   }
 }
 
-// LL-HLS blocking reload: MediaMTX answers once segment `sequence` exists
-export function blocking(url, sequence) {
-  const u = new URL(url);
-  u.searchParams.set("_HLS_msn", String(sequence));
-  return u.href;
-}
-
 export class MseHls {
   constructor(video, url, token, onLost) {
     this.video = video;
@@ -70,23 +63,21 @@ export class MseHls {
     await new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
     this.buffer = source.addSourceBuffer(`video/mp4; codecs="${codec}"`);
     this.buffer.mode = "segments";
-    let media = parseMedia(await this._text(mediaUrl), mediaUrl);
-    let last = null;
-    let next;
-    const deadline = performance.now() + FIRST_SEGMENT_TIMEOUT_MS;
-    while (!(next = nextSegment(media, last))) {
-      // a fresh muxer: only gaps so far; wait for its first real segment
-      if (this.stopped) throw new Error("stopped");
-      if (performance.now() > deadline) throw new Error("the muxer has no segment yet");
-      media = parseMedia(await this._text(blocking(mediaUrl, awaitedSequence(media))), mediaUrl);
-    }
+    // a fresh muxer: only gaps so far; wait for its first real segment
+    const media = await reloadUntil(parseMedia(await this._text(mediaUrl), mediaUrl), mediaUrl, {
+      load: (url) => this._text(url),
+      ready: (m) => nextSegment(m, null) !== null,
+      deadline: performance.now() + FIRST_SEGMENT_TIMEOUT_MS,
+      stopped: () => this.stopped,
+      notYet: "the muxer has no segment yet",
+    });
+    const next = nextSegment(media, null);
     if (!media.init) throw new Error("the playlist names no initialization segment");
     await this._append(await this._bytes(media.init));
     await this._append(await this._bytes(next.url));
-    last = next.sequence;
     this._jumpToLive();
     this.video.play().catch(() => { /* autoplay: "playing" follows */ });
-    this._follow(mediaUrl, media, last);
+    this._follow(mediaUrl, media, next.sequence);
   }
 
   async stop() {

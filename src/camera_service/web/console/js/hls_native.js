@@ -4,8 +4,8 @@
 // it is handed the stream only once MediaMTX's playlist has no gap left (blocking reloads,
 // bounded by READY_TIMEOUT_MS). `onLost(err)` once when playback errs or stops advancing.
 
-import { blocking, get } from "./hls_mse.js";
-import { awaitedSequence, parseMedia, parseMultivariant } from "./m3u8.js";
+import { get } from "./hls_mse.js";
+import { parseMedia, parseMultivariant, reloadUntil } from "./m3u8.js";
 
 const READY_TIMEOUT_MS = 20000;
 const STALL_MS = 4000;
@@ -24,13 +24,14 @@ export class NativeHls {
     const variant = parseMultivariant(await (await get(this.url, this.token, this.abort)).text(), this.url);
     const mediaUrl = variant ? variant.url : this.url;
     const deadline = performance.now() + READY_TIMEOUT_MS;
-    let media = parseMedia(await (await get(mediaUrl, this.token, this.abort)).text(), mediaUrl);
-    while (!media.segments.length || media.segments.some((s) => !s.url)) {
-      if (this.stopped) throw new Error("stopped");
-      if (performance.now() > deadline) throw new Error("the muxer has no full playlist yet");
-      const next = blocking(mediaUrl, awaitedSequence(media));
-      media = parseMedia(await (await get(next, this.token, this.abort)).text(), mediaUrl);
-    }
+    const load = async (url) => (await get(url, this.token, this.abort)).text();
+    await reloadUntil(parseMedia(await load(mediaUrl), mediaUrl), mediaUrl, {
+      load,
+      ready: (m) => m.segments.length > 0 && m.segments.every((s) => s.url),
+      deadline,
+      stopped: () => this.stopped,
+      notYet: "the muxer has no full playlist yet",
+    });
     const u = new URL(this.url);
     u.searchParams.set("jwt", this.token);
     this.video.srcObject = null;

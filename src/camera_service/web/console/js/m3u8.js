@@ -1,4 +1,5 @@
-// HLS playlists as MediaMTX writes them (gohlslib, fMP4), read. Pure: no I/O, no DOM.
+// HLS playlists as MediaMTX writes them (gohlslib, fMP4), read. Pure: no I/O, no DOM; the
+// one loop that waits for a playlist (reloadUntil) fetches only through the `load` it is given.
 //
 // A fresh muxer pads its media playlist with gap segments ("#EXT-X-GAP" before a "gap.mp4"
 // that answers 404) until it has hlsSegmentCount real ones: they are kept as segments with
@@ -91,4 +92,23 @@ export function nextSegment(media, last) {
 // newest segment listed
 export function awaitedSequence(media) {
   return media.sequence + media.segments.length;
+}
+
+// LL-HLS blocking reload: MediaMTX answers once segment `sequence` exists
+export function blocking(url, sequence) {
+  const u = new URL(url);
+  u.searchParams.set("_HLS_msn", String(sequence));
+  return u.href;
+}
+
+// `media` (the parsed playlist at `mediaUrl`) reloaded blocking, with `load(url)` (resolves
+// to a playlist's text), until `ready(media)`; resolves to that playlist. Rejects once
+// `stopped()` and when performance.now() passes `deadline` (with the message `notYet`)
+export async function reloadUntil(media, mediaUrl, { load, ready, deadline, stopped, notYet }) {
+  while (!ready(media)) {
+    if (stopped()) throw new Error("stopped");
+    if (performance.now() > deadline) throw new Error(notYet);
+    media = parseMedia(await load(blocking(mediaUrl, awaitedSequence(media))), mediaUrl);
+  }
+  return media;
 }
