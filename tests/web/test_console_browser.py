@@ -328,7 +328,7 @@ def test_system_page_shows_health_storage_retention_and_version(page: Page) -> N
     assert health["api"][0] == health["camera_monitor"][0] == "true", rows
     assert not any(state in ("HEALTHY", "DEGRADED", "UNHEALTHY") for _, state in health.values()), rows
     # one row per component: compat's websocket_server is our api, not a second row
-    assert sorted(health) == ["api", "camera_monitor", "mediamtx", "recorder"], rows
+    assert sorted(health) == ["api", "camera_monitor", "mediamtx", "motion", "recorder"], rows
     mediamtx = page.js("return document.querySelector(\"tr[data-component='mediamtx']\").innerText")
     assert "127.0.0.1:9" in mediamtx  # the reason
     page.wait("return document.querySelector('[role=progressbar]')", what="storage bar")
@@ -573,7 +573,7 @@ def recorded(daemon: ConsoleDaemon, seconds: float) -> bool:
 
 def an_event(page: Page) -> str:
     """Turns motion detection on (the test pattern moves all the time) until an event runs,
-    then off (which ends it); the event's id."""
+    then off until it ended; the event's id."""
     known = {e["event_id"] for e in rpc(page.d, "list_events", {"limit": 100})["events"]}
     motion(page.d, True)
     try:
@@ -584,6 +584,7 @@ def an_event(page: Page) -> str:
         running = until("a motion event", new)
     finally:
         motion(page.d, False)
+    until("the event ended", lambda: rpc(page.d, "get_event", {"event_id": running["event_id"]})["end"])
     return str(running["event_id"])
 
 
