@@ -30,10 +30,19 @@ def test_jitter_does_not_drift_the_rate() -> None:
     assert len(kept(5, times)) == pytest.approx(100, abs=2)
 
 
-def test_a_burst_keeps_one_frame_and_a_gap_starts_again() -> None:
-    burst = [1.0, 1.001, 1.002, 1.003]  # frames that waited, all at once
-    assert kept(5, burst) == [1.0]
-    assert kept(5, [0.0, 0.2, 5.0, 5.1, 5.2]) == [0.0, 0.2, 5.0, 5.2]
+def test_a_burst_is_thinned_like_the_time_it_holds() -> None:
+    steady = [i / 15 for i in range(45)]  # 3 s at 15 fps
+    burst = [4.0 + i * 0.001 for i in range(15)]  # 1 s of frames that waited, all at once
+    after = [4.1 + i / 15 for i in range(15)]
+    d = Decimator(5)
+    assert sum(d.keep(t) for t in steady) == 15
+    assert 4 <= sum(d.keep(t) for t in burst) <= 6  # about every 3rd, as in the time it holds
+    assert sum(d.keep(t) for t in after) == 5
+
+
+def test_a_slow_stream_is_kept_whole() -> None:
+    assert kept(5, [0.0, 0.2, 5.0, 5.3, 5.6]) == [0.0, 0.2, 5.0, 5.3, 5.6]
+    assert len(kept(5, [i / 3 for i in range(30)])) == 30  # 3 fps: every frame
 
 
 def test_live_sources_are_read_whole_and_files_by_ffmpegs_fps_filter() -> None:

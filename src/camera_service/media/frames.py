@@ -9,10 +9,11 @@ the event pictures are made of the whole colour frame.
 
 Latency (``bench/bench_motion.py``): a live source is decoded by one thread (ffmpeg's frame
 threads hold a frame per extra thread: 2 frames, 133 ms at 15 fps, on 2 cores) and every
-frame leaves ffmpeg at once; ``fps`` frames a second are kept here, by arrival time
-(``Decimator``). ffmpeg's own ``fps`` or ``select`` filters held the kept frame back by about
-two source frames more (measured on ffmpeg 5.1). A file (tests, the bench's noise clip) is
-read as fast as it decodes, so there ffmpeg's ``fps`` filter keeps the frames by their own
+frame leaves ffmpeg at once; ``fps`` frames a second are kept here (``Decimator``: every
+n-th frame, n learned from the stream's own rate). ffmpeg's own ``fps`` or ``select``
+filters held the kept frame back by about two source frames more (measured on ffmpeg 5.1).
+A file (tests, the bench's noise clip) is read as fast as it decodes, so there ffmpeg's
+``fps`` filter keeps the frames by their own
 timestamps. Every wait is bounded: no first frame within ``first_frame_timeout`` or a stall of
 ``io_timeout`` between frames ends the reader with ``FFmpegError``.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -71,19 +73,40 @@ def is_live(url: str) -> bool:
 
 
 class Decimator:
-    """Keeps ``fps`` frames a second out of a live stream, by arrival time. Pure."""
+    """Keeps about ``fps`` frames a second of a live stream: every n-th frame, n the stream's
+    own rate over ``fps``, the rate learned from arrival times over ``window`` seconds (until
+    a second of them is known: by arrival time). Counting frames, not seconds, a burst (frames
+    that waited in a starved ffmpeg or a socket) is thinned like the time it holds, not
+    dropped but for one frame. Pure: the caller gives every time."""
 
-    def __init__(self, fps: float) -> None:
-        self.interval = 1.0 / fps
-        self._due: float | None = None
+    def __init__(self, fps: float, window: float = 5.0) -> None:
+        self.fps = fps
+        self.window = window
+        self._arrivals: deque[float] = deque()
+        self._skipped = 0  # frames since the last one kept
+        self._last: float | None = None  # when the last one kept came
+
+    def step(self) -> int:
+        """Every how many frames one is kept (0: not known yet)."""
+        if len(self._arrivals) < 2:
+            return 0
+        span = self._arrivals[-1] - self._arrivals[0]
+        if span < 1.0:
+            return 0
+        return max(1, round((len(self._arrivals) - 1) / span / self.fps))
 
     def keep(self, t: float) -> bool:
-        if self._due is not None and t < self._due - EARLY * self.interval:
-            return False
-        # the next one is due an interval after this one was (or now, after a gap)
-        due = self._due if self._due is not None and t - self._due < self.interval else t
-        self._due = due + self.interval
-        return True
+        self._arrivals.append(t)
+        while self._arrivals[0] < t - self.window:
+            self._arrivals.popleft()
+        step = self.step()
+        if self._last is None or (
+            self._skipped + 1 >= step if step else t - self._last >= (1 - EARLY) / self.fps
+        ):
+            self._last, self._skipped = t, 0
+            return True
+        self._skipped += 1
+        return False
 
 
 def frame_args(url: str, width: int, height: int, fps: float, io_timeout: float, live: bool) -> list[str]:
