@@ -140,28 +140,35 @@ async def start_latency(run: int, folder: Path, delays: list[float]) -> float:
     writer = threading.Thread(target=camera, args=(encoder.stdin, entry, stop, sent), daemon=True)
     writer.start()
     det, tracker = MotionDetector(DetectorSettings(masks=TOP)), EventTracker(TrackerSettings(2, 2.0))
-    try:
-        async with EventStore(folder) as store, \
-                FrameReader(str(fifo), camera_id="bench", live=True) as reader:
-            async for frame in reader.frames():
-                now = time.time()
-                number = frame_number(frame.data)
-                if number in sent and number > RATE:  # after the start's burst
-                    delays.append(now - sent[number])
-                step = tracker.feed(now, det.detect(frame.data))
-                if step.change is not None and step.change.kind == "started" and entry in sent:
-                    # the worker saves the event, then announces it: the save is in the time
-                    await store.save(StoredEvent(f"bench{run}", "bench", now, None, now, 1.0, now))
-                    return time.time() - sent[entry]
-                if entry in sent and now - sent[entry] > 10:
-                    break
-    finally:
+
+    def camera_off() -> None:  # first: then the reader's ffmpeg reads the end of its input
         stop.set()
         with contextlib.suppress(OSError):
             encoder.stdin.close()  # type: ignore[union-attr]
         encoder.terminate()
         encoder.wait(10)
         writer.join(10)
+
+    try:
+        async with EventStore(folder) as store, \
+                FrameReader(str(fifo), camera_id="bench", live=True) as reader:
+            try:
+                async for frame in reader.frames():
+                    now = time.time()
+                    number = frame_number(frame.data)
+                    if number in sent and number > RATE:  # after the start's burst
+                        delays.append(now - sent[number])
+                    step = tracker.feed(now, det.detect(frame.data))
+                    if step.change is not None and step.change.kind == "started" and entry in sent:
+                        # the worker saves the event, then announces it: the save is in the time
+                        await store.save(StoredEvent(f"bench{run}", "bench", now, None, now, 1.0, now))
+                        return time.time() - sent[entry]
+                    if entry in sent and now - sent[entry] > 10:
+                        break
+            finally:
+                camera_off()
+    finally:
+        camera_off()
     return math.inf
 
 
