@@ -143,10 +143,10 @@ async def start_latency(run: int, folder: Path, delays: list[float]) -> float:
 
     def camera_off() -> None:  # first: then the reader's ffmpeg reads the end of its input
         stop.set()
+        encoder.kill()  # a camera that goes away (terminated, it would still write its end)
+        encoder.wait(10)
         with contextlib.suppress(OSError):
             encoder.stdin.close()  # type: ignore[union-attr]
-        encoder.terminate()
-        encoder.wait(10)
         writer.join(10)
 
     try:
