@@ -5,13 +5,15 @@ Honest numbers, whatever they are:
 - ``detector_ms_per_frame`` / ``detector_core_percent``: CPU time (``process_time``) of the
   pure detector on 320x180 frames, and the share of one core that is at 5 frames a second.
 - ``pipeline_core_percent``: the whole per-camera cost for ``PIPELINE_SECONDS``: ffmpeg
-  (decoding a live 1280x720 15 fps source and scaling it to 320x180 gray at 5 fps; the
+  (decoding a live 1280x720 15 fps source and scaling every frame to 320x180, of which
+  this process keeps 5 a second; the
   source here is lavfi's testsrc2, so ffmpeg also *generates* the picture, which a camera
   does not ask of it) plus this process's reading and detecting, as a share of one core.
 - ``start_latency_s``: from the moment a box enters a live picture to the tracker's
-  ``started``, over ``LATENCY_RUNS`` runs (p50, p95, max), end to end as from a camera: this
-  process draws 1280x720 frames at 15 fps (a still scene, then a white box entering from the
-  left, in a different phase of the detector's 5 fps each run), an ffmpeg encodes them live
+  ``started``, over ``LATENCY_RUNS`` runs (p50, p95, max), end to end as from a camera: a
+  process of its own draws 1280x720 frames at 15 fps (a still scene, then a white box
+  entering from the left, in a different phase of the detector's 5 fps each run), an ffmpeg
+  encodes them live
   (x264, zerolatency) into a FIFO, and the ``FrameReader`` decodes them; the time starts when
   the first frame with the box is handed to the encoder, and ends when the event is saved
   (SQLite, as the worker saves it before it announces it). (Measured before from the pts of a
@@ -29,14 +31,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import multiprocessing
 import os
 import platform
 import resource
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import ROOT, percentile, write_results
@@ -94,14 +97,17 @@ def scenes(count: int = 6) -> list[np.ndarray]:
     return [np.clip(big + rng.normal(0, 4, big.shape), 0, 255).astype(np.uint8) for _ in range(count)]
 
 
-def camera(out: object, entry: int, stop: threading.Event, sent: dict[int, float]) -> None:
-    """Writes yuv420p frames to ``out`` (the encoder's stdin) at ``RATE``, as a camera
-    delivers them; the box is in frame ``entry`` onwards; ``sent`` gets each frame's time."""
+SENT = 1 << BITS  # frames a run may last
+
+
+def camera(fd: int, entry: int, sent: Any) -> None:
+    """In a process of its own (so that it takes no time from the reader's): writes yuv420p
+    frames to ``fd`` (the encoder's stdin) at ``RATE``, as a camera delivers them; the box
+    is in frame ``entry`` onwards; ``sent[i]`` is the wall time frame ``i`` was handed over."""
     backgrounds, chroma = scenes(), bytes([128]) * (W * H // 2)
-    start, i = time.monotonic(), 0
-    write = out.write  # type: ignore[attr-defined]
-    with contextlib.suppress(OSError, ValueError):  # the encoder went away: the run is over
-        while not stop.is_set():
+    start = time.monotonic()
+    with contextlib.suppress(OSError), open(fd, "wb", buffering=0, closefd=False) as out:
+        for i in range(SENT):  # until the encoder goes away (or the numbers run out)
             y = backgrounds[i % len(backgrounds)].copy()
             if i >= entry:  # 40 px of the 160 px box show in its first frame, 400 px/s
                 x = -120 + (i - entry) * 400 // RATE
@@ -112,9 +118,7 @@ def camera(out: object, entry: int, stop: threading.Event, sent: dict[int, float
             if delay > 0:
                 time.sleep(delay)
             sent[i] = time.time()
-            write(y.tobytes() + chroma)
-            out.flush()  # type: ignore[attr-defined]
-            i += 1
+            out.write(y.tobytes() + chroma)
 
 
 def frame_number(gray: np.ndarray) -> int:
@@ -136,18 +140,20 @@ async def start_latency(run: int, folder: Path, delays: list[float]) -> float:
          "-flush_packets", "1", "-y", str(fifo)],
         stdin=subprocess.PIPE,
     )  # fmt: skip
-    stop, sent = threading.Event(), dict[int, float]()
-    writer = threading.Thread(target=camera, args=(encoder.stdin, entry, stop, sent), daemon=True)
+    assert encoder.stdin is not None
+    fork = multiprocessing.get_context("fork")
+    sent = fork.Array("d", SENT, lock=False)  # shared with the camera's process
+    writer = fork.Process(target=camera, args=(encoder.stdin.fileno(), entry, sent), daemon=True)
     writer.start()
     det, tracker = MotionDetector(DetectorSettings(masks=TOP)), EventTracker(TrackerSettings(2, 2.0))
 
     def camera_off() -> None:  # first: then the reader's ffmpeg reads the end of its input
-        stop.set()
+        writer.kill()
+        writer.join(10)
         encoder.kill()  # a camera that goes away (terminated, it would still write its end)
         encoder.wait(10)
         with contextlib.suppress(OSError):
             encoder.stdin.close()  # type: ignore[union-attr]
-        writer.join(10)
 
     try:
         async with EventStore(folder) as store, \
@@ -156,14 +162,14 @@ async def start_latency(run: int, folder: Path, delays: list[float]) -> float:
                 async for frame in reader.frames():
                     now = time.time()
                     number = frame_number(frame.data)
-                    if number in sent and number > RATE:  # after the start's burst
+                    if RATE < number < SENT and sent[number]:  # after the start's burst
                         delays.append(now - sent[number])
                     step = tracker.feed(now, det.detect(frame.data))
-                    if step.change is not None and step.change.kind == "started" and entry in sent:
+                    if step.change is not None and step.change.kind == "started" and sent[entry]:
                         # the worker saves the event, then announces it: the save is in the time
                         await store.save(StoredEvent(f"bench{run}", "bench", now, None, now, 1.0, now))
                         return time.time() - sent[entry]
-                    if entry in sent and now - sent[entry] > 10:
+                    if sent[entry] and now - sent[entry] > 10:
                         break
             finally:
                 camera_off()

@@ -163,12 +163,22 @@ class FrameReader:
         await self.stop()
 
     async def stop(self) -> None:
-        if self._proc.running:
-            await self._proc.stop(0.5, step_timeout=STOP_TIMEOUT)
-        # what is left in the pipe, up to its end: the pipe is closed then, not left to the
-        # garbage collector (ffmpeg is gone, so the end comes at once)
-        with contextlib.suppress(TimeoutError, OSError):
-            await asyncio.wait_for(self._proc.output.read(), STOP_TIMEOUT)
+        # the pipe is read to its end while ffmpeg stops: a frame is larger than the pipe's
+        # buffer, so ffmpeg may be blocked writing one, and would not see its signal; at the
+        # end the pipe is closed, not left to the garbage collector
+        drain = asyncio.create_task(self._drain(), name="motion frames drain")
+        try:
+            if self._proc.running:
+                await self._proc.stop(0.5, step_timeout=STOP_TIMEOUT)
+        finally:
+            with contextlib.suppress(TimeoutError, OSError):
+                await asyncio.wait_for(drain, STOP_TIMEOUT)
+            if not drain.done():
+                drain.cancel()
+
+    async def _drain(self) -> None:
+        while await self._proc.output.read(1 << 16):
+            pass
 
     async def frames(self) -> AsyncIterator[Frame]:
         """Frames until the stream ends (then returns) or fails (``FFmpegError``)."""
