@@ -172,7 +172,7 @@ class Application:
         self.recorder.buffer.capture_for = self._capture  # mode "motion": what its buffer keeps
         await stack.enter_async_context(CameraNotifier(self.registry, self.streams, self.bus))
 
-        health = {"recorder": self.recorder.health}
+        health = {"recorder": self.recorder.health, "motion": self.motion.health}
         collectors: list[object] = []
         if cfg.mqtt.enabled:  # paho-mqtt is only a Recommends of the package: imported when used
             from .mqtt import MqttCollector, MqttService, Sources

@@ -192,6 +192,10 @@ class Motion(Protocol):
 
     def state(self, camera_id: str) -> str: ...
 
+    def detectors(self) -> dict[str, dict[str, Any]]:
+        """Per camera: ``state`` (off, starting, running, failed), ``reason``, ``fps``, ``frames``."""
+        ...
+
     def active_event(self, camera_id: str) -> StoredEvent | None: ...
 
     async def set_config(self, camera_id: str, changes: dict[str, Any]) -> MotionSpec:

@@ -138,3 +138,16 @@ async def test_a_camera_with_a_password_is_read_with_it_off_the_command_line(
     assert count == 10
     assert readers and all(b" -f concat " in cmd and b"rtsp://" not in cmd for cmd in readers)
     assert not watch.leaks, watch.leaks
+
+
+async def test_a_reader_that_stopped_reading_stops_at_once() -> None:
+    """A frame is larger than the pipe's buffer: ffmpeg blocked writing one still stops on
+    its signal, because the pipe is read while it stops."""
+    require_ffmpeg()
+    async with FrameReader("lavfi:testsrc2=size=640x360:rate=15", camera_id="test") as reader:
+        async for _ in reader.frames():
+            break
+        await asyncio.sleep(0.5)  # ffmpeg fills the pipe meanwhile
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+    assert loop.time() - began < 1.5

@@ -1,7 +1,8 @@
 """The real daemon with motion detection on the test pattern (ffmpeg's testsrc2, whose
 picture moves all the time; MediaMTX is absent, so the pattern is read directly): the
 ``motion_event started`` notification comes, ``list_events`` and ``get_event`` show the
-running event with a signed link to its picture, and after a SIGKILL during the event the
+running event with a signed link to its picture, ``get_status`` (valid by compat.json) shows
+the detector running at about 5 frames a second, and after a SIGKILL during the event the
 restarted daemon has closed it with its cause, and its clip (the continuous recording's
 segments that cover it, no copy) plays."""
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from media.helpers import playable, require_ffmpeg
+from support.compat_results import validate_result
 from support.daemon import Client, Daemon
 
 pytestmark = pytest.mark.ivv
@@ -50,6 +52,12 @@ async def test_an_event_is_announced_listed_and_closed_after_a_sigkill(tmp_path:
         assert (await asyncio.to_thread(fetch, event["snapshot_url"]))[:2] == b"\xff\xd8"
         config = await client.result("get_motion_config", {"device": "camera0"})
         assert config["enabled"] and config["state"] == "detecting"
+        status = await client.result("get_status", {})
+        validate_result("get_status", status)  # compat.json's shape, the detectors beside it
+        detector = status["motion"]["camera0"]
+        assert detector["state"] == "running" and detector["reason"] == "", detector
+        assert 3.5 <= detector["fps"] <= 6.5 and detector["frames"] > 0, detector
+        assert status["component_health"]["motion"]["healthy"], status["component_health"]
         await client.close()
         daemon.proc.send_signal(signal.SIGKILL)
         await asyncio.to_thread(daemon.proc.wait, 10)

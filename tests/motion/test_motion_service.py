@@ -1,12 +1,16 @@
 """The motion service on a real ffmpeg source: a camera whose picture is generated live by
-lavfi (a still scene with noise, a box crossing it from 2 s to 4 s) gives one event, announced
-as started and ended, stored with its pictures; settings set at run time are saved and come
-back after a restart."""
+lavfi (a still scene with noise, an orange box crossing it from 2 s to 4 s) gives one event,
+announced as started and ended, stored with its pictures: a colour snapshot of the frame of
+peak motion that shows the box inside the event's region, and a small thumbnail; settings set
+at run time are saved and come back after a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from camera_service.cameras.registry import CameraRegistry
@@ -21,7 +25,7 @@ from media.helpers import Collector, network_camera, require_ffmpeg, until
 pytestmark = pytest.mark.integration
 
 SCENE = (
-    "smptebars=size=320x180:rate=10[s];color=white:size=40x40:rate=10[b];"
+    "smptebars=size=320x180:rate=10[s];color=0xff8000:size=40x40:rate=10[b];"
     "[s][b]overlay=x='-40+(t-2)*180':y=70:enable='between(t,2,4)',noise=alls=12:allf=t"
 )
 ON = MotionConfig(MotionSpec(enabled=True, quiet_seconds=1.0))
@@ -33,6 +37,28 @@ def url(camera: Camera) -> str:
 
 def motion(c: Collector) -> list[dict[str, object]]:
     return [n.params for n in c.items if n.method == "motion_event"]
+
+
+async def rgb(jpeg: Path) -> npt.NDArray[np.int16]:
+    """The picture's pixels, height x width x 3 (R, G, B), decoded by ffmpeg."""
+    proc = await asyncio.create_subprocess_exec(
+        "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+        "-of", "csv=p=0", str(jpeg), stdout=asyncio.subprocess.PIPE)  # fmt: skip
+    size, _ = await asyncio.wait_for(proc.communicate(), 30)
+    width, height = (int(v) for v in size.decode().strip().split(","))
+    proc = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-v", "error", "-i", str(jpeg), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+        stdout=asyncio.subprocess.PIPE)  # fmt: skip
+    data, _ = await asyncio.wait_for(proc.communicate(), 30)
+    return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3).astype(np.int16)
+
+
+def orange(pixels: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
+    """Where the box is: none of smptebars' colours is orange (red well above green, green
+    well above blue)."""
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    mask: npt.NDArray[np.bool_] = (r - g > 60) & (g - b > 40)
+    return mask
 
 
 async def test_a_box_crossing_a_live_picture_is_one_event_with_pictures(tmp_path: Path) -> None:
@@ -52,7 +78,15 @@ async def test_a_box_crossing_a_live_picture_is_one_event_with_pictures(tmp_path
         assert event.region is not None and event.region["w"] > 0.5
         assert event.snapshot and event.thumbnail
         assert (tmp_path / "events" / event.snapshot).read_bytes()[:2] == b"\xff\xd8"
-        assert (tmp_path / "events" / event.thumbnail).stat().st_size > 0
+        snapshot = await rgb(tmp_path / "events" / event.snapshot)
+        assert snapshot.shape == (180, 320, 3)
+        assert (snapshot.max(axis=2) - snapshot.min(axis=2)).max() > 100, "a gray picture"
+        ys, xs = np.nonzero(orange(snapshot))
+        assert len(xs) >= 40 * 40 // 2, f"the box is not in the snapshot ({len(xs)} orange pixels)"
+        region, slack = event.region, 0.05  # the box's pixels lie in the region of the event
+        assert region["x"] - slack <= xs.min() / 320 and xs.max() / 320 <= region["x"] + region["w"] + slack
+        assert region["y"] - slack <= ys.min() / 180 and ys.max() / 180 <= region["y"] + region["h"] + slack
+        assert (await rgb(tmp_path / "events" / event.thumbnail)).shape == (90, 160, 3)
         await service.delete_event(event.id)
         assert not (tmp_path / "events" / event.snapshot).exists()
 

@@ -328,7 +328,7 @@ def test_system_page_shows_health_storage_retention_and_version(page: Page) -> N
     assert health["api"][0] == health["camera_monitor"][0] == "true", rows
     assert not any(state in ("HEALTHY", "DEGRADED", "UNHEALTHY") for _, state in health.values()), rows
     # one row per component: compat's websocket_server is our api, not a second row
-    assert sorted(health) == ["api", "camera_monitor", "mediamtx", "recorder"], rows
+    assert sorted(health) == ["api", "camera_monitor", "mediamtx", "motion", "recorder"], rows
     mediamtx = page.js("return document.querySelector(\"tr[data-component='mediamtx']\").innerText")
     assert "127.0.0.1:9" in mediamtx  # the reason
     page.wait("return document.querySelector('[role=progressbar]')", what="storage bar")
@@ -505,54 +505,161 @@ def test_console_reads_old_and_new_status_shapes(page: Page) -> None:
     assert r["local"] is True  # a link naming the public host is loaded from this origin
 
 
-async def _motion(daemon: ConsoleDaemon, enabled: bool) -> None:
+TOKENS: dict[tuple[int, str], str] = {}
+
+
+async def _rpc(daemon: ConsoleDaemon, *calls: tuple[str, dict[str, Any]], role: str = "admin") -> list[Any]:
+    """The results of ``calls`` made in order on one connection as ``role``."""
     from support.daemon import Client
 
     client = await Client.connect(f"ws://127.0.0.1:{daemon.port}/ws")
     try:
-        await client.result("authenticate", {"auth_token": daemon.token("admin")})
-        await client.result("set_motion_config",
-                            {"device": "camera0", "enabled": enabled, "quiet_seconds": 1})  # fmt: skip
+        if (daemon.port, role) not in TOKENS:  # minting one runs camera-ctl: once per role
+            TOKENS[daemon.port, role] = daemon.token(role)
+        await client.result("authenticate", {"auth_token": TOKENS[daemon.port, role]})
+        return [await client.result(method, params) for method, params in calls]
     finally:
         await client.close()
 
 
-def test_events_page_shows_motion_events_with_thumbnails_and_deletes_for_admins(page: Page) -> None:
+def rpc(daemon: ConsoleDaemon, method: str, params: dict[str, Any], role: str = "admin") -> Any:
     import asyncio
 
-    asyncio.run(_motion(page.d, True))  # the test pattern moves all the time
+    return asyncio.run(_rpc(daemon, (method, params), role=role))[0]
+
+
+def motion(daemon: ConsoleDaemon, enabled: bool) -> None:
+    rpc(daemon, "set_motion_config", {"device": "camera0", "enabled": enabled, "quiet_seconds": 1,
+                                      "pre_capture": PRE_CAPTURE, "post_capture": 1})  # fmt: skip
+
+
+def until(what: str, check: Any, timeout: float = T) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
+        time.sleep(0.2)
+    return value
+
+
+def file_start(name: str) -> float:
+    """The UTC start a recording's default name carries (camera0_2024-03-05_07-08-00.mp4)."""
+    import calendar
+
+    stamp = name.split("_", 1)[1].rsplit(".", 1)[0]
+    return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%d_%H-%M-%S")))
+
+
+PRE_CAPTURE = 2
+# the colours of a picture: the largest spread between its R, G and B anywhere
+COLOUR = """
+const img = arguments[0];
+const c = document.createElement('canvas');
+c.width = img.naturalWidth; c.height = img.naturalHeight;
+const g = c.getContext('2d');
+g.drawImage(img, 0, 0);
+const d = g.getImageData(0, 0, c.width, c.height).data;
+let spread = 0;
+for (let i = 0; i < d.length; i += 4) {
+  spread = Math.max(spread, Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]));
+}
+return [c.width, c.height, spread];
+"""
+
+
+def recorded(daemon: ConsoleDaemon, seconds: float) -> bool:
+    timeline = rpc(daemon, "get_recording_timeline", {"device": "camera0"})
+    return any(r["end"] - r["start"] >= seconds for r in timeline["ranges"])
+
+
+def an_event(page: Page) -> str:
+    """Turns motion detection on (the test pattern moves all the time) until an event runs,
+    then off until it ended; the event's id."""
+    known = {e["event_id"] for e in rpc(page.d, "list_events", {"limit": 100})["events"]}
+    motion(page.d, True)
     try:
+        def new() -> Any:
+            return next((e for e in rpc(page.d, "list_events", {"limit": 5})["events"]
+                         if e["event_id"] not in known), None)  # fmt: skip
+
+        running = until("a motion event", new)
+    finally:
+        motion(page.d, False)
+    until("the event ended", lambda: rpc(page.d, "get_event", {"event_id": running["event_id"]})["end"])
+    return str(running["event_id"])
+
+
+def test_events_page_shows_thumbnails_by_time_plays_the_clip_from_its_pre_capture_and_deletes_for_admins(
+        page: Page) -> None:  # fmt: skip
+    rpc(page.d, "set_recording_mode", {"device": "camera0", "mode": "continuous", "segment_seconds": 2})
+    try:
+        until("3 s of continuous recording", lambda: recorded(page.d, PRE_CAPTURE + 1))
         page.sign_in(page.d.token("admin"))
-        page.go("#/events")
-        first = page.wait("const li = document.querySelector('#events li');"
-                          "const img = li && li.querySelector('img');"
-                          "return img && img.complete && img.naturalWidth > 0 && li.dataset.event",
-                          what="an event with its thumbnail")  # fmt: skip
-        page.shot("events-page")
-        assert "camera0" in page.js("return document.querySelector('#events li').textContent")
-        page.go("#/cameras")  # the tile says a motion event runs
+        older = an_event(page)
+        motion(page.d, True)  # the newer one is shown running, with the badge on the tile
+        page.go("#/cameras")
         page.wait(f"const m = document.querySelector(\"{TILE0} .motion\"); return m && !m.hidden",
                   what="the MOTION badge on camera0's tile")
         page.go("#/events")
-        asyncio.run(_motion(page.d, False))  # ends the running event: now it can be deleted
-        page.wait("const li = document.querySelector(`#events li[data-event='${arguments[0]}']`);"
-                  "return li && li.querySelector('button[data-action=delete]')", first,
-                  what="the event ended, with its delete button")  # fmt: skip
-        page.click(f"#events li[data-event='{first}'] button[data-action=delete]")
-        page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
-        page.click("#confirm-ok")
-        page.wait("return !document.querySelector(`#events li[data-event='${arguments[0]}']`)", first,
-                  what="the event gone")
+        newer = page.wait("const li = document.querySelector('#events li');"
+                          "return li && li.dataset.event !== arguments[0] && li.dataset.event", older,
+                          what="the running event at the top")  # fmt: skip
+        motion(page.d, False)  # ends it: now it can be deleted
         page.go("#/cameras")
         page.wait(f"const m = document.querySelector(\"{TILE0} .motion\"); return m && m.hidden",
                   what="no MOTION badge once the event ended")
+        page.go("#/events")
+        rows = "#events li"
+        page.wait("const ids = [...document.querySelectorAll(arguments[0])].map((li) => li.dataset.event);"
+                  "return ids.indexOf(arguments[1]) === 0 && ids.indexOf(arguments[2]) === 1"
+                  " && document.querySelector(arguments[0] + ' button[data-action=delete]')",
+                  rows, newer, older, what="both events, newest first, ended")  # fmt: skip
+        # per camera: the filter lists camera0 and keeps its events
+        page.wait("return [...document.querySelectorAll('#event-camera option')]"
+                  ".some((o) => o.value === 'camera0')", what="camera0 in the camera filter")  # fmt: skip
+        page.js("const s = document.getElementById('event-camera'); s.value = 'camera0';"
+                "s.dispatchEvent(new Event('change'))")
+        page.wait("const rows = [...document.querySelectorAll(arguments[0])];"
+                  "return rows.length >= 2 && rows.every((li) => li.textContent.includes('camera0'))",
+                  rows, what="camera0's events")  # fmt: skip
+        # each with its thumbnail: small, in colour (the frame of peak motion)
+        thumb = f"#events li[data-event='{newer}'] img"
+        page.wait("const i = document.querySelector(arguments[0]);"
+                  "return i && i.complete && i.naturalWidth > 0", thumb, what="the thumbnail")  # fmt: skip
+        width, height, spread = page.js(COLOUR, page.driver.find_element("css selector", thumb))
+        assert (width, height) == (160, 90) and spread > 100, (width, height, spread)
+        page.shot("events-page")
+        # its clip plays from the pre-capture: from the clip's start in the file that holds it
+        event = rpc(page.d, "get_event", {"event_id": newer})
+        assert event["clip"]["start"] == round(event["start"] - PRE_CAPTURE, 3) and event["clip"]["files"]
+        page.click(f"#events li[data-event='{newer}'] button[data-action=play]")
+        part, offset = page.wait(
+            "const v = document.getElementById('event-player');"
+            "return !v.hidden && v.dataset.event === arguments[0] && v.videoWidth === 1280"
+            " && v.currentTime > Number(v.dataset.offset) + 0.3 && [v.dataset.part, v.dataset.offset]", newer,
+            what="the clip plays")  # fmt: skip
+        began = file_start(event["clip"]["files"][int(part)]["filename"]) + float(offset)
+        # names carry whole seconds: a segment may have begun up to 1 s after its name says
+        assert abs(began - event["clip"]["start"]) <= 1.0, (part, offset, event["clip"])
+        page.shot("events-clip-plays")
+        # a viewer sees the events and may play them, but is offered no delete
+        page.sign_in(page.d.token("viewer"))
+        page.go("#/events")
+        page.wait("return document.querySelectorAll(arguments[0] + ' button[data-action=play]').length >= 2",
+                  rows, what="events for a viewer")  # fmt: skip
+        assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0
+        # an admin deletes one
+        page.sign_in(page.d.token("admin"))
+        page.go("#/events")
+        page.click(f"#events li[data-event='{newer}'] button[data-action=delete]")
+        page.wait("return document.getElementById('confirm').open", what="confirmation dialog")
+        page.click("#confirm-ok")
+        page.wait("return !document.querySelector(`#events li[data-event='${arguments[0]}']`)", newer,
+                  what="the event gone")
+        assert newer not in [e["event_id"] for e in rpc(page.d, "list_events", {"limit": 100})["events"]]
+        assert page.js("return !!document.querySelector(`#events li[data-event='${arguments[0]}']`)", older)
     finally:
-        asyncio.run(_motion(page.d, False))
-    page.sign_in(page.d.token("viewer"))
-    page.go("#/events")
-    page.wait("return document.getElementById('events-note').textContent", what="events for a viewer")
-    assert page.js("return document.querySelectorAll('#events button[data-action=delete]').length") == 0
-
+        motion(page.d, False)
+        rpc(page.d, "set_recording_mode", {"device": "camera0", "mode": "off"})
 
 
 async def _motion_config(daemon: ConsoleDaemon) -> dict[str, Any]:
@@ -592,6 +699,11 @@ def test_motion_settings_draw_a_mask_on_a_snapshot_and_save_it(page: Page) -> No
     assert len(mask) == 3
     for (x, y), (fx, fy) in zip(mask, ((0.1, 0.1), (0.4, 0.1), (0.25, 0.5)), strict=True):
         assert abs(x - fx) < 0.03 and abs(y - fy) < 0.03, mask
+    page.driver.refresh()  # a new page: the mask comes back from the service, where it was drawn
+    points = page.wait("const p = document.querySelectorAll('#motion-masks polygon');"
+                       "return p.length === 1 && p[0].getAttribute('points')", what="the mask after a reload")
+    assert [[float(v) for v in p.split(",")] for p in points.split()] == mask
+    assert page.js("return document.getElementById('motion-mask-count').textContent").startswith("1 mask")
     page.click("#motion-clear")
     page.click("#motion-save")
     page.wait("return document.getElementById('motion-mask-count').textContent.startsWith('0 mask')",

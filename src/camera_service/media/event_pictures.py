@@ -1,9 +1,10 @@
 """The pictures of a motion event: the frame of peak motion as a JPEG and a small thumbnail.
 
-The frame is the detector's own (gray, 320x180): it is written raw to a hidden temporary
-file, one ffmpeg run encodes both JPEGs (each to a temporary name, renamed when complete),
-and the raw file is removed. Bounded by ``time_limit``; failures are ``FFmpegError`` or
-``StorageError`` and leave no file behind.
+The frame is the detector's own, in colour (yuv420p at the detector's 320x180: the frame the
+detector read, so the picture is exactly the moment of peak motion and costs no second
+reader). It is written raw to a hidden temporary file, one ffmpeg run encodes both JPEGs
+(each to a temporary name, renamed when complete), and the raw file is removed. Bounded by
+``time_limit``; failures are ``FFmpegError`` or ``StorageError`` and leave no file behind.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
 
 from ..errors import FFmpegError, StorageError
 from ..statefile import fsync_dir
@@ -38,22 +36,25 @@ def _publish(pairs: list[tuple[Path, Path]]) -> None:
 
 
 async def write_pictures(
-    frame: npt.NDArray[np.uint8], folder: Path, stem: str, *, time_limit: float = 10.0
+    picture: bytes, width: int, height: int, folder: Path, stem: str, *, time_limit: float = 10.0
 ) -> tuple[str, str]:
-    """``{stem}.jpg`` and ``{stem}_thumb.jpg`` in ``folder``; returns their names."""
-    height, width = frame.shape
+    """``{stem}.jpg`` and ``{stem}_thumb.jpg`` in ``folder`` from ``picture``, a yuv420p frame
+    of ``width x height``; returns their names."""
+    size = width * height * 3 // 2
+    if len(picture) != size:
+        raise ValueError(f"a {width}x{height} yuv420p frame has {size} bytes, got {len(picture)}")
     token = secrets.token_hex(4)
-    raw = folder / f".{stem}.{token}.gray"
+    raw = folder / f".{stem}.{token}.yuv"
     snap, thumb = folder / f"{stem}.jpg", folder / f"{stem}_thumb.jpg"
     tmp_snap, tmp_thumb = folder / f".{snap.name}.{token}.jpg", folder / f".{thumb.name}.{token}.jpg"
     loop = asyncio.get_running_loop()
     try:
         try:
-            await loop.run_in_executor(None, _write_raw, raw, np.ascontiguousarray(frame).tobytes())
+            await loop.run_in_executor(None, _write_raw, raw, picture)
         except OSError as e:
             raise StorageError(f"cannot write the event picture: {e.strerror or e}") from e
         args = ["-hide_banner", "-nostats", "-loglevel", "error", "-nostdin",
-                "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-i", str(raw),
+                "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-i", str(raw),
                 "-frames:v", "1", "-q:v", "3", "-f", "image2", "-y", str(tmp_snap),
                 "-frames:v", "1", "-vf", f"scale={THUMB_WIDTH}:-2", "-q:v", "5", "-f", "image2",
                 "-y", str(tmp_thumb)]  # fmt: skip

@@ -163,7 +163,7 @@ class MotionDetector:
         # a pixel joins the background where it is still, or once its change persisted
         self._streak = np.where(changed, self._streak + 1, 0).astype(np.uint16)
         follow = ~changed | (self._streak >= PERSIST_FRAMES)
-        self._bg[follow] += ALPHA * (current[follow] - self._bg[follow])
+        self._bg += np.where(follow, np.float32(ALPHA) * (current - self._bg), np.float32(0))
         return Detection(boxes, round(score, 3))
 
     def _start_calibration(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..lifecycle import Component
 from ..media.event_store import EventStore, StoredEvent
 from ..media.filenames import parse_device, parse_time
 from ..models import Camera, CameraEvent, Clock, ComponentHealth, Notification
+from ..motion.health import camera_health
 from ..motion.settings import MotionSpec, decode, encode, spec_from_mapping
 from ..ports import CameraDirectory
 from ..statefile import read_state, write_atomically
@@ -116,6 +118,15 @@ class MotionService(Component):
         if failing:
             return ComponentHealth("motion", False, "degraded", f"not detecting: {', '.join(failing)}")
         return ComponentHealth("motion", True, "ok", f"{len(running)} camera(s) detecting")
+
+    def detectors(self) -> dict[str, dict[str, Any]]:
+        """Each camera's detector: ``state`` (off, starting, running, failed), ``reason``
+        (why it failed), ``fps`` (frames a second it looked at lately), ``frames``."""
+        now = time.monotonic()
+        return {
+            camera_id: camera_health(w.reason, w.rate.rate(now), w.frames)
+            for camera_id, w in sorted(self.workers.items())
+        }
 
     # --- workers -------------------------------------------------------------------------
 

@@ -18,15 +18,13 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from ..errors import CameraNotFound, CameraServiceError
 from ..media.event_pictures import write_pictures
 from ..media.event_store import StoredEvent
-from ..media.frames import FrameReader
+from ..media.frames import Frame, FrameReader
 from ..models import Camera, Clock, Notification
 from ..motion.detector import DetectorSettings, MotionDetector
+from ..motion.health import FrameRate
 from ..motion.settings import MotionSpec
 from ..motion.tracker import Change, EventState, EventTracker, TrackerSettings
 from ..ports import CameraDirectory
@@ -76,9 +74,10 @@ class MotionWorker:
         self.frames = 0  # frames read since the service started
         self.url = ""  # what the detector reads (with the reader credential: never shown)
         self.frames_of_url = 0  # frames read from it
+        self.rate = FrameRate()  # frames a second the detector looks at (monotonic time)
         self.event: StoredEvent | None = None  # the running event
         self._tracker = EventTracker()
-        self._peak: npt.NDArray[np.uint8] | None = None
+        self._peak: Frame | None = None  # the frame of peak motion, in colour
 
     def _wanted(self) -> tuple[MotionSpec, str] | None:
         spec = self.service.spec_for(self.camera_id)
@@ -122,6 +121,7 @@ class MotionWorker:
                 async for frame in reader.frames():
                     now = self.service.clock.time()
                     self.frames += 1
+                    self.rate.add(time.monotonic())
                     self.frames_of_url += 1
                     if self.reason != "detecting":
                         self.reason = "detecting"
@@ -134,18 +134,18 @@ class MotionWorker:
                         spec = current[0]
                         detector.configure(detector_settings(spec))
                         self._tracker.settings = tracker_settings(spec)
-                    await self._on_frame(now, frame.data, detector)
+                    await self._on_frame(now, frame, detector)
             return "stream ended"
         except CameraServiceError as e:
             log.warning("%s: motion detection stopped: %s", self.camera_id, e,
                         extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
             return f"stream lost: {e}"
 
-    async def _on_frame(self, now: float, data: npt.NDArray[np.uint8], detector: MotionDetector) -> None:
-        detection = detector.detect(data)
+    async def _on_frame(self, now: float, frame: Frame, detector: MotionDetector) -> None:
+        detection = detector.detect(frame.data)
         step = self._tracker.feed(now, detection)
         if step.new_peak:
-            self._peak = data
+            self._peak = frame
         elif self._tracker.active is None and step.change is None and not detection.motion:
             self._peak = None
         if step.change is not None:
@@ -185,7 +185,9 @@ class MotionWorker:
         if self._peak is None:
             return event
         try:
-            snap, thumb = await write_pictures(self._peak, self.service.pictures_dir, event.id)
+            peak = self._peak
+            snap, thumb = await write_pictures(peak.picture, peak.width, peak.height,
+                                               self.service.pictures_dir, event.id)
         except CameraServiceError as e:
             log.warning("%s: no picture for event %s: %s", self.camera_id, event.id, e,
                         extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip

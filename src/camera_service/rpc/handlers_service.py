@@ -49,7 +49,7 @@ def _active_recordings(ctx: RpcContext) -> int:
 
 
 def status_result(ctx: RpcContext) -> dict[str, Any]:
-    return {
+    out = {
         **health_fields(ctx.components()),
         "version": ctx.version,
         "uptime": round(ctx.uptime(), 3),
@@ -57,6 +57,9 @@ def status_result(ctx: RpcContext) -> dict[str, Any]:
         "cameras": _camera_counts(ctx),
         "recordings": {"active": _active_recordings(ctx)},
     }
+    if ctx.motion is not None:  # StatusResult allows more properties than its own
+        out["motion"] = ctx.motion.detectors()
+    return out
 
 
 async def get_status(ctx: RpcContext, session: Session, args: Args) -> Any:

@@ -30,20 +30,28 @@ export function mount(container, app) {
     player, playing, note, list,
   );
 
-  const play = async (e) => {
-    const file = e.clip.files[0];
+  // the clip's files one after the other, the first from the pre-capture (its offset in
+  // that file), each next one from its start when the one before ends
+  const play = async (e, part = 0) => {
+    const file = e.clip.files[part];
     if (!file) return;
     playing.textContent = `Loading the clip of ${e.event_id}…`;
     try {
       if (releasePlayer) releasePlayer();
       releasePlayer = null;
       player.hidden = false;
-      releasePlayer = await showFile(player, file.download_url, app.token);
-      const start = fileStart(file.filename);
-      const offset = start === null ? 0 : Math.max(0, e.clip.start - start);
-      player.addEventListener("loadedmetadata", () => { player.currentTime = offset; }, { once: true });
       player.dataset.event = e.event_id;
-      playing.textContent = `Playing ${e.device} at ${when(e.clip.start_time)}`;
+      player.dataset.part = String(part);
+      const start = typeof file.start === "number" ? file.start : fileStart(file.filename);
+      const offset = part === 0 && start !== null ? Math.max(0, e.clip.start - start) : 0;
+      player.dataset.offset = offset.toFixed(3);
+      player.addEventListener("loadedmetadata", () => { player.currentTime = offset; }, { once: true });
+      player.onended = () => {
+        if (!stopped && player.dataset.event === e.event_id && player.dataset.part === String(part)) play(e, part + 1);
+      };
+      releasePlayer = await showFile(player, file.download_url, app.token);
+      playing.textContent = `Playing ${e.device} from ${when(e.clip.start_time)}`
+        + (e.clip.files.length > 1 ? ` (part ${part + 1} of ${e.clip.files.length})` : "");
       await player.play().catch(() => { /* the controls still work */ });
     } catch (err) {
       playing.textContent = `Cannot play the clip: ${reasonOf(err)}`;
