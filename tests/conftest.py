@@ -10,12 +10,14 @@ never mistaken for a passed one.
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from _pytest.terminal import TerminalReporter  # pytest 7.2 (Debian 12) does not export it
+from _pytest.fixtures import FixtureDef  # pytest 7.2 (Debian 12) exports neither
+from _pytest.terminal import TerminalReporter
 
 SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system", "browser")
 
@@ -70,6 +72,48 @@ def monkeypatch() -> None:
     if os.environ.get("FORBID_MOCKS") == "1":
         pytest.fail("FORBID_MOCKS=1: the monkeypatch fixture is not allowed; test the real thing")
     pytest.skip("monkeypatch is not used in this project")
+
+
+# pytest-asyncio 0.20 (Debian 12) closes each test's loop, then sets a fresh one as the main
+# thread's current loop "so that get_event_loop() succeeds". A later synchronous test that
+# calls ``asyncio.run`` replaces that loop with its own and unsets it at the end, so nothing
+# closes the fresh one: the garbage collector finds it (and its AF_UNIX self-pipe) unclosed
+# later, and ResourceWarning fails whichever test is running then. The hooks below keep every
+# such loop and close it once it is no longer the current one.
+_spare_loops: list[asyncio.AbstractEventLoop] = []
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:  # unset (asyncio.run does that when it ends)
+        return None
+
+
+def _close_spare_loops(keep: asyncio.AbstractEventLoop | None) -> None:
+    for loop in [lp for lp in _spare_loops if lp is not keep]:
+        _spare_loops.remove(loop)
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_post_finalizer(fixturedef: FixtureDef[object]) -> object:
+    yield  # pytest-asyncio's own hook sets the fresh loop
+    if fixturedef.argname == "event_loop":
+        loop = _current_loop()
+        if loop is not None and loop not in _spare_loops:
+            _spare_loops.append(loop)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown() -> object:
+    yield
+    _close_spare_loops(keep=_current_loop())
+
+
+def pytest_sessionfinish() -> None:
+    _close_spare_loops(keep=None)
 
 
 def _suite(item: pytest.Item) -> str:
