@@ -47,7 +47,7 @@ check-config: deps
 
 ## test: every suite; real-system suites skip with a reason where their system is absent
 test: venv lint
-	FORBID_MOCKS=1 $(VPY) -m pytest $(PYTEST_ARGS)
+	FORBID_MOCKS=1 tools/test-suites.sh $(VPY) $(PYTEST_ARGS)
 
 ## test-newest: the suite (without `system`) against the newest PyPI releases of the runtime
 ## libraries (tools/requirements-newest.txt, nothing pinned), in a second venv over Debian's

@@ -19,7 +19,7 @@ import pytest
 from _pytest.fixtures import FixtureDef  # pytest 7.2 (Debian 12) exports neither
 from _pytest.terminal import TerminalReporter
 
-SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system", "browser")
+from support import suites
 
 _outcomes: dict[str, Counter[str]] = defaultdict(Counter)
 _skips: dict[str, Counter[str]] = defaultdict(Counter)
@@ -112,10 +112,6 @@ def pytest_runtest_teardown() -> object:
     _close_spare_loops(keep=_current_loop())
 
 
-def pytest_sessionfinish() -> None:
-    _close_spare_loops(keep=None)
-
-
 def _suite(item: pytest.Item) -> str:
     # the most specific real-system marker wins: a `mediamtx` test that is also `integration`
     # counts as `mediamtx`, so its skip shows under that suite
@@ -152,18 +148,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _outcomes[suite]["errors"] += 1
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--suites-json", metavar="PATH", default=None,
+                     help="also write the suites table's counts to PATH (tools/test-suites.sh "
+                          "merges the system suite's process with the others')")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _close_spare_loops(keep=None)
+    path = session.config.getoption("suites_json")
+    if path:
+        suites.save(Path(path), _outcomes, _skips)
+
+
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
-    tr = terminalreporter
-    tr.section("suites")
-    tr.write_line(f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")
-    for suite in (*SUITES, "unmarked"):
-        c = _outcomes.get(suite)
-        if c is None:
-            if suite != "unmarked":
-                tr.write_line(f"{suite:<12} {'-':>7} {'-':>7} {'-':>8}   (not collected)")
-            continue
-        tr.write_line(
-            f"{suite:<12} {c['passed']:>7} {c['failed'] + c['errors']:>7} {c['skipped']:>8}"
-        )
-        for reason, n in _skips[suite].most_common():
-            tr.write_line(f"{'':<12} skipped {n}: {reason}")
+    terminalreporter.section("suites")
+    for line in suites.table_lines(_outcomes, _skips):
+        terminalreporter.write_line(line)
