@@ -7,13 +7,19 @@
 # build/test-results/system.log and is printed when the other process ends; then the table of
 # every suite with both processes' counts added up. The exit code is the first failing
 # process's, so `make test` fails on any failure in either.
-# With PYTEST_ARGs (a selection: paths, -m, -k, -x) it is one process, as they say.
+# PYTEST_ARGs that only change how tests run (-x, -v, --durations=N, --timeout=N) go to both
+# processes; a selection (-m, -k, a path to tests) is one process, as it says.
 set -uo pipefail
 py=$1
 shift
-if [ $# -gt 0 ]; then
-  exec "$py" -m pytest "$@"
-fi
+for arg in "$@"; do
+  case $arg in
+    -m | -m* | -k | -k*) exec "$py" -m pytest "$@" ;;
+  esac
+  if [ "${arg:0:1}" != - ] && [ -e "${arg%%::*}" ]; then
+    exec "$py" -m pytest "$@"
+  fi
+done
 out=build/test-results
 rm -rf "$out"
 mkdir -p "$out"
@@ -22,11 +28,11 @@ mkdir -p "$out"
 # terminal interrupts the foreground process only and reaches it through the trap below
 # (SIGINT lets pytest tear its container down; a background job would otherwise ignore it)
 set -m
-"$py" -m pytest -m system --suites-json="$out/system.json" >"$out/system.log" 2>&1 &
+"$py" -m pytest -m system --suites-json="$out/system.json" "$@" >"$out/system.log" 2>&1 &
 system=$!
 trap 'kill -INT "$system" 2>/dev/null; wait "$system"' INT TERM
 
-"$py" -m pytest -m "not system" --suites-json="$out/others.json"
+"$py" -m pytest -m "not system" --suites-json="$out/others.json" "$@"
 others_rc=$?
 if [ "$others_rc" = 2 ]; then  # interrupted: stop the system suite too
   kill -INT "$system" 2>/dev/null
