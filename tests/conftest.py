@@ -84,6 +84,7 @@ _spare_loops: list[asyncio.AbstractEventLoop] = []
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """Only once pytest-asyncio has set a loop: before that, asking would make one."""
     try:
         return asyncio.get_event_loop_policy().get_event_loop()
     except RuntimeError:  # unset (asyncio.run does that when it ends)
@@ -109,7 +110,8 @@ def pytest_fixture_post_finalizer(fixturedef: FixtureDef[object]) -> object:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown() -> object:
     yield
-    _close_spare_loops(keep=_current_loop())
+    if _spare_loops:
+        _close_spare_loops(keep=_current_loop())
 
 
 def _suite(item: pytest.Item) -> str:
