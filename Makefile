@@ -45,7 +45,8 @@ run: deps
 check-config: deps
 	$(PYTHON) -m camera_service --config etc/dev.yaml --check-config
 
-## test: every suite; real-system suites skip with a reason where their system is absent
+## test: every suite; real-system suites skip with a reason where their system is absent; the
+## system suite runs in a second pytest process beside the others (tools/test-suites.sh)
 test: venv lint
 	FORBID_MOCKS=1 tools/test-suites.sh $(VPY) $(PYTEST_ARGS)
 
