@@ -45,9 +45,10 @@ run: deps
 check-config: deps
 	$(PYTHON) -m camera_service --config etc/dev.yaml --check-config
 
-## test: every suite; real-system suites skip with a reason where their system is absent
+## test: every suite; real-system suites skip with a reason where their system is absent; the
+## system suite runs in a second pytest process beside the others (tools/test-suites.sh)
 test: venv lint
-	FORBID_MOCKS=1 $(VPY) -m pytest $(PYTEST_ARGS)
+	FORBID_MOCKS=1 tools/test-suites.sh $(VPY) $(PYTEST_ARGS)
 
 ## test-newest: the suite (without `system`) against the newest PyPI releases of the runtime
 ## libraries (tools/requirements-newest.txt, nothing pinned), in a second venv over Debian's

@@ -10,14 +10,16 @@ never mistaken for a passed one.
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from _pytest.terminal import TerminalReporter  # pytest 7.2 (Debian 12) does not export it
+from _pytest.fixtures import FixtureDef  # pytest 7.2 (Debian 12) exports neither
+from _pytest.terminal import TerminalReporter
 
-SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system", "browser")
+from support import suites
 
 _outcomes: dict[str, Counter[str]] = defaultdict(Counter)
 _skips: dict[str, Counter[str]] = defaultdict(Counter)
@@ -72,6 +74,46 @@ def monkeypatch() -> None:
     pytest.skip("monkeypatch is not used in this project")
 
 
+# pytest-asyncio 0.20 (Debian 12) closes each test's loop, then sets a fresh one as the main
+# thread's current loop "so that get_event_loop() succeeds". A later synchronous test that
+# calls ``asyncio.run`` replaces that loop with its own and unsets it at the end, so nothing
+# closes the fresh one: the garbage collector finds it (and its AF_UNIX self-pipe) unclosed
+# later, and ResourceWarning fails whichever test is running then. The hooks below keep every
+# such loop and close it once it is no longer the current one.
+_spare_loops: list[asyncio.AbstractEventLoop] = []
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """Only once pytest-asyncio has set a loop: before that, asking would make one."""
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:  # unset (asyncio.run does that when it ends)
+        return None
+
+
+def _close_spare_loops(keep: asyncio.AbstractEventLoop | None) -> None:
+    for loop in [lp for lp in _spare_loops if lp is not keep]:
+        _spare_loops.remove(loop)
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_post_finalizer(fixturedef: FixtureDef[object]) -> object:
+    yield  # pytest-asyncio's own hook sets the fresh loop
+    if fixturedef.argname == "event_loop":
+        loop = _current_loop()
+        if loop is not None and loop not in _spare_loops:
+            _spare_loops.append(loop)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown() -> object:
+    yield
+    if _spare_loops:
+        _close_spare_loops(keep=_current_loop())
+
+
 def _suite(item: pytest.Item) -> str:
     # the most specific real-system marker wins: a `mediamtx` test that is also `integration`
     # counts as `mediamtx`, so its skip shows under that suite
@@ -108,18 +150,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _outcomes[suite]["errors"] += 1
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--suites-json", metavar="PATH", default=None,
+                     help="also write the suites table's counts to PATH (tools/test-suites.sh "
+                          "merges the system suite's process with the others')")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _close_spare_loops(keep=None)
+    path = session.config.getoption("suites_json")
+    if path:
+        suites.save(Path(path), _outcomes, _skips)
+
+
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
-    tr = terminalreporter
-    tr.section("suites")
-    tr.write_line(f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")
-    for suite in (*SUITES, "unmarked"):
-        c = _outcomes.get(suite)
-        if c is None:
-            if suite != "unmarked":
-                tr.write_line(f"{suite:<12} {'-':>7} {'-':>7} {'-':>8}   (not collected)")
-            continue
-        tr.write_line(
-            f"{suite:<12} {c['passed']:>7} {c['failed'] + c['errors']:>7} {c['skipped']:>8}"
-        )
-        for reason, n in _skips[suite].most_common():
-            tr.write_line(f"{'':<12} skipped {n}: {reason}")
+    terminalreporter.section("suites")
+    for line in suites.table_lines(_outcomes, _skips):
+        terminalreporter.write_line(line)

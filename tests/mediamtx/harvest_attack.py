@@ -5,7 +5,12 @@ ANNOUNCE with Basic auth). Prints JSON: how many tries, which were accepted, and
 the camera publisher's command line was among what it saw. Standard library only: it runs
 under the system's python3, not the test venv.
 
-    python3 harvest_attack.py RTSP_PORT PATH[,PATH…] [ROOT…] < earlier-candidates.json
+    python3 harvest_attack.py RTSP_PORT PATH[,PATH…] [--newer-than=EPOCH] [ROOT…] < earlier.json
+
+``--newer-than`` reads only the files modified since then: the credentials under attack are
+made by the stack the test started after that time, so an older file cannot hold one, and a
+shared /tmp full of other checkouts would otherwise fill the candidate list with noise (and
+take most of a minute to read).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import os
 import re
 import socket
+import stat
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,7 +33,7 @@ SDP = ("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=attack\r\nc=IN IP4 0.0.0.0\r\nt=0 0
        "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n")
 
 
-def texts(roots: list[str]) -> tuple[list[str], bool]:
+def texts(roots: list[str], newer_than: float = 0.0) -> tuple[list[str], bool]:
     seen_publisher = False
     out: list[str] = []
     for pid in os.listdir("/proc"):
@@ -46,7 +52,9 @@ def texts(roots: list[str]) -> tuple[list[str], bool]:
             for name in files:
                 path = os.path.join(folder, name)
                 try:
-                    if os.path.islink(path) or os.path.getsize(path) > MAX_FILE:
+                    st = os.lstat(path)
+                    if (not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE
+                            or st.st_mtime < newer_than):
                         continue
                     with open(path, "rb") as f:
                         out.append(f.read().decode(errors="replace"))
@@ -88,9 +96,12 @@ def announce(port: int, path: str, user: str, password: str) -> str:
 
 
 def main() -> int:
-    port, paths, roots = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3:]
+    port, paths, rest = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3:]
+    newer_than = 0.0
+    if rest and rest[0].startswith("--newer-than="):
+        newer_than = float(rest.pop(0).split("=", 1)[1])
     earlier = json.load(sys.stdin)
-    found, seen_publisher = texts(roots)
+    found, seen_publisher = texts(rest, newer_than)
     pairs = candidates(found)
     pairs += [p for p in earlier if p not in pairs]
     tries = [(user, password, path) for user, password in pairs for path in paths]

@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,15 +48,72 @@ def artefacts() -> Path:
     return ARTEFACTS
 
 
+class Prebuild:
+    """The packages and the container's root file system, built in threads from the start of
+    the session (while the suite's other tests run) instead of when the first container test
+    asks for them: the .deb N (lintian-checked), then at once the .deb N+1 and the rootfs with
+    N's dependencies (a debootstrap on a cold cache: mostly network and disk)."""
+
+    WAIT = 600 + 900 + 60  # the build scripts' own time limits (build_deb, the rootfs) and slack
+
+    def __init__(self, out: Path) -> None:
+        self._out = out
+        self._packages: Future[Packages] = Future()
+        self._tarball: Future[Path] = Future()
+        threading.Thread(target=self._build, name="system-prebuild", daemon=True).start()
+
+    def _build(self) -> None:
+        try:
+            shutil.rmtree(self._out, ignore_errors=True)
+            current = build_deb(self._out)
+            rootfs = threading.Thread(target=self._rootfs, args=(current,), name="system-rootfs",
+                                      daemon=True)
+            rootfs.start()
+            version = host_run(["dpkg-deb", "-f", str(current), "Version"]).check().stdout.strip()
+            following = build_deb(self._out, f"{version}+systest1", lintian=False)
+            lintian = (self._out / f"lintian-{version}.txt").read_text()
+            self._packages.set_result(Packages(current, following, lintian))
+        except BaseException as e:  # noqa: BLE001 - handed to the fixture that waits
+            for future in (self._packages, self._tarball):
+                if not future.done():
+                    future.set_exception(e)
+
+    def _rootfs(self, deb: Path) -> None:
+        try:
+            self._tarball.set_result(build_rootfs_tarball(CACHE, deb_depends(deb)))
+        except BaseException as e:  # noqa: BLE001 - handed to the fixture that waits
+            self._tarball.set_exception(e)
+
+    def packages(self) -> Packages:
+        return self._packages.result(timeout=self.WAIT)
+
+    def tarball(self) -> Path:
+        return self._tarball.result(timeout=self.WAIT)
+
+
+_prebuild: Prebuild | None = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the builds as soon as the run is known to need them."""
+    global _prebuild
+    wanted = any("packages" in getattr(item, "fixturenames", ()) or
+                 "container" in getattr(item, "fixturenames", ()) for item in session.items)
+    if wanted and _prebuild is None and _missing() is None:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        _prebuild = Prebuild(ARTEFACTS / "debs")
+
+
+def _started() -> Prebuild:
+    global _prebuild
+    if _prebuild is None:  # (a run that selected its tests in an unusual way)
+        _prebuild = Prebuild(ARTEFACTS / "debs")
+    return _prebuild
+
+
 @pytest.fixture(scope="session")
 def packages(artefacts: Path) -> Packages:
-    out = artefacts / "debs"
-    shutil.rmtree(out, ignore_errors=True)
-    current = build_deb(out)
-    version = host_run(["dpkg-deb", "-f", str(current), "Version"]).check().stdout.strip()
-    following = build_deb(out, f"{version}+systest1", lintian=False)
-    lintian = (out / f"lintian-{version}.txt").read_text()
-    return Packages(current, following, lintian)
+    return _started().packages()
 
 
 _booted: list[str] = []  # names of the containers this session booted
@@ -74,7 +133,7 @@ def _stop_leftovers() -> None:
 
 @pytest.fixture(scope="session")
 def container(packages: Packages, artefacts: Path) -> Iterator[Container]:
-    tarball = build_rootfs_tarball(CACHE, deb_depends(packages.current))
+    tarball = _started().tarball()
     _stop_leftovers()
     work = Path(tempfile.mkdtemp(prefix=f"camera-service-system-{os.getpid()}-", dir="/var/tmp"))
     rootfs = work / "rootfs"

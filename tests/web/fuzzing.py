@@ -319,6 +319,8 @@ class Client:
         return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
 
     def close(self) -> None:
-        if self.ws is not None:
-            self.run(self.ws.close())
-        self.loop.close()
+        try:
+            if self.ws is not None:
+                self.run(self.ws.close())
+        finally:
+            self.loop.close()
