@@ -58,6 +58,7 @@ export class MseHls {
 
   // resolves when the first segment is in the buffer; rejects when it cannot get there
   async start() {
+    performance.mark("hls:start"); // the steps to the first frame, for the bench
     const top = await this._text(this.url);
     const variant = parseMultivariant(top, this.url);
     const mediaUrl = variant ? variant.url : this.url;
@@ -71,6 +72,7 @@ export class MseHls {
     this.buffer = source.addSourceBuffer(`video/mp4; codecs="${codec}"`);
     this.buffer.mode = "segments";
     let media = parseMedia(await this._text(mediaUrl), mediaUrl);
+    performance.mark("hls:playlist");
     let last = null;
     let next;
     const deadline = performance.now() + FIRST_SEGMENT_TIMEOUT_MS;
@@ -80,6 +82,7 @@ export class MseHls {
       if (performance.now() > deadline) throw new Error("the muxer has no segment yet");
       media = parseMedia(await this._text(blocking(mediaUrl, awaitedSequence(media))), mediaUrl);
     }
+    performance.mark("hls:segment");
     if (!media.init) throw new Error("the playlist names no initialization segment");
     await this._append(await this._bytes(media.init));
     await this._append(await this._bytes(next.url));
