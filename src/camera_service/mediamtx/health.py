@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 COMPONENT = "mediamtx"
 DOWN_RETRY = 0.1  # how often MediaMTX is asked while it does not answer (s)
 RETURN_TIMEOUT = 5.0  # the longest the health waits for on_return (s)
+MIN_SPACING = 0.1  # checks asked for (request_check) come at most this often (s)
 UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
 UNIT_STATE_TIMEOUT = 3.0
 NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
@@ -87,7 +88,9 @@ class HealthWatch:
         self._check_wanted = asyncio.Event()
 
     def request_check(self) -> None:
-        """Check again now (a call found MediaMTX unreachable)."""
+        """Check again now (a call found MediaMTX unreachable, a client asks for the
+        health), or ``MIN_SPACING`` after the last check: however often it is asked, MediaMTX
+        is asked at most that often."""
         self._check_wanted.set()
 
     async def run(self) -> None:
@@ -100,8 +103,10 @@ class HealthWatch:
                 await self.check()
             except Exception:  # a bug must not end the loop: log it and go on
                 log.exception("MediaMTX health check failed")
-            await wait_for_event(self._check_wanted,
-                                 next_check_in(self.available, self._config.health_interval))
+            checked = self._clock.monotonic()
+            if await wait_for_event(self._check_wanted,
+                                    next_check_in(self.available, self._config.health_interval)):
+                await asyncio.sleep(max(0.0, checked + MIN_SPACING - self._clock.monotonic()))
             self._check_wanted.clear()
 
     async def check(self) -> ComponentHealth:

@@ -109,6 +109,9 @@ class StreamService(Component):
     def health(self) -> ComponentHealth:
         return self._health.health
 
+    def recheck(self) -> None:
+        self._health.request_check()
+
     @property
     def mediamtx_available(self) -> bool:
         return self._health.available

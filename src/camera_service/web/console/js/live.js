@@ -94,7 +94,7 @@ export class LiveView {
       return;
     }
     const down = mediamtxProblem(this.app.serverInfo);
-    if (down) { this._failed(gen, down, false); return; }
+    if (down) { this._failed(gen, down); return; }
     if (!["snapshot", "reconnecting"].includes(this.mode)) this._setMode("connecting", "Connecting to the live stream…");
     const why = [];
     const streams = cam.streams || {};
@@ -121,7 +121,7 @@ export class LiveView {
         why.push(`HLS failed: ${reasonOf(err)}`);
       }
     }
-    this._failed(gen, why.join("; ") || "the camera has no stream URL", true);
+    this._failed(gen, why.join("; ") || "the camera has no stream URL");
   }
 
   _played(gen, mode, caption) {
@@ -139,7 +139,7 @@ export class LiveView {
   }
 
   // no stream this time: say why (or keep saying "reconnecting") and try again later
-  _failed(gen, why, tried) {
+  _failed(gen, why) {
     if (gen !== this.generation || this.stopped) return;
     const fast = this._reconnecting();
     const text = `No live stream: ${why}.`;
@@ -156,16 +156,18 @@ export class LiveView {
     if (fast) this._prepareWebrtc();
     const delays = fast ? RETRY_MS : SLOW_RETRY_MS;
     const delay = delays[Math.min(this.attempt++, delays.length - 1)];
-    this.retryTimer = setTimeout(() => this._retry(gen, tried), delay);
+    this.retryTimer = setTimeout(() => this._retry(gen), delay);
   }
 
-  // MediaMTX down: ask the service again (no stream is tried meanwhile); else try the stream
-  async _retry(gen, tried) {
+  // ask the service first (one call for every tile): while it says MediaMTX is down no
+  // stream is tried, and a stream refused while it still said up is not tried again
+  // until it has had a chance to notice
+  async _retry(gen) {
     if (gen !== this.generation || this.stopped) return;
-    if (!tried || mediamtxProblem(this.app.serverInfo)) await this.app.checkInfo();
+    await this.app.checkInfo();
     if (gen !== this.generation || this.stopped) return;
     const down = mediamtxProblem(this.app.serverInfo);
-    if (down) this._failed(gen, down, false);
+    if (down) this._failed(gen, down);
     else this.start();
   }
 
@@ -177,7 +179,7 @@ export class LiveView {
     this._teardownStream(false);
     this._setMode("reconnecting", "Live stream interrupted; reconnecting…");
     this._prepareWebrtc();
-    this.retryTimer = setTimeout(() => this._retry(gen, false), RETRY_MS[0]);
+    this.retryTimer = setTimeout(() => this._retry(gen), RETRY_MS[0]);
   }
 
   // the WHEP offer of the next try, made while MediaMTX is away (WebRTC tiles only)
