@@ -47,10 +47,22 @@ async def ask_credential(socket_path: str, path: str) -> tuple[str, str]:
     return str(answer["user"]), str(answer["password"])
 
 
+def _ack_now(sock: socket.socket | None) -> None:
+    """Acknowledge what ``sock`` received at once: ffmpeg sends a request's head and body
+    in two writes, and Nagle holds the body until the head is acknowledged, which Linux
+    otherwise delays by up to 40 ms (measured on every ANNOUNCE)."""
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                rewrite: RequestRewriter | None) -> None:
+                rewrite: RequestRewriter | None, source: socket.socket | None = None) -> None:
+    """Copies ``reader`` to ``writer`` (through ``rewrite``); ``source``: the socket read
+    from, acknowledged at once after each read."""
     try:
         while data := await reader.read(CHUNK):
+            _ack_now(source)
             writer.write(rewrite.feed(data) if rewrite is not None else data)
             await writer.drain()
     except (OSError, ValueError):
@@ -90,7 +102,8 @@ class Relay:
             print(f"publisher: MediaMTX at {self._upstream}: {e}", file=sys.stderr)
             writer.close()
             return
-        await asyncio.gather(_pump(reader, up_writer, RequestRewriter(self._authorization)),
+        await asyncio.gather(_pump(reader, up_writer, RequestRewriter(self._authorization),
+                                   writer.get_extra_info("socket")),
                              _pump(up_reader, writer, None))
 
 
