@@ -190,13 +190,13 @@ export class LiveView {
     this.prepared.prepare().catch(() => { /* open() says why */ });
   }
 
-  // the prepared session if it is for `url`, else a new one
+  // the prepared session if it is for `url`, else the tab's spare offer, else a new one
   _whepSession(url) {
     const ready = this.prepared;
     this.prepared = null;
     if (ready && ready.url === url && ready.token === this.app.token) return ready;
     if (ready) ready.stop().catch(() => { /* not opened: nothing to end */ });
-    return new WhepSession(url, this.app.token, () => { /* set below */ });
+    return this.app.takeSpareOffer(url) || new WhepSession(url, this.app.token, () => { /* set below */ });
   }
 
   // resolves once the <video> plays (at once if it already does)
