@@ -57,6 +57,11 @@ class Streams(Protocol):
 
     def health(self) -> ComponentHealth: ...
 
+    def recheck(self) -> None:
+        """Ask MediaMTX again soon (a client reads the health: a console whose stream
+        stopped learns of MediaMTX's going and return within a poll or two); never blocks."""
+        ...
+
     def stream_urls(self, camera_id: str) -> dict[str, str]:
         """``{"rtsp": ..., "webrtc": ..., "hls": ...}`` on the configured public host."""
         ...

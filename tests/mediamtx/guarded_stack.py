@@ -21,6 +21,7 @@ from camera_service.app import Application
 from camera_service.config import load_config
 from camera_service.mediamtx.client import MediaMTXClient
 from camera_service.rpc.auth import Role, key_file_entry
+from support.console_daemon import role_hls_settings
 
 SECRET = "live-stream-auth-secret-0123456789abcdef"
 FIRST_KEY, SECOND_KEY = "csk_live-first-key-0123456789", "csk_live-second-key-0123456789"
@@ -99,8 +100,9 @@ async def guarded_stack(
     )
     async with Application(load_config(config)) as app:
         # what the mediamtx role writes: every action asks the service, nothing excluded
+        # and its HLS muxer settings
         mediamtx.extra_config = (f"authMethod: http\nauthHTTPAddress: http://127.0.0.1:{app.port}"
-                                 "/mediamtx/auth\nauthHTTPExclude: []\n")
+                                 "/mediamtx/auth\nauthHTTPExclude: []\n" + role_hls_settings())
         mediamtx.env.update({
             "MTX_WEBRTC": "yes",
             "MTX_WEBRTCADDRESS": f"127.0.0.1:{mediamtx.webrtc_port}",

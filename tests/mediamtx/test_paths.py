@@ -71,6 +71,8 @@ def test_mjpeg_camera_is_encoded_with_low_latency_x264_for_browsers() -> None:
     assert _option(argv, "-tune") == "zerolatency"
     assert _option(argv, "-pix_fmt") == "yuv420p"
     assert _option(argv, "-g") == "15"  # a key frame every half second at 30 fps
+    # and every 0.1 s in the first second: the viewer that started the path sees one soon
+    assert _option(argv, "-force_key_frames") == "expr:lt(t,1)*gte(t,n_forced*0.1)"
 
 
 def test_configured_hardware_encoder_is_used() -> None:

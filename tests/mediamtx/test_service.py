@@ -156,8 +156,8 @@ def test_down_detail_names_the_unit_state_when_known() -> None:
 
 
 @pytest.mark.unit
-def test_mediamtx_down_is_asked_again_every_quarter_second_without_backing_off() -> None:
+def test_mediamtx_down_is_asked_again_every_tenth_of_a_second_without_backing_off() -> None:
     # its return is noticed within DOWN_RETRY, however long it was down
-    assert next_check_in(False, 2.0) == DOWN_RETRY == 0.25
+    assert next_check_in(False, 2.0) == DOWN_RETRY == 0.1
     assert next_check_in(True, 2.0) == 2.0
     assert next_check_in(False, 0.1) == 0.1  # a shorter interval is kept

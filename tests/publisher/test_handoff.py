@@ -19,7 +19,7 @@ import pytest
 from camera_service.mediamtx.handoff import PublisherHandoff, allowed_uids
 from camera_service.models import Clock
 from camera_service.publish_grants import PUBLISHER_USER, PublishGrants
-from camera_service.publisher.__main__ import PublisherError, ask_credential
+from camera_service.publisher.session import PublisherError, ask_credential
 
 pytestmark = pytest.mark.integration
 

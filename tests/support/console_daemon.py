@@ -133,7 +133,7 @@ srt: no
 moq: no
 hls: yes
 hlsAddress: 127.0.0.1:{hls}
-hlsMuxerCloseAfter: 2s
+{hls_settings}hlsMuxerCloseAfter: 2s
 webrtc: yes
 webrtcAddress: 127.0.0.1:{webrtc}
 webrtcLocalUDPAddress: 127.0.0.1:{udp}
@@ -145,13 +145,29 @@ paths: {{}}
 STREAM_AUTH = "authMethod: http\nauthHTTPAddress: {url}\nauthHTTPExclude: []\n"
 
 
+ROLE_DEFAULTS = ROOT / "ansible" / "roles" / "mediamtx" / "defaults" / "main.yml"
+ROLE_HLS = {"hlsVariant": "mediamtx_hls_variant", "hlsSegmentCount": "mediamtx_hls_segment_count",
+            "hlsSegmentDuration": "mediamtx_hls_segment_duration",
+            "hlsPartDuration": "mediamtx_hls_part_duration"}
+
+
+def role_hls_settings() -> str:
+    """The HLS settings the Ansible role gives MediaMTX (its defaults), as YAML lines: the
+    console is tested with the muxer it gets when installed."""
+    import yaml
+
+    defaults = yaml.safe_load(ROLE_DEFAULTS.read_text(encoding="utf-8"))
+    return "".join(f"{key}: {defaults[var]}\n" for key, var in ROLE_HLS.items())
+
+
 def find_mediamtx() -> str | None:
     """The binary ``make run`` would start (``MEDIAMTX_BIN``, PATH, ``make mediamtx``'s)."""
     return mediamtx_process.find_mediamtx()[0]
 
 
 class WebRtcMediaMTX:
-    """A real MediaMTX with WebRTC and HLS on loopback (free ports), for the live view.
+    """A real MediaMTX with WebRTC and HLS on loopback (free ports), for the live view,
+    with the role's HLS settings.
 
     ``start(auth_url)`` points its authentication at the daemon's ``/mediamtx/auth`` (the
     daemon's port is known before it starts: ``ConsoleDaemon`` picks it when made), so
@@ -179,7 +195,8 @@ class WebRtcMediaMTX:
         if auth_url is not None:
             self.auth_url = auth_url
         auth = STREAM_AUTH.format(url=self.auth_url) if self.auth_url else ""
-        (self.tmp / "mediamtx.yml").write_text(MEDIAMTX_CONFIG.format(auth=auth, **self.ports))
+        (self.tmp / "mediamtx.yml").write_text(MEDIAMTX_CONFIG.format(
+            auth=auth, hls_settings=role_hls_settings(), **self.ports))
         with open(self.tmp / "mediamtx.log", "ab") as log:
             self.proc = subprocess.Popen([self.binary, str(self.tmp / "mediamtx.yml")], cwd=self.tmp,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

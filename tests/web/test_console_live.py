@@ -5,8 +5,8 @@ set up as the Ansible role does: stream auth on (MediaMTX asks the daemon's
 A viewer's tile starts the idle stream over WebRTC (WHEP with the viewer's token) and plays
 it at 1280x720; leaving the page ends the WHEP session (MediaMTX lists none); where WebRTC
 cannot connect (Chromium allowed no UDP) it plays over HLS from a fresh muxer; both play
-again by themselves after a crash, within RECOVERY_S of MediaMTX's return over WebRTC
-(RECOVERY_HLS_S over HLS). Each test starts
+again by themselves after a crash, within RECOVERY_S (2 s) of MediaMTX's return on a machine
+with CPU to spare (``recovery_bound``). Each test starts
 from a stream nobody reads (none keeps one alive) and ends with no console error; during a
 crash only failed requests to MediaMTX itself are allowed. Skipped, saying how to get
 MediaMTX, where there is none (``make mediamtx`` or ``MEDIAMTX_BIN``).
@@ -30,16 +30,25 @@ pytestmark = [pytest.mark.mediamtx, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / ".artifacts" / "browser"))
 T = 30.0
-# MediaMTX answers again -> the tile plays again over WebRTC. The goal is 2 s; measured
-# 2.2 s on 2 cores at load 8 (1.1-2.6 s before the two changes below): the daemon notices
-# MediaMTX's return (within 0.25 s), the tile asks the daemon every 0.25 s, the on-demand
-# publisher starts (~0.5 s, more on a busy machine), and the viewer, which joined after the
-# publisher's first key frame, waits for the next one (within 0.5 s).
-# The bound leaves room for a loaded machine; the test prints what it measured.
-RECOVERY_S = 3.0
-# over HLS a fresh muxer first finishes a whole segment (1 s) before MediaMTX answers the
-# playlist: measured 2.3-3.3 s (3.25 s at load 8)
-RECOVERY_HLS_S = 4.0
+# MediaMTX answers again -> the tile plays again (over WebRTC, or HLS without UDP): the goal.
+# Measured on 2 cores at load 7-9: WebRTC median 1.5 s (max 2.3), HLS median 1.2 s (max 1.5);
+# on a quiet machine about 1 s. Where the time goes: the service notices MediaMTX (asked every
+# 0.1 s while down, and whenever the console reads the health) and restores its paths before
+# it says MediaMTX is back; the tile asks the service every 0.1 s with its WHEP offer ready;
+# the on-demand publisher starts (the longest step: 0.6 s idle, 1-2 s on a loaded machine,
+# mostly ffmpeg's own start); the viewer gets the next of the start's key frames (0.1 s
+# apart); HLS: MediaMTX's first 200 ms segment. The test prints what it measured.
+RECOVERY_S = 2.0
+
+
+def recovery_bound() -> float:
+    """RECOVERY_S up to a 1-minute load of 4 per core (the whole suite on 2 cores runs at
+    load 8), stretched in proportion beyond that: on 2 cores at load 11-15 (tests beside
+    other work) the on-demand publisher's start alone took 1-2 s. Measured, 9 runs each:
+    WebRTC 0.6-1.4 s at load 8-12, but 2.6-3.6 s in 3 runs at load 11-15; HLS 0.9-1.7 s,
+    once 2.6 s at load 15."""
+    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return RECOVERY_S * max(1.0, per_core / 4)
 TILE0 = ".tile[data-device='camera0']"
 PAGE = "#view .big"  # the camera's page
 
@@ -218,8 +227,9 @@ def test_webrtc_plays_again_by_itself_after_mediamtx_crashes(
     wait_playing(browser, daemon, "webrtc")
     assert not browser.errors()
     seconds = crash_and_return(mediamtx, browser, daemon, "webrtc")
-    print(f"WebRTC played again {seconds:.2f} s after MediaMTX's return")
-    assert seconds < RECOVERY_S, f"played again {seconds:.2f} s after MediaMTX's return"
+    bound = recovery_bound()
+    print(f"WebRTC played again {seconds:.2f} s after MediaMTX's return (bound {bound:.1f} s)")
+    assert seconds < bound, f"played again {seconds:.2f} s after MediaMTX's return"
     assert not only_mediamtx_requests(browser.errors(), mediamtx)
 
 
@@ -244,6 +254,7 @@ def test_hls_plays_again_by_itself_after_mediamtx_crashes(
     wait_playing(browser_without_udp, daemon, "hls")
     assert not browser_without_udp.errors()
     seconds = crash_and_return(mediamtx, browser_without_udp, daemon, "hls")
-    print(f"HLS played again {seconds:.2f} s after MediaMTX's return")
-    assert seconds < RECOVERY_HLS_S, f"played again {seconds:.2f} s after MediaMTX's return"
+    bound = recovery_bound()
+    print(f"HLS played again {seconds:.2f} s after MediaMTX's return (bound {bound:.1f} s)")
+    assert seconds < bound, f"played again {seconds:.2f} s after MediaMTX's return"
     assert not only_mediamtx_requests(browser_without_udp.errors(), mediamtx)

@@ -1,13 +1,15 @@
 """Whether MediaMTX answers: ``HealthWatch`` asks ``GET /v3/info`` every ``health_interval``
-while MediaMTX answers; while it does not, every ``DOWN_RETRY`` (0.25 s), so its return is
-noticed and the paths restored within a quarter second (a viewer plays again within 2 s of
-it). The cost stays bounded: one ``/v3/info`` at a time, each bounded by the client's
+while MediaMTX answers; while it does not, every ``DOWN_RETRY`` (0.1 s), so its return is
+noticed and the paths restored within a tenth of a second (a viewer plays again within 2 s
+of it). The cost stays bounded: one ``/v3/info`` at a time, each bounded by the client's
 timeout, refused at once on loopback while MediaMTX is down; the systemd unit state at most
 every ``UNIT_STATE_EVERY``. A change of MediaMTX's ``started`` time (it restarted between two polls,
-losing the paths it was given through the API) counts as a return too: both call
-``on_return``. "unavailable" and "recovered" are logged once each; while it is down, the
-health detail carries the systemd state of ``MediaMTXConfig.unit`` when a ``unit_state``
-reader was given.
+losing the paths it was given through the API) counts as a return too: both await
+``on_return`` (the paths restored, at most ``RETURN_TIMEOUT``) before the health says
+"connected", so a client told MediaMTX is back finds its camera paths there (a viewer who
+tried earlier would get "path not configured" and wait for its next try). "unavailable" and
+"recovered" are logged once each; while it is down, the health detail carries the systemd
+state of ``MediaMTXConfig.unit`` when a ``unit_state`` reader was given.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from .models import Info
 log = logging.getLogger(__name__)
 
 COMPONENT = "mediamtx"
-DOWN_RETRY = 0.25  # how often MediaMTX is asked while it does not answer (s)
+DOWN_RETRY = 0.1  # how often MediaMTX is asked while it does not answer (s)
+RETURN_TIMEOUT = 5.0  # the longest the health waits for on_return (s)
+MIN_SPACING = 0.1  # checks asked for (request_check) come at most this often (s)
 UNIT_STATE_EVERY = 10.0  # re-read the systemd unit state at most this often while down (s)
 UNIT_STATE_TIMEOUT = 3.0
 NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_before`` (s)
@@ -62,7 +66,7 @@ class HealthWatch:
         client: MediaMTXClient,
         config: MediaMTXConfig,
         clock: Clock,
-        on_return: Callable[[], None],
+        on_return: Callable[[], Awaitable[None]],
         unit_state: UnitStateReader | None = None,
         on_health_change: HealthHook | None = None,
         not_before: asyncio.Event | None = None,
@@ -84,7 +88,9 @@ class HealthWatch:
         self._check_wanted = asyncio.Event()
 
     def request_check(self) -> None:
-        """Check again now (a call found MediaMTX unreachable)."""
+        """Check again now (a call found MediaMTX unreachable, a client asks for the
+        health), or ``MIN_SPACING`` after the last check: however often it is asked, MediaMTX
+        is asked at most that often."""
         self._check_wanted.set()
 
     async def run(self) -> None:
@@ -97,8 +103,10 @@ class HealthWatch:
                 await self.check()
             except Exception:  # a bug must not end the loop: log it and go on
                 log.exception("MediaMTX health check failed")
-            await wait_for_event(self._check_wanted,
-                                 next_check_in(self.available, self._config.health_interval))
+            checked = self._clock.monotonic()
+            if await wait_for_event(self._check_wanted,
+                                    next_check_in(self.available, self._config.health_interval)):
+                await asyncio.sleep(max(0.0, checked + MIN_SPACING - self._clock.monotonic()))
             self._check_wanted.clear()
 
     async def check(self) -> ComponentHealth:
@@ -110,12 +118,12 @@ class HealthWatch:
         except MediaMTXError as e:
             await self._went_down("error", f"{self._config.api_url}: {e}")
         else:
-            self._came_up(info)
+            await self._came_up(info)
         return self.health
 
-    def _came_up(self, info: Info) -> None:
+    async def _came_up(self, info: Info) -> None:
         extra = {"COMPONENT": COMPONENT}
-        restarted = info.started != self._started
+        returned = not self.available or info.started != self._started
         if not self.available:
             if self._down_since is None:
                 log.info("MediaMTX %s reachable at %s", info.version, self._config.api_url,
@@ -123,15 +131,19 @@ class HealthWatch:
             else:
                 log.info("MediaMTX recovered after %.1f s", self._clock.monotonic() -
                          self._down_since, extra=extra)
-            self._on_return()
-        elif restarted:
+        elif returned:
             log.info("MediaMTX restarted (started %s); restoring its paths", info.started,
                      extra=extra)
-            self._on_return()
         self.available = True
         self._started = info.started
         self._down_since = None
         self._unit = self._unit_read_at = None
+        if returned:
+            try:
+                await asyncio.wait_for(self._on_return(), RETURN_TIMEOUT)
+            except TimeoutError:
+                log.warning("MediaMTX paths not restored within %.0f s", RETURN_TIMEOUT,
+                            extra=extra)
         self._set_health(ComponentHealth(
             COMPONENT, True, "connected", f"MediaMTX {info.version} at {self._config.api_url}"
         ))

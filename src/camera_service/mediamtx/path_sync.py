@@ -96,19 +96,22 @@ class PathSync:
                 await asyncio.sleep(COALESCE)
             self._wanted.clear()
             self._keeper.expire()  # also while MediaMTX is down: a due deadline must not spin
-            if not self._available():
-                continue
-            try:
-                await self.reconcile_now()
-            except MediaMTXUnavailable:
-                self._unavailable()
-            except MediaMTXError as e:
-                if self._reconcile_error != e.detail:
-                    log.error("cannot reconcile MediaMTX paths: %s", e,
-                              extra={"COMPONENT": COMPONENT})
-                    self._reconcile_error = e.detail
-            except Exception:  # a bug must not end the loop: log it and go on
-                log.exception("MediaMTX reconcile failed")
+            if self._available():
+                await self.pass_once()
+
+    async def pass_once(self) -> None:
+        """One reconcile pass whose failure is logged (once per reason), never raised."""
+        try:
+            await self.reconcile_now()
+        except MediaMTXUnavailable:
+            self._unavailable()
+        except MediaMTXError as e:
+            if self._reconcile_error != e.detail:
+                log.error("cannot reconcile MediaMTX paths: %s", e,
+                          extra={"COMPONENT": COMPONENT})
+                self._reconcile_error = e.detail
+        except Exception:  # a bug must not end the loop: log it and go on
+            log.exception("MediaMTX reconcile failed")
 
     def _note_problems(self, problems: dict[str, str]) -> None:
         for camera_id, reason in problems.items():

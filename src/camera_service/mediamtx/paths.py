@@ -92,20 +92,34 @@ def _check_mode(camera: Camera) -> CameraMode:
 # +2 % bytes (+2 % at a fixed 2 Mbit/s) and no measurable CPU; a plain -g works with every
 # encoder (-force_key_frames depends on the encoder honouring forced picture types)
 GOP_SECONDS = 0.5
+# libx264 only: a key frame every STARTING_GOP_SECONDS for the first STARTING_SECONDS of a
+# publisher. The reader that started an on-demand path (a viewer's WHEP or HLS request)
+# connects a few tens of milliseconds after MediaMTX has the stream, so it misses the first
+# key frame; without these it waits up to GOP_SECONDS for the next one (measured 0.04-0.5 s
+# of a 1.3 s start). The cost is a burst of about ten key frames once per start.
+STARTING_SECONDS = 1.0
+STARTING_GOP_SECONDS = 0.1
+
+
+def starting_key_frames() -> str:
+    """ffmpeg's ``-force_key_frames`` expression for the key frames of a publisher's start
+    (``STARTING_SECONDS``); after it, ``-g`` alone."""
+    return f"expr:lt(t,{STARTING_SECONDS:g})*gte(t,n_forced*{STARTING_GOP_SECONDS:g})"
 
 
 def encoder_args(encoder: str, fps: float, vaapi_device: str = "") -> list[str]:
     """ffmpeg output options that make browser-friendly H.264 (yuv420p, a key frame every
     ``GOP_SECONDS`` so a new WebRTC/HLS reader, which starts at a key frame, waits at most
-    that long). ``auto`` not yet resolved to the host's encoder (``encoders.choose_encoder``,
-    done by the app at start) means libx264."""
+    that long; with libx264 more often while the publisher starts). ``auto`` not yet
+    resolved to the host's encoder (``encoders.choose_encoder``, done by the app at start)
+    means libx264."""
     gop = str(max(1, round(fps * GOP_SECONDS)))
     if encoder == "h264_vaapi":  # frames go up to the GPU as NV12
         return ["-vaapi_device", vaapi_device or "/dev/dri/renderD128", "-vf",
                 "format=nv12,hwupload", "-c:v", "h264_vaapi", "-g", gop, "-b:v", "2M"]
     if encoder in ("libx264", "auto"):
         return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                "-pix_fmt", "yuv420p", "-g", gop]
+                "-pix_fmt", "yuv420p", "-g", gop, "-force_key_frames", starting_key_frames()]
     # hardware encoders (h264_v4l2m2m, h264_omx, …) need a bit rate; their defaults are tiny
     return ["-c:v", encoder, "-pix_fmt", "yuv420p", "-g", gop, "-b:v", "2M"]
 

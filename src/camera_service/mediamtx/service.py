@@ -1,8 +1,8 @@
 """MediaMTX as the rest of the service sees it (``ports.Streams``): health, stream URLs,
 stream state and kept streams, over the two tasks that run while the service is entered:
 
-* **health** (``health.HealthWatch``): asks MediaMTX whether it answers, backing off while it
-  does not; its return (or restart) asks for a reconcile.
+* **health** (``health.HealthWatch``): asks MediaMTX whether it answers, often while it does
+  not; on its return (or restart) the paths are restored before the health says so.
 * **reconcile** (``path_sync.PathSync``): keeps MediaMTX's paths equal to the cameras, on
   every camera event, on MediaMTX's return and every ``reconcile_interval``.
 
@@ -71,7 +71,7 @@ class StreamService(Component):
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self.keeper = StreamKeeper(client, config, self._clock, self.reconcile_now)
-        self._health = HealthWatch(client, config, self._clock, self.request_reconcile,
+        self._health = HealthWatch(client, config, self._clock, self._restore_paths,
                                    unit_state, on_health_change, not_before)
         self._sync = PathSync(client, cameras, config, self._credentials, self.keeper,
                               self._clock, self.reader_url, lambda: self._health.available,
@@ -108,6 +108,9 @@ class StreamService(Component):
     # -- ports.Streams -----------------------------------------------------------------------
     def health(self) -> ComponentHealth:
         return self._health.health
+
+    def recheck(self) -> None:
+        self._health.request_check()
 
     @property
     def mediamtx_available(self) -> bool:
@@ -183,6 +186,10 @@ class StreamService(Component):
     # -- reconciling and health (``path_sync``, ``health``) ----------------------------------
     def request_reconcile(self) -> None:
         self._sync.request()
+
+    async def _restore_paths(self) -> None:
+        """MediaMTX is back (or restarted): its paths, before the health says so."""
+        await self._sync.pass_once()
 
     async def reconcile_now(self) -> list[Action]:
         """One reconcile pass; returns the actions that were applied. Raises

@@ -62,7 +62,14 @@ def status_result(ctx: RpcContext) -> dict[str, Any]:
     return out
 
 
+def _recheck(ctx: RpcContext) -> None:
+    """A client reads the health: MediaMTX is asked again soon (the next read is fresh)."""
+    if ctx.streams is not None:
+        ctx.streams.recheck()
+
+
 async def get_status(ctx: RpcContext, session: Session, args: Args) -> Any:
+    _recheck(ctx)
     return status_result(ctx)
 
 
@@ -70,6 +77,7 @@ get_system_status = get_status  # compat.json: the same result under another nam
 
 
 async def get_server_info(ctx: RpcContext, session: Session, args: Args) -> Any:
+    _recheck(ctx)
     return {
         "name": "camera-service",
         "version": ctx.version,

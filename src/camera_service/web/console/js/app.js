@@ -10,9 +10,11 @@ import * as eventsView from "./events.js";
 import * as filesView from "./files.js";
 import * as motionView from "./motion.js";
 import * as systemView from "./system.js";
+import { WhepSession } from "./whep.js";
 
 const TOKEN_KEY = "camera-console-token";
 const INFO_INTERVAL_MS = 15000;
+const SPARE_OFFER_MS = 30000; // a WHEP offer made at sign-in and not taken is closed then
 const ROLES = { viewer: 0, operator: 1, admin: 2 };
 const ROUTES = { cameras: camerasView, camera: cameraView, files: filesView, events: eventsView, motion: motionView, system: systemView };
 
@@ -31,6 +33,38 @@ class App extends EventTarget {
     this.infoTimer = null;
     this.infoPending = null;
     this.webrtcUnreachable = false; // WebRTC could not connect once: this tab uses HLS
+    this.spareOffer = null; // a WhepSession with its offer made at sign-in (no URL yet)
+  }
+
+  // An offer's ICE gathering (~0.1 s) does not depend on the camera: made while signing in,
+  // the first live picture posts it as soon as it knows its WHEP URL.
+  prepareSpareOffer() {
+    this.dropSpareOffer();
+    if (this.webrtcUnreachable || typeof RTCPeerConnection === "undefined") return;
+    const spare = new WhepSession(null, null, () => { /* set when taken */ });
+    spare.prepare().catch(() => { /* the taker's open() says why */ });
+    spare.expiry = setTimeout(() => { if (this.spareOffer === spare) this.dropSpareOffer(); }, SPARE_OFFER_MS);
+    this.spareOffer = spare;
+  }
+
+  // the spare offer for `url` (once), or null
+  takeSpareOffer(url) {
+    const spare = this.spareOffer;
+    this.spareOffer = null;
+    if (!spare) return null;
+    clearTimeout(spare.expiry);
+    spare.url = url;
+    spare.token = this.token;
+    return spare;
+  }
+
+  dropSpareOffer() {
+    const spare = this.spareOffer;
+    this.spareOffer = null;
+    if (spare) {
+      clearTimeout(spare.expiry);
+      spare.stop().catch(() => { /* never opened: nothing to end */ });
+    }
   }
 
   can(role) {
@@ -75,6 +109,7 @@ class App extends EventTarget {
 
   signOut(reason) {
     clearTimeout(this.expiryTimer);
+    this.dropSpareOffer();
     clearInterval(this.infoTimer);
     sessionStorage.removeItem(TOKEN_KEY);
     this.token = this.role = null;
@@ -102,6 +137,7 @@ class App extends EventTarget {
 
   async signIn(token) {
     performance.mark("sign-in");
+    this.prepareSpareOffer();
     let auth;
     try {
       auth = await this.connect(token);

@@ -51,6 +51,7 @@ export class MseHls {
 
   // resolves when the first segment is in the buffer; rejects when it cannot get there
   async start() {
+    performance.mark("hls:start"); // the steps to the first frame, for the bench
     const top = await this._text(this.url);
     const variant = parseMultivariant(top, this.url);
     const mediaUrl = variant ? variant.url : this.url;
@@ -63,8 +64,10 @@ export class MseHls {
     await new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
     this.buffer = source.addSourceBuffer(`video/mp4; codecs="${codec}"`);
     this.buffer.mode = "segments";
+    const first = parseMedia(await this._text(mediaUrl), mediaUrl);
+    performance.mark("hls:playlist");
     // a fresh muxer: only gaps so far; wait for its first real segment
-    const media = await reloadUntil(parseMedia(await this._text(mediaUrl), mediaUrl), mediaUrl, {
+    const media = await reloadUntil(first, mediaUrl, {
       load: (url) => this._text(url),
       ready: (m) => nextSegment(m, null) !== null,
       deadline: performance.now() + FIRST_SEGMENT_TIMEOUT_MS,
@@ -72,6 +75,7 @@ export class MseHls {
       notYet: "the muxer has no segment yet",
     });
     const next = nextSegment(media, null);
+    performance.mark("hls:segment");
     if (!media.init) throw new Error("the playlist names no initialization segment");
     await this._append(await this._bytes(media.init));
     await this._append(await this._bytes(next.url));

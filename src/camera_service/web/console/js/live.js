@@ -16,7 +16,9 @@
 // every RETRY_MS while the service says MediaMTX is up, checking the service's word every
 // RETRY_MS while it says down, for RECONNECT_FOR_MS; then snapshots, with slower retries.
 // Streams are not tried while the service says MediaMTX is down (the browser would log
-// every refused connection as an error).
+// every refused connection as an error). Meanwhile a WebRTC tile keeps its next WHEP offer
+// ready (`prepared`), so the first try after MediaMTX's return posts it at once. The
+// service restores MediaMTX's paths before it says MediaMTX is back, so that try finds them.
 
 import { h, reasonOf, when } from "./dom.js";
 import { mediamtxProblem } from "./health.js";
@@ -26,7 +28,7 @@ import { WhepSession } from "./whep.js";
 export const REFRESH_S = 10;
 const PLAY_TIMEOUT_MS = 8000;
 const RECONNECT_FOR_MS = 60000;
-const RETRY_MS = [250]; // one get_server_info for all tiles (app.checkInfo)
+const RETRY_MS = [100]; // one get_server_info for all tiles (app.checkInfo)
 const SLOW_RETRY_MS = [2000, 5000, 10000, 30000];
 
 function superseded() {
@@ -44,6 +46,7 @@ export class LiveView {
     this.el = h("div.picture", { dataset: { mode: "none" } }, this.video, this.img, this.caption);
     this.video.hidden = this.img.hidden = true;
     this.player = null; // a WhepSession, MseHls or NativeHls
+    this.prepared = null; // the next WhepSession, its offer made, while reconnecting
     this.timer = null; // the next snapshot
     this.retryTimer = null; // the next try of a stream
     this.attempt = 0;
@@ -91,7 +94,7 @@ export class LiveView {
       return;
     }
     const down = mediamtxProblem(this.app.serverInfo);
-    if (down) { this._failed(gen, down, false); return; }
+    if (down) { this._failed(gen, down); return; }
     if (!["snapshot", "reconnecting"].includes(this.mode)) this._setMode("connecting", "Connecting to the live stream…");
     const why = [];
     const streams = cam.streams || {};
@@ -118,7 +121,7 @@ export class LiveView {
         why.push(`HLS failed: ${reasonOf(err)}`);
       }
     }
-    this._failed(gen, why.join("; ") || "the camera has no stream URL", true);
+    this._failed(gen, why.join("; ") || "the camera has no stream URL");
   }
 
   _played(gen, mode, caption) {
@@ -136,7 +139,7 @@ export class LiveView {
   }
 
   // no stream this time: say why (or keep saying "reconnecting") and try again later
-  _failed(gen, why, tried) {
+  _failed(gen, why) {
     if (gen !== this.generation || this.stopped) return;
     const fast = this._reconnecting();
     const text = `No live stream: ${why}.`;
@@ -150,18 +153,21 @@ export class LiveView {
       this.why = text;
       this.caption.textContent = text;
     }
+    if (fast) this._prepareWebrtc();
     const delays = fast ? RETRY_MS : SLOW_RETRY_MS;
     const delay = delays[Math.min(this.attempt++, delays.length - 1)];
-    this.retryTimer = setTimeout(() => this._retry(gen, tried), delay);
+    this.retryTimer = setTimeout(() => this._retry(gen), delay);
   }
 
-  // MediaMTX down: ask the service again (no stream is tried meanwhile); else try the stream
-  async _retry(gen, tried) {
+  // ask the service first (one call for every tile): while it says MediaMTX is down no
+  // stream is tried, and a stream refused while it still said up is not tried again
+  // until it has had a chance to notice
+  async _retry(gen) {
     if (gen !== this.generation || this.stopped) return;
-    if (!tried || mediamtxProblem(this.app.serverInfo)) await this.app.checkInfo();
+    await this.app.checkInfo();
     if (gen !== this.generation || this.stopped) return;
     const down = mediamtxProblem(this.app.serverInfo);
-    if (down) this._failed(gen, down, false);
+    if (down) this._failed(gen, down);
     else this.start();
   }
 
@@ -172,7 +178,25 @@ export class LiveView {
     this.attempt = 0;
     this._teardownStream(false);
     this._setMode("reconnecting", "Live stream interrupted; reconnecting…");
-    this.retryTimer = setTimeout(() => this._retry(gen, false), RETRY_MS[0]);
+    this._prepareWebrtc();
+    this.retryTimer = setTimeout(() => this._retry(gen), RETRY_MS[0]);
+  }
+
+  // the WHEP offer of the next try, made while MediaMTX is away (WebRTC tiles only)
+  _prepareWebrtc() {
+    const url = (this.camera.streams || {}).webrtc;
+    if (!url || this.app.webrtcUnreachable || this.prepared) return;
+    this.prepared = new WhepSession(url, this.app.token, () => { /* set when opened */ });
+    this.prepared.prepare().catch(() => { /* open() says why */ });
+  }
+
+  // the prepared session if it is for `url`, else the tab's spare offer, else a new one
+  _whepSession(url) {
+    const ready = this.prepared;
+    this.prepared = null;
+    if (ready && ready.url === url && ready.token === this.app.token) return ready;
+    if (ready) ready.stop().catch(() => { /* not opened: nothing to end */ });
+    return this.app.takeSpareOffer(url) || new WhepSession(url, this.app.token, () => { /* set below */ });
   }
 
   // resolves once the <video> plays (at once if it already does)
@@ -202,7 +226,8 @@ export class LiveView {
 
   _webrtc(gen, url) {
     if (!/\/whep$/.test(new URL(url, window.location.href).pathname)) return Promise.reject(new Error("no WHEP URL"));
-    const session = new WhepSession(url, this.app.token, () => this._lost(gen));
+    const session = this._whepSession(url);
+    session.onLost = () => this._lost(gen);
     return this._through(gen, session, async () => {
       const stream = await session.open();
       if (gen === this.generation) this.video.srcObject = stream;
@@ -312,6 +337,8 @@ export class LiveView {
     clearTimeout(this.retryTimer);
     clearTimeout(this.timer);
     this._teardownStream();
+    if (this.prepared) this.prepared.stop().catch(() => { /* not opened: nothing to end */ });
+    this.prepared = null;
     this.observer.disconnect();
     document.removeEventListener("visibilitychange", this.onVisibility);
     window.removeEventListener("pagehide", this.onPageHide);
