@@ -99,12 +99,19 @@ class Page:
         self.driver.find_element("css selector", selector).click()
 
     def sign_in(self, token: str) -> None:
+        self.open_sign_in()
+        self.submit_token(token)
+
+    def open_sign_in(self) -> None:
+        """The console loaded, signed out, its sign-in form shown."""
         if not self.driver.current_url.startswith(self.d.base):
             self.driver.get(self.d.base + "/#/cameras")
         elif self.js("return !document.getElementById('signout').hidden"):
             self.click("#signout")
         self.wait("return !document.getElementById('signin').hidden", what="sign-in form")
         self.go("#/cameras")
+
+    def submit_token(self, token: str) -> None:
         self.driver.find_element("id", "token").send_keys(token)
         self.driver.find_element("css selector", "#signin-form button").click()
         self.wait("return document.body.dataset.role && !document.getElementById('nav').hidden",
@@ -421,8 +428,9 @@ def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
 
 
 def test_expired_token_shows_the_sign_in_again_with_the_reason(page: Page) -> None:
-    token = page.d.token("viewer", expires=3)
-    page.sign_in(token)
+    page.open_sign_in()  # the page loaded first: the token's seconds start at the sign-in
+    token = page.d.token("viewer", expires=4)
+    page.submit_token(token)
     page.wait("return !document.getElementById('signin').hidden", what="signed out at expiry", timeout=15)
     message = page.js("return document.getElementById('signin-error').textContent")
     assert "expired" in message, message
