@@ -38,6 +38,8 @@ def test_a_first_segment_listed_from_before_its_first_key_frame_starts_where_its
     assert listed_lead(0.0, 2.4587, 1.9967, 0.0) == pytest.approx(0.462)
     # plain MP4 keeps the offset in the file: its first packet at 0.601 of a 2.622 s file
     assert listed_lead(0.0, 2.6215, 2.622, 0.601) == pytest.approx(0.6005)
+    # and so does Matroska: first packet at 0.466 of a 2.464 s file listed 0 to 2.464
+    assert listed_lead(0.0, 2.464, 2.464, 0.466) == pytest.approx(0.466)
 
 
 def test_a_file_that_holds_its_whole_listed_segment_has_no_listed_lead() -> None:
