@@ -20,7 +20,9 @@ comes. A copy of an RTSP stream gives its first frames (read while probing, befo
 camera's first RTCP report) times of their own, well before the next frame's (0.7 s on
 the recipe camera): the run's first frame is placed from the first packet on the steady
 clock, a frame interval per packet before it (``first_frame_lead``), which the frames
-themselves say it was. Breaks between runs are then measured to about a frame (issue 20).
+themselves say it was; and a run that joined the stream between key frames (a new reader
+of MediaMTX) lists its first segment from before its first key frame, which the file's own
+length says (``listed_lead``). Breaks between runs are then measured to about a frame (issue 20).
 
 ``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
 connections there is no point in starting ffmpeg.
@@ -43,7 +45,7 @@ from ..models import LAVFI_PREFIX, Clock
 from . import ffmpeg, fmp4
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
-from .stream_clock import LEAD_PACKETS, first_frame_lead, stream_origin
+from .stream_clock import LEAD_PACKETS, first_frame_lead, listed_lead, stream_origin
 from .timeline import Segment
 
 log = logging.getLogger(__name__)
@@ -246,7 +248,7 @@ class SegmentRun:
         rows = parse_list(text)[len(self.closed) :]
         rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from the start
         if rows and self._first_ts is None and self.origin is not None and rtsp:
-            self._lead = first_frame_lead(await self._first_times(self.directory / rows[0][0]))
+            self._lead = await self._first_lead(*rows[0])
         new = [self._segment(name, s, e) for name, s, e in rows]
         self.closed += new
         if not self.done:
@@ -268,6 +270,17 @@ class SegmentRun:
             with contextlib.suppress(FFmpegError):
                 seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
         return seconds
+
+    async def _first_lead(self, name: str, start: float, end: float) -> float:
+        """How much later than its listed start the run's first frame was (``listed_lead``
+        plus ``first_frame_lead``), from the closed first segment's file."""
+        path = self.directory / name
+        times = await self._first_times(path)
+        duration = None
+        with contextlib.suppress(FFmpegError):
+            duration = await ffmpeg.ffprobe_duration(path)
+        listed = listed_lead(start, end, duration, times[0]) if times else 0.0
+        return listed + first_frame_lead(times)
 
     async def _first_times(self, path: Path) -> list[float]:
         """The first packets' times in a segment: read from an fmp4 file's fragments here

@@ -4,7 +4,8 @@ ffmpeg's progress reports (``-progress``) say how far the muxer has got on the s
 clock (``out_time_us``); read at a wall time, each gives ``wall - muxed``, the wall time
 of the stream's time 0, and the earliest is the truest (a copy muxes each frame as it
 arrives; a report read late only makes it later). A run's first frames need their own
-rule (``first_frame_lead``).
+rule (``first_frame_lead``), and so does a first segment that lists more than its file holds
+(``listed_lead``).
 """
 
 from __future__ import annotations
@@ -40,3 +41,17 @@ def first_frame_lead(times: list[float]) -> float:
         return 0.0
     steady = odd[-1] + 1  # the first packet on the steady clock
     return times[steady] - steady * frame - times[0]  # < 0: the first frames were stamped late
+
+
+def listed_lead(start: float, end: float, duration: float | None, first: float) -> float:
+    """How much later on the stream's clock than its listed ``start`` a run's first segment's
+    first packet is, from the segment list's ``start``/``end``, the file's own ``duration``
+    and its first packet's file time ``first``. The segment muxer lists a run's first segment
+    from the stream's time 0, but a copy that joined the stream between key frames (a new
+    reader of MediaMTX: up to a GOP) drops the packets before the first key frame, and the
+    fragmented MP4 muxer starts the file's clock at the first packet it writes (plain MP4
+    keeps the offset: ``first`` says it). The file's time 0 is ``end - duration`` on the
+    stream's clock. 0 when the duration is unknown; never negative."""
+    if duration is None or duration <= 0:
+        return 0.0
+    return max(0.0, (end - start) - duration + first)
