@@ -23,6 +23,15 @@ debootstrap --variant=minbase --include="$pkgs" bookworm "$work/root" "$mirror" 
 # small is fine: the .deb is installed from a file
 rm -rf "$work/root/var/cache/apt/archives/"*.deb
 : > "$work/root/etc/machine-id"
-tar --zstd -C "$work/root" --numeric-owner -cpf "$tarball.part" .
-mv "$tarball.part" "$tarball"
-echo "$tarball"
+# packed under this build's own name, checked, then moved into place: a tarball in the cache
+# is whole (two CI runs had a corrupt one, written while other builds ran)
+for try in 1 2; do
+  tar --zstd -C "$work/root" --numeric-owner -cpf "$work/rootfs.tar.zst" .
+  if zstd -tq "$work/rootfs.tar.zst"; then
+    mv "$work/rootfs.tar.zst" "$tarball"
+    echo "$tarball"
+    exit 0
+  fi
+  echo "system-rootfs: the packed rootfs does not decompress (try $try of 2)" >&2
+done
+exit 1
