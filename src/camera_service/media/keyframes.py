@@ -29,10 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import FFmpegError
-from ..lifecycle import Component
-from ..models import Camera, CameraEvent, CameraEventKind
+from ..models import Camera
 from ..statefile import make_dirs
 from . import ffmpeg
+from .camera_readers import CameraReaders
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,10 @@ def keeper_args(url: str, target: Path, quality: int, max_width: int, io_timeout
     return args
 
 
-class KeyFrameKeeper(Component):
+class KeyFrameKeeper(CameraReaders):
     """One key-frame ffmpeg per connected camera (``track``/``on_camera_event``)."""
+
+    task_name = "keyframes"
 
     def __init__(
         self,
@@ -78,53 +80,11 @@ class KeyFrameKeeper(Component):
         self.max_width = max_width
         self.max_age = max_age
         self.io_timeout = io_timeout
-        self._cameras: dict[str, Camera] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._procs: dict[str, ffmpeg.FFmpegProcess] = {}
-        self._ending: set[asyncio.Task[None]] = set()  # cancelled, still stopping ffmpeg
-        self._running = False
+        super().__init__()
 
     async def start(self) -> None:
         make_dirs(self.folder, 0o700)
-        self._running = True
-
-    async def stop(self) -> None:
-        """Every keeper ended, its ffmpeg stopped and its picture removed."""
-        self._running = False
-        for camera_id in list(self._tasks):
-            self._end(camera_id)
-        await asyncio.gather(*self._ending, return_exceptions=True)
-
-    # --- which cameras ------------------------------------------------------------------
-
-    def track(self, camera: Camera) -> None:
-        """Keep ``camera``'s key frames while it is connected; stop when it is not."""
-        if not self._running:
-            return
-        if not camera.connected:
-            self._end(camera.id)
-            return
-        self._cameras[camera.id] = camera
-        task = self._tasks.get(camera.id)
-        if task is None or task.done():
-            self._tasks[camera.id] = asyncio.create_task(
-                self._keep(camera.id), name=f"keyframes {camera.id}"
-            )
-
-    def on_camera_event(self, event: CameraEvent) -> None:
-        """Registry listener (synchronous)."""
-        if event.kind is CameraEventKind.REMOVED:
-            self._end(event.camera.id)
-        else:
-            self.track(event.camera)
-
-    def _end(self, camera_id: str) -> None:
-        self._cameras.pop(camera_id, None)
-        task = self._tasks.pop(camera_id, None)
-        if task is not None and not task.done():
-            task.cancel()  # its finally stops ffmpeg and removes the picture
-            self._ending.add(task)
-            task.add_done_callback(self._ending.discard)
+        await super().start()
 
     # --- the picture --------------------------------------------------------------------
 
@@ -142,10 +102,6 @@ class KeyFrameKeeper(Component):
             return None
         fresh = time.time() - st.st_mtime <= self.max_age
         return path if fresh and st.st_size > 0 and path.is_file() else None
-
-    def pids(self) -> dict[str, int]:
-        """The running keepers' wrapper pids (for measurements)."""
-        return {cid: p.pid for cid, p in self._procs.items() if p.running and p.pid}
 
     # --- one camera ---------------------------------------------------------------------
 

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import FFmpegError
-from ..lifecycle import Component
-from ..models import Camera, CameraEvent, CameraEventKind
+from ..models import Camera
 from . import ffmpeg, fmp4
+from .camera_readers import CameraReaders
 from .keyframes import keeps
 from .segmenter import port_open
 
@@ -121,53 +121,16 @@ class _Stream:
         self.gop, self.gop_bytes = [], 0
 
 
-class PrerollKeeper(Component):
+class PrerollKeeper(CameraReaders):
     """One stream-copy ffmpeg per connected camera (``track``/``on_camera_event``)."""
+
+    task_name = "preroll"
 
     def __init__(self, reader_url: Callable[[Camera], str], *, io_timeout: float = 10.0) -> None:
         self.reader_url = reader_url
         self.io_timeout = io_timeout
-        self._cameras: dict[str, Camera] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        super().__init__()
         self._streams: dict[str, _Stream] = {}
-        self._procs: dict[str, ffmpeg.FFmpegProcess] = {}
-        self._ending: set[asyncio.Task[None]] = set()
-        self._running = False
-
-    async def start(self) -> None:
-        self._running = True
-
-    async def stop(self) -> None:
-        self._running = False
-        for camera_id in list(self._tasks):
-            self._end(camera_id)
-        await asyncio.gather(*self._ending, return_exceptions=True)
-
-    def track(self, camera: Camera) -> None:
-        """Hold ``camera``'s current GOP while it is connected; stop when it is not."""
-        if not self._running:
-            return
-        if not camera.connected:
-            self._end(camera.id)
-            return
-        self._cameras[camera.id] = camera
-        task = self._tasks.get(camera.id)
-        if task is None or task.done():
-            self._tasks[camera.id] = asyncio.create_task(self._keep(camera.id), name=f"preroll {camera.id}")
-
-    def on_camera_event(self, event: CameraEvent) -> None:
-        if event.kind is CameraEventKind.REMOVED:
-            self._end(event.camera.id)
-        else:
-            self.track(event.camera)
-
-    def _end(self, camera_id: str) -> None:
-        self._cameras.pop(camera_id, None)
-        task = self._tasks.pop(camera_id, None)
-        if task is not None and not task.done():
-            task.cancel()
-            self._ending.add(task)
-            task.add_done_callback(self._ending.discard)
 
     # --- what recordings get ------------------------------------------------------------
 
@@ -186,10 +149,6 @@ class PrerollKeeper(Component):
         stream = self._streams.get(camera_id)
         return stream is not None and stream.defaults is not None and bool(stream.gop) and (
             time.time() - stream.gop[-1].arrived <= STALE)
-
-    def pids(self) -> dict[str, int]:
-        """The running keepers' wrapper pids (for measurements)."""
-        return {cid: p.pid for cid, p in self._procs.items() if p.running and p.pid}
 
     def held_bytes(self) -> int:
         return sum(s.gop_bytes + len(s.init) for s in self._streams.values())
