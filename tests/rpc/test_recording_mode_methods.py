@@ -125,16 +125,23 @@ async def test_unknown_cameras_and_backwards_periods_are_refused(tmp_path: Path)
         assert empty == {"device": "camera0", "ranges": [], "gaps": [], "covered": 0}
 
 
+async def phase_reached(env: tuple[Dispatcher, Session], phase: str) -> dict[str, Any]:
+    """camera0's ``get_recording_mode`` result once it is in ``phase`` (or the last one, after
+    5 s: the caller's assertions say what was wrong)."""
+    for _ in range(100):
+        result: dict[str, Any] = (await call(env, "get_recording_mode", {"device": "camera0"}))["result"]
+        if result["phase"] == phase:
+            break
+        await asyncio.sleep(0.05)
+    return result
+
+
 async def test_a_waiting_camera_is_failed_with_its_reason_once_recording_is_wanted(tmp_path: Path) -> None:
     async with service(tmp_path) as env:
         await call(env, "set_recording_mode", {"device": "camera0", "mode": "continuous"})
         recorder = env[0].ctx.recorder
         assert recorder is not None
-        for _ in range(100):
-            result = (await call(env, "get_recording_mode", {"device": "camera0"}))["result"]
-            if result["phase"] == "waiting_camera":
-                break
-            await asyncio.sleep(0.05)
+        result = await phase_reached(env, "waiting_camera")
         assert (result["status"], result["reason"]) == ("FAILED", "camera disconnected")
 
 
@@ -149,11 +156,7 @@ async def test_mode_motion_waits_for_motion_detection_then_for_the_camera(tmp_pa
         recorder = env[0].ctx.recorder
         assert isinstance(recorder, Recorder)
         recorder.buffer.capture_for = lambda camera_id: Capture(enabled=True)  # as the app wires it
-        for _ in range(100):
-            result = (await call(env, "get_recording_mode", {"device": "camera0"}))["result"]
-            if result["phase"] == "waiting_camera":
-                break
-            await asyncio.sleep(0.05)
+        result = await phase_reached(env, "waiting_camera")
         assert (result["status"], result["reason"]) == ("FAILED", "camera disconnected")
         off = (await call(env, "set_recording_mode", {"device": "camera0", "mode": "off"}))["result"]
         assert off["buffer"] is None
