@@ -32,7 +32,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 
@@ -49,6 +49,7 @@ from .credentials import InternalCredentials
 from .errors import ConfigError
 from .events import EventBus
 from .logs import apply_level
+from .media.camera_readers import CameraReaders
 from .media.frames import FPS
 from .media.keyframes import KeyFrameKeeper
 from .media.motion_buffer import Capture
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STATUS_REFRESH = 1.0  # seconds between STATUS= checks (sent only when the text changes)
 
+
+R = TypeVar("R", bound=CameraReaders)
 
 class Application:
     """All components of one running service. ``async with Application(config) as app``
@@ -209,15 +212,11 @@ class Application:
 
     async def _key_frames(self, cfg: Config, stack: AsyncExitStack) -> KeyFrameKeeper:
         """Each connected camera's last key frame, kept for snapshots (media/keyframes.py)."""
-        keeper = await stack.enter_async_context(KeyFrameKeeper(
+        return await self._follow_cameras(stack, KeyFrameKeeper(
             cfg.storage.state_dir / "keyframes", self.streams.reader_url,
             quality=cfg.storage.snapshot_quality, max_width=cfg.storage.snapshot_max_width,
             max_age=cfg.storage.snapshot_keyframe_max_age,
         ))  # fmt: skip
-        stack.callback(self.registry.subscribe(keeper.on_camera_event))
-        for camera in self.registry.cameras():
-            keeper.track(camera)
-        return keeper
 
     def _capture(self, camera_id: str) -> Capture:
         spec = self.motion.spec_for(camera_id)
@@ -225,11 +224,15 @@ class Application:
 
     async def _pre_roll(self, stack: AsyncExitStack) -> PrerollKeeper:
         """Each connected camera's current GOP, kept for recording starts (media/preroll.py)."""
-        keeper = await stack.enter_async_context(PrerollKeeper(self.streams.reader_url))
-        stack.callback(self.registry.subscribe(keeper.on_camera_event))
+        return await self._follow_cameras(stack, PrerollKeeper(self.streams.reader_url))
+
+    async def _follow_cameras(self, stack: AsyncExitStack, readers: R) -> R:
+        """``readers`` started, told of every camera there is and of each change after."""
+        await stack.enter_async_context(readers)
+        stack.callback(self.registry.subscribe(readers.on_camera_event))
         for camera in self.registry.cameras():
-            keeper.track(camera)
-        return keeper
+            readers.track(camera)
+        return readers
 
     def _recording(self, camera_id: str) -> bool:
         manual = any(r.camera_id == camera_id for r in self.media.active_recordings())
