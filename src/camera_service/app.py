@@ -66,6 +66,7 @@ from .motion.service import MotionService
 from .rpc.camera_notifier import CameraNotifier
 from .rpc.methods import RpcContext
 from .systemd import Notifier
+from .waits import bounded
 from .web.server import ApiServer
 from .web.stream_auth import reachable_from_loopback
 
@@ -106,7 +107,7 @@ class Application:
         log.info("stopping", extra={"COMPONENT": "app"})
         budget = self.config.server.shutdown_timeout + self.config.storage.stop_timeout + 5
         try:
-            await asyncio.wait_for(self._stack.aclose(), budget)
+            await bounded(self._stack.aclose(), budget)
         except TimeoutError:
             log.error("graceful stop took longer than %.0f s; stopping anyway", budget,
                       extra={"COMPONENT": "app"})
@@ -319,7 +320,7 @@ async def run(config: Config, notifier: Notifier) -> int:
                      extra={"COMPONENT": "app"})
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(_first(stop, reload), STATUS_REFRESH)
+                    await bounded(_first(stop, reload), STATUS_REFRESH)
                 if reload.is_set() and not stop.is_set():
                     reload.clear()
                     await _reload(app, notifier)

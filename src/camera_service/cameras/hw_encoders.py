@@ -30,6 +30,7 @@ from ..mediamtx.encoders import (
     vainfo_encodes_h264,
 )
 from ..models import HostEncoders
+from ..waits import bounded
 from . import v4l2
 from .probe_threads import ProbeThreads
 from .v4l2_abi import BUF_TYPE_VIDEO_CAPTURE, BUF_TYPE_VIDEO_CAPTURE_MPLANE, fourcc_name
@@ -72,12 +73,12 @@ async def _run(argv: list[str], limit: float) -> tuple[int, str] | None:
     except OSError:
         return None
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), limit)
+        out, _ = await bounded(proc.communicate(), limit)
     except (TimeoutError, asyncio.CancelledError) as e:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(proc.wait()), 2.0)
+            await bounded(asyncio.shield(proc.wait()), 2.0)
         if isinstance(e, asyncio.CancelledError):
             raise
         return None
@@ -115,7 +116,7 @@ async def probe(limit: float = 10.0) -> HostEncoders:
     loop = asyncio.get_running_loop()
     threads = ProbeThreads()
     try:
-        m2m = await asyncio.wait_for(loop.run_in_executor(threads, m2m_h264_nodes), limit)
+        m2m = await bounded(loop.run_in_executor(threads, m2m_h264_nodes), limit)
     except TimeoutError:
         m2m = []
         notes.append(f"V4L2 M2M probe took more than {limit:g} s")

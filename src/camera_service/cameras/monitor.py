@@ -34,6 +34,7 @@ from ..config.model import CamerasConfig
 from ..errors import CameraError
 from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraStatus, Clock
+from ..waits import bounded
 from . import fixed_sources, network, udev
 from .csi import CsiSource
 from .identity import IdentityStore
@@ -148,7 +149,7 @@ class CameraMonitor(Component):
         unplugged, nodes that appeared without an add event are probed (used when udev
         events were lost)."""
         try:
-            present = await asyncio.wait_for(udev.enumerate_async(), self.config.probe_timeout)
+            present = await bounded(udev.enumerate_async(), self.config.probe_timeout)
         except (TimeoutError, CameraError) as e:
             log.error("re-enumerating cameras failed: %s", e or "timeout",
                       extra={"COMPONENT": COMPONENT})
@@ -170,7 +171,7 @@ class CameraMonitor(Component):
 
     async def _enumerate(self) -> None:
         try:
-            present = await asyncio.wait_for(udev.enumerate_async(), self.config.probe_timeout)
+            present = await bounded(udev.enumerate_async(), self.config.probe_timeout)
         except TimeoutError:
             self._udev_problem = f"udev enumeration took more than {self.config.probe_timeout:g} s"
             log.error("%s", self._udev_problem, extra={"COMPONENT": COMPONENT})

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from .. import ffconcat
 from ..errors import ProbeError
 from ..models import CameraMode, Capabilities, FormatCaps, FrameSize
+from ..waits import bounded
 from .urls import redact_text as redact_text  # re-exported: callers import them from here
 from .urls import redact_url as redact_url
 
@@ -107,11 +108,11 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError):
         proc.terminate()
     try:
-        await asyncio.wait_for(proc.wait(), _STOP_GRACE)
+        await bounded(proc.wait(), _STOP_GRACE)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-        await asyncio.wait_for(proc.wait(), _STOP_GRACE)
+        await bounded(proc.wait(), _STOP_GRACE)
 
 
 async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamInfo:
@@ -131,7 +132,7 @@ async def probe_rtsp(url: str, limit: float, ffprobe: str = FFPROBE) -> StreamIn
     except OSError as e:
         raise ProbeError(f"cannot run {ffprobe}: {e.strerror or e}") from e
     try:
-        out, err = await asyncio.wait_for(proc.communicate(script), limit + 1.0)
+        out, err = await bounded(proc.communicate(script), limit + 1.0)
     except TimeoutError:
         await _stop(proc)
         raise ProbeError(f"{safe}: no answer within {limit:g} s") from None

@@ -29,6 +29,7 @@ from fractions import Fraction
 
 from ..errors import ProbeError
 from ..models import Capabilities, FormatCaps, FrameSize
+from ..waits import bounded
 from .v4l2_abi import (
     BUF_TYPE_VIDEO_CAPTURE,
     BUF_TYPE_VIDEO_CAPTURE_MPLANE,
@@ -275,6 +276,6 @@ async def probe(
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(executor, probe_device, path, known)
     try:
-        return await asyncio.wait_for(future, limit)
+        return await bounded(future, limit)
     except TimeoutError:
         raise ProbeError(f"{path}: no answer from the driver within {limit:g} s") from None

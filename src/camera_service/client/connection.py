@@ -16,6 +16,8 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from ..waits import bounded
+
 
 class ClientError(Exception):
     """The server could not be reached or the connection broke."""
@@ -92,7 +94,7 @@ class CameraClient:
         if self._ssl is not None:
             kwargs["ssl"] = self._ssl
         try:
-            self._ws = await asyncio.wait_for(_connect(self.url, self._headers, **kwargs), self.timeout)
+            self._ws = await bounded(_connect(self.url, self._headers, **kwargs), self.timeout)
         except (TimeoutError, OSError, InvalidHandshake, InvalidURI) as e:
             raise ClientError(f"cannot connect to {self.url}: {e or type(e).__name__}") from e
         self._reader = asyncio.create_task(self._read())
@@ -102,7 +104,7 @@ class CameraClient:
     async def close(self) -> None:
         if self._ws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._ws.close(), self.timeout)
+                await bounded(self._ws.close(), self.timeout)
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
@@ -162,7 +164,7 @@ class CameraClient:
             self._pending.pop(request_id, None)
             raise ClientError(_close_text(e)) from e
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            return await bounded(future, self.timeout)
         except TimeoutError:
             self._pending.pop(request_id, None)
             raise ClientError(f"no reply to {method} within {self.timeout:g}s") from None

@@ -16,7 +16,6 @@ motion buffer for mode ``motion``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -27,6 +26,7 @@ from ..errors import CameraNotFound, FFmpegError
 from ..models import Camera, Clock, Notification
 from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, seconds_to_edge
+from ..waits import cancel_and_wait, wait_event
 from . import recorder_policy as policy
 from .filenames import parse_time, stamp
 from .recording_store import RecordingStore
@@ -37,6 +37,7 @@ from .worker_status import SWITCHED, SWITCHING, WORDS, camera_ready, needs_resta
 
 log = logging.getLogger(__name__)
 
+CLOSE_TIMEOUT = 30.0  # the longest a worker's loop may take to end once cancelled (s)
 
 
 class WorkerHost(Protocol):
@@ -95,11 +96,8 @@ class CameraWorker:
             self.in_step = False
             self.steps += 1
             self.stepped.set()
-            if delay > 0 and not self.wake.is_set():
-                try:
-                    await asyncio.wait_for(self.wake.wait(), delay)
-                except TimeoutError:
-                    pass
+            if delay > 0:
+                await wait_event(self.wake, delay)
 
     async def applied(self, within: float) -> None:
         """Return once a pass that began after this call has ended (bounded)."""
@@ -111,8 +109,7 @@ class CameraWorker:
             if left <= 0:
                 return
             self.stepped.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stepped.wait(), left)
+            await wait_event(self.stepped, left)
 
     async def step(self) -> float:
         o = self.owner
@@ -309,7 +306,6 @@ class CameraWorker:
 
     async def close(self, reason: str) -> None:
         if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await cancel_and_wait(self.task, CLOSE_TIMEOUT)
         if self.run is not None:
             await self._stop_run(reason)

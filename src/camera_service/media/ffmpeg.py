@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FFmpegError
+from ..waits import bounded
 from .reader_input import MAX_SCRIPT
 from .reader_input import input_args as input_args  # re-exported: the media modules use both
 from .reader_input import input_script as input_script
@@ -187,7 +188,7 @@ class FFmpegProcess:
     async def wait(self, within: float | None = None) -> int:
         """The exit code; raises ``TimeoutError`` when still running after ``within`` seconds."""
         assert self._proc is not None, "not started"
-        await asyncio.wait_for(self._proc.wait(), within)
+        await bounded(self._proc.wait(), within)
         if self._proc.stdin is not None:
             # normally ffmpeg is gone too; if only the wrapper was killed, the lifeline's
             # end tells an ffmpeg left behind to finish its file and exit
@@ -195,7 +196,7 @@ class FFmpegProcess:
         if self._reader is not None:
             # the pipe closes when the process exits; a grandchild holding it must not hang us
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._reader), STEP_TIMEOUT)
+                await bounded(asyncio.shield(self._reader), STEP_TIMEOUT)
         rc = self.returncode
         assert rc is not None
         return rc
@@ -242,7 +243,7 @@ class FFmpegProcess:
             return
         stdin.close()
         with contextlib.suppress(TimeoutError, OSError):  # already gone: signals take over
-            await asyncio.wait_for(stdin.wait_closed(), STEP_TIMEOUT)
+            await bounded(stdin.wait_closed(), STEP_TIMEOUT)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         if self._proc is not None:
@@ -317,10 +318,10 @@ async def _probe(
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), time_limit)
+        out, _ = await bounded(proc.communicate(), time_limit)
     except TimeoutError:
         proc.kill()
-        await asyncio.wait_for(proc.wait(), STEP_TIMEOUT)
+        await bounded(proc.wait(), STEP_TIMEOUT)
         raise FFmpegError(f"ffprobe timed out after {time_limit:g}s on {path.name}") from None
     except asyncio.CancelledError:
         proc.kill()

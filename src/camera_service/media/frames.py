@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX
+from ..waits import bounded
 from . import ffmpeg
 
 WIDTH, HEIGHT, FPS = 320, 180, 5
@@ -172,7 +173,7 @@ class FrameReader:
                 await self._proc.stop(0.5, step_timeout=STOP_TIMEOUT)
         finally:
             with contextlib.suppress(TimeoutError, OSError):
-                await asyncio.wait_for(drain, STOP_TIMEOUT)
+                await bounded(drain, STOP_TIMEOUT)
             if not drain.done():
                 drain.cancel()
 
@@ -188,7 +189,7 @@ class FrameReader:
         while True:
             timeout = self.first_frame_timeout if self.read == 0 else self.io_timeout
             try:
-                data = await asyncio.wait_for(self._proc.output.readexactly(size), timeout)
+                data = await bounded(self._proc.output.readexactly(size), timeout)
             except asyncio.IncompleteReadError:
                 break
             except TimeoutError:

@@ -34,6 +34,7 @@ from ..errors import FFmpegError, StorageError
 from ..models import Notification
 from ..recording_modes import ModeSpec
 from ..statefile import make_dirs, write_atomically
+from ..waits import bounded
 from . import ffmpeg
 from . import motion_buffer as plan
 from . import motion_pending as pending
@@ -110,7 +111,7 @@ class MotionBuffer:
         if self._task is None:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._events.join(), 5.0)
+            await bounded(self._events.join(), 5.0)
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None

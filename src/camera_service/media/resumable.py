@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..errors import MediaError
 from ..models import Clock, Recording, RecordingStatus
+from ..waits import wait_event
 from . import joining
 from . import resume as rs
 from .preroll import Feed
@@ -242,8 +243,7 @@ class ResumableRecording:
         self._on_status(self.recording, "paused")
         failures, failed_at = 0, 0.0
         while not self.stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_event.wait(), rs.FIRST_RETRY)
+            await wait_event(self._stop_event, rs.FIRST_RETRY)
             if self.stopping:
                 return False
             since = self._clock.monotonic() - failed_at

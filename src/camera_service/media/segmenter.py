@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX, Clock
+from ..waits import bounded
 from . import ffmpeg, fmp4
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
@@ -217,7 +218,7 @@ class SegmentRun:
         rc = await self.proc.wait()
         if self._progress is not None:  # its last reports, once ffmpeg has exited (bounded)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._progress), 1.0)
+                await bounded(asyncio.shield(self._progress), 1.0)
             self._progress.cancel()
         return rc
 
@@ -335,7 +336,7 @@ async def port_open(url: str, within: float = 0.5) -> bool:
         return True
     try:
         port = parts.port or (322 if parts.scheme == "rtsps" else 554)
-        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within)
+        _, writer = await bounded(asyncio.open_connection(parts.hostname, port), within)
     except (OSError, TimeoutError, ValueError):
         return False
     writer.close()

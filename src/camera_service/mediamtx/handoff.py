@@ -30,6 +30,7 @@ from pathlib import Path
 from ..lifecycle import Component
 from ..models import Clock
 from ..publish_grants import PublishGrants
+from ..waits import bounded
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class PublisherHandoff(Component):
         if server is not None:
             server.close()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server.wait_closed(), REQUEST_TIMEOUT)
+                await bounded(server.wait_closed(), REQUEST_TIMEOUT)
         await asyncio.to_thread(_remove_socket, self.path)
         if self._private_dir is not None:
             await asyncio.to_thread(shutil.rmtree, self._private_dir, True)
@@ -107,7 +108,7 @@ class PublisherHandoff(Component):
         try:
             answer = await self._answer(reader, writer)
             writer.write(json.dumps(answer).encode() + b"\n")
-            await asyncio.wait_for(writer.drain(), REQUEST_TIMEOUT)
+            await bounded(writer.drain(), REQUEST_TIMEOUT)
         except (OSError, TimeoutError):
             pass  # the publisher went away; it will be started again
         finally:
@@ -122,7 +123,7 @@ class PublisherHandoff(Component):
                         "service's nor MediaMTX's", pid, uid, extra=extra)
             return {"error": "not allowed"}
         try:
-            line = await asyncio.wait_for(reader.readuntil(b"\n"), REQUEST_TIMEOUT)
+            line = await bounded(reader.readuntil(b"\n"), REQUEST_TIMEOUT)
             request = json.loads(line[:MAX_REQUEST])
             path = request["path"] if isinstance(request, dict) else None
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError):

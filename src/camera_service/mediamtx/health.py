@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from ..config.model import MediaMTXConfig
 from ..errors import MediaMTXError, MediaMTXUnavailable
 from ..models import Clock, ComponentHealth
+from ..waits import bounded, wait_event
 from .client import MediaMTXClient
 from .models import Info
 
@@ -36,15 +37,6 @@ NOT_BEFORE_LIMIT = 30.0  # the longest the first health check waits for ``not_be
 
 UnitStateReader = Callable[[], Awaitable[str | None]]
 HealthHook = Callable[[ComponentHealth], None]
-
-
-async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
-    """Wait for ``event`` at most ``seconds``; True if it was set."""
-    try:
-        await asyncio.wait_for(event.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
 
 
 def next_check_in(available: bool, health_interval: float) -> float:
@@ -94,7 +86,7 @@ class HealthWatch:
         self._check_wanted.set()
 
     async def run(self) -> None:
-        if self._not_before is not None and not await wait_for_event(self._not_before,
+        if self._not_before is not None and not await wait_event(self._not_before,
                                                                      NOT_BEFORE_LIMIT):
             log.warning("API server not listening after %.0f s; asking MediaMTX anyway",
                         NOT_BEFORE_LIMIT, extra={"COMPONENT": COMPONENT})
@@ -104,7 +96,7 @@ class HealthWatch:
             except Exception:  # a bug must not end the loop: log it and go on
                 log.exception("MediaMTX health check failed")
             checked = self._clock.monotonic()
-            if await wait_for_event(self._check_wanted,
+            if await wait_event(self._check_wanted,
                                     next_check_in(self.available, self._config.health_interval)):
                 await asyncio.sleep(max(0.0, checked + MIN_SPACING - self._clock.monotonic()))
             self._check_wanted.clear()
@@ -140,7 +132,7 @@ class HealthWatch:
         self._unit = self._unit_read_at = None
         if returned:
             try:
-                await asyncio.wait_for(self._on_return(), RETURN_TIMEOUT)
+                await bounded(self._on_return(), RETURN_TIMEOUT)
             except TimeoutError:
                 log.warning("MediaMTX paths not restored within %.0f s", RETURN_TIMEOUT,
                             extra=extra)
@@ -171,7 +163,7 @@ class HealthWatch:
     async def _read_unit(self) -> str | None:
         assert self._unit_state is not None
         try:
-            return await asyncio.wait_for(self._unit_state(), UNIT_STATE_TIMEOUT)
+            return await bounded(self._unit_state(), UNIT_STATE_TIMEOUT)
         except TimeoutError:
             return None
         except Exception as e:  # noqa: BLE001 - the unit state only decorates a message

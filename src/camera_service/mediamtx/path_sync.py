@@ -17,8 +17,9 @@ from ..credentials import InternalCredentials
 from ..errors import MediaMTXError, MediaMTXUnavailable
 from ..models import Camera, Clock
 from ..ports import CameraDirectory
+from ..waits import wait_event
 from .client import MediaMTXClient
-from .health import COMPONENT, wait_for_event
+from .health import COMPONENT
 from .keepalive import is_keepalive_path
 from .paths import desired_paths, is_camera_path
 from .reconcile import Action, ActionKind, reconcile
@@ -92,7 +93,7 @@ class PathSync:
             wait = self._config.reconcile_interval
             if (deadline := self._keeper.next_deadline()) is not None:  # an auto close is due
                 wait = max(0.0, min(wait, deadline - self._clock.monotonic()))
-            if await wait_for_event(self._wanted, wait):
+            if await wait_event(self._wanted, wait):
                 await asyncio.sleep(COALESCE)
             self._wanted.clear()
             self._keeper.expire()  # also while MediaMTX is down: a due deadline must not spin

@@ -15,6 +15,8 @@ import os
 import shutil
 from collections.abc import Awaitable, Callable
 
+from ..waits import bounded
+
 log = logging.getLogger(__name__)
 PROPERTIES = ("LoadState", "ActiveState", "SubState")
 
@@ -57,7 +59,7 @@ async def unit_state(
         log.debug("cannot run %s: %s", exe, e)
         return None
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), time_limit)
+        out, _ = await bounded(proc.communicate(), time_limit)
     except TimeoutError:
         await _kill(proc)
         return None
@@ -73,7 +75,7 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError):
         proc.kill()
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), 1.0)
+        await bounded(proc.wait(), 1.0)
 
 
 read_unit_state = unit_state

@@ -28,6 +28,7 @@ from ..motion.health import camera_health
 from ..motion.settings import MotionSpec, decode, encode, spec_from_mapping
 from ..ports import CameraDirectory
 from ..statefile import read_state, write_atomically
+from ..waits import bounded
 from .worker import MotionWorker, notification
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class MotionService(Component):
                             STOP_TIMEOUT, extra={"COMPONENT": "motion"})  # fmt: skip
         for worker in self.workers.values():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(worker.close("service stopping"), 5.0)
+                await bounded(worker.close("service stopping"), 5.0)
         self.workers.clear()
         await self.store.__aexit__(None, None, None)
 

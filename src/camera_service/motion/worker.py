@@ -11,7 +11,6 @@ lost stream ends a running event with the cause and is retried with a bounded ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -29,6 +28,7 @@ from ..motion.settings import MotionSpec
 from ..motion.tracker import Change, EventState, EventTracker, TrackerSettings
 from ..ports import CameraDirectory
 from ..rpc.present import iso_time
+from ..waits import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,7 @@ class MotionWorker:
                 continue
             self.reason = f"retrying: {cause}"
             self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), backoff)
+            await wait_event(self.wake, backoff)
             backoff = min(backoff * 2, RETRY_MAX)
 
     async def _detect(self, spec: MotionSpec, url: str) -> str:

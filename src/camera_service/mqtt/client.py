@@ -26,6 +26,7 @@ import paho.mqtt.client as paho
 
 from ..config.model import MqttConfig
 from ..errors import MqttUnavailable
+from ..waits import bounded
 from .messages import Message
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class MqttClient:
             client.disconnect()  # queued after them: paho writes packets in order
         self.connected = False
         try:
-            await asyncio.wait_for(asyncio.to_thread(client.loop_stop), STOP_TIMEOUT)
+            await bounded(asyncio.to_thread(client.loop_stop), STOP_TIMEOUT)
         except TimeoutError:
             log.warning("MQTT network thread did not end within %.0f s", STOP_TIMEOUT,
                         extra={"COMPONENT": "mqtt"})

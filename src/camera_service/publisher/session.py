@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 
+from ..waits import bounded
 from .peers import peer_uid
 from .relay import RequestRewriter, basic_authorization
 
@@ -37,7 +38,7 @@ async def ask_credential(socket_path: str, path: str) -> tuple[str, str]:
             writer.close()
 
     try:
-        line = await asyncio.wait_for(exchange(), ASK_TIMEOUT)
+        line = await bounded(exchange(), ASK_TIMEOUT)
         answer = json.loads(line)
     except (OSError, TimeoutError, ValueError) as e:
         raise PublisherError(f"no publisher credential from {socket_path}: {e}") from None
@@ -127,7 +128,7 @@ async def run(socket_path: str, path: str, upstream: tuple[str, int],
         if proc.returncode is None:
             proc.terminate()
             try:
-                await asyncio.wait_for(asyncio.shield(exited), STOP_TIMEOUT)
+                await bounded(asyncio.shield(exited), STOP_TIMEOUT)
             except TimeoutError:
                 proc.kill()
         await exited

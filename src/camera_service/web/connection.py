@@ -35,6 +35,7 @@ from ..rpc.errors import PARSE_ERROR, RpcError
 from ..rpc.methods import WAITING, Dispatcher
 from ..rpc.metrics import ApiMetrics
 from ..rpc.session import Session
+from ..waits import bounded
 from .admission import CLOSE_AUTH_TIMEOUT, Admission, Probation
 from .frames import text_frame
 
@@ -178,7 +179,7 @@ class Connection:
         """Close handshake, bounded; a client that cannot take even the close frame (its
         socket buffers are full) is cut off with a reset instead of lingering."""
         try:
-            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT)
+            await bounded(self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT)
         except (TimeoutError, ConnectionError, RuntimeError):
             self._abort()
             return

@@ -35,6 +35,7 @@ from ..rpc.methods import Dispatcher
 from ..rpc.note_links import linked_file, with_links
 from ..rpc.ratelimit import TokenBucket
 from ..rpc.session import Session
+from ..waits import bounded
 from .admission import CLOSE_EVICTED, Admission, Limits
 from .connection import Connection
 from .console import ConsoleRoutes
@@ -166,12 +167,12 @@ class ApiServer(Component):
         closing = [c.close(1001, "server shutting down") for c in list(self._connections)]
         if closing:
             try:
-                await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), max(timeout, 0.1))
+                await bounded(asyncio.gather(*closing, return_exceptions=True), max(timeout, 0.1))
             except TimeoutError:
                 log.warning("clients not closed within %.1fs", timeout)
         runner, self._runner = self._runner, None
         try:
-            await asyncio.wait_for(runner.cleanup(), max(timeout, 0.1))
+            await bounded(runner.cleanup(), max(timeout, 0.1))
         except TimeoutError:
             log.warning("API server shutdown timed out after %.1fs", timeout)
         self._state = "stopped"
