@@ -25,19 +25,16 @@ async def _wait_for(event: asyncio.Event, seconds: float) -> object:
 async def _cancelled_with_the_wake_up(wait: Waiter) -> bool:
     """A worker loop waiting on its wake-up event; the event is set and the task cancelled
     in one step. True if the task ended cancelled (False: it went on looping)."""
-    wake = asyncio.Event()
-    rounds = 0
+    wake, looping = asyncio.Event(), asyncio.Event()
 
     async def worker() -> None:
-        nonlocal rounds
         while True:
-            rounds += 1
+            looping.set()
             wake.clear()
             await wait(wake, 10.0)
 
     task = asyncio.create_task(worker())
-    while rounds == 0:
-        await asyncio.sleep(0)
+    await looping.wait()
     await asyncio.sleep(0)  # it waits now
     wake.set()
     task.cancel()
