@@ -137,6 +137,7 @@ def _report_suite(report: pytest.TestReport) -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     suite = _report_suite(report)
+    _outcomes[suite]["ms"] += round(report.duration * 1000)  # setup, call and teardown
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if report.skipped:
             _outcomes[suite]["skipped"] += 1

@@ -18,19 +18,20 @@ from pathlib import Path
 
 SUITES = ("unit", "integration", "contract", "ivv", "hardware", "mediamtx", "system", "browser")
 
-Outcomes = Mapping[str, Counter[str]]  # suite -> passed/failed/errors/skipped -> count
+Outcomes = Mapping[str, Counter[str]]  # suite -> passed/failed/errors/skipped -> count; "ms": their time
 Skips = Mapping[str, Counter[str]]     # suite -> skip reason -> count
 
 
 def table_lines(outcomes: Outcomes, skips: Skips) -> list[str]:
-    lines = [f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}"]
+    lines = [f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8} {'seconds':>8}"]
     for suite in (*SUITES, "unmarked"):
         c = outcomes.get(suite)
         if c is None:
             if suite != "unmarked":
                 lines.append(f"{suite:<12} {'-':>7} {'-':>7} {'-':>8}   (not collected)")
             continue
-        lines.append(f"{suite:<12} {c['passed']:>7} {c['failed'] + c['errors']:>7} {c['skipped']:>8}")
+        row = f"{suite:<12} {c['passed']:>7} {c['failed'] + c['errors']:>7} {c['skipped']:>8}"
+        lines.append(f"{row} {c['ms'] / 1000:>8.0f}")  # the tests' own time, fixtures included
         for reason, n in skips.get(suite, Counter()).most_common():
             lines.append(f"{'':<12} skipped {n}: {reason}")
     return lines
