@@ -12,7 +12,7 @@ it takes the usual way. The picture is at most one GOP old.
 
 The keeper reads only RTSP URLs (MediaMTX, or a network camera while MediaMTX is down),
 never a device or the generated test pattern (those would need a second encoder). It
-restarts (backing off to ``MAX_BACKOFF``) when its ffmpeg ends, and follows the reader URL
+restarts (backing off to ``MAX_BACKOFF``) when its ffmpeg ends, and follows the reader URL at once
 when it changes (MediaMTX gone or back). Its cost per camera is one RTSP reader: it keeps
 an on-demand MediaMTX path (a USB camera's publisher) running, which is why it is off by
 default. ``bench/bench_media.py`` measures its CPU and memory.
@@ -107,19 +107,29 @@ class KeyFrameKeeper(CameraReaders):
 
     async def _keep(self, camera_id: str) -> None:
         backoff = 0.5
+        last_url = ""
         try:
             while (camera := self._cameras.get(camera_id)) is not None:
                 url = self.reader_url(camera)
+                if url != last_url:
+                    backoff = 0.5  # another source (MediaMTX gone or back): its failures are new
+                last_url = url
                 if keeps(url):
                     began = time.monotonic()
                     await self._run(camera_id, url)
                     if time.monotonic() - began > 2 * MAX_BACKOFF:
                         backoff = 0.5  # it ran a good while: this is a new failure
+                    if self._url_of(camera_id) not in (url, None):
+                        continue  # it gave way to the new reader URL: read that one at once
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
         finally:
             with contextlib.suppress(OSError):
                 self.path(camera_id).unlink()
+
+    def _url_of(self, camera_id: str) -> str | None:
+        camera = self._cameras.get(camera_id)
+        return None if camera is None else self.reader_url(camera)
 
     async def _run(self, camera_id: str, url: str) -> None:
         """One ffmpeg until it ends or the camera's reader URL changes."""
