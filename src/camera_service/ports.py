@@ -168,6 +168,11 @@ class Recorder(Protocol):
 
     def spec_for(self, camera_id: str) -> ModeSpec: ...
 
+    def subscribe_modes(self, listener: Callable[[str, ModeSpec], None]) -> Callable[[], None]:
+        """``listener(camera_id, spec)`` after each change of a camera's mode (``set_mode``,
+        once saved, or a reload), recording or not; returns the unsubscribe function."""
+        ...
+
     def mode_source(self, camera_id: str) -> str:
         """``api`` (set at run time), ``config`` (a per-camera override) or ``default``."""
         ...

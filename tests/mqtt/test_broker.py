@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from camera_service.recording_modes import DAYS
 from support.daemon import TIMEOUT, Client, Daemon
 from support.mosquitto import Broker, Subscriber
 
@@ -247,3 +248,39 @@ def test_the_recording_mode_set_over_mqtt_is_saved_and_published(tmp_path: Path,
         ha.close()
     saved = json.loads(next((tmp_path / "state").glob("*mode*.json")).read_text())
     assert "continuous" in json.dumps(saved)
+
+
+async def _set_modes(d: Daemon, ha: Subscriber, steps: list[dict[str, object]]) -> None:
+    client = await Client.connect(d.url)
+    try:
+        await client.result("authenticate", {"auth_token": d.token("admin")})
+        for params in steps:
+            start = len(ha.snapshot())
+            await client.result("set_recording_mode", {"device": "camera0", **params})
+            # no notification says it (nothing starts or stops): the recorder's listener does
+            await asyncio.to_thread(ha.wait, f"{BASE}/camera0/recording_mode",
+                                    str(params["mode"]).encode(), start, 5.0)  # fmt: skip
+    finally:
+        await client.close()
+
+
+def test_a_mode_set_through_the_api_without_a_recording_change_is_retained_at_once(
+    tmp_path: Path, broker: Broker
+) -> None:
+    day = DAYS[(time.localtime().tm_wday + 3) % 7]  # a window three days away: idle all along
+    window = {"days": [day], "start": "12:00", "end": "12:01"}
+    away: dict[str, object] = {"mode": "schedule", "schedule": [window]}
+    ha = Subscriber(broker, f"{BASE}/camera0/#")
+    d = daemon(tmp_path, broker)
+    try:
+        ha.wait(f"{BASE}/camera0/recording_mode", b"off")
+        asyncio.run(_set_modes(d, ha, [away, {"mode": "off"}, away]))
+        assert not [m for m in ha.snapshot() if m.topic == f"{BASE}/camera0/recording/event"]
+    finally:
+        d.stop()
+        ha.close()
+    late = Subscriber(broker, f"{BASE}/camera0/recording_mode")  # what Home Assistant gets now
+    try:
+        assert late.wait(f"{BASE}/camera0/recording_mode", b"schedule").retain
+    finally:
+        late.close()

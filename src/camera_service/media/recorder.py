@@ -4,7 +4,10 @@
 of the recordings folder (every worker pauses below ``storage.min_free_mb`` and resumes
 once space is back, whether retention or a user freed it), applies per-camera retention,
 and answers the API: the mode of a camera (``set_mode`` saves it in the state folder
-before it is applied, so a restart or a crash keeps it) and its timeline.
+before it is applied, so a restart or a crash keeps it) and its timeline. Every change of a
+camera's mode — ``set_mode`` (the API, MQTT) or a reload that changes the configured mode of
+a camera without one of its own — is told at once to the ``subscribe_modes`` listeners (the
+MQTT integration's retained mode), whether or not recording starts or stops with it.
 
 At start it recovers the segments of runs a crash left unrecorded (their ffmpeg list file
 is still there: the lifeline let ffmpeg finish the open segment) and notes the outage.
@@ -92,6 +95,7 @@ class Recorder(Component):
         self._loops: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._unsubscribe_bus: Callable[[], None] | None = None
+        self._mode_changes: EventBus[tuple[str, ModeSpec]] = EventBus()
         storage.add_busy_check(self.is_busy)
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -164,12 +168,16 @@ class Recorder(Component):
         """A new ``cameras.recording`` (SIGHUP): in force at each worker's next pass."""
         if config == self.config:
             return
+        before = {c: self.spec_for(c) for c in list(self.workers)}
         self.config = config
         self.backoff = policy.Backoff(config.retry_min, config.retry_max)
         self.buffer.max_bytes = int(config.buffer_mb * MB)
         log.info("recording configuration reloaded", extra={"COMPONENT": "media"})
         for w in self.workers.values():
             w.wake.set()
+        for camera_id, spec in before.items():
+            if (now := self.spec_for(camera_id)) != spec:  # not one set through the API
+                self._mode_changes.publish((camera_id, now))
 
     def is_recording(self, camera_id: str) -> bool:
         """Is the camera being recorded (a motion buffer alone is not a recording)?"""
@@ -182,6 +190,11 @@ class Recorder(Component):
         return any(w.run is not None and w.run.owns_open(path) for w in list(self.workers.values()))
 
     # --- modes -------------------------------------------------------------------------
+
+    def subscribe_modes(self, listener: Callable[[str, ModeSpec], None]) -> Callable[[], None]:
+        """``listener(camera_id, spec)`` on the loop after each change of a mode (saved
+        first); it must not block. Returns the unsubscribe function."""
+        return self._mode_changes.subscribe(lambda change: listener(*change))
 
     def spec_for(self, camera_id: str) -> ModeSpec:
         return self.store.modes.get(camera_id) or self.config.spec_for(camera_id)
@@ -212,6 +225,7 @@ class Recorder(Component):
         await self.store.save_modes({**self.store.modes, camera_id: spec})
         log.info("%s: recording mode set to %s", camera_id, spec.mode,
                  extra={"CAMERA_ID": camera_id, "COMPONENT": "media"})  # fmt: skip
+        self._mode_changes.publish((camera_id, spec))
         # the answer shows the new mode in force (recording started or stopped), bounded
         await self._worker(camera_id).applied(APPLY_WAIT)
         return spec

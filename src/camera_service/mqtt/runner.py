@@ -96,8 +96,7 @@ class CommandRunner:
                          else media.stop_recording(camera.id))  # fmt: skip
             return commands.result(c.name, True, value=c.value, filename=rec.filename)
         if c.name == "recording_mode" and self.src.recorder is not None:
-            spec = await self.src.recorder.set_mode(camera.id, {"mode": c.value})
-            self._send(messages.recording_mode(self.topics, camera.id, spec.mode))
+            spec = await self.src.recorder.set_mode(camera.id, {"mode": c.value})  # its listener publishes it
             return commands.result(c.name, True, value=spec.mode)
         if c.name == "motion" and self.src.motion is not None:
             await self.src.motion.set_motion_enabled(camera.id, c.value == "ON")

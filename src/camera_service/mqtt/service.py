@@ -11,6 +11,11 @@ camera's state — and a broker that lost its memory, or that was down while thi
 changed, is right again. While the broker is away, publishing is a no-op counted in
 ``metrics.dropped``; the API and the cameras never wait for it.
 
+The recording mode is the one state that can change without a notification (a mode set
+while nothing starts or stops, e.g. ``schedule`` → ``off`` outside the window): the recorder
+tells its mode listeners (``ports.Recorder.subscribe_modes``), and the retained
+``recording_mode`` follows at once, whoever changed it (the API, an MQTT command, a reload).
+
 Commands go to ``runner.CommandRunner`` after the allow-list check of ``commands.parse``.
 """
 
@@ -28,6 +33,7 @@ from ..errors import CameraNotFound, CameraServiceError
 from ..events import EventBus
 from ..lifecycle import Component
 from ..models import ComponentHealth, Notification
+from ..recording_modes import ModeSpec
 from ..rpc.present import camera_object
 from ..rpc.status import overall
 from . import discovery, messages
@@ -57,6 +63,7 @@ class MqttService(Component):
         self.commands = CommandRunner(sources, self.topics, config.commands, self.metrics, self._send)
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe_modes: Callable[[], None] | None = None
         self._state, self._detail = "connecting", f"{config.host}:{config.port}"
         self.client = MqttClient(
             config, messages.availability(self.topics, False), self._connected,
@@ -67,6 +74,8 @@ class MqttService(Component):
 
     async def start(self) -> None:
         self._unsubscribe = self._bus.subscribe(self._on_notification)
+        if self.src.recorder is not None:
+            self._unsubscribe_modes = self.src.recorder.subscribe_modes(self._mode_changed)
         for camera in self.src.cameras.cameras():
             self._camera_state(camera_object(camera, self.src.stream_urls(camera.id)))
         self._worker = asyncio.create_task(self._work(), name="mqtt")
@@ -78,6 +87,9 @@ class MqttService(Component):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_modes is not None:
+            self._unsubscribe_modes()
+            self._unsubscribe_modes = None
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -162,9 +174,15 @@ class MqttService(Component):
             self._send(m)
         self._send(messages.recording_state(self.topics, cid, self.src.recording(cid)))
         if self.src.recorder is not None:
-            self._send(messages.recording_mode(self.topics, cid, self.src.recorder.spec_for(cid).mode))
+            self._mode_changed(cid, self.src.recorder.spec_for(cid))
         if self.topics.camera(cid, "motion") not in self._retained:
             self._send(messages.motion_state(self.topics, cid, False))
+
+    def _mode_changed(self, cid: str, spec: ModeSpec) -> None:
+        """The recorder's mode listener (and a camera's state): a camera that is gone keeps
+        no retained state."""
+        if self._present(cid):
+            self._send(messages.recording_mode(self.topics, cid, spec.mode))
 
     def _camera_gone(self, cid: str) -> None:
         out = messages.cleared(self.topics, cid)
@@ -223,7 +241,9 @@ class MqttService(Component):
         if present and kind == "recording":
             on = n.topic == "recording.start" or self.src.recording(cid)
             self._send(messages.recording_state(self.topics, cid, on))
-            if isinstance(n.params.get("mode"), str):
+            if self.src.recorder is None and isinstance(n.params.get("mode"), str):
+                # with a recorder its listener says each change as it is made: a notification
+                # still queued may carry the mode before the latest one
                 self._send(messages.recording_mode(self.topics, cid, str(n.params["mode"])))
         elif present and kind == "snapshot":
             jpeg = await self._snapshot_bytes(str(n.params.get("filename") or ""))
