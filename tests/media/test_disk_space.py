@@ -26,7 +26,8 @@ B = Backoff()
 
 
 def readings(buffer_mb: int, recordings_mb: int, same_disk: bool = False) -> list[Reading]:
-    return [Reading(BUFFER, 1, buffer_mb * MB), Reading(RECORDINGS, 1 if same_disk else 2, recordings_mb * MB)]
+    recordings_disk = 1 if same_disk else 2
+    return [Reading(BUFFER, 1, buffer_mb * MB), Reading(RECORDINGS, recordings_disk, recordings_mb * MB)]
 
 
 def camera_decision(mode: str, states: dict[str, DiskState]) -> Phase:
