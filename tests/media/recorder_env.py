@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,14 +58,18 @@ async def recorder_env(
     clock: Clock | None = None,
     start_timeout: float = 15.0,
     camera: Camera | None = None,
+    more: Sequence[Camera] = (),
+    modes: Mapping[str, ModeSpec] | None = None,
 ) -> AsyncIterator[RecorderEnv]:
+    """``more`` cameras join the first; ``modes`` are per-camera modes (``spec`` the default)."""
     bus: EventBus[Notification] = EventBus()
     events = Collector(bus)
     registry = CameraRegistry()
-    registry.upsert(camera or network_camera(url))
+    for cam in (camera or network_camera(url), *more):
+        registry.upsert(cam)
     clock = clock or Clock()
     async with Storage(config, clock) as storage:
-        rec_config = RecordingConfig(default=spec, retry_min=0.25, retry_max=1.0)
+        rec_config = RecordingConfig(default=spec, cameras=dict(modes or {}), retry_min=0.25, retry_max=1.0)
         recorder = Recorder(rec_config, storage, registry, bus, lambda c: c.source_url or "", clock,
                             tick=0.25, disk_interval=0.25, start_timeout=start_timeout)  # fmt: skip
         async with recorder:

@@ -2,11 +2,12 @@
 the real world and carries out its decision with a ``SegmentRun``.
 
 Each pass reads the inputs (the mode and the clock, the camera in the registry, the disk
-state the ``Recorder`` watches, the ffmpeg run), decides, acts, and sleeps until the next
-tick, the back-off's end, the schedule's next edge, or a wake-up (camera event, mode change,
-ffmpeg exit, disk state change), whichever comes first. A change of phase is logged once,
-published once (``recording_status_update``) and written to the journal; retries inside a
-phase are silent.
+state the ``Recorder`` watches of the folders this camera's mode writes to, the ffmpeg
+run), decides, acts, and sleeps until the next tick, the back-off's end, the schedule's
+next edge, or a wake-up (camera event, mode change, ffmpeg exit, disk state change),
+whichever comes first. A change of phase is logged once, published once
+(``recording_status_update``) and written to the journal; retries inside a phase are
+silent.
 
 Where the run writes and who takes its closed segments is the sink the host gives for the
 camera's mode (``segment_sinks``): the journal for continuous and scheduled recording, the
@@ -28,6 +29,7 @@ from ..ports import CameraDirectory
 from ..recording_modes import ModeSpec, seconds_to_edge
 from ..waits import cancel_and_wait, wait_event
 from . import recorder_policy as policy
+from .disk_space import DiskState
 from .filenames import parse_time, stamp
 from .recording_store import RecordingStore
 from .segment_sinks import SegmentSink
@@ -49,8 +51,6 @@ class WorkerHost(Protocol):
     store: RecordingStore
     backoff: policy.Backoff
     directory: Path
-    disk_ok: bool
-    disk_reason: str
     tick: float
     start_timeout: float
     stop_timeout: float
@@ -58,6 +58,7 @@ class WorkerHost(Protocol):
 
     def spec_for(self, camera_id: str) -> ModeSpec: ...
     def wanted(self, camera_id: str, spec: ModeSpec, now: float) -> tuple[bool, str]: ...
+    def disk_for(self, spec: ModeSpec) -> DiskState: ...
     def sink_for(self, camera_id: str, spec: ModeSpec) -> SegmentSink: ...
     def reader_url(self, camera: Camera) -> str: ...
     def foreign(self, path: Path) -> bool: ...
@@ -126,8 +127,9 @@ class CameraWorker:
         if not want:  # failures before the mode went off or the window closed are history
             self.failures, self.last_failure_at, self._source_down = 0, None, False
         ready, why = camera_ready(camera)
+        disk = o.disk_for(spec)  # the folders this camera's mode writes to
         source_down = False
-        if want and o.disk_ok and self.failures > 0 and self.run is None and camera is not None and ready:
+        if want and disk.ok and self.failures > 0 and self.run is None and camera is not None and ready:
             source_down = not await port_open(o.reader_url(camera))
             if self._source_down and not source_down:
                 self.camera_changed()  # it listens again: try at once, not after the back-off
@@ -139,8 +141,8 @@ class CameraWorker:
                 idle_reason=idle_reason,
                 camera_ready=ready,
                 camera_reason=why,
-                disk_ok=o.disk_ok,
-                disk_reason=o.disk_reason,
+                disk_ok=disk.ok,
+                disk_reason=disk.reason,
                 running=self.run is not None,
                 failures=self.failures,
                 last_failure_at=self.last_failure_at,

@@ -23,7 +23,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -118,10 +117,6 @@ class MotionBuffer:
 
     def sink(self, camera_id: str) -> BufferSink:
         return BufferSink(self, camera_id, self.directory)
-
-    def free_bytes(self) -> int:
-        """Blocking: the space left where the buffer is written."""
-        return shutil.disk_usage(self.directory).free
 
     # --- what others ask -----------------------------------------------------------------
 

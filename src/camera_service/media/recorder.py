@@ -1,8 +1,9 @@
 """Continuous, scheduled and motion recording of every camera (``ports.Recorder``).
 
 ``Recorder`` runs one ``CameraWorker`` per camera in the registry, watches the free space
-of the recordings folder (every worker pauses below ``storage.min_free_mb`` and resumes
-once space is back, whether retention or a user freed it), applies per-camera retention,
+where it writes (``disk_watch``: a camera pauses while a folder it writes to has less than
+``storage.min_free_mb`` free, and resumes once space is back, whether retention or a user
+freed it; ``disk_space`` says which), applies per-camera retention,
 and answers the API: the mode of a camera (``set_mode`` saves it in the state folder
 before it is applied, so a restart or a crash keeps it) and its timeline. Every change of a
 camera's mode — ``set_mode`` (the API, MQTT) or a reload that changes the configured mode of
@@ -16,7 +17,9 @@ Leaving the context finishes every segment gracefully (bounded) before returning
 In mode ``motion`` the camera's run writes the pre-capture buffer instead, and ``buffer``
 (``motion_clips.MotionBuffer``, fed with the ``motion_event`` notifications of the bus)
 makes a recording around each event; the app sets ``buffer.capture_for`` (the camera's
-motion settings). Free space is checked where the buffer is written too.
+motion settings). The buffer's free space is checked too: a camera in mode ``motion``
+pauses when the buffer's or the recordings folder's is low, the other modes only for the
+recordings folder's (one state when both are on one filesystem).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ from . import recorder_policy as policy
 from . import recorder_upkeep as upkeep
 from . import timeline as tl
 from .continuous import CameraWorker
+from .disk_space import BUFFER, RECORDINGS, DiskState
+from .disk_watch import DiskWatch
 from .motion_clips import BUFFER_DIR, MotionBuffer
 from .recording_store import RecordingStore
 from .segment_sinks import JournalSink, SegmentSink
@@ -86,12 +91,12 @@ class Recorder(Component):
         self.backoff = policy.Backoff(config.retry_min, config.retry_max)
         self.store = RecordingStore(storage.config.state_dir)
         self.workers: dict[str, CameraWorker] = {}
-        self.disk_ok = True
-        self.disk_reason = ""
         self.buffer = MotionBuffer(
             storage.config.state_dir / BUFFER_DIR, self.directory, self.store, bus.publish,
             self.spec_for, max_bytes=int(config.buffer_mb * MB),
         )  # fmt: skip
+        self.disks = DiskWatch({RECORDINGS: self.directory, BUFFER: self.buffer.directory},
+                               storage.config.min_free_mb)  # fmt: skip
         self._loops: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._unsubscribe_bus: Callable[[], None] | None = None
@@ -130,12 +135,19 @@ class Recorder(Component):
         await self.store.save_journal()
 
     def health(self) -> ComponentHealth:
-        recording = sum(w.phase is policy.Phase.RECORDING for w in self.workers.values())
+        """A camera in mode ``motion`` whose run only fills the pre-capture buffer is
+        "buffering for motion", not recording (as ``is_recording`` says)."""
+        running = [w for w in self.workers.values() if w.phase is policy.Phase.RECORDING]
+        recording = sum(w.journaled or self.buffer.capturing(w.camera_id) for w in running)
         faults = (policy.Phase.RETRYING, policy.Phase.WAITING_CAMERA, policy.Phase.PAUSED_DISK)
         failing = [w.camera_id for w in self.workers.values() if w.phase in faults]
         if failing:
             return ComponentHealth("recorder", False, "degraded", f"not recording: {', '.join(failing)}")
-        return ComponentHealth("recorder", True, "ok", f"{recording} camera(s) recording")
+        buffering = len(running) - recording
+        detail = f"{recording} camera(s) recording"
+        if buffering:
+            detail += f", {buffering} buffering for motion"
+        return ComponentHealth("recorder", True, "ok", detail)
 
     def _worker(self, camera_id: str) -> CameraWorker:
         worker = self.workers.get(camera_id)
@@ -206,6 +218,10 @@ class Recorder(Component):
             return on, "" if on else "motion detection off"
         return wanted(spec, now), "mode off" if spec.mode == "off" else "outside the schedule"
 
+    def disk_for(self, spec: ModeSpec) -> DiskState:
+        """Is there room where a camera in this mode writes (and if not why not)."""
+        return self.disks.for_camera(spec.mode)
+
     def sink_for(self, camera_id: str, spec: ModeSpec) -> SegmentSink:
         if spec.mode == "motion":
             return self.buffer.sink(camera_id)
@@ -271,21 +287,8 @@ class Recorder(Component):
     # --- disk --------------------------------------------------------------------------
 
     async def _check_disk(self) -> None:
-        """Below ``min_free_mb`` where recordings or the motion buffer are written: pause."""
-        try:
-            free = await self.storage.free_bytes_async()
-            if any(self.spec_for(c).mode == "motion" for c in self.workers):  # the buffer's too
-                loop = asyncio.get_running_loop()
-                free = min(free, await loop.run_in_executor(None, self.buffer.free_bytes))
-        except Exception as e:  # noqa: BLE001 - a statvfs error: keep the last state
-            log.debug("free space unknown: %s", e)
-            return
-        ok = not self.storage.below_min_free(free)
-        if ok != self.disk_ok:
-            self.disk_ok = ok
-            self.disk_reason = "" if ok else (
-                f"disk space low: {free // MB} MB free, minimum {self.storage.config.min_free_mb} MB"
-            )
+        """Below ``min_free_mb`` where a camera writes: it pauses (``disk_for``)."""
+        if await self.disks.check():
             for w in self.workers.values():
                 w.wake.set()
 
