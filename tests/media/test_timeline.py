@@ -46,6 +46,14 @@ def test_ranges_are_clipped_to_the_asked_period() -> None:
     assert [(r.start, r.end) for r in t.ranges] == [(5, 15)]
 
 
+def test_a_range_cut_by_the_asked_period_lists_only_its_files_in_it() -> None:
+    segments = [seg("a", 0, 10), seg("b", 10, 20), seg("c", 20, 30), seg("d", 30, 40, open=True)]
+    assert build(segments, [], 12, 25).ranges[0].files == ("b", "c")
+    assert build(segments, [], 0, 10).ranges[0].files == ("a",)  # "b" starts where it ends
+    assert build(segments, [], 35, 50).ranges[0].files == ("d",)
+    assert build(segments, [], 0, 40).ranges[0].files == ("a", "b", "c", "d")
+
+
 def test_a_stop_between_two_runs_is_a_gap_even_where_their_estimates_touch() -> None:
     """A run's first frame is an estimate: the next run may seem to start before the last
     one ended; the journal's phase change between them still makes it a gap, with its cause."""

@@ -28,6 +28,10 @@ SCENE = (
     "smptebars=size=320x180:rate=10[s];color=0xff8000:size=40x40:rate=10[b];"
     "[s][b]overlay=x='-40+(t-2)*180':y=70:enable='between(t,2,4)',noise=alls=12:allf=t"
 )
+MOVING = (  # the box crosses the picture again and again, from 1 s on
+    "smptebars=size=320x180:rate=10[s];color=0xff8000:size=40x40:rate=10[b];"
+    "[s][b]overlay=x='mod(t*120,360)-40':y=70:enable='gte(t,1)',noise=alls=12:allf=t"
+)
 ON = MotionConfig(MotionSpec(enabled=True, quiet_seconds=1.0))
 
 
@@ -105,3 +109,28 @@ async def test_settings_set_at_run_time_are_saved_and_checked(tmp_path: Path) ->
         spec = service.spec_for("camera0")
         assert (spec.threshold, len(spec.masks), service.source("camera0")) == (40, 1, "api")
         assert service.spec_for("camera1") == MotionSpec()
+
+
+async def test_detection_off_and_on_within_a_frame_ends_the_running_event(tmp_path: Path) -> None:
+    """Off then on again before the detector's next frame (5 a second): the event that was
+    running ends (stored and announced, cause ``detection turned off``), and a new run starts
+    a new event of its own."""
+    require_ffmpeg()
+    registry, bus = CameraRegistry(), EventBus[Notification]()
+    seen = Collector(bus)
+    registry.upsert(network_camera(LAVFI_PREFIX + MOVING))
+    config = MotionConfig(MotionSpec(enabled=True, quiet_seconds=60.0))
+    async with MotionService(config, tmp_path, registry, bus, url) as service:
+        await until(lambda: any(m["status"] == "started" for m in motion(seen)), 30, "a started event")
+        first = str(motion(seen)[0]["event_id"])
+        await service.set_config("camera0", {"enabled": False})
+        await service.set_config("camera0", {"enabled": True})
+        await until(lambda: any(m["status"] == "ended" for m in motion(seen)), 10, "the event ended")
+        ended = next(m for m in motion(seen) if m["status"] == "ended")
+        assert (ended["event_id"], ended["cause"]) == (first, "detection turned off")
+        stored = await service.store.get(first)
+        assert stored.end is not None and stored.cause == "detection turned off"
+        await until(lambda: motion(seen)[-1]["event_id"] != first, 30, "a new event")
+        again = motion(seen)[-1]
+        assert again["status"] == "started" and str(again["start_time"]) >= str(ended["end_time"])
+        assert [m["event_id"] for m in motion(seen)].index(again["event_id"]) > motion(seen).index(ended)

@@ -103,13 +103,16 @@ def build(
     to: float,
     tolerance: float = TOLERANCE,
 ) -> Timeline:
-    """The ranges and gaps within ``[frm, to]`` (ranges clipped to it). A gap before the
-    first range or after the last one is reported only while recording was wanted then
-    (a phase other than idle), so a camera that was simply off shows no gap."""
+    """The ranges and gaps within ``[frm, to]`` (ranges clipped to it, each listing only
+    its files that overlap it). A gap before the first range or after the last one is
+    reported only while recording was wanted then (a phase other than idle), so a camera
+    that was simply off shows no gap."""
     trans = sorted(transitions, key=lambda t: t.at)
+    segs = list(segments)
+    inside = {s.name for s in segs if s.end > frm and s.start < to}
     ranges = [
-        Range(max(r.start, frm), min(r.end, to), r.files, r.open)
-        for r in merge(segments, tolerance, trans)
+        Range(max(r.start, frm), min(r.end, to), tuple(f for f in r.files if f in inside), r.open)
+        for r in merge(segs, tolerance, trans)
         if r.end > frm and r.start < to
     ]
     gaps: list[Gap] = []

@@ -164,8 +164,11 @@ class MotionService(Component):
 
     def reload(self, config: MotionConfig) -> None:
         if config != self.config:
+            was_on = {c for c in self.workers if self.spec_for(c).enabled}
             self.config = config
-            for w in self.workers.values():
+            for camera_id, w in self.workers.items():
+                if camera_id in was_on and not self.spec_for(camera_id).enabled:
+                    w.turned_off()
                 w.wake.set()
 
     # --- settings ------------------------------------------------------------------------
@@ -203,7 +206,10 @@ class MotionService(Component):
         self.overrides = overrides
         log.info("%s: motion detection %s", camera_id, "on" if spec.enabled else "off",
                  extra={"CAMERA_ID": camera_id, "COMPONENT": "motion"})  # fmt: skip
-        self._worker(camera_id).wake.set()
+        worker = self._worker(camera_id)
+        if not spec.enabled:  # ends its running event even if turned on again at once
+            worker.turned_off()
+        worker.wake.set()
         return spec
 
     async def set_motion_enabled(self, camera_id: str, enabled: bool) -> None:

@@ -6,6 +6,11 @@ each frame, keeps the frame of peak motion, and for each change of the tracker s
 event and publishes a ``motion_event`` notification (an event's pictures are written after
 ``started`` is announced, and before ``ended`` is: the peak is known by then). A
 lost stream ends a running event with the cause and is retried with a bounded back-off.
+
+Detection turned off ends a running event (cause ``detection turned off``) and the run: the
+service calls ``turned_off``, counted, so an off followed by an on before the next frame
+still ends it, and the next run starts clean (a new detector and tracker). Each frame asks
+``interruption`` (pure) whether the run must stop.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class WorkerHost(Protocol):
     async def save(self, event: StoredEvent) -> None: ...
 
 RETRY_MIN, RETRY_MAX = 1.0, 30.0
+TURNED_OFF = "detection turned off"
+CHANGED = "source or settings changed"
 
 
 def detector_settings(spec: MotionSpec) -> DetectorSettings:
@@ -57,6 +64,17 @@ def detector_settings(spec: MotionSpec) -> DetectorSettings:
 
 def tracker_settings(spec: MotionSpec) -> TrackerSettings:
     return TrackerSettings(spec.confirm_frames, spec.quiet_seconds)
+
+
+def interruption(enabled: bool, url: str | None, run_url: str, offs: int, run_offs: int) -> str | None:
+    """Why a detection run must stop now, or None: detection is off or was turned off since
+    the run began (``offs`` counts ``turned_off`` calls), or the camera is away (``url``
+    None) or read elsewhere. Pure."""
+    if not enabled or offs != run_offs:
+        return TURNED_OFF
+    if url != run_url:
+        return CHANGED
+    return None
 
 
 def new_event_id(camera_id: str, start: float) -> str:
@@ -76,18 +94,28 @@ class MotionWorker:
         self.frames_of_url = 0  # frames read from it
         self.rate = FrameRate()  # frames a second the detector looks at (monotonic time)
         self.event: StoredEvent | None = None  # the running event
+        self.offs = 0  # times detection was turned off (``turned_off``)
         self._tracker = EventTracker()
         self._peak: Frame | None = None  # the frame of peak motion, in colour
 
-    def _wanted(self) -> tuple[MotionSpec, str] | None:
-        spec = self.service.spec_for(self.camera_id)
+    def turned_off(self) -> None:
+        """Detection was turned off: the run stops at its next frame and ends a running
+        event, even if detection is on again by then."""
+        self.offs += 1
+        self.wake.set()
+
+    def _source(self) -> str | None:
+        """The URL the detector reads, or None when the camera is away."""
         try:
             camera = self.service.cameras.get(self.camera_id)
         except CameraNotFound:
             return None
-        if not spec.enabled or not camera.connected:
-            return None
-        return spec, self.service.reader_url(camera)
+        return self.service.reader_url(camera) if camera.connected else None
+
+    def _wanted(self) -> tuple[MotionSpec, str] | None:
+        spec = self.service.spec_for(self.camera_id)
+        url = self._source() if spec.enabled else None
+        return (spec, url) if url is not None else None
 
     async def run(self) -> None:
         backoff = RETRY_MIN
@@ -99,9 +127,13 @@ class MotionWorker:
                 await self.wake.wait()
                 continue
             spec, url = wanted
-            cause = await self._detect(spec, url)
+            try:
+                cause = await self._detect(spec, url)
+            except Exception:  # a bug: the running event still ends (the service restarts run)
+                await self.close("detection failed")
+                raise
             await self.close(cause)
-            if cause == "source or settings changed":
+            if cause in (TURNED_OFF, CHANGED):
                 backoff = RETRY_MIN
                 continue
             self.reason = f"retrying: {cause}"
@@ -114,6 +146,7 @@ class MotionWorker:
         self._tracker = EventTracker(tracker_settings(spec))
         self._peak = None
         self.url, self.frames_of_url = url, 0
+        offs = self.offs
         try:
             async with FrameReader(url, camera_id=self.camera_id) as reader:
                 self.reason = "starting"
@@ -126,11 +159,12 @@ class MotionWorker:
                         self.reason = "detecting"
                         log.info("%s: motion detection running", self.camera_id,
                                  extra={"CAMERA_ID": self.camera_id, "COMPONENT": "motion"})  # fmt: skip
-                    current = self._wanted()
-                    if current is None or current[1] != url:
-                        return "source or settings changed"
-                    if current[0] != spec:
-                        spec = current[0]
+                    current = self.service.spec_for(self.camera_id)
+                    stop = interruption(current.enabled, self._source(), url, self.offs, offs)
+                    if stop is not None:
+                        return stop
+                    if current != spec:
+                        spec = current
                         detector.configure(detector_settings(spec))
                         self._tracker.settings = tracker_settings(spec)
                     await self._on_frame(now, frame, detector)
