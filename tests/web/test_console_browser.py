@@ -195,6 +195,7 @@ def test_admin_signs_in_and_sees_camera0_connected_with_its_snapshot(page: Page)
 
 
 def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.click("#snapshot")
     name = page.wait("const i = document.querySelector('img.shot');"
@@ -231,6 +232,9 @@ def downloaded(page: Page, name: str, original: Path) -> None:
 
 
 def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
+    page.signed_in_as("admin")
+    if not any((page.d.state / "snapshots").glob("*")):  # run alone: none taken yet
+        rpc(page.d, "take_snapshot", {"device": "camera0"})
     page.go("#/files")
     name = page.wait("const r = document.querySelector('#snapshots li[data-filename]');"
                      "return r && r.dataset.filename", what="a snapshot listed")
@@ -246,6 +250,7 @@ def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
 
 
 def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
     page.driver.find_element("id", "rec-duration").send_keys("3")
@@ -301,6 +306,7 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
 
 
 def test_a_recording_running_before_the_page_opened_is_shown_running(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
     page.driver.find_element("id", "rec-duration").clear()
@@ -332,6 +338,7 @@ def test_a_recording_running_before_the_page_opened_is_shown_running(page: Page)
 
 
 def test_system_page_shows_health_storage_retention_and_version(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/system")
     page.wait("return document.querySelector(\"tr[data-component='mediamtx']\")", what="health table")
     # get_status: DEGRADED (MediaMTX away), each component from component_health (its own
