@@ -231,10 +231,15 @@ def downloaded(page: Page, name: str, original: Path) -> None:
     assert sha256(target.read_bytes()) == sha256(original.read_bytes())
 
 
+def a_snapshot_taken(daemon: ConsoleDaemon) -> None:
+    """One is, by the camera page's test in file order; else (a test run alone) now."""
+    if not any((daemon.state / "snapshots").glob("*")):
+        rpc(daemon, "take_snapshot", {"device": "camera0"})
+
+
 def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
     page.signed_in_as("admin")
-    if not any((page.d.state / "snapshots").glob("*")):  # run alone: none taken yet
-        rpc(page.d, "take_snapshot", {"device": "camera0"})
+    a_snapshot_taken(page.d)
     page.go("#/files")
     name = page.wait("const r = document.querySelector('#snapshots li[data-filename]');"
                      "return r && r.dataset.filename", what="a snapshot listed")
@@ -442,6 +447,7 @@ def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) ->
 
 
 def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
+    a_snapshot_taken(page.d)  # for the files page
     page.sign_in(page.d.token("viewer"))
     page.wait(f"return document.querySelector(\"{TILE0} .caption\").textContent.includes('Viewers')",
               what="viewer caption")
