@@ -3,7 +3,9 @@
 
 One daemon and one browser serve the whole module; the tests run in order (sign in, watch,
 snapshot, record, play, download, delete, then the viewer, expiry and hotplug cases) and
-each ends with no console error in the browser log. Screenshots of every step go to
+each ends with no console error in the browser log. Each also passes alone: what it needs
+from the tests before it (the console loaded and signed in, a snapshot) it makes itself
+when missing, at no cost in file order. Screenshots of every step go to
 ``$BROWSER_ARTIFACTS`` (default ``.artifacts/browser/``). MediaMTX is absent here, so the
 tiles show snapshots; the live WebRTC case is in ``test_console_live.py`` (``mediamtx``).
 """
