@@ -3,7 +3,9 @@
 
 One daemon and one browser serve the whole module; the tests run in order (sign in, watch,
 snapshot, record, play, download, delete, then the viewer, expiry and hotplug cases) and
-each ends with no console error in the browser log. Screenshots of every step go to
+each ends with no console error in the browser log. Each also passes alone: what it needs
+from the tests before it (the console loaded and signed in, a snapshot) it makes itself
+when missing, at no cost in file order. Screenshots of every step go to
 ``$BROWSER_ARTIFACTS`` (default ``.artifacts/browser/``). MediaMTX is absent here, so the
 tiles show snapshots; the live WebRTC case is in ``test_console_live.py`` (``mediamtx``).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,7 +72,8 @@ class Page:
         self.driver = browser.driver
 
     def shot(self, name: str) -> None:
-        self.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+        # a route's "#/…" is no folder: Selenium would save nothing, silently
+        self.driver.save_screenshot(str(ARTIFACTS / (re.sub(r"[^\w.-]+", "-", name) + ".png")))
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -101,6 +105,14 @@ class Page:
     def sign_in(self, token: str) -> None:
         self.open_sign_in()
         self.submit_token(token)
+
+    def signed_in_as(self, role: str) -> None:
+        """The console loaded and signed in as ``role``: as the tests before left it in file
+        order, else signed in now (a test run alone starts on the browser's blank page)."""
+        if not (self.driver.current_url.startswith(self.d.base)
+                and self.js("return document.body.dataset.role === arguments[0]"
+                            " && !document.getElementById('nav').hidden", role)):
+            self.sign_in(self.d.token(role))
 
     def open_sign_in(self) -> None:
         """The console loaded, signed out, its sign-in form shown."""
@@ -185,6 +197,7 @@ def test_admin_signs_in_and_sees_camera0_connected_with_its_snapshot(page: Page)
 
 
 def test_camera_page_takes_a_snapshot_and_shows_it_at_once(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.click("#snapshot")
     name = page.wait("const i = document.querySelector('img.shot');"
@@ -220,7 +233,15 @@ def downloaded(page: Page, name: str, original: Path) -> None:
     assert sha256(target.read_bytes()) == sha256(original.read_bytes())
 
 
+def a_snapshot_taken(daemon: ConsoleDaemon) -> None:
+    """One is, by the camera page's test in file order; else (a test run alone) now."""
+    if not any((daemon.state / "snapshots").glob("*")):
+        rpc(daemon, "take_snapshot", {"device": "camera0"})
+
+
 def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
+    page.signed_in_as("admin")
+    a_snapshot_taken(page.d)
     page.go("#/files")
     name = page.wait("const r = document.querySelector('#snapshots li[data-filename]');"
                      "return r && r.dataset.filename", what="a snapshot listed")
@@ -236,6 +257,7 @@ def test_files_page_saves_a_snapshot_by_its_save_url(page: Page) -> None:
 
 
 def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
     page.driver.find_element("id", "rec-duration").send_keys("3")
@@ -291,6 +313,7 @@ def test_record_3s_then_listed_played_downloaded_and_deleted(page: Page) -> None
 
 
 def test_a_recording_running_before_the_page_opened_is_shown_running(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/camera/camera0")
     page.wait("return document.getElementById('rec-duration')", what="record controls")
     page.driver.find_element("id", "rec-duration").clear()
@@ -322,6 +345,7 @@ def test_a_recording_running_before_the_page_opened_is_shown_running(page: Page)
 
 
 def test_system_page_shows_health_storage_retention_and_version(page: Page) -> None:
+    page.signed_in_as("admin")
     page.go("#/system")
     page.wait("return document.querySelector(\"tr[data-component='mediamtx']\")", what="health table")
     # get_status: DEGRADED (MediaMTX away), each component from component_health (its own
@@ -383,26 +407,40 @@ return bad;
 """
 
 
-@pytest.mark.parametrize(
-    "route", ["#/cameras", "#/camera/camera0", "#/files", "#/events", "#/motion/camera0", "#/system"]
-)
-def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: str) -> None:
+# each view (as an admin) with the data it asked for on opening shown: its own element, so
+# the view before it does not count
+VIEWS = {
+    "#/cameras": f"return document.querySelector(\"{TILE0} .state\").textContent",
+    "#/camera/camera0": "return document.querySelector('.streams input')",
+    "#/files": "return document.getElementById('snapshots')"
+               " && [...document.querySelectorAll('#view p.muted')].every((p) => p.textContent)",
+    "#/events": "return document.getElementById('events-note').textContent",
+    "#/motion/camera0": "return document.getElementById('motion-status').textContent.startsWith('Detection')",
+    "#/system": "return document.querySelector('tr[data-component]')"
+                " && !document.getElementById('retention-in-force').textContent.startsWith('Loading')",
+}
+
+
+def open_view(page: Page, route: str) -> None:
+    """``route`` opened by its link, its data shown (the console signed in as admin first)."""
+    page.signed_in_as("admin")
     page.go(route)
-    page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
-              what=f"focus on the heading of {route}")
-    time.sleep(0.5)  # the view's data arrived
+    page.wait(VIEWS[route], what=f"{route} with its data")
+
+
+@pytest.mark.parametrize("route", list(VIEWS))
+def test_every_view_labels_its_controls_and_takes_the_focus(page: Page, route: str) -> None:
+    open_view(page, route)
+    assert page.js("return document.activeElement === document.querySelector('#view h1')"), \
+        page.js("return document.activeElement.outerHTML")
     assert page.js(UNLABELLED) == []
 
 
 def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) -> None:
     page.driver.set_window_size(390, 844)
     try:
-        for route in ("#/cameras", "#/camera/camera0", "#/files", "#/events", "#/motion/camera0",
-                      "#/system"):
-            page.go(route)
-            page.wait("return document.activeElement && document.activeElement.tagName === 'H1'",
-                      what=f"{route} shown")
-            time.sleep(0.5)
+        for route in VIEWS:
+            open_view(page, route)
             wide = page.js("const d = document.documentElement; return d.scrollWidth - d.clientWidth")
             assert wide <= 0, f"{route} is {wide}px wider than the phone screen"
             page.shot(f"phone-{route.strip('#/').replace('/', '-')}")
@@ -411,6 +449,7 @@ def test_phone_screen_shows_every_view_without_sideways_scrolling(page: Page) ->
 
 
 def test_viewer_sees_no_snapshot_record_or_delete_buttons(page: Page) -> None:
+    a_snapshot_taken(page.d)  # for the files page
     page.sign_in(page.d.token("viewer"))
     page.wait(f"return document.querySelector(\"{TILE0} .caption\").textContent.includes('Viewers')",
               what="viewer caption")
