@@ -44,6 +44,7 @@ from ..errors import FFmpegError
 from ..models import LAVFI_PREFIX, Clock
 from ..waits import bounded
 from . import ffmpeg, fmp4
+from .ffprobe import ffprobe_duration, ffprobe_packet_times
 from .filenames import RECORDING_FORMATS, stamp
 from .muxing import FRAGMENT_FLAGS
 from .stream_clock import LEAD_PACKETS, first_frame_lead, listed_lead, stream_origin
@@ -269,7 +270,7 @@ class SegmentRun:
         last = self.last_open
         if last is not None and last not in {s.name for s in self.closed}:
             with contextlib.suppress(FFmpegError):
-                seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
+                seconds += await ffprobe_duration(self.directory / last) or 0.0
         return seconds
 
     async def _first_lead(self, name: str, start: float, end: float) -> float:
@@ -279,7 +280,7 @@ class SegmentRun:
         times = await self._first_times(path)
         duration = None
         with contextlib.suppress(FFmpegError):
-            duration = await ffmpeg.ffprobe_duration(path)
+            duration = await ffprobe_duration(path)
         listed = listed_lead(start, end, duration, times[0]) if times else 0.0
         return listed + first_frame_lead(times)
 
@@ -291,7 +292,7 @@ class SegmentRun:
             if times := fmp4.sample_times(head, LEAD_PACKETS):
                 return times
         try:
-            return await ffmpeg.ffprobe_packet_times(path, LEAD_PACKETS)
+            return await ffprobe_packet_times(path, LEAD_PACKETS)
         except FFmpegError:
             return []
 

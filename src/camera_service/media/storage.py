@@ -38,7 +38,7 @@ from ..models import (
     StorageInfo,
 )
 from ..statefile import make_dirs
-from . import ffmpeg
+from .ffprobe import ffprobe_format
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
 from .resume import from_comment
 from .retention import StoredFile, select_for_deletion
@@ -157,7 +157,7 @@ class Storage(Component):
         duration, comment = None, ""
         if kind == "recordings":
             try:
-                duration, comment = await ffmpeg.ffprobe_format(path)
+                duration, comment = await ffprobe_format(path)
             except FFmpegError as e:
                 log.warning("cannot read the duration of %s: %s", filename, e)
         wall, gaps = from_comment(comment)  # a recording joined after pauses keeps its gaps
