@@ -28,7 +28,7 @@ from . import timeline as tl
 from .recorder_policy import Phase
 from .recording_store import RecordingStore
 from .retention import StoredFile, select_for_deletion
-from .segmenter import parse_list
+from .segment_list import parse_list
 
 log = logging.getLogger(__name__)
 
