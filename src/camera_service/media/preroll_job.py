@@ -18,7 +18,8 @@ import os
 from pathlib import Path
 
 from ..errors import StorageError
-from ..models import Clock, Recording, RecordingStatus
+from ..models import Clock
+from ..models_recordings import Recording, RecordingStatus
 from . import fmp4
 from .ffprobe import ffprobe_valid
 from .preroll import Feed, Frame

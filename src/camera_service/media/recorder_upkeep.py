@@ -22,7 +22,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..models import Clock, RetentionPolicy
+from ..models import Clock
+from ..models_recordings import RetentionPolicy
 from ..recording_modes import ModeSpec
 from . import timeline as tl
 from .recorder_policy import Phase

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import FFmpegError
-from ..models import Clock, Recording, RecordingStatus
+from ..models import Clock
+from ..models_recordings import Recording, RecordingStatus
 from . import ffmpeg
 from .ffprobe import ffprobe_duration, ffprobe_valid
 from .filenames import segment_name, segment_regex

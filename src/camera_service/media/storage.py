@@ -29,14 +29,8 @@ from typing import Any, TypeVar
 from ..config.model import StorageConfig
 from ..errors import FFmpegError, FileNotFound, InvalidParams, InvalidState, StorageError
 from ..lifecycle import Component
-from ..models import (
-    CleanupResult,
-    Clock,
-    FileEntry,
-    FileInfo,
-    RetentionPolicy,
-    StorageInfo,
-)
+from ..models import Clock
+from ..models_recordings import CleanupResult, FileEntry, FileInfo, RetentionPolicy, StorageInfo
 from ..statefile import make_dirs
 from .ffprobe import ffprobe_format
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
