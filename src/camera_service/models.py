@@ -1,4 +1,7 @@
-"""Frozen value objects shared by every layer. No I/O here."""
+"""Frozen value objects shared by every layer: cameras and their events, component health,
+notifications and the clock, the host's H.264 encoders. No I/O here. Those of one domain
+are beside it: ``models_recordings`` (recordings, files, storage, retention) and
+``models_streams`` (stream state, kept, external and discovered streams)."""
 
 from __future__ import annotations
 
@@ -128,121 +131,11 @@ class CameraEvent:
 
 
 @dataclass(frozen=True)
-class StreamState:
-    """A MediaMTX path's runtime state (from ``/v3/paths/get``)."""
-
-    name: str
-    ready: bool
-    readers: int
-    bytes_sent: int
-    bytes_received: int = 0
-    source: str | None = None
-    ready_time: str | None = None
-
-
-@dataclass(frozen=True)
 class ComponentHealth:
     name: str
     healthy: bool
     state: str
     detail: str = ""
-
-
-class RecordingStatus(str, enum.Enum):
-    RECORDING = "RECORDING"
-    STOPPED = "STOPPED"
-    FAILED = "FAILED"
-
-
-@dataclass(frozen=True)
-class RecordingGap:
-    """A break in a recording: wall times, cause, and ``at``: the recorded seconds before it."""
-
-    start: float
-    end: float
-    cause: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Recording:
-    """``duration`` is the recorded media's (what the files hold), ``wall_duration`` the time
-    from its first frame to its end (outages included); ``paused`` holds the cause while
-    the recording waits for its source."""
-
-    camera_id: str
-    filename: str
-    format: str
-    start_time: float
-    status: RecordingStatus = RecordingStatus.RECORDING
-    end_time: float | None = None
-    duration: float | None = None
-    file_size: int = 0
-    segments: tuple[str, ...] = ()
-    reason: str = ""
-    wall_duration: float | None = None
-    gaps: tuple[RecordingGap, ...] = ()
-    paused: str = ""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    camera_id: str
-    filename: str
-    timestamp: float
-    file_size: int
-    path: str
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    kind: str  # "snapshots" | "recordings"
-    filename: str
-    file_size: int
-    modified_time: float
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """``duration`` is the media's; a recording joined from pieces after pauses also has
-    its ``wall_duration`` and ``gaps`` (kept in the file itself)."""
-
-    entry: FileEntry
-    created_time: float
-    device: str | None = None
-    duration: float | None = None
-    wall_duration: float | None = None
-    gaps: tuple[RecordingGap, ...] = ()
-
-
-@dataclass(frozen=True)
-class RetentionPolicy:
-    enabled: bool = False
-    policy_type: str = "age"  # "age" | "size"
-    max_age_days: float = 30.0
-    max_size_gb: float = 10.0
-
-
-@dataclass(frozen=True)
-class StorageInfo:
-    total_space: int
-    used_space: int
-    available_space: int
-    usage_percentage: float
-    recordings_size: int
-    snapshots_size: int
-    low_space_warning: bool
-
-
-@dataclass(frozen=True)
-class CleanupResult:
-    """One retention pass; ``executed`` is false when nothing was applied, and ``reason``
-    says why (e.g. the policy is disabled)."""
-
-    files_deleted: int
-    space_freed: int
-    executed: bool = True
-    reason: str | None = None
 
 
 # the notification topics of API.md, in the order clients see them listed
@@ -282,88 +175,6 @@ class Clock:
 
 
 Listener = Callable[[Notification], None]
-
-
-# -- streams kept published (start_streaming / stop_streaming) --------------------------------
-
-
-@dataclass(frozen=True)
-class KeptStream:
-    """A camera's stream kept published by ``start_streaming``: since ``started_at`` (wall
-    time), until ``deadline`` (monotonic), ``keep_for`` s after the last start."""
-
-    camera_id: str
-    started_at: float
-    keep_for: float
-    deadline: float
-
-
-@dataclass(frozen=True)
-class StreamStarted:
-    kept: KeptStream
-    ready: bool  # MediaMTX has the stream (within start_timeout)
-    reason: str = ""  # why not, when not
-
-
-@dataclass(frozen=True)
-class StreamStopped:
-    kept: KeptStream
-    ended_at: float  # wall time
-    stream_continues: bool  # other readers (viewers, recordings) keep it published
-
-
-@dataclass(frozen=True)
-class StreamReport:
-    """A camera's stream as ``get_stream_status`` reports it. ``state.readers`` counts
-    readers other than the service's own keepalive pull."""
-
-    camera_id: str
-    status: str  # ACTIVE / INACTIVE / ERROR / STARTING / STOPPING
-    path_exists: bool
-    state: StreamState
-    kept: KeptStream | None = None
-
-
-# -- external streams (network cameras added at run time) and RTSP discovery --------------
-@dataclass(frozen=True)
-class ExternalStream:
-    """A network camera added with ``add_external_stream``. ``url`` is private (it may
-    carry credentials); ``safe_url`` is the same URL without them."""
-
-    url: str = field(repr=False)
-    safe_url: str
-    name: str
-    type: str
-    added_at: float
-    camera_id: str = ""
-    last_seen: float | None = None  # last time it answered a probe
-
-
-@dataclass(frozen=True)
-class DiscoveredStream:
-    """One RTSP URL that answered a DESCRIBE during a discovery scan (never with
-    credentials). ``needs_auth``: it answered 401."""
-
-    url: str
-    type: str  # "skydio" or "generic_rtsp"
-    name: str
-    discovered_at: float
-    last_seen: float
-    online: bool = True
-    needs_auth: bool = False
-    server: str = ""
-    codecs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DiscoveryScan:
-    """What one discovery scan found, and how it went."""
-
-    streams: tuple[DiscoveredStream, ...]
-    started_at: float
-    duration: float
-    probed: int  # candidate URLs asked
-    errors: tuple[str, ...] = ()
 
 
 # -- H.264 encoders of the host (what ``mediamtx.video_encoder: auto`` chooses from) ---------

@@ -11,20 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import (
-    Camera,
-    CameraEvent,
+from .models import Camera, CameraEvent, ComponentHealth
+from .models_recordings import (
     CleanupResult,
-    ComponentHealth,
-    DiscoveredStream,
-    DiscoveryScan,
-    ExternalStream,
     FileEntry,
     FileInfo,
     Recording,
     RetentionPolicy,
     Snapshot,
     StorageInfo,
+)
+from .models_streams import (
+    DiscoveredStream,
+    DiscoveryScan,
+    ExternalStream,
     StreamReport,
     StreamStarted,
     StreamState,

@@ -15,7 +15,7 @@ from camera_service.cameras.stream_store import (
     is_skydio,
 )
 from camera_service.errors import InvalidParams
-from camera_service.models import ExternalStream
+from camera_service.models_streams import ExternalStream
 
 pytestmark = pytest.mark.unit
 

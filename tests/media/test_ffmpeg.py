@@ -1,4 +1,4 @@
-"""ffmpeg/ffprobe lifecycle against real processes: graceful stop, escalation, stderr ring."""
+"""ffmpeg lifecycle against real processes: graceful stop, escalation, stderr ring."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 
 from camera_service.errors import FFmpegError
 from camera_service.media import ffmpeg
+from camera_service.media.ffprobe import ffprobe_valid
 
-from .helpers import TIMEOUT, make_clip, require_ffmpeg, until
+from .helpers import TIMEOUT, require_ffmpeg, until
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ async def test_closing_the_lifeline_finishes_a_plain_mp4(tmp_path: Path) -> None
     assert rc in (0, 255)  # 255: "exiting normally, received signal 2" (ffmpeg 5 and later)
     assert _gone(proc.pid)
     assert "Immediate exit" not in proc.stderr_tail()
-    assert await ffmpeg.ffprobe_valid(out)  # the trailer (moov) was written
+    assert await ffprobe_valid(out)  # the trailer (moov) was written
 
 
 async def test_a_child_ignoring_int_and_term_is_killed() -> None:
@@ -119,19 +120,6 @@ async def test_missing_binary_is_an_ffmpeg_error() -> None:
         await proc.start()
 
 
-async def test_ffprobe_reads_duration_and_validity(tmp_path: Path) -> None:
-    clip = make_clip(tmp_path / "clip.mp4", 2)
-    duration = await ffmpeg.ffprobe_duration(clip)
-    assert duration is not None and abs(duration - 2.0) < 0.2
-    assert await ffmpeg.ffprobe_valid(clip)
-
-    junk = tmp_path / "junk.mp4"
-    junk.write_bytes(b"not a video" * 100)
-    assert await ffmpeg.ffprobe_duration(junk) is None
-    assert not await ffmpeg.ffprobe_valid(junk)
-    assert not await ffmpeg.ffprobe_valid(tmp_path / "missing.mp4")
-
-
 CHILD = """
 import asyncio, sys, threading, time
 from camera_service.media.ffmpeg import FFmpegProcess
@@ -177,4 +165,4 @@ async def test_ffmpeg_finishes_its_file_when_the_daemon_is_killed(
             await daemon.wait()
     # the lifeline ended with the daemon: ffmpeg got one SIGINT and wrote the trailer of its
     # plain mp4, however many threads the daemon had (each used to mean one more SIGINT)
-    assert await ffmpeg.ffprobe_valid(out)
+    assert await ffprobe_valid(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from camera_service.media.notices import recording_notification
-from camera_service.models import Recording, RecordingGap, RecordingStatus
+from camera_service.models_recordings import Recording, RecordingGap, RecordingStatus
 
 pytestmark = pytest.mark.unit
 

@@ -11,6 +11,7 @@ from camera_service.media.reader_input import (
     concat_script,
     input_args,
     input_script,
+    redact_userinfo,
 )
 from camera_service.models import LAVFI_PREFIX
 
@@ -73,3 +74,9 @@ def test_quotes_are_escaped_and_line_breaks_or_huge_urls_refused() -> None:
         concat_script("rtsp://u:p@h/x\nfile '/etc/shadow'", [])
     with pytest.raises(FFmpegError, match="too long"):
         concat_script("rtsp://u:p@h/" + "x" * 5000, [])
+
+
+def test_ffmpeg_error_lines_lose_the_credentials_of_reader_urls() -> None:
+    line = "rtsp://camera-service-reader:s3cr3t-_x@127.0.0.1:8554/camera0: Server returned 401"
+    assert redact_userinfo(line) == "rtsp://127.0.0.1:8554/camera0: Server returned 401"
+    assert redact_userinfo("frame=1 fps=0.0 q=3.0") == "frame=1 fps=0.0 q=3.0"

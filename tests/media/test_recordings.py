@@ -18,7 +18,8 @@ from camera_service.errors import (
     InvalidState,
 )
 from camera_service.media.recordings import RecordingJob
-from camera_service.models import CameraEvent, CameraEventKind, CameraStatus, RecordingStatus
+from camera_service.models import CameraEvent, CameraEventKind, CameraStatus
+from camera_service.models_recordings import RecordingStatus
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env

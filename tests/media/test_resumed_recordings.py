@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from camera_service.models import CameraMode, RecordingStatus
+from camera_service.models import CameraMode
+from camera_service.models_recordings import RecordingStatus
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env

@@ -20,7 +20,7 @@ from camera_service.media.retention import (
     select_for_deletion,
     validate_policy,
 )
-from camera_service.models import RetentionPolicy
+from camera_service.models_recordings import RetentionPolicy
 
 pytestmark = pytest.mark.unit
 

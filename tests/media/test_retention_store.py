@@ -22,7 +22,7 @@ from camera_service.errors import InvalidParams, StorageError
 from camera_service.media import Storage
 from camera_service.media.retention import encode_policy
 from camera_service.media.retention_store import FILE_NAME
-from camera_service.models import RetentionPolicy
+from camera_service.models_recordings import RetentionPolicy
 
 from .helpers import TIMEOUT, storage_config
 

@@ -12,7 +12,7 @@ import pytest
 
 from camera_service.config.model import RetentionConfig
 from camera_service.errors import DiskFullError, InvalidState
-from camera_service.models import RetentionPolicy
+from camera_service.models_recordings import RetentionPolicy
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env

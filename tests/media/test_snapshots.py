@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from camera_service.errors import CameraUnavailable, FFmpegError, InvalidParams
-from camera_service.models import LAVFI_PREFIX, CameraStatus, RecordingStatus
+from camera_service.models import LAVFI_PREFIX, CameraStatus
+from camera_service.models_recordings import RecordingStatus
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv, make_env

@@ -12,7 +12,8 @@ import pytest
 from camera_service.config.model import RetentionConfig
 from camera_service.errors import FileNotFound, InvalidParams, InvalidState
 from camera_service.media import Storage
-from camera_service.models import CleanupResult, Clock, RetentionPolicy
+from camera_service.models import Clock
+from camera_service.models_recordings import CleanupResult, RetentionPolicy
 
 from .helpers import make_clip, require_ffmpeg, storage_config
 

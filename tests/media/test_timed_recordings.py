@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from camera_service.media.recordings import RecordingJob
-from camera_service.models import CameraMode, Recording, RecordingStatus
+from camera_service.models import CameraMode
+from camera_service.models_recordings import Recording, RecordingStatus
 from support.rtsp_server import RtspTestServer
 
 from .conftest import MediaEnv

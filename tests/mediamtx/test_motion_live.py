@@ -15,7 +15,7 @@ from guarded_stack import Guarded, guarded_stack, read_rtsp
 from mediamtx_support import T
 
 from camera_service.credentials import READER_USER
-from camera_service.media.ffmpeg import redact_userinfo
+from camera_service.media.reader_input import redact_userinfo
 from support.cmdlines import CmdlineWatch
 
 pytestmark = pytest.mark.mediamtx

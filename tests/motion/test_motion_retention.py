@@ -16,7 +16,8 @@ from camera_service.config.model import MotionConfig, RetentionConfig, StorageCo
 from camera_service.events import EventBus
 from camera_service.media.event_store import StoredEvent
 from camera_service.media.storage import Storage
-from camera_service.models import Notification, RetentionPolicy
+from camera_service.models import Notification
+from camera_service.models_recordings import RetentionPolicy
 from camera_service.motion.service import MotionService
 
 pytestmark = pytest.mark.integration

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from camera_service.models import (
-    Camera,
-    CameraKind,
-    CameraMode,
-    CameraStatus,
-    DiscoveredStream,
-    ExternalStream,
-)
+from camera_service.models import Camera, CameraKind, CameraMode, CameraStatus
+from camera_service.models_streams import DiscoveredStream, ExternalStream
 from camera_service.rpc.handlers_external import (
     discovered_object,
     external_stream_object,

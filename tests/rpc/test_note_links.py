@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from camera_service.links import FileLinks, LinkSigner
-from camera_service.models import Notification, Recording, RecordingStatus
+from camera_service.models import Notification
+from camera_service.models_recordings import Recording, RecordingStatus
 from camera_service.rpc.note_links import linked_file, with_links
 from camera_service.rpc.present import recording_stopped
 

@@ -7,7 +7,8 @@ import pytest
 
 from camera_service.cameras.registry import CameraRegistry
 from camera_service.config.model import AuthConfig, Config
-from camera_service.models import Clock, KeptStream, StreamReport, StreamState
+from camera_service.models import Clock
+from camera_service.models_streams import KeptStream, StreamReport, StreamState
 from camera_service.rpc import RpcContext
 from camera_service.rpc.handlers_streams import stream_info, stream_status
 from support.compat_results import validate_result

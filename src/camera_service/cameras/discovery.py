@@ -25,7 +25,8 @@ from collections import defaultdict
 from ..config.model import DISCOVERY_MAX_INTERVAL, DISCOVERY_MIN_INTERVAL, DiscoveryConfig
 from ..errors import InvalidParams, ProbeError
 from ..lifecycle import Component
-from ..models import Clock, DiscoveredStream, DiscoveryScan
+from ..models import Clock
+from ..models_streams import DiscoveredStream, DiscoveryScan
 from . import rtsp_describe
 from .rtsp_wire import Candidate, candidates, expand_hosts, found, sdp_codecs
 

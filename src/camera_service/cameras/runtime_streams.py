@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 from ..config.model import CamerasConfig
 from ..errors import ExternalStreamNotFound, InvalidParams, InvalidState
-from ..models import Camera, CameraKind, CameraStatus, Clock, ExternalStream
+from ..models import Camera, CameraKind, CameraStatus, Clock
+from ..models_streams import ExternalStream
 from . import policy
 from .address_check import AddressGuard
 from .identity import IdentityStore, network_identity

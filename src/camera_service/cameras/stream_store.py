@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import InvalidParams, StorageError
-from ..models import ExternalStream
+from ..models_streams import ExternalStream
 from ..statefile import read_state, versioned_field, write_atomically
 from .urls import redact_text, redact_url
 

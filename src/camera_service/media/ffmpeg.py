@@ -22,8 +22,8 @@ fd 10 or above, out of the shell's way) and makes it ffmpeg's stdin, so the pass
 no command line and in no file. Stdin is free for it: ffmpeg reads no keys (``-nostdin``),
 and the lifeline is the wrapper's own stdin.
 
-``ffprobe_duration`` and ``ffprobe_valid`` look at a finished file. Every foreign error
-(OSError, timeouts) leaves this module as ``FFmpegError``.
+``run`` is one short ffmpeg run to completion (``ffprobe`` looks at finished files). Every
+foreign error (OSError, timeouts) leaves this module as ``FFmpegError``.
 """
 
 from __future__ import annotations
@@ -34,15 +34,13 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import shutil
 import signal
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from ..errors import FFmpegError
 from ..waits import bounded
-from .reader_input import MAX_SCRIPT
+from .reader_input import MAX_SCRIPT, redact_userinfo
 from .reader_input import input_args as input_args  # re-exported: the media modules use both
 from .reader_input import input_script as input_script
 
@@ -70,19 +68,8 @@ kill -KILL "$reader" 2>/dev/null
 exit "$status"
 """
 _SIGNALLED = range(129, 129 + 64)  # sh's status for a child killed by signal N: 128 + N
-FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
 STDERR_LINES = 40
 STEP_TIMEOUT = 3.0  # each escalation step after the graceful one
-PROBE_TIMEOUT = 15.0
-
-
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
-
-
-def redact_userinfo(text: str) -> str:
-    """``text`` without the ``user:password@`` of any URL in it: ffmpeg prints its input URL
-    in errors, and reader URLs carry the internal reader credential (or a camera's own)."""
-    return _USERINFO.sub(r"\g<scheme>", text) if "@" in text else text
 
 
 class FFmpegProcess:
@@ -305,94 +292,3 @@ async def run(
         proc.kill()
         raise
     return rc, proc.stderr_tail()
-
-
-async def _probe(
-    path: Path, entries: str, time_limit: float, extra: Sequence[str] = ()
-) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        FFPROBE, "-v", "error", *extra, "-show_entries", entries, "-of", "default=nw=1",
-        str(path),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        out, _ = await bounded(proc.communicate(), time_limit)
-    except TimeoutError:
-        proc.kill()
-        await bounded(proc.wait(), STEP_TIMEOUT)
-        raise FFmpegError(f"ffprobe timed out after {time_limit:g}s on {path.name}") from None
-    except asyncio.CancelledError:
-        proc.kill()
-        raise
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(errors="replace")
-
-
-def _fields(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key not in out:
-            out[key] = value.strip()
-    return out
-
-
-async def ffprobe_duration(path: Path, time_limit: float = PROBE_TIMEOUT) -> float | None:
-    """The container duration in seconds, ``None`` when ffprobe cannot tell."""
-    return (await ffprobe_format(path, time_limit))[0]
-
-
-async def ffprobe_format(path: Path, time_limit: float = PROBE_TIMEOUT) -> tuple[float | None, str]:
-    """The container duration (``None`` when ffprobe cannot tell) and its ``comment`` tag."""
-    try:
-        rc, out = await _probe(Path(path), "format=duration:format_tags=comment", time_limit)
-    except OSError as e:
-        raise FFmpegError(f"cannot run ffprobe: {e}") from e
-    if rc != 0:
-        return None, ""
-    fields = _fields(out)
-    try:
-        duration: float | None = float(fields["duration"])
-    except (KeyError, ValueError):
-        duration = None
-    # Matroska spells its tags in capitals
-    return duration, next((v for k, v in fields.items() if k.lower() == "tag:comment"), "")
-
-
-async def ffprobe_valid(path: Path, time_limit: float = PROBE_TIMEOUT) -> bool:
-    """True when ffprobe opens the file and finds a video stream with a size."""
-    try:
-        rc, out = await _probe(
-            Path(path), "stream=codec_type,width,height", time_limit, ("-select_streams", "v:0")
-        )
-    except OSError as e:
-        raise FFmpegError(f"cannot run ffprobe: {e}") from e
-    fields = _fields(out)
-    return rc == 0 and fields.get("codec_type") == "video" and fields.get("width", "0") != "0"
-
-
-async def ffprobe_packet_times(path: Path, count: int, time_limit: float = PROBE_TIMEOUT) -> list[float]:
-    """The first ``count`` video packets' times (seconds, file order); ``[]`` when unreadable."""
-    try:
-        rc, out = await _probe(Path(path), "packet=pts_time", time_limit,
-                               ("-select_streams", "v:0", "-read_intervals", f"%+#{count}"))  # fmt: skip
-    except OSError as e:
-        raise FFmpegError(f"cannot run ffprobe: {e}") from e
-    times = []
-    for line in out.splitlines() if rc == 0 else []:
-        with contextlib.suppress(ValueError):
-            times.append(float(line.partition("=")[2]))
-    return times[:count]
-
-
-async def ffprobe_video_params(path: Path, time_limit: float = PROBE_TIMEOUT) -> str | None:
-    """The first video stream's codec, profile, size and pixel format as one string (two
-    files with the same one can be joined by stream copy); ``None`` when unreadable."""
-    try:
-        rc, out = await _probe(Path(path), "stream=codec_name,profile,width,height,pix_fmt",
-                               time_limit, ("-select_streams", "v:0"))  # fmt: skip
-    except OSError as e:
-        raise FFmpegError(f"cannot run ffprobe: {e}") from e
-    return out.strip() if rc == 0 and out.strip() else None

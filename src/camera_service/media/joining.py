@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import ffconcat
 from ..errors import FFmpegError
 from . import ffmpeg
+from .ffprobe import ffprobe_valid, ffprobe_video_params
 from .muxing import FRAGMENT_FLAGS
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def gaps_comment(gaps: list[dict[str, object]], recorded: float, wall: float) ->
 
 async def joinable(parts: list[Path]) -> bool:
     """Do all pieces carry the same video (codec, profile, size, pixel format)?"""
-    params = [await ffmpeg.ffprobe_video_params(p) for p in parts]
+    params = [await ffprobe_video_params(p) for p in parts]
     return params[0] is not None and all(p == params[0] for p in params)
 
 
@@ -71,7 +72,7 @@ async def join(parts: list[Path], fmt: str, comment: str, camera_id: str = "") -
         try:
             rc, tail = await ffmpeg.run(join_args(script, temp, fmt, comment),
                                         name=f"{camera_id} join", time_limit=JOIN_TIMEOUT)  # fmt: skip
-            if rc != 0 or not await ffmpeg.ffprobe_valid(temp):
+            if rc != 0 or not await ffprobe_valid(temp):
                 log.warning("%s: joining %s failed (exit %s): %s", camera_id, first.name, rc,
                             tail.splitlines()[-1] if tail else "")  # fmt: skip
                 return False

@@ -37,6 +37,7 @@ from ..waits import bounded
 from . import ffmpeg
 from . import motion_buffer as plan
 from . import motion_pending as pending
+from .ffprobe import ffprobe_duration, ffprobe_valid
 from .filenames import numbered, recording_filename
 from .joining import JOIN_TIMEOUT, join_args
 from .motion_pending import CameraBuffer
@@ -222,7 +223,7 @@ class MotionBuffer:
             await loop.run_in_executor(None, script.write_text, text)
             rc, tail = await ffmpeg.run(join_args(script, temp, fmt, comment),
                                         name=f"{camera_id} motion clip", time_limit=JOIN_TIMEOUT)  # fmt: skip
-            if rc != 0 or not await ffmpeg.ffprobe_valid(temp):
+            if rc != 0 or not await ffprobe_valid(temp):
                 raise FFmpegError(f"ffmpeg exit {rc}", tail)
             await loop.run_in_executor(None, os.replace, temp, target)
         except (FFmpegError, OSError) as e:
@@ -289,7 +290,7 @@ def _seconds(iso: object) -> float | None:
 
 async def _duration(path: Path) -> float | None:
     try:
-        return await ffmpeg.ffprobe_duration(path)
+        return await ffprobe_duration(path)
     except FFmpegError:
         return None
 

@@ -7,8 +7,8 @@ import csv
 from pathlib import Path
 
 from ..models import LAVFI_PREFIX
-from . import ffmpeg
 from .filenames import segment_pattern
+from .reader_input import input_args
 
 FRAGMENT_FLAGS = "+frag_keyframe+empty_moov+default_base_moof"
 
@@ -31,7 +31,7 @@ def recording_args(
     3.52 s written). ``-t`` stays as the bound in case the rate is wrong. ``first_segment``
     numbers the first segment file (a resumed recording goes on where it stopped)."""
     args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
-    args += ffmpeg.input_args(url, io_timeout)
+    args += input_args(url, io_timeout)
     # mp4 cannot carry every camera audio codec with -c copy; mkv can
     args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
     if url.startswith(LAVFI_PREFIX):  # raw frames from a generator: encode them

@@ -7,7 +7,8 @@ and goes on), a resume ``STARTED`` again."""
 
 from __future__ import annotations
 
-from ..models import Notification, Recording, RecordingStatus
+from ..models import Notification
+from ..models_recordings import Recording, RecordingStatus
 from .resume import gap_object
 
 TOPICS = {

@@ -18,8 +18,10 @@ import os
 from pathlib import Path
 
 from ..errors import StorageError
-from ..models import Clock, Recording, RecordingStatus
-from . import ffmpeg, fmp4
+from ..models import Clock
+from ..models_recordings import Recording, RecordingStatus
+from . import fmp4
+from .ffprobe import ffprobe_valid
 from .preroll import Feed, Frame
 
 log = logging.getLogger(__name__)
@@ -163,7 +165,7 @@ class PrerollJob:
     async def _finalize(self, error: str) -> Recording:
         end = self._clock.time()
         path = self.directory / self.filename
-        valid = await ffmpeg.ffprobe_valid(path)
+        valid = await ffprobe_valid(path)
         size = 0
         with contextlib.suppress(OSError):
             size = path.stat().st_size

@@ -7,11 +7,14 @@ reaches ffmpeg in an ffconcat script on its stdin: the command line says only
 names the camera and its input options (``option rtsp_transport tcp``, the socket timeout,
 the probe sizes). The concat demuxer hands on the camera's packets as they are (its first
 and only file starts at 0, so timestamps stay the camera's own). URLs without credentials
-(plain RTSP, the lavfi test pattern, files) keep their direct ``-i URL``. Pure functions.
+(plain RTSP, the lavfi test pattern, files) keep their direct ``-i URL``. ffmpeg still
+prints its input URL in errors: ``redact_userinfo`` takes the credentials out of its lines.
+Pure functions.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from .. import ffconcat
@@ -21,6 +24,7 @@ from ..models import LAVFI_PREFIX
 
 # the script must fit in a pipe that nobody reads yet: one page is the least Linux gives
 MAX_SCRIPT = 4096
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
 
 
 def carries_credentials(url: str) -> bool:
@@ -85,3 +89,9 @@ def input_script(url: str, io_timeout: float, fast_probe: bool = False) -> bytes
     if not carries_credentials(url):
         return None
     return concat_script(url, input_options(url, io_timeout, fast_probe))
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` without the ``user:password@`` of any URL in it: ffmpeg prints its input URL
+    in errors, and reader URLs carry the internal reader credential (or a camera's own)."""
+    return _USERINFO.sub(r"\g<scheme>", text) if "@" in text else text

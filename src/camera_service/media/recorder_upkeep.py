@@ -22,13 +22,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..models import Clock, RetentionPolicy
+from ..models import Clock
+from ..models_recordings import RetentionPolicy
 from ..recording_modes import ModeSpec
 from . import timeline as tl
 from .recorder_policy import Phase
 from .recording_store import RecordingStore
 from .retention import StoredFile, select_for_deletion
-from .segmenter import parse_list
+from .segment_list import parse_list
 
 log = logging.getLogger(__name__)
 

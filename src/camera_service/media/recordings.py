@@ -28,8 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import FFmpegError
-from ..models import Clock, Recording, RecordingStatus
+from ..models import Clock
+from ..models_recordings import Recording, RecordingStatus
 from . import ffmpeg
+from .ffprobe import ffprobe_duration, ffprobe_valid
 from .filenames import segment_name, segment_regex
 from .muxing import read_segment_list, recording_args, segment_list_path
 
@@ -221,7 +223,7 @@ class RecordingJob:
         files = await loop.run_in_executor(None, _drop_empty, files)
         size = sum(s for s in await loop.run_in_executor(None, _sizes, files))
         durations = await self._durations(files)
-        valid = bool(files) and await ffmpeg.ffprobe_valid(files[-1])
+        valid = bool(files) and await ffprobe_valid(files[-1])
         recorded = sum(d for d in durations if d) if any(durations) else None
 
         status, reason = self._outcome(rc, valid, recorded)
@@ -259,7 +261,7 @@ class RecordingJob:
             with contextlib.suppress(OSError):
                 await loop.run_in_executor(None, listing.unlink)
         return [
-            known[p.name] if p.name in known else await ffmpeg.ffprobe_duration(p) for p in files
+            known[p.name] if p.name in known else await ffprobe_duration(p) for p in files
         ]
 
     def _outcome(

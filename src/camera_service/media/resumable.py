@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ..errors import MediaError
-from ..models import Clock, Recording, RecordingStatus
+from ..models import Clock
+from ..models_recordings import Recording, RecordingStatus
 from ..waits import wait_event
 from . import joining
 from . import resume as rs

@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import RecordingGap
+from ..models_recordings import RecordingGap
 from .filenames import split_ext
 from .timeline import Gap
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidParams
-from ..models import RetentionPolicy
+from ..models_recordings import RetentionPolicy
 from ..statefile import versioned_field
 
 GIB = 1024**3

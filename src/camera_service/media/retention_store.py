@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..config.model import RetentionConfig
 from ..errors import StorageError
-from ..models import RetentionPolicy
+from ..models_recordings import RetentionPolicy
 from ..statefile import write_atomically
 from .retention import decode_policy, describe_policy, encode_policy, validate_policy
 

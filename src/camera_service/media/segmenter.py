@@ -9,20 +9,10 @@ encoded, with a key frame forced at every segment boundary. fmp4 segments are fr
 after a crash.
 
 ffmpeg lists each closed segment with its start and end on the stream's clock in a hidden
-CSV file (``.cameraN_<run>.segments.csv``). ``SegmentRun.poll`` turns new lines into
-wall-clock ``Segment``s. The stream's clock is tied to the wall clock by ffmpeg's own
-progress reports (``-progress``, every ``STATS_PERIOD``): each says how far the muxer has
-got on the stream's clock (``out_time_us``), read at a wall time; the earliest
-``wall - out_time`` over the run is when the stream's time 0 was muxed (a copy muxes each
-frame as it arrives), so a segment's start and end are the muxer's times, not the guess
-from the first bytes on disk (``PROBE_LEAD`` before them) used until the first report
-comes. A copy of an RTSP stream gives its first frames (read while probing, before the
-camera's first RTCP report) times of their own, well before the next frame's (0.7 s on
-the recipe camera): the run's first frame is placed from the first packet on the steady
-clock, a frame interval per packet before it (``first_frame_lead``), which the frames
-themselves say it was; and a run that joined the stream between key frames (a new reader
-of MediaMTX) lists its first segment from before its first key frame, which the file's own
-length says (``listed_lead``). Breaks between runs are then measured to about a frame (issue 20).
+CSV file (``.cameraN_<run>.segments.csv``); ``SegmentRun.poll`` reads new lines and places
+them on the wall clock as ``segment_list.Placement`` says (the muxer's own clock, from its
+progress reports; until the first, the first bytes on disk, ``PROBE_LEAD`` after the run's
+first frame), after probing the run's first segment for its first frames' lead.
 
 ``port_open`` is the cheap check between failed runs: while a camera's RTSP address refuses
 connections there is no point in starting ffmpeg.
@@ -34,73 +24,25 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
-from ..models import LAVFI_PREFIX, Clock
+from ..models import Clock
 from ..waits import bounded
 from . import ffmpeg, fmp4
-from .filenames import RECORDING_FORMATS, stamp
-from .muxing import FRAGMENT_FLAGS
-from .stream_clock import LEAD_PACKETS, first_frame_lead, listed_lead, stream_origin
+from .ffprobe import ffprobe_duration, ffprobe_packet_times
+from .filenames import stamp
+from .segment_list import Placement, name_regex, parse_list, progress_out_time, segment_args
+from .stream_clock import LEAD_PACKETS, first_frame_lead, listed_lead
 from .timeline import Segment
 
 log = logging.getLogger(__name__)
 
 POLL = 0.05
-STATS_PERIOD = 0.1  # seconds between ffmpeg's progress reports
 PROBE_LEAD = 0.5  # ffmpeg.input_args' analyzeduration: stream read before the first bytes
-CONTAINERS = {"fmp4": "mp4", "mp4": "mp4", "mkv": "matroska"}
-FORMAT_OPTIONS = {
-    "fmp4": f"movflags={FRAGMENT_FLAGS}:flush_packets=1",
-    "mp4": "movflags=+faststart",
-    "mkv": "",
-}
-
-
-def segment_args(
-    url: str, directory: Path, camera_id: str, fmt: str, segment_seconds: int,
-    io_timeout: float, list_path: Path,
-) -> list[str]:  # fmt: skip
-    """The ffmpeg command line (without the binary) for one continuous run."""
-    args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
-    args += ffmpeg.input_args(url, io_timeout)
-    args += ["-map", "0:v:0"] if fmt != "mkv" else ["-map", "0:v:0", "-map", "0:a?"]
-    if url.startswith(LAVFI_PREFIX):  # raw frames from a generator: encode, key frame per cut
-        args += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                 "-pix_fmt", "yuv420p", "-g", "30",
-                 "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})"]  # fmt: skip
-    else:
-        args += ["-c", "copy"]
-    args += ["-f", "segment", "-segment_time", str(segment_seconds), "-reset_timestamps", "1"]
-    args += ["-segment_format", CONTAINERS[fmt], "-strftime", "1"]
-    if FORMAT_OPTIONS[fmt]:
-        args += ["-segment_format_options", FORMAT_OPTIONS[fmt]]
-    args += ["-segment_list", str(list_path), "-segment_list_type", "csv"]
-    args += ["-progress", "pipe:1", "-stats_period", str(STATS_PERIOD)]
-    pattern = f"{camera_id}_%Y-%m-%d_%H-%M-%S{RECORDING_FORMATS[fmt]}"
-    return [*args, str(directory / pattern)]
-
-
-def parse_list(text: str) -> list[tuple[str, float, float]]:
-    """``(name, start, end)`` rows of ffmpeg's CSV segment list; a torn last line is skipped."""
-    out = []
-    for line in text.splitlines():
-        parts = line.rsplit(",", 2)
-        try:
-            out.append((parts[0], float(parts[1]), float(parts[2])))
-        except (ValueError, IndexError):
-            continue
-    return out
-
-
-def name_regex(camera_id: str, fmt: str) -> re.Pattern[str]:
-    ext = re.escape(RECORDING_FORMATS[fmt])
-    return re.compile(re.escape(camera_id) + r"_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d" + ext + "$")
 
 
 class SegmentRun:
@@ -127,12 +69,8 @@ class SegmentRun:
             name=f"{camera_id} continuous recording", camera_id=camera_id, env={"TZ": "UTC0"},
             script=ffmpeg.input_script(url, io_timeout), stdout=True,  # the progress reports
         )  # fmt: skip
-        self.anchor: float | None = None  # wall time of the run's first frame
-        self.origin: float | None = None  # wall time of the stream's time 0 (stream_origin)
+        self.placement = Placement(self.started_wall)
         self._progress: asyncio.Task[None] | None = None
-        self._first_ts: float | None = None
-        self._lead = 0.0  # first_frame_lead of the run's first segment
-        self._origin: float | None = None  # the origin the run's segments are placed by
         self.closed: list[Segment] = []
         self.open_name: str | None = None
         self.last_open: str | None = None  # the segment open when the run ended
@@ -170,6 +108,11 @@ class SegmentRun:
     def ran_for(self) -> float:
         return self.clock.monotonic() - self.started_mono
 
+    @property
+    def anchor(self) -> float | None:
+        """The wall time of the run's first frame (``None`` until its first bytes)."""
+        return self.placement.anchor
+
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self, within: float) -> None:
@@ -187,7 +130,7 @@ class SegmentRun:
                 if size > 0:
                     # the header is written once ffmpeg has read PROBE_LEAD s of the stream;
                     # the file's age says when (this poll may come later on a busy machine)
-                    self.anchor = max(self.started_wall, self.clock.time() - age - PROBE_LEAD)
+                    self.placement.anchor = max(self.started_wall, self.clock.time() - age - PROBE_LEAD)
                     self._start_noise = self.proc.last_error_line()
                     self.open_name = files[-1]
                     return
@@ -208,11 +151,8 @@ class SegmentRun:
     async def _read_progress(self) -> None:
         """Reads ffmpeg's progress reports to their end (a full pipe would stop ffmpeg)."""
         while line := await self.proc.output.readline():
-            key, _, value = line.decode(errors="replace").strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit():
-                origin = stream_origin([(self.clock.time(), int(value) / 1e6)])
-                if origin is not None and (self.origin is None or origin < self.origin):
-                    self.origin = origin
+            if (muxed := progress_out_time(line)) is not None:
+                self.placement.report(self.clock.time(), muxed)
 
     async def _wait(self) -> int:
         rc = await self.proc.wait()
@@ -248,9 +188,10 @@ class SegmentRun:
         text = await loop.run_in_executor(None, _read, self.list_path)
         rows = parse_list(text)[len(self.closed) :]
         rtsp = self.url.startswith(("rtsp://", "rtsps://"))  # the test pattern is steady from the start
-        if rows and self._first_ts is None and self.origin is not None and rtsp:
-            self._lead = await self._first_lead(*rows[0])
-        new = [self._segment(name, s, e) for name, s, e in rows]
+        placement = self.placement
+        if rows and placement.first_ts is None and placement.origin is not None and rtsp:
+            placement.lead = await self._first_lead(*rows[0])
+        new = [placement.place(name, s, e) for name, s, e in rows]
         self.closed += new
         if not self.done:
             files = await loop.run_in_executor(None, self._run_files)
@@ -269,7 +210,7 @@ class SegmentRun:
         last = self.last_open
         if last is not None and last not in {s.name for s in self.closed}:
             with contextlib.suppress(FFmpegError):
-                seconds += await ffmpeg.ffprobe_duration(self.directory / last) or 0.0
+                seconds += await ffprobe_duration(self.directory / last) or 0.0
         return seconds
 
     async def _first_lead(self, name: str, start: float, end: float) -> float:
@@ -279,7 +220,7 @@ class SegmentRun:
         times = await self._first_times(path)
         duration = None
         with contextlib.suppress(FFmpegError):
-            duration = await ffmpeg.ffprobe_duration(path)
+            duration = await ffprobe_duration(path)
         listed = listed_lead(start, end, duration, times[0]) if times else 0.0
         return listed + first_frame_lead(times)
 
@@ -291,29 +232,13 @@ class SegmentRun:
             if times := fmp4.sample_times(head, LEAD_PACKETS):
                 return times
         try:
-            return await ffmpeg.ffprobe_packet_times(path, LEAD_PACKETS)
+            return await ffprobe_packet_times(path, LEAD_PACKETS)
         except FFmpegError:
             return []
 
-    def _segment(self, name: str, start: float, end: float) -> Segment:
-        if self._first_ts is None:
-            self._first_ts, self._origin = start, self.origin  # the run's clock, from now on
-            if self._origin is not None:  # the muxer's time of the first frame
-                self.anchor = self._origin + start + self._lead
-                return Segment(name, self.anchor, max(self.anchor, self._origin + end))
-        if self._origin is not None:
-            return Segment(name, self._origin + start, self._origin + end)
-        anchor = self.anchor if self.anchor is not None else self.started_wall
-        return Segment(name, anchor + start - self._first_ts, anchor + end - self._first_ts)
-
     def clock_anchor(self) -> dict[str, float | None]:
-        """How the run's segments are placed, for the journal (``recorder_upkeep.recover``
-        places those a crash left unrecorded the same way): ``anchor`` is the wall time of
-        its first segment's start on the stream's clock, ``lead`` how much later its first
-        frame was (``first_frame_lead``)."""
-        if self._origin is not None and self._first_ts is not None:
-            return {"anchor": self._origin + self._first_ts, "lead": self._lead}
-        return {"anchor": self.anchor, "lead": 0.0}
+        """How the run's segments are placed, for the journal (``Placement.clock_anchor``)."""
+        return self.placement.clock_anchor()
 
     def open_segment(self) -> Segment | None:
         if self.open_name is None or self.anchor is None:

@@ -19,17 +19,8 @@ from ..config.model import StorageConfig
 from ..errors import CameraUnavailable, DiskFullError, InvalidParams, InvalidState
 from ..events import EventBus
 from ..lifecycle import Component
-from ..models import (
-    Camera,
-    CameraEvent,
-    CameraEventKind,
-    CameraKind,
-    Clock,
-    ComponentHealth,
-    Notification,
-    Recording,
-    Snapshot,
-)
+from ..models import Camera, CameraEvent, CameraEventKind, CameraKind, Clock, ComponentHealth, Notification
+from ..models_recordings import Recording, Snapshot
 from .filenames import (
     DEFAULT_FORMAT,
     RECORDING_FORMATS,

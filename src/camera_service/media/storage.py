@@ -29,16 +29,10 @@ from typing import Any, TypeVar
 from ..config.model import StorageConfig
 from ..errors import FFmpegError, FileNotFound, InvalidParams, InvalidState, StorageError
 from ..lifecycle import Component
-from ..models import (
-    CleanupResult,
-    Clock,
-    FileEntry,
-    FileInfo,
-    RetentionPolicy,
-    StorageInfo,
-)
+from ..models import Clock
+from ..models_recordings import CleanupResult, FileEntry, FileInfo, RetentionPolicy, StorageInfo
 from ..statefile import make_dirs
-from . import ffmpeg
+from .ffprobe import ffprobe_format
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
 from .resume import from_comment
 from .retention import StoredFile, select_for_deletion
@@ -157,7 +151,7 @@ class Storage(Component):
         duration, comment = None, ""
         if kind == "recordings":
             try:
-                duration, comment = await ffmpeg.ffprobe_format(path)
+                duration, comment = await ffprobe_format(path)
             except FFmpegError as e:
                 log.warning("cannot read the duration of %s: %s", filename, e)
         wall, gaps = from_comment(comment)  # a recording joined after pauses keeps its gaps

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..models import KeptStream
+from ..models_streams import KeptStream
 
 KEEPALIVE_SUFFIX = "_keepalive"
 _KEEPALIVE_PATH = re.compile(r"^camera\d+_keepalive$")

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..errors import MediaMTXError
-from ..models import StreamState
+from ..models_streams import StreamState
 
 T = TypeVar("T")
 _MISSING: Any = object()

@@ -22,16 +22,8 @@ from ..config.model import MediaMTXConfig
 from ..credentials import InternalCredentials
 from ..errors import MediaMTXUnavailable
 from ..lifecycle import Component
-from ..models import (
-    Camera,
-    CameraEvent,
-    Clock,
-    ComponentHealth,
-    StreamReport,
-    StreamStarted,
-    StreamState,
-    StreamStopped,
-)
+from ..models import Camera, CameraEvent, Clock, ComponentHealth
+from ..models_streams import StreamReport, StreamStarted, StreamState, StreamStopped
 from ..ports import CameraDirectory
 from . import urls
 from .client import MediaMTXClient

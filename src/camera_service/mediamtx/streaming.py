@@ -16,16 +16,8 @@ from typing import Any
 
 from ..config.model import MediaMTXConfig
 from ..errors import CameraUnavailable, InvalidState, MediaMTXError
-from ..models import (
-    Camera,
-    CameraStatus,
-    Clock,
-    KeptStream,
-    StreamReport,
-    StreamStarted,
-    StreamState,
-    StreamStopped,
-)
+from ..models import Camera, CameraStatus, Clock
+from ..models_streams import KeptStream, StreamReport, StreamStarted, StreamState, StreamStopped
 from .client import MediaMTXClient
 from .keepalive import (
     KeepAlives,

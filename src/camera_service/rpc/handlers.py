@@ -9,7 +9,8 @@ import logging
 from typing import Any
 
 from ..errors import AuthError, InvalidParams, MediaMTXError
-from ..models import TOPICS, RetentionPolicy
+from ..models import TOPICS
+from ..models_recordings import RetentionPolicy
 from . import present
 from .auth import PERMISSIONS
 from .context import RpcContext

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CameraNotFound, Unsupported
-from ..models import Camera, DiscoveredStream, ExternalStream
+from ..models import Camera
+from ..models_streams import DiscoveredStream, ExternalStream
 from ..ports import ExternalStreams, StreamDiscovery
 from .context import RpcContext
 from .present import iso_time

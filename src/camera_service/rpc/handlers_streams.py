@@ -15,7 +15,8 @@ from typing import Any
 
 from ..errors import MediaMTXError
 from ..mediamtx.duration import format_duration
-from ..models import Camera, CameraStatus, KeptStream, StreamReport, StreamState
+from ..models import Camera, CameraStatus
+from ..models_streams import KeptStream, StreamReport, StreamState
 from .context import RpcContext
 from .present import iso_time
 from .session import Session

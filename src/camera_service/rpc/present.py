@@ -10,15 +10,8 @@ from urllib.parse import quote
 
 from ..config.model import Config
 from ..links import FileLinks
-from ..models import (
-    Camera,
-    CameraStatus,
-    FileEntry,
-    FileInfo,
-    Recording,
-    RecordingGap,
-    Snapshot,
-)
+from ..models import Camera, CameraStatus
+from ..models_recordings import FileEntry, FileInfo, Recording, RecordingGap, Snapshot
 
 FILE_KINDS = {"snapshots": "snapshot", "recordings": "recording"}
 
