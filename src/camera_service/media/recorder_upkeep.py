@@ -91,7 +91,7 @@ async def recover(directory: Path, store: RecordingStore, clock: Clock) -> None:
             lead = run.get("lead") if run.get("list") == path.name else 0.0
             lead = lead if isinstance(lead, int | float) else 0.0
             starts = [anchor + s - first for _, s, _ in rows]
-            starts[0] += lead  # the run's first frame (segmenter.first_frame_lead)
+            starts[0] += lead  # the run's first frame (stream_clock.first_frame_lead)
             journal.add_segments([tl.Segment(n, start, anchor + e - first)
                                   for start, (n, _, e) in zip(starts, rows, strict=True)])  # fmt: skip
         await loop.run_in_executor(None, unlink_all, [path])
