@@ -57,9 +57,11 @@ async def test_recording_duration_matches_wall_time(
     cam = network_camera(rtsp_server_module.url)
     t0 = time.monotonic()
     rec = await media.service.start_recording(cam, None, fmt)
+    started = time.monotonic()  # the first bytes are on disk
     assert rec.status is RecordingStatus.RECORDING and rec.format == fmt
     assert [r.filename for r in media.service.active_recordings()] == [rec.filename]
     await asyncio.sleep(5.0)  # the length of the recording under test, not a wait
+    since_started = time.monotonic() - started
     wall = time.monotonic() - t0
     done = await media.service.stop_recording("camera0")
 
@@ -68,7 +70,9 @@ async def test_recording_duration_matches_wall_time(
     assert done.filename.endswith(".mkv" if fmt == "mkv" else ".mp4")
     path = media.recordings / done.filename
     probed = float(probe(path)["duration"])
-    assert abs(probed - wall) <= 0.1 * wall, (probed, wall)
+    # the file holds the whole time from the answer to the stop, and nothing made up: within
+    # 10 % of the wall time (a start slowed by a loaded machine shortens only the lower bound)
+    assert since_started - 0.1 * wall <= probed <= wall + 0.1 * wall, (probed, since_started, wall)
     assert done.duration == pytest.approx(probed, abs=0.01)
     assert done.file_size == path.stat().st_size
     assert playable(path, min_frames=int(0.9 * 15 * 4))
