@@ -57,11 +57,11 @@ async def test_recording_duration_matches_wall_time(
     cam = network_camera(rtsp_server_module.url)
     t0 = time.monotonic()
     rec = await media.service.start_recording(cam, None, fmt)
-    started = time.monotonic()  # the first bytes are on disk
+    answered = time.monotonic()  # the first bytes are on disk
     assert rec.status is RecordingStatus.RECORDING and rec.format == fmt
     assert [r.filename for r in media.service.active_recordings()] == [rec.filename]
     await asyncio.sleep(5.0)  # the length of the recording under test, not a wait
-    since_started = time.monotonic() - started
+    since_started = time.monotonic() - answered
     wall = time.monotonic() - t0
     done = await media.service.stop_recording("camera0")
 
