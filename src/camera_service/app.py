@@ -200,6 +200,9 @@ class Application:
             ApiServer(cfg.server, cfg.auth, context, self.bus, on_listening=api_listening.set,
                       collectors=collectors)
         )
+        # stopping: no more calls of our own to MediaMTX once the server it asks about them
+        # closes (the mirror of api_listening)
+        stack.push_async_callback(self.streams.stop_watching)
         log.info(
             "camera service %s listening on %s:%d", __version__, cfg.server.host, self.api.port,
             extra={"COMPONENT": "app"},

@@ -86,6 +86,14 @@ class StreamService(Component):
         ]
 
     async def stop(self) -> None:
+        await self.stop_watching()
+
+    async def stop_watching(self) -> None:
+        """End the health checks and the path sync, the calls to MediaMTX's API this service
+        makes by itself (``stop`` does it too). The app calls it before its API server
+        closes: with stream auth MediaMTX asks that server about each of our API calls, and
+        one made after it closed is refused with a warning in MediaMTX's log. Calls made for
+        a client (``stream_report``, ...) go on until then."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
