@@ -49,9 +49,14 @@ async def test_recording_resumes_by_itself_after_mediamtx_restarts(
         await asyncio.sleep(2.5)
         await live.mediamtx.kill()
         await seen("FAILED", 1)
+        await seen("STARTED", 2)  # from the camera directly, while MediaMTX is away
         await asyncio.sleep(2.0)
         await live.mediamtx.start()
-        await seen("STARTED", 2)
+        # back through MediaMTX: a switch of source, told to nobody, seen in the timeline
+        deadline = time.monotonic() + 3 * T
+        while len(recorder.timeline("camera1", None, None).ranges) < 3:
+            assert time.monotonic() < deadline, recorder.timeline("camera1", None, None)
+            await asyncio.sleep(0.1)
         await asyncio.sleep(2.5)
         timeline = recorder.timeline("camera1", None, None)
     assert statuses == ["STARTED", "FAILED", "STARTED"]
