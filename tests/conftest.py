@@ -4,9 +4,7 @@
 mocking library, and turns pytest's ``monkeypatch`` fixture into a failure. Each test's
 suite is its marker; the table at the end shows, per suite, how many tests passed, failed
 and were skipped, with each distinct skip reason, so that a skipped real-system suite is
-never mistaken for a passed one. Garbage a test file leaves is freed after its last test
-and listed at the end (``support.leftovers``), instead of failing whichever test runs when
-the collector happens to free it.
+never mistaken for a passed one.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ import pytest
 from _pytest.fixtures import FixtureDef  # pytest 7.2 (Debian 12) exports neither
 from _pytest.terminal import TerminalReporter
 
-from support import leftovers, suites
+from support import suites
 
 _outcomes: dict[str, Counter[str]] = defaultdict(Counter)
 _skips: dict[str, Counter[str]] = defaultdict(Counter)
@@ -116,13 +114,6 @@ def pytest_runtest_teardown() -> object:
         _close_spare_loops(keep=_current_loop())
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
-    yield  # setup, call and teardown are over: an unraisable now fails no test
-    if nextitem is None or nextitem.path != item.path:
-        leftovers.collect(str(item.path.relative_to(ROOT)))
-
-
 def _suite(item: pytest.Item) -> str:
     # the most specific real-system marker wins: a `mediamtx` test that is also `integration`
     # counts as `mediamtx`, so its skip shows under that suite
@@ -177,7 +168,3 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     terminalreporter.section("suites")
     for line in suites.table_lines(_outcomes, _skips):
         terminalreporter.write_line(line)
-    if lines := leftovers.summary_lines():
-        terminalreporter.section("garbage left by test files (freed between files)")
-        for line in lines:
-            terminalreporter.write_line(line)
