@@ -25,6 +25,7 @@ from ..lifecycle import Component
 from ..models import Camera, CameraEvent, Clock, ComponentHealth
 from ..models_streams import StreamReport, StreamStarted, StreamState, StreamStopped
 from ..ports import CameraDirectory
+from ..waits import cancel_and_wait
 from . import urls
 from .client import MediaMTXClient
 from .health import HealthHook, HealthWatch, UnitStateReader
@@ -98,12 +99,7 @@ class StreamService(Component):
             self._unsubscribe()
             self._unsubscribe = None
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
-            if pending:
-                log.warning("MediaMTX tasks did not stop within %ss", STOP_TIMEOUT)
+        await asyncio.gather(*(cancel_and_wait(task, STOP_TIMEOUT) for task in tasks))
 
     # -- ports.Streams -----------------------------------------------------------------------
     def health(self) -> ComponentHealth:

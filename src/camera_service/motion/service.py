@@ -28,7 +28,7 @@ from ..motion.health import camera_health
 from ..motion.settings import MotionSpec, decode, encode, spec_from_mapping
 from ..ports import CameraDirectory
 from ..statefile import read_state, write_atomically
-from ..waits import bounded
+from ..waits import bounded, cancel_and_wait
 from .worker import MotionWorker, notification
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,8 @@ class MotionService(Component):
             self._prune_task.cancel()
             await asyncio.gather(self._prune_task, return_exceptions=True)
         tasks = [w.task for w in self.workers.values() if w.task is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:  # bounded: a task cancelled while Python starts its ffmpeg may wait for it
-            _, stuck = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
-            for task in stuck:
-                log.warning("%s did not stop within %.0f s; left behind", task.get_name(),
-                            STOP_TIMEOUT, extra={"COMPONENT": "motion"})  # fmt: skip
+        # bounded: a task cancelled while Python starts its ffmpeg may wait for it
+        await asyncio.gather(*(cancel_and_wait(task, STOP_TIMEOUT) for task in tasks))
         for worker in self.workers.values():
             with contextlib.suppress(Exception):
                 await bounded(worker.close("service stopping"), 5.0)
