@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,21 @@ async def cancel_and_wait(task: asyncio.Task[object] | asyncio.Future[object], w
     if not task.cancelled():
         with contextlib.suppress(Exception):
             task.exception()  # retrieved, so asyncio does not log it again at exit
+    return True
+
+
+async def settle(task: asyncio.Future[Any], within: float) -> bool:
+    """For cleanup in a cancellation handler (which re-raises afterwards): wait at most
+    ``within`` seconds for ``task`` to end, through further cancellations of the caller
+    (``cancel_and_wait`` repeats them), and without cancelling ``task``. True if it ended."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not task.done():
+        left = deadline - loop.time()
+        if left <= 0:
+            return False
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({task}, timeout=left)
     return True
 
 

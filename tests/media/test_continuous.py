@@ -106,9 +106,14 @@ async def test_a_schedule_window_starts_and_stops_recording_at_its_edges(
     rtsp_server: RtspTestServer, tmp_path: Path
 ) -> None:
     require_ffmpeg()
-    today = time.localtime()
-    midnight = time.mktime((today.tm_year, today.tm_mon, today.tm_mday, 0, 0, 0, 0, 0, -1))
+    # the last 08:00 at least two seconds ago: ffmpeg names its files by the real clock, so
+    # the service's clock must not be ahead of it when the run starts (before 08:00 it
+    # would be, and the run's own files would look older than the run)
+    now = time.time()
+    day = time.localtime(now - 8 * 3600 - 2.0)
+    midnight = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
     opens, closes = _local(midnight, (8, 0, 0)), _local(midnight, (18, 0, 0))
+    assert opens - 2.0 <= now
     clock = MovableClock(opens - 2.0)  # two seconds before the window opens
     spec = ModeSpec("schedule", (Window(tuple(range(7)), 8 * 3600, 18 * 3600),), segment_seconds=2)
     async with recorder_env(storage_config(tmp_path), rtsp_server.url, spec, clock) as env:

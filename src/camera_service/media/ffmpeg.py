@@ -39,7 +39,7 @@ import signal
 from collections.abc import Mapping, Sequence
 
 from ..errors import FFmpegError
-from ..waits import bounded
+from ..waits import bounded, settle
 from .reader_input import MAX_SCRIPT, redact_userinfo
 from .reader_input import input_args as input_args  # re-exported: the media modules use both
 from .reader_input import input_script as input_script
@@ -221,7 +221,7 @@ class FFmpegProcess:
             assert rc is not None
             return rc
         except asyncio.CancelledError:
-            self.kill()
+            await self.reap()
             raise
 
     async def _close_lifeline(self) -> None:
@@ -242,6 +242,19 @@ class FFmpegProcess:
         call any time."""
         if self._proc is not None and self._proc.returncode is None:
             self._signal_group(signal.SIGKILL)
+
+    async def reap(self, within: float = STEP_TIMEOUT) -> None:
+        """SIGKILL, then wait (bounded, through repeated cancellations) for the exit and the
+        end of the pipes: what a cancellation path does before it re-raises, so no process,
+        transport or reader task is left for the garbage collector."""
+        if self._proc is None:
+            return
+        self.kill()
+        waiting = asyncio.ensure_future(self.wait(within))
+        if not await settle(waiting, within):
+            waiting.cancel()
+        elif not waiting.cancelled() and waiting.exception() is not None:
+            log.debug("%s: reaping: %s", self.name, waiting.exception())
 
     def log_failure(self, message: str) -> None:
         """Log a failed run once, with its stderr tail."""
@@ -289,6 +302,6 @@ async def run(
         await proc.stop(0.0, step_timeout=1.0)
         raise FFmpegError(f"{name} timed out after {time_limit:g}s", proc.stderr_tail()) from None
     except asyncio.CancelledError:
-        proc.kill()
+        await proc.reap()
         raise
     return rc, proc.stderr_tail()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import FFmpegError
-from ..waits import bounded
+from ..waits import bounded, settle
 
 FFPROBE = os.environ.get("CAMERA_SERVICE_FFPROBE", "ffprobe")
 PROBE_TIMEOUT = 15.0
@@ -41,6 +41,8 @@ async def _probe(
         raise FFmpegError(f"ffprobe timed out after {time_limit:g}s on {path.name}") from None
     except asyncio.CancelledError:
         proc.kill()
+        with contextlib.suppress(Exception):  # reaped: no transport left for the collector
+            await settle(asyncio.ensure_future(proc.wait()), KILLED_WAIT)
         raise
     assert proc.returncode is not None
     return proc.returncode, out.decode(errors="replace")

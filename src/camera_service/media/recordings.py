@@ -30,6 +30,7 @@ from pathlib import Path
 from ..errors import FFmpegError
 from ..models import Clock
 from ..models_recordings import Recording, RecordingStatus
+from ..waits import settle
 from . import ffmpeg
 from .ffprobe import ffprobe_duration, ffprobe_valid
 from .filenames import segment_name, segment_regex
@@ -158,7 +159,9 @@ class RecordingJob:
                     )
                 await asyncio.wait({self._exit}, timeout=POLL)
         except asyncio.CancelledError:
-            self.proc.kill()
+            await self.proc.reap()  # nothing left for the garbage collector
+            if not await settle(self._exit, ffmpeg.STEP_TIMEOUT):
+                self._exit.cancel()
             raise
         # the header is written once ffmpeg has read the probe's lead of the stream
         self.first_frame_at = max(self._start_time, self._clock.time() - PROBE_LEAD)

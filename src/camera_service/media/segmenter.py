@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from ..errors import FFmpegError
 from ..models import Clock
-from ..waits import bounded
+from ..waits import bounded, settle
 from . import ffmpeg, fmp4
 from .ffprobe import ffprobe_duration, ffprobe_packet_times
 from .filenames import stamp
@@ -145,7 +145,7 @@ class SegmentRun:
                     raise FFmpegError(f"no data within {within:g}s", self.proc.stderr_tail())
                 await asyncio.wait({self._exit}, timeout=POLL * 2)
         except asyncio.CancelledError:
-            self.proc.kill()
+            await self.abandon()
             raise
 
     async def _read_progress(self) -> None:
@@ -171,6 +171,13 @@ class SegmentRun:
 
     def kill(self) -> None:
         self.proc.kill()
+
+    async def abandon(self) -> None:
+        """Kill ffmpeg and wait (bounded, through repeated cancellations) for it and this
+        run's tasks to end: for cancellation paths, which re-raise afterwards."""
+        await self.proc.reap()
+        if self._exit is not None and not await settle(self._exit, ffmpeg.STEP_TIMEOUT):
+            self._exit.cancel()
 
     def _cleanup_failed(self) -> None:
         for name in self._run_files():

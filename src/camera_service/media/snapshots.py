@@ -103,7 +103,7 @@ async def capture_jpeg(
         except OSError as e:
             raise StorageError(f"cannot store snapshot {final.name}: {e.strerror or e}") from e
     except asyncio.CancelledError:
-        proc.kill()
+        await proc.reap()
         raise
     finally:
         with contextlib.suppress(OSError):

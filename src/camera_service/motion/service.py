@@ -62,6 +62,7 @@ class MotionService(Component):
         self._unsubscribe: Callable[[], None] | None = None
         self._clips: dict[str, tuple[str, float, float]] = {}  # event id: camera, clip span
         self._prune_task: asyncio.Task[None] | None = None
+        self._pruning = asyncio.Lock()  # one pass at a time: a caller's ends after the hourly one
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -261,9 +262,12 @@ class MotionService(Component):
         return any(s <= end for s in later)
 
     async def prune(self) -> int:
-        """Delete the events (and their pictures) that ended more than ``retain_days`` ago."""
-        gone = await self.store.delete_before(self.clock.time() - self.config.retain_days * DAY)
-        await self._forget(gone)
+        """Delete the events (and their pictures) that ended more than ``retain_days`` ago.
+        Passes run one at a time, so when this returns, every picture of an event an earlier
+        pass took from the store is gone too."""
+        async with self._pruning:
+            gone = await self.store.delete_before(self.clock.time() - self.config.retain_days * DAY)
+            await self._forget(gone)
         if gone:
             log.info("motion events retention deleted %d event(s)", len(gone),
                      extra={"COMPONENT": "motion"})  # fmt: skip
