@@ -29,6 +29,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -132,6 +133,9 @@ class RtspTestServer:
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        if proc.poll() is not None:  # it died under the test: say so (shown with a failure)
+            sys.stderr.write(f"RTSP test server on port {self.port} had died (exit {proc.returncode}): "
+                             f"{self._stderr_tail()}\n")  # fmt: skip
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -229,6 +233,12 @@ class RtspTestServer:
             f"RTSP test server on port {self.port} not ready within {self.ready_timeout}s "
             f"(exit {proc.returncode}): {why.strip() or line.decode(errors='replace')}"
         )
+
+    def _stderr_tail(self, limit: int = 2000) -> str:
+        if self._stderr is None or self._stderr.closed:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read()[-limit:].decode(errors="replace").strip()
 
     def _close_files(self, proc: subprocess.Popen[bytes]) -> None:
         if proc.stdout is not None:

@@ -2,11 +2,12 @@
 """Serve a live H.264 test pattern over RTSP: rtsp://127.0.0.1:PORT/cam0.
 
 Copied from the shared recipe so the repository is self-contained; the changes are a
+pipeline per reader (the recipe's shared media crashes the server, see below), a
 non-zero exit when the port cannot be bound and, when ``RTSP_TEST_CAMERA_AUTH`` is
 ``user:password`` (in the environment, not on the command line), RTSP Basic auth: a reader
 without that user and password gets 401; when ``RTSP_TEST_CAMERA_SCENE`` is ``ball``, the
 picture is still black until SIGUSR1 sets a white ball moving on it (SIGUSR2: black again),
-so a test decides when there is motion; each reader then gets a pipeline of its own. With
+so a test decides when there is motion. With
 ``RTSP_TEST_CAMERA_CLOCK=1`` the picture is a clock instead of the test pattern (160x120 gray,
 ``clock_frame``): each frame shows the wall time it was made, in milliseconds, as 32 black or
 white blocks (``read_clock`` in ``rtsp_server`` reads it back), so a test can tell from a
@@ -33,7 +34,7 @@ SCENE = os.environ.get("RTSP_TEST_CAMERA_SCENE", "")
 PATTERN = "pattern=black" if SCENE == "ball" else ""
 ENCODE = " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! rtph264pay name=pay0 pt=96 )"
 CLOCK = (160, 120, 8, 4)  # width, height, blocks across, blocks down: 32 bits
-sources = []  # the videotestsrc of the shared media, once a reader made it
+sources = []  # the videotestsrc of each reader's media, once the reader made it
 
 
 def pattern(name: str) -> bool:
@@ -81,9 +82,13 @@ if SCENE == "ball":
                     lambda f, media: sources.append(media.get_element().get_by_name("src")))
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR1, pattern, "ball")
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR2, pattern, "black")
-# one encoder, many readers, like a real camera; the ball scene gives each reader a pipeline
-# of its own (a busy reader of a shared one holds up the others: their clocks would drift)
-factory.set_shared(SCENE != "ball")
+# each reader gets a pipeline (and an encoder) of its own. A shared media, one encoder for
+# all readers like a real camera, aborts Debian 12's gst-rtsp-server 1.22 when readers come
+# and go quickly ("rtsp-media.c:2766:gst_rtsp_media_get_rates: assertion failed", SIGABRT:
+# 6 rounds of 1-2 ffmpeg readers killed after 0-2.5 s, where own pipelines lived through
+# 129); CI lost tests to the camera dying under them. A busy reader of a shared media also
+# held up the others (their clocks drifted), which the ball scene needs not to happen.
+factory.set_shared(False)
 if os.environ.get("RTSP_TEST_CAMERA_AUTH"):
     user, _, password = os.environ["RTSP_TEST_CAMERA_AUTH"].partition(":")
     auth = GstRtspServer.RTSPAuth()
