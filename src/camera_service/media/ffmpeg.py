@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -40,9 +39,10 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import FFmpegError
 from ..waits import bounded, settle
-from .reader_input import MAX_SCRIPT, redact_userinfo
 from .reader_input import input_args as input_args  # re-exported: the media modules use both
 from .reader_input import input_script as input_script
+from .reader_input import redact_userinfo
+from .script_pipe import script_pipe
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class FFmpegProcess:
     async def start(self) -> None:
         if shutil.which(self.args[0]) is None:
             raise FFmpegError(f"cannot run {self.args[0]}: not found")
-        script_fd = _script_pipe(self.script) if self.script is not None else None
+        script_fd = script_pipe(self.script) if self.script is not None else None
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 "/bin/sh", "-c", LIFELINE, "ffmpeg-lifeline",
@@ -265,28 +265,6 @@ class FFmpegProcess:
             self.stderr_tail() or "(no output from ffmpeg)",
             extra={"CAMERA_ID": self.camera_id, "COMPONENT": "media"},
         )
-
-
-def _script_pipe(script: bytes) -> int:
-    """The read end (fd >= 10, close-on-exec) of a pipe that holds ``script`` and whose write
-    end is closed: ffmpeg reads the script, then end of file. The script is small enough
-    for the pipe's buffer, so nothing waits for a reader."""
-    if len(script) > MAX_SCRIPT:
-        raise FFmpegError(f"input script too long ({len(script)} bytes)")
-    try:
-        read, write = os.pipe()
-    except OSError as e:
-        raise FFmpegError(f"cannot make a pipe for ffmpeg: {e}") from e
-    try:
-        os.set_blocking(write, False)  # never wait here: a full pipe is an error
-        if os.write(write, script) != len(script):
-            raise FFmpegError("input script did not fit in a pipe")
-        return fcntl.fcntl(read, fcntl.F_DUPFD_CLOEXEC, 10)
-    except OSError as e:
-        raise FFmpegError(f"cannot hand ffmpeg its input script: {e}") from e
-    finally:
-        os.close(write)
-        os.close(read)
 
 
 async def run(
