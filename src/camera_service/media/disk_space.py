@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-MB = 1024 * 1024
+MB = 1024 * 1024  # the unit of every disk-space setting (storage and the recorder use this one)
 RECORDINGS = "recordings"
 BUFFER = "buffer"
 WHERE = {RECORDINGS: "recordings", BUFFER: "the motion buffer"}  # a reason says "... free for X"

@@ -48,12 +48,12 @@ from . import recorder_policy as policy
 from . import recorder_upkeep as upkeep
 from . import timeline as tl
 from .continuous import CameraWorker
-from .disk_space import BUFFER, RECORDINGS, DiskState
+from .disk_space import BUFFER, MB, RECORDINGS, DiskState
 from .disk_watch import DiskWatch
 from .motion_clips import BUFFER_DIR, MotionBuffer
 from .recording_store import RecordingStore
 from .segment_sinks import JournalSink, SegmentSink
-from .storage import MB, Storage
+from .storage import Storage
 
 log = logging.getLogger(__name__)
 APPLY_WAIT = 3.0  # seconds set_mode waits for the worker to apply a new mode

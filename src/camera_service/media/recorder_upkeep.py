@@ -26,6 +26,7 @@ from ..models import Clock
 from ..models_recordings import RetentionPolicy
 from ..recording_modes import ModeSpec
 from . import timeline as tl
+from .disk_space import MB
 from .recorder_policy import Phase
 from .recording_store import RecordingStore
 from .retention import StoredFile, select_for_deletion
@@ -33,7 +34,6 @@ from .segment_list import parse_list
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
 RUN_LIST = re.compile(r"^\.(camera\d+)_\d+\.\d+\.segments\.csv$")
 
 

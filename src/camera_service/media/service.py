@@ -21,6 +21,7 @@ from ..events import EventBus
 from ..lifecycle import Component
 from ..models import Camera, CameraEvent, CameraEventKind, CameraKind, Clock, ComponentHealth, Notification
 from ..models_recordings import Recording, Snapshot
+from .disk_space import MB
 from .filenames import (
     DEFAULT_FORMAT,
     RECORDING_FORMATS,
@@ -33,7 +34,7 @@ from .notices import PAUSED, STARTED, recording_notification
 from .preroll import Feed, PrerollKeeper
 from .resumable import ResumableRecording
 from .snapshots import capture_jpeg, copy_jpeg
-from .storage import MB, Storage
+from .storage import Storage
 
 log = logging.getLogger(__name__)
 

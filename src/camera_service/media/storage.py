@@ -32,6 +32,7 @@ from ..lifecycle import Component
 from ..models import Clock
 from ..models_recordings import CleanupResult, FileEntry, FileInfo, RetentionPolicy, StorageInfo
 from ..statefile import make_dirs
+from .disk_space import MB
 from .ffprobe import ffprobe_format
 from .filenames import check_kind, check_plain_name, parse_device, parse_time
 from .resume import from_comment
@@ -41,7 +42,6 @@ from .retention_store import FILE_NAME, PolicyStore, config_policy
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
-MB = 1024 * 1024
 T = TypeVar("T")
 
 
