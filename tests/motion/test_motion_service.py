@@ -134,3 +134,32 @@ async def test_detection_off_and_on_within_a_frame_ends_the_running_event(tmp_pa
         again = motion(seen)[-1]
         assert again["status"] == "started" and str(again["start_time"]) >= str(ended["end_time"])
         assert [m["event_id"] for m in motion(seen)].index(again["event_id"]) > motion(seen).index(ended)
+
+
+async def test_reloads_that_turn_detection_off_end_the_running_event(tmp_path: Path) -> None:
+    """The configuration reloaded (SIGHUP) with detection off and on again before the next
+    frame: the running event ends (cause ``detection turned off``) and a new one starts;
+    reloaded with detection off: the new one ends too and nothing more is detected."""
+    require_ffmpeg()
+    registry, bus = CameraRegistry(), EventBus[Notification]()
+    seen = Collector(bus)
+    registry.upsert(network_camera(LAVFI_PREFIX + MOVING))
+    on = MotionConfig(MotionSpec(enabled=True, quiet_seconds=60.0))
+    off = MotionConfig(MotionSpec(enabled=False, quiet_seconds=60.0))
+    async with MotionService(on, tmp_path, registry, bus, url) as service:
+        await until(lambda: any(m["status"] == "started" for m in motion(seen)), 30, "a started event")
+        first = str(motion(seen)[0]["event_id"])
+        service.reload(off)
+        service.reload(on)
+        await until(lambda: any(m["status"] == "ended" for m in motion(seen)), 10, "the event ended")
+        ended = next(m for m in motion(seen) if m["status"] == "ended")
+        assert (ended["event_id"], ended["cause"]) == (first, "detection turned off")
+        assert (await service.store.get(first)).cause == "detection turned off"
+        await until(lambda: motion(seen)[-1]["event_id"] != first, 30, "a new event")
+        second = str(motion(seen)[-1]["event_id"])
+        service.reload(off)
+        await until(lambda: [m["status"] for m in motion(seen)].count("ended") == 2, 10, "the second ended")
+        assert (await service.store.get(second)).cause == "detection turned off"
+        await until(lambda: service.state("camera0") == "off", 10, "detection off")
+        await asyncio.sleep(1.5)  # the box goes on crossing the picture: nothing is detected
+        assert [m["status"] for m in motion(seen)] == ["started", "ended", "started", "ended"]
