@@ -56,12 +56,14 @@ async def cancel_and_wait(task: asyncio.Task[object] | asyncio.Future[object], w
 async def settle(task: asyncio.Future[Any], within: float) -> bool:
     """For cleanup in a cancellation handler (which re-raises afterwards): wait at most
     ``within`` seconds for ``task`` to end, through further cancellations of the caller
-    (``cancel_and_wait`` repeats them), and without cancelling ``task``. True if it ended."""
+    (``cancel_and_wait`` repeats them); a task still running then is cancelled and left.
+    True if it ended by itself."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while not task.done():
         left = deadline - loop.time()
         if left <= 0:
+            task.cancel()
             return False
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait({task}, timeout=left)

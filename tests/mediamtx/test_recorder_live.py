@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,14 @@ async def test_recording_resumes_by_itself_after_mediamtx_restarts(
     statuses: list[str] = []
     bus.subscribe(lambda n: statuses.append(str(n.params["status"])) if n.device == "camera1" else None)
 
-    async def seen(status: str, count: int) -> None:
+    async def until(check: Callable[[], bool], failure: Callable[[], object]) -> None:
         deadline = time.monotonic() + 3 * T
-        while statuses.count(status) < count:
-            assert time.monotonic() < deadline, f"no {count}x {status}: {statuses}"
+        while not check():
+            assert time.monotonic() < deadline, failure()
             await asyncio.sleep(0.05)
+
+    async def seen(status: str, count: int) -> None:
+        await until(lambda: statuses.count(status) >= count, lambda: f"no {count}x {status}: {statuses}")
 
     spec = RecordingConfig(default=ModeSpec("continuous", segment_seconds=2), retry_max=1.0)
     async with Storage(config) as storage, Recorder(
@@ -53,10 +57,8 @@ async def test_recording_resumes_by_itself_after_mediamtx_restarts(
         await asyncio.sleep(2.0)
         await live.mediamtx.start()
         # back through MediaMTX: a switch of source, told to nobody, seen in the timeline
-        deadline = time.monotonic() + 3 * T
-        while len(recorder.timeline("camera1", None, None).ranges) < 3:
-            assert time.monotonic() < deadline, recorder.timeline("camera1", None, None)
-            await asyncio.sleep(0.1)
+        await until(lambda: len(recorder.timeline("camera1", None, None).ranges) >= 3,
+                    lambda: recorder.timeline("camera1", None, None))  # fmt: skip
         await asyncio.sleep(2.5)
         timeline = recorder.timeline("camera1", None, None)
     assert statuses == ["STARTED", "FAILED", "STARTED"]

@@ -226,8 +226,7 @@ class RtspTestServer:
         if proc.poll() is None:
             proc.kill()
         proc.wait(self.stop_timeout)
-        stderr.seek(0)
-        why = stderr.read()[-2000:].decode(errors="replace")
+        why = self._stderr_tail()
         self._close_files(proc)
         raise RtspServerError(
             f"RTSP test server on port {self.port} not ready within {self.ready_timeout}s "

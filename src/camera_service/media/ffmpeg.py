@@ -251,9 +251,7 @@ class FFmpegProcess:
             return
         self.kill()
         waiting = asyncio.ensure_future(self.wait(within))
-        if not await settle(waiting, within):
-            waiting.cancel()
-        elif not waiting.cancelled() and waiting.exception() is not None:
+        if await settle(waiting, within) and not waiting.cancelled() and waiting.exception():
             log.debug("%s: reaping: %s", self.name, waiting.exception())
 
     def log_failure(self, message: str) -> None:

@@ -160,8 +160,7 @@ class RecordingJob:
                 await asyncio.wait({self._exit}, timeout=POLL)
         except asyncio.CancelledError:
             await self.proc.reap()  # nothing left for the garbage collector
-            if not await settle(self._exit, ffmpeg.STEP_TIMEOUT):
-                self._exit.cancel()
+            await settle(self._exit, ffmpeg.STEP_TIMEOUT)
             raise
         # the header is written once ffmpeg has read the probe's lead of the stream
         self.first_frame_at = max(self._start_time, self._clock.time() - PROBE_LEAD)

@@ -176,8 +176,8 @@ class SegmentRun:
         """Kill ffmpeg and wait (bounded, through repeated cancellations) for it and this
         run's tasks to end: for cancellation paths, which re-raise afterwards."""
         await self.proc.reap()
-        if self._exit is not None and not await settle(self._exit, ffmpeg.STEP_TIMEOUT):
-            self._exit.cancel()
+        if self._exit is not None:
+            await settle(self._exit, ffmpeg.STEP_TIMEOUT)
 
     def _cleanup_failed(self) -> None:
         for name in self._run_files():
